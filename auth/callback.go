@@ -1,0 +1,178 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// CallbackServer listens on the redirect URI's loopback port for the browser
+// to come back with a code. It never listens on anything but loopback.
+type CallbackServer struct {
+	redirect *url.URL
+	path     string
+	srvs     []*http.Server
+	results  chan callbackHit
+	once     sync.Once
+}
+
+// BusyPortError means the redirect URI's port is taken by another program.
+type BusyPortError struct {
+	Port string
+	Err  error
+}
+
+func (e *BusyPortError) Error() string {
+	return fmt.Sprintf("port %s is already in use, so the login callback cannot be received: stop the program using it, or register another redirect URI on the app and pass it with --redirect-uri", e.Port)
+}
+
+func (e *BusyPortError) Unwrap() error { return e.Err }
+
+// ListenCallback starts listening for redirectURI. "localhost" listens on
+// 127.0.0.1 and, where available, ::1; port 0 picks a free port, and
+// [CallbackServer.RedirectURI] then names it.
+func ListenCallback(redirectURI string) (*CallbackServer, error) {
+	if err := ValidateRedirectURI(redirectURI); err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(redirectURI)
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if u.Scheme == "https" {
+		return nil, fmt.Errorf("redirect URI %s uses https, but cozeauth can only receive the callback over http on this machine: register an http://localhost redirect URI", redirectURI)
+	}
+	hosts := []string{u.Hostname()}
+	if strings.EqualFold(u.Hostname(), "localhost") {
+		hosts = []string{"127.0.0.1", "::1"}
+	}
+	cs := &CallbackServer{redirect: u, path: u.EscapedPath(), results: make(chan callbackHit, 8)}
+	if cs.path == "" {
+		cs.path = "/"
+	}
+	var lns []net.Listener
+	for i, h := range hosts {
+		ln, err := net.Listen("tcp", net.JoinHostPort(h, port))
+		if err != nil {
+			if i > 0 && !errors.Is(err, syscall.EADDRINUSE) {
+				continue // no IPv6 loopback here: 127.0.0.1 is enough
+			}
+			for _, l := range lns {
+				l.Close()
+			}
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return nil, &BusyPortError{Port: port, Err: err}
+			}
+			return nil, fmt.Errorf("could not listen for the login callback on %s: %w", net.JoinHostPort(h, port), err)
+		}
+		if port == "0" { // the other loopback family must use the same port
+			_, port, _ = net.SplitHostPort(ln.Addr().String())
+		}
+		lns = append(lns, ln)
+	}
+	if u.Port() == "0" || u.Port() == "" && port != "" {
+		u.Host = net.JoinHostPort(u.Hostname(), port)
+	}
+	for _, ln := range lns {
+		srv := &http.Server{Handler: http.HandlerFunc(cs.serve), ReadHeaderTimeout: 10 * time.Second}
+		cs.srvs = append(cs.srvs, srv)
+		go func() { _ = srv.Serve(ln) }()
+	}
+	return cs, nil
+}
+
+// RedirectURI is the redirect URI with the port actually listened on.
+func (cs *CallbackServer) RedirectURI() string { return cs.redirect.String() }
+
+func (cs *CallbackServer) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.EscapedPath() != cs.path {
+		http.NotFound(w, r)
+		return
+	}
+	reply := make(chan callbackReply, 1)
+	select {
+	case cs.results <- callbackHit{r.URL.Query(), reply}:
+	case <-r.Context().Done():
+		return
+	}
+	select {
+	case rep := <-reply:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(rep.status)
+		fmt.Fprint(w, resultPage(rep.ok, rep.message))
+	case <-r.Context().Done():
+	case <-time.After(30 * time.Second):
+		http.Error(w, "cozeauth did not answer", http.StatusServiceUnavailable)
+	}
+}
+
+type callbackReply struct {
+	status  int
+	ok      bool
+	message string
+}
+
+// callbackHit is one request to the redirect URI, with the channel on which
+// the waiting side decides what the browser sees.
+type callbackHit struct {
+	query url.Values
+	reply chan callbackReply
+}
+
+// Wait returns the code of the first callback that matches req. Callbacks
+// with a wrong or missing state get HTTP 400 and are ignored; one with an
+// error parameter ends the wait with a [ConsentError].
+func (cs *CallbackServer) Wait(ctx context.Context, req *AuthRequest) (string, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return "", fmt.Errorf("timed out waiting for the browser to come back to %s: run the login again, or use --paste/--device on a machine without a browser", cs.RedirectURI())
+			}
+			return "", ctx.Err()
+		case hit := <-cs.results:
+			code, err := req.CodeFromQuery(hit.query)
+			switch {
+			case errors.Is(err, ErrStateMismatch):
+				hit.reply <- callbackReply{http.StatusBadRequest, false, "This address does not belong to the login cozeauth is waiting for (state mismatch). Start the login again from the terminal."}
+				continue
+			case err != nil:
+				hit.reply <- callbackReply{http.StatusOK, false, err.Error() + ". Return to the terminal."}
+				return "", err
+			}
+			hit.reply <- callbackReply{http.StatusOK, true, "cozeauth received the authorization. You can close this tab and return to the terminal."}
+			return code, nil
+		}
+	}
+}
+
+// Close stops listening.
+func (cs *CallbackServer) Close() error {
+	cs.once.Do(func() {
+		for _, s := range cs.srvs {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = s.Shutdown(ctx)
+			cancel()
+		}
+	})
+	return nil
+}
+
+func resultPage(ok bool, msg string) string {
+	title, color := "Login failed", "#b3261e"
+	if ok {
+		title, color = "Logged in", "#1b7f3b"
+	}
+	return `<!doctype html><html><head><meta charset="utf-8"><title>cozeauth: ` + title + `</title></head>` +
+		`<body style="font-family:sans-serif;max-width:36em;margin:4em auto"><h1 style="color:` + color + `">` + title +
+		`</h1><p>` + html.EscapeString(msg) + `</p></body></html>`
+}

@@ -1,0 +1,98 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+)
+
+// OAuthError is a token-endpoint failure in Coze's shape
+// {"error","error_code","error_message"} or, from device polling,
+// {"error","error_description"}.
+type OAuthError struct {
+	StatusCode int
+	Code       string // error_code, else error
+	Message    string // error_message, else error_description
+	LogID      string
+}
+
+func (e *OAuthError) Error() string {
+	msg := fmt.Sprintf("coze answered HTTP %d", e.StatusCode)
+	if e.Code != "" {
+		msg += ": " + e.Code
+	}
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.LogID != "" {
+		msg += " (log id " + e.LogID + ")"
+	}
+	return msg
+}
+
+// APIError is an open API failure: {"code":<int>,"msg":…} with a non-zero
+// code, or a non-2xx status.
+type APIError struct {
+	StatusCode int
+	Code       int
+	Msg        string
+	LogID      string
+}
+
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("coze API answered HTTP %d", e.StatusCode)
+	if e.Code != 0 {
+		msg += fmt.Sprintf(", code %d", e.Code)
+	}
+	if e.Msg != "" {
+		msg += ": " + e.Msg
+	}
+	if e.LogID != "" {
+		msg += " (log id " + e.LogID + ")"
+	}
+	if h := e.Hint(); h != "" {
+		msg += "; " + h
+	}
+	return msg
+}
+
+// Hint says what to do about the codes users meet most.
+func (e *APIError) Hint() string {
+	switch e.Code {
+	case 4100, 4101, 700012006:
+		return "the token was refused: check that it was issued by the same region (use --region cn for coze.cn, com for coze.com) and that the app has the permission"
+	case 4013:
+		return "rate limited: wait a little and try again"
+	}
+	return ""
+}
+
+// LoginRequiredError means no usable token is stored, or Coze refused the
+// refresh token: the only way on is `cozeauth login`.
+type LoginRequiredError struct {
+	Profile string
+	Reason  string
+	Err     error
+}
+
+func (e *LoginRequiredError) Error() string {
+	msg := fmt.Sprintf("login required for profile %q", e.Profile)
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	login := "cozeauth login"
+	if e.Profile != "" && e.Profile != "default" {
+		login += " --profile " + e.Profile
+	}
+	return msg + "; run `" + login + "`"
+}
+
+func (e *LoginRequiredError) Unwrap() error { return e.Err }
+
+// IsLoginRequired reports whether err means the user must log in again.
+func IsLoginRequired(err error) bool {
+	var lr *LoginRequiredError
+	return errors.As(err, &lr)
+}

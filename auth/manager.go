@@ -1,0 +1,217 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Manager gives out valid access tokens for one profile, refreshing them
+// through the [Store] so that any number of processes share one rotating
+// refresh token without ever using a stale one.
+type Manager struct {
+	Config Config
+	Store  *Store
+	HTTP   *http.Client
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits between refresh attempts; nil means a timer. Tests replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// refreshTries and refreshBackoff bound retries of a refresh that failed with
+// a 5xx or a network error. A 4xx is never retried: Coze has refused the
+// refresh token and only a login helps.
+const refreshTries = 3
+
+var refreshBackoff = [...]time.Duration{500 * time.Millisecond, 1500 * time.Millisecond}
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+func (m *Manager) sleep(ctx context.Context, d time.Duration) error {
+	if m.Sleep != nil {
+		return m.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Client is a token client for this profile; secret overrides the configured
+// client secret when not empty.
+func (m *Manager) Client(secret string) *Client {
+	cfg := m.Config
+	if cfg.ClientSecret == "" {
+		cfg.ClientSecret = secret
+	}
+	return NewClient(cfg, m.HTTP, m.now)
+}
+
+func (m *Manager) loginRequired(reason string, err error) error {
+	return &LoginRequiredError{Profile: m.Config.Profile, Reason: reason, Err: err}
+}
+
+// Token returns a record whose access token is valid for longer than the
+// refresh margin, refreshing it first if needed. With such a token on disk it
+// reads one file and makes no network call.
+func (m *Manager) Token(ctx context.Context) (*Record, error) {
+	rec, err := m.Store.Load(m.Config.Profile)
+	if err != nil {
+		return nil, err
+	}
+	if rec.ValidForMargin(m.now(), m.Config.Margin()) {
+		return rec, nil
+	}
+	return m.refresh(ctx, false)
+}
+
+// Refresh refreshes the token now, whatever its remaining life.
+func (m *Manager) Refresh(ctx context.Context) (*Record, error) {
+	return m.refresh(ctx, true)
+}
+
+// ValidForMargin reports whether r holds an access token valid beyond margin.
+func (r *Record) ValidForMargin(now time.Time, margin time.Duration) bool {
+	return r != nil && r.Token.ValidFor(now, margin)
+}
+
+func (m *Manager) refresh(ctx context.Context, force bool) (*Record, error) {
+	before, _ := m.Store.Load(m.Config.Profile)
+	l, err := m.Store.Lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	// Re-read under the lock: another process may have rotated the refresh
+	// token while this one waited, and the old one no longer works.
+	rec, err := l.Load(m.Config.Profile)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil || rec.AccessToken == "" && rec.RefreshToken == "" {
+		return nil, m.loginRequired("no token is stored", nil)
+	}
+	now := m.now()
+	rotatedMeanwhile := before != nil && before.RefreshToken != rec.RefreshToken
+	if rec.ValidForMargin(now, m.Config.Margin()) && (!force || rotatedMeanwhile) {
+		return rec, nil
+	}
+	if !rec.Refreshable(now) {
+		if rec.ValidFor(now, 0) && !force {
+			return rec, nil // no way to refresh, but still good for a while
+		}
+		return nil, m.loginRequired("the refresh token has expired (it lives 30 days)", nil)
+	}
+	client := m.Client(rec.ClientSecret)
+	var tok *Token
+	for try := 0; ; try++ {
+		tok, err = client.Refresh(ctx, rec.RefreshToken)
+		if err == nil {
+			break
+		}
+		var oe *OAuthError
+		if errors.As(err, &oe) && oe.StatusCode/100 == 4 {
+			return nil, m.loginRequired("coze refused the refresh token", err)
+		}
+		if try+1 >= refreshTries || ctx.Err() != nil {
+			return nil, fmt.Errorf("%w (tried %d times; the stored token was kept, try again later)", err, try+1)
+		}
+		if err := m.sleep(ctx, refreshBackoff[min(try, len(refreshBackoff)-1)]); err != nil {
+			return nil, err
+		}
+	}
+	if tok.RefreshToken == "" { // Coze always rotates; keep the old one if it ever does not
+		tok.RefreshToken, tok.RefreshExpiry = rec.RefreshToken, rec.RefreshExpiry
+	}
+	next := *rec
+	next.Token = *tok
+	// The rotated refresh token must be on disk before the access token is
+	// handed out: the old one is already dead at Coze.
+	if err := l.Save(m.Config.Profile, &next); err != nil {
+		return nil, fmt.Errorf("refreshed, but could not save the new tokens (the old refresh token no longer works; run `cozeauth login` if this persists): %w", err)
+	}
+	return &next, nil
+}
+
+// Logout forgets the profile's tokens. Coze documents no revocation endpoint,
+// so the tokens stay valid at Coze until they expire.
+func (m *Manager) Logout(ctx context.Context) (bool, error) {
+	l, err := m.Store.Lock(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer l.Unlock()
+	rec, err := l.Load(m.Config.Profile)
+	if err != nil {
+		return false, err
+	}
+	if rec == nil {
+		return false, nil
+	}
+	return true, l.Delete(m.Config.Profile)
+}
+
+// Status describes a profile for `cozeauth status` and the dashboard.
+type Status struct {
+	Profile          string     `json:"profile"`
+	Region           Region     `json:"region"`
+	APIBase          string     `json:"api_base"`
+	ClientID         string     `json:"client_id"`
+	AppType          AppType    `json:"app_type"`
+	LoggedIn         bool       `json:"logged_in"`
+	AccessToken      string     `json:"access_token"` // masked
+	AccessExpiresAt  *time.Time `json:"access_token_expires_at"`
+	RefreshExpiresAt *time.Time `json:"refresh_token_expires_at"`
+	IssuedAt         *time.Time `json:"issued_at,omitempty"`
+	User             *User      `json:"user,omitempty"`
+	Storage          string     `json:"storage"`
+}
+
+// Status reads the profile's state without touching the network.
+func (m *Manager) Status() (*Status, error) {
+	st := &Status{
+		Profile:  m.Config.Profile,
+		Region:   m.Config.regionOrDefault(),
+		APIBase:  m.Config.API(),
+		ClientID: m.Config.ClientID,
+		AppType:  m.Config.AppType(),
+		Storage:  m.Store.Path(),
+	}
+	rec, err := m.Store.Load(m.Config.Profile)
+	if err != nil {
+		return st, err
+	}
+	if rec == nil {
+		return st, nil
+	}
+	if rec.ClientSecret != "" {
+		st.AppType = AppWeb
+	}
+	now := m.now()
+	st.LoggedIn = rec.ValidFor(now, 0) || rec.Refreshable(now)
+	st.AccessToken = Mask(rec.AccessToken)
+	st.User = rec.User
+	st.AccessExpiresAt = timePtr(rec.Expiry)
+	st.RefreshExpiresAt = timePtr(rec.RefreshExpiry)
+	st.IssuedAt = timePtr(rec.IssuedAt)
+	return st, nil
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

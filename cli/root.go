@@ -1,0 +1,159 @@
+// Package cli wires cozeauth's commands: flags, environment and saved
+// profiles resolved into an [auth.Config], the real dependencies, and the
+// mapping of errors to exit codes. Behaviour lives in auth, probe, ui and
+// sandbox; this package only connects them to a terminal.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+// Exit codes shared by every command.
+const (
+	ExitOK            = 0
+	ExitFailure       = 1
+	ExitUsage         = 2
+	ExitBlocked       = 3
+	ExitLoginRequired = 4
+)
+
+// ExitError carries an exit code with the error to print.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return ""
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+func usageError(format string, args ...any) error {
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
+}
+
+// Env is what a command sees of the outside world; tests replace any part.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	HTTP           *http.Client
+	Now            func() time.Time
+	Version        string
+}
+
+// globals are the flags every command takes, before or after its name.
+type globals struct {
+	env *Env
+
+	region, apiBase, wwwBase  string
+	clientID, clientSecret    string
+	redirectURI, profile      string
+	refreshMargin             string
+	// configDir, when set, replaces $COZEAUTH_CONFIG_DIR (--sandbox uses a
+	// throwaway one).
+	configDir string
+}
+
+// Run executes cozeauth with args and returns the exit code.
+func Run(ctx context.Context, args []string, env *Env) int {
+	g := &globals{env: env}
+	root := newRootCmd(g)
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := exitCode(err)
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintln(env.Stderr, "cozeauth: "+msg)
+	}
+	return code
+}
+
+func exitCode(err error) int {
+	var ee *ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.Code
+	case auth.IsLoginRequired(err):
+		return ExitLoginRequired
+	case isFlagError(err):
+		return ExitUsage
+	}
+	return ExitFailure
+}
+
+// flagError marks errors cobra reports for bad flags or arguments.
+type flagError struct{ error }
+
+func isFlagError(err error) bool {
+	var fe flagError
+	return errors.As(err, &fe)
+}
+
+func newRootCmd(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "cozeauth",
+		Short: "Get a Coze API token that keeps working",
+		Long: `cozeauth logs you into a Coze OAuth app once and keeps a valid access token
+available for scripts, plugins and bots, refreshing it safely across processes.
+It also tells you whether coze.com (or coze.cn) is reachable from where you are.
+
+Run without a command on a terminal for the setup wizard and token dashboard.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       g.env.Version,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return flagError{fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.region, "region", "", "Coze region: com (coze.com) or cn (coze.cn) [$COZE_REGION]")
+	pf.StringVar(&g.apiBase, "api-base", "", "API base URL, overrides the region's [$COZE_API_BASE]")
+	pf.StringVar(&g.wwwBase, "www-base", "", "web base URL for the consent page [$COZE_WWW_BASE]")
+	pf.StringVar(&g.clientID, "client-id", "", "OAuth app client ID [$COZE_CLIENT_ID]")
+	pf.StringVar(&g.clientSecret, "client-secret", "", "web app client secret; absent means a PKCE app [$COZE_CLIENT_SECRET]")
+	pf.StringVar(&g.redirectURI, "redirect-uri", "", "redirect URI registered on the app (default "+auth.DefaultRedirectURI+") [$COZE_REDIRECT_URI]")
+	pf.StringVar(&g.profile, "profile", "", "profile name (default \"default\") [$COZE_PROFILE]")
+	pf.StringVar(&g.refreshMargin, "refresh-margin", "", "refresh this long before expiry (default 5m) [$COZEAUTH_REFRESH_MARGIN]")
+	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g))
+	return root
+}
+
+func newVersionCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print cozeauth's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), "cozeauth "+g.env.Version)
+			return nil
+		},
+	}
+}
+
+// getenv reads the environment through Env so tests need not touch os.
+func (g *globals) getenv(k string) string {
+	if g.env.Getenv != nil {
+		return g.env.Getenv(k)
+	}
+	return os.Getenv(k)
+}

@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+func newTokenCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "token",
+		Short: "Print a valid access token (refreshing it first if needed)",
+		Long: `Print only a valid access token and a newline, for scripts and plugins:
+
+  curl -H "Authorization: Bearer $(cozeauth token)" https://api.coze.com/v1/users/me
+
+The token is refreshed first when it expires within the refresh margin; otherwise
+no network call is made.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := g.manager()
+			if err != nil {
+				return err
+			}
+			rec, err := m.Token(cmd.Context())
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(g.env.Stdout, rec.AccessToken+"\n")
+			return err
+		},
+	}
+}
+
+func newRefreshCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "refresh",
+		Short: "Refresh the access token now, whatever its remaining life",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := g.manager()
+			if err != nil {
+				return err
+			}
+			if _, err := m.Refresh(cmd.Context()); err != nil {
+				return err
+			}
+			st, err := m.Status()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(g.env.Stdout, st)
+			}
+			fmt.Fprintf(g.env.Stdout, "Refreshed. Access token %s expires %s (%s).\n", st.AccessToken, st.AccessExpiresAt.Local().Format(time.RFC3339), relative(*st.AccessExpiresAt, g.now()))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new status as JSON")
+	return cmd
+}
+
+func newStatusCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the profile's login state (exit 4 when a login is needed)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := g.manager()
+			if err != nil {
+				return err
+			}
+			st, err := m.Status()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				err = writeJSON(g.env.Stdout, st)
+			} else {
+				printStatus(g.env.Stdout, st, g.now())
+			}
+			if err != nil {
+				return err
+			}
+			if !st.LoggedIn {
+				return &ExitError{Code: ExitLoginRequired}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return cmd
+}
+
+func printStatus(w io.Writer, st *auth.Status, now time.Time) {
+	row := func(k, v string) { fmt.Fprintf(w, "%-16s %s\n", k+":", v) }
+	row("Profile", st.Profile)
+	row("Region", fmt.Sprintf("%s (%s)", st.Region, st.APIBase))
+	row("App", fmt.Sprintf("%s %s", st.AppType, st.ClientID))
+	if st.AccessExpiresAt == nil {
+		row("Logged in", "no — run `cozeauth login`")
+		row("Storage", st.Storage)
+		return
+	}
+	if st.LoggedIn {
+		row("Logged in", "yes")
+	} else {
+		row("Logged in", "no, the refresh token has expired — run `cozeauth login`")
+	}
+	if st.User != nil {
+		row("User", st.User.Display())
+	}
+	row("Access token", st.AccessToken)
+	row("Access expires", fmt.Sprintf("%s (%s)", st.AccessExpiresAt.Local().Format(time.RFC3339), relative(*st.AccessExpiresAt, now)))
+	if st.RefreshExpiresAt != nil {
+		row("Refresh expires", fmt.Sprintf("%s (%s)", st.RefreshExpiresAt.Local().Format(time.RFC3339), relative(*st.RefreshExpiresAt, now)))
+	}
+	row("Storage", st.Storage)
+}
+
+func newLogoutCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "logout",
+		Short: "Forget the profile's tokens on this machine",
+		Long: `Remove the profile's tokens from the local store. Coze documents no revocation
+endpoint, so the tokens stay valid at Coze until they expire (15 minutes for the
+access token, 30 days for the refresh token).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := g.manager()
+			if err != nil {
+				return err
+			}
+			had, err := m.Logout(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if !had {
+				fmt.Fprintf(g.env.Stderr, "Profile %q was not logged in.\n", m.Config.Profile)
+				return nil
+			}
+			fmt.Fprintf(g.env.Stderr, "Removed the tokens of profile %q. Coze has no revocation endpoint: they stay valid at Coze until they expire.\n", m.Config.Profile)
+			return nil
+		},
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,33 @@
+// Command cozeauth gets people a Coze API token that keeps working: an OAuth
+// login wizard, a connectivity probe of coze.com, and a rotation-safe token
+// store that scripts read with `cozeauth token`.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/cli"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	auth.UserAgent = "cozeauth/" + version
+	code := cli.Run(ctx, os.Args[1:], &cli.Env{
+		Stdin:   os.Stdin,
+		Stdout:  os.Stdout,
+		Stderr:  os.Stderr,
+		Getenv:  os.Getenv,
+		Now:     time.Now,
+		Version: version,
+	})
+	stop()
+	os.Exit(code)
+}
