@@ -1,0 +1,139 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func newTestAuthRequest(t *testing.T, redirect string) *AuthRequest {
+	t.Helper()
+	req, err := NewAuthRequest(Config{Settings: Settings{ClientID: "1.app.coze", APIBase: "http://api.test", WWWBase: "http://www.test"}}, redirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+func listen(t *testing.T) *CallbackServer {
+	t.Helper()
+	cs, err := ListenCallback("http://127.0.0.1:0/callback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+// visit is the browser coming back to the redirect URI.
+func visit(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Errorf("GET %s: %v", u, err)
+		return 0, ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestCallbackIgnoresWrongStateThenAcceptsRightOne(t *testing.T) {
+	cs := listen(t)
+	req := newTestAuthRequest(t, cs.RedirectURI())
+	type result struct {
+		code string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, err := cs.Wait(context.Background(), req)
+		done <- result{code, err}
+	}()
+
+	for _, q := range []string{"code=x&state=wrong", "code=x", ""} {
+		status, body := visit(t, cs.RedirectURI()+"?"+q)
+		if status != http.StatusBadRequest || !strings.Contains(body, "state") {
+			t.Errorf("callback %q: status %d, want 400 naming the state", q, status)
+		}
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("Wait returned %v after a wrong state; it should keep waiting", r)
+	default:
+	}
+	status, body := visit(t, cs.RedirectURI()+"?code=good&state="+url.QueryEscape(req.State))
+	if status != http.StatusOK || !strings.Contains(body, "Logged in") {
+		t.Errorf("good callback: status %d body %q", status, body)
+	}
+	if r := <-done; r.err != nil || r.code != "good" {
+		t.Errorf("Wait = %q, %v; want good", r.code, r.err)
+	}
+}
+
+func TestCallbackErrorEndsLogin(t *testing.T) {
+	cs := listen(t)
+	req := newTestAuthRequest(t, cs.RedirectURI())
+	go visit(t, cs.RedirectURI()+"?error=access_denied&error_description=user+said+no&state="+url.QueryEscape(req.State))
+	_, err := cs.Wait(context.Background(), req)
+	var ce *ConsentError
+	if !errors.As(err, &ce) || ce.Code != "access_denied" || ce.Description != "user said no" {
+		t.Fatalf("Wait error = %v, want ConsentError access_denied: user said no", err)
+	}
+}
+
+func TestCallbackTimeout(t *testing.T) {
+	cs := listen(t)
+	req := newTestAuthRequest(t, cs.RedirectURI())
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now()) // already past: no real waiting
+	defer cancel()
+	_, err := cs.Wait(ctx, req)
+	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), "--paste") {
+		t.Fatalf("error = %v, want a timeout that says what to do", err)
+	}
+}
+
+func TestCallbackBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	_, err = ListenCallback("http://127.0.0.1:" + strconv.Itoa(port) + "/callback")
+	var busy *BusyPortError
+	if !errors.As(err, &busy) || busy.Port != strconv.Itoa(port) {
+		t.Fatalf("error = %v, want BusyPortError naming port %d", err, port)
+	}
+	if !strings.Contains(err.Error(), "--redirect-uri") {
+		t.Errorf("error %q should say how to use another port", err)
+	}
+}
+
+func TestCallbackListensOnLoopbackOnly(t *testing.T) {
+	for _, uri := range []string{"http://example.com:8080/cb", "http://0.0.0.0:8080/cb", "ftp://localhost/cb", "http://localhost:99999/cb"} {
+		if _, err := ListenCallback(uri); err == nil {
+			t.Errorf("ListenCallback(%q) succeeded; want a clear error", uri)
+		}
+	}
+}
+
+func TestCallbackLocalhostPortZeroGetsARealPort(t *testing.T) {
+	cs, err := ListenCallback("http://localhost:0/callback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	u, _ := url.Parse(cs.RedirectURI())
+	if u.Port() == "0" || u.Port() == "" || u.Hostname() != "localhost" || u.Path != "/callback" {
+		t.Fatalf("RedirectURI = %s, want localhost with a real port", cs.RedirectURI())
+	}
+}
+

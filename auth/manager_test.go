@@ -1,0 +1,221 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// rotatingCoze is a token endpoint that rotates refresh tokens and rejects a
+// reused one, as Coze does.
+type rotatingCoze struct {
+	mu       sync.Mutex
+	live     map[string]bool
+	n        int
+	refreshs int
+	rejected int
+	failNext []int // statuses to answer before behaving
+	now      func() time.Time
+}
+
+func newRotatingCoze(t *testing.T, now func() time.Time, initial string) (*rotatingCoze, *httptest.Server) {
+	c := &rotatingCoze{live: map[string]bool{initial: true}, now: now}
+	srv := httptest.NewServer(c)
+	t.Cleanup(srv.Close)
+	return c, srv
+}
+
+func (c *rotatingCoze) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body map[string]string
+	json.NewDecoder(r.Body).Decode(&body)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.failNext) > 0 {
+		status := c.failNext[0]
+		c.failNext = c.failNext[1:]
+		w.WriteHeader(status)
+		fmt.Fprint(w, `{"error":"internal_error","error_code":"internal_error","error_message":"try later"}`)
+		return
+	}
+	if !c.live[body["refresh_token"]] {
+		c.rejected++
+		w.WriteHeader(400)
+		fmt.Fprint(w, `{"error":"invalid_request","error_code":"invalid_request","error_message":"refresh token is invalid"}`)
+		return
+	}
+	delete(c.live, body["refresh_token"])
+	c.n++
+	c.refreshs++
+	next := fmt.Sprintf("r%d", c.n)
+	c.live[next] = true
+	fmt.Fprintf(w, `{"access_token":"czu_%d","expires_in":%d,"refresh_token":%q}`, c.n, c.now().Add(15*time.Minute).Unix(), next)
+}
+
+func newTestManager(t *testing.T, dir, api string, now func() time.Time) *Manager {
+	return &Manager{
+		Config: Config{Profile: "default", Settings: Settings{ClientID: "1.app.coze", APIBase: api}},
+		Store:  NewStore(dir),
+		HTTP:   &http.Client{},
+		Now:    now,
+		Sleep:  func(context.Context, time.Duration) error { return nil },
+	}
+}
+
+func TestManagerTokenValidMakesNoCall(t *testing.T) {
+	now := func() time.Time { return fixedNow }
+	coze, srv := newRotatingCoze(t, now, "r-a")
+	m := newTestManager(t, t.TempDir(), srv.URL, now)
+	save(t, m.Store, "default", testRecord("a")) // valid for 15m, margin 5m
+	rec, err := m.Token(context.Background())
+	if err != nil || rec.AccessToken != "a" {
+		t.Fatalf("Token = %v, %v", rec, err)
+	}
+	if coze.refreshs != 0 {
+		t.Errorf("a valid token caused %d refreshes", coze.refreshs)
+	}
+}
+
+func TestManagerRefreshesInsideMarginAndPersistsRotation(t *testing.T) {
+	clock := fixedNow.Add(11 * time.Minute) // 4 minutes left, inside the 5m margin
+	now := func() time.Time { return clock }
+	coze, srv := newRotatingCoze(t, now, "r-a")
+	m := newTestManager(t, t.TempDir(), srv.URL, now)
+	save(t, m.Store, "default", testRecord("a"))
+
+	rec, err := m.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.AccessToken != "czu_1" || rec.RefreshToken != "r1" {
+		t.Fatalf("got %s/%s, want czu_1/r1", rec.AccessToken, rec.RefreshToken)
+	}
+	onDisk, _ := m.Store.Load("default")
+	if onDisk.RefreshToken != "r1" {
+		t.Errorf("rotated refresh token not on disk: %q", onDisk.RefreshToken)
+	}
+	// A second forced refresh uses the rotated token, not the first one.
+	if _, err := m.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if coze.rejected != 0 || coze.refreshs != 2 {
+		t.Errorf("refreshes %d rejected %d, want 2 and 0", coze.refreshs, coze.rejected)
+	}
+}
+
+// Many processes (here: managers with their own store handles and locks)
+// asking at once after the token entered the margin: one refresh, nobody
+// uses a stale refresh token, everyone gets the new access token.
+func TestManagerConcurrentRefreshIsSafe(t *testing.T) {
+	clock := fixedNow.Add(14 * time.Minute)
+	now := func() time.Time { return clock }
+	coze, srv := newRotatingCoze(t, now, "r-a")
+	dir := t.TempDir()
+	save(t, NewStore(dir), "default", testRecord("a"))
+
+	var wg sync.WaitGroup
+	got := make([]string, 8)
+	for i := range got {
+		wg.Go(func() {
+			rec, err := newTestManager(t, dir, srv.URL, now).Token(context.Background())
+			if err != nil {
+				t.Errorf("worker %d: %v", i, err)
+				return
+			}
+			got[i] = rec.AccessToken
+		})
+	}
+	wg.Wait()
+	if coze.refreshs != 1 || coze.rejected != 0 {
+		t.Errorf("refreshes %d rejected %d, want 1 and 0", coze.refreshs, coze.rejected)
+	}
+	for i, tok := range got {
+		if tok != "czu_1" {
+			t.Errorf("worker %d got %q, want czu_1", i, tok)
+		}
+	}
+}
+
+func TestManagerRefreshErrors(t *testing.T) {
+	tests := []struct {
+		name          string
+		failNext      []int
+		stored        string // refresh token on disk
+		wantLogin     bool
+		wantErrSubstr string
+		wantRefreshed bool
+	}{
+		{name: "5xx twice then success is retried", failNext: []int{502, 503}, stored: "r-a", wantRefreshed: true},
+		{name: "5xx three times gives up but keeps the token", failNext: []int{500, 500, 500}, stored: "r-a", wantErrSubstr: "tried 3 times"},
+		{name: "4xx means login required", stored: "r-stale", wantLogin: true, wantErrSubstr: "refresh token is invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := func() time.Time { return fixedNow.Add(20 * time.Minute) }
+			coze, srv := newRotatingCoze(t, now, "r-a")
+			coze.failNext = tt.failNext
+			m := newTestManager(t, t.TempDir(), srv.URL, now)
+			rec := testRecord("a")
+			rec.RefreshToken = tt.stored
+			save(t, m.Store, "default", rec)
+
+			_, err := m.Token(context.Background())
+			if tt.wantRefreshed {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErrSubstr) || IsLoginRequired(err) != tt.wantLogin {
+				t.Fatalf("error = %v; want login-required=%v containing %q", err, tt.wantLogin, tt.wantErrSubstr)
+			}
+			if after, _ := m.Store.Load("default"); after == nil || after.RefreshToken != tt.stored {
+				t.Errorf("a failed refresh changed the stored token: %+v", after)
+			}
+		})
+	}
+}
+
+func TestManagerLoginRequired(t *testing.T) {
+	now := func() time.Time { return fixedNow.Add(31 * 24 * time.Hour) }
+	m := newTestManager(t, t.TempDir(), "http://127.0.0.1:1", now)
+	if _, err := m.Token(context.Background()); !IsLoginRequired(err) {
+		t.Errorf("no token: error = %v, want login required", err)
+	}
+	save(t, m.Store, "default", testRecord("a"))
+	_, err := m.Token(context.Background())
+	if !IsLoginRequired(err) || !strings.Contains(err.Error(), "30 days") {
+		t.Errorf("expired refresh token: error = %v, want login required naming the 30 days", err)
+	}
+	var lr *LoginRequiredError
+	if errors.As(err, &lr); !strings.Contains(err.Error(), "cozeauth login") {
+		t.Errorf("error %q does not say what to run", err)
+	}
+}
+
+func TestManagerStatusAndLogout(t *testing.T) {
+	now := func() time.Time { return fixedNow }
+	m := newTestManager(t, t.TempDir(), "http://api.test", now)
+	st, err := m.Status()
+	if err != nil || st.LoggedIn {
+		t.Fatalf("empty store: %+v, %v", st, err)
+	}
+	rec := testRecord("czu_abcdefghijklmnop")
+	save(t, m.Store, "default", rec)
+	st, _ = m.Status()
+	if !st.LoggedIn || st.AccessToken != "czu_…mnop" || !st.AccessExpiresAt.Equal(rec.Expiry) || st.AppType != AppPKCE {
+		t.Errorf("status = %+v", st)
+	}
+	if had, err := m.Logout(context.Background()); !had || err != nil {
+		t.Fatalf("Logout = %v, %v", had, err)
+	}
+	if r, _ := m.Store.Load("default"); r != nil {
+		t.Error("logout left the token")
+	}
+}

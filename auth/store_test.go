@@ -1,0 +1,181 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func testRecord(access string) *Record {
+	return &Record{Token: Token{AccessToken: access, RefreshToken: "r-" + access, Expiry: fixedNow.Add(15 * time.Minute), RefreshExpiry: fixedNow.Add(RefreshTokenLifetime), IssuedAt: fixedNow}}
+}
+
+func save(t *testing.T, s *Store, profile string, r *Record) {
+	t.Helper()
+	l, err := s.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+	if err := l.Save(profile, r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStoreRoundTripAndPermissions(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cfg")
+	s := NewStore(dir)
+	save(t, s, "default", testRecord("a"))
+	save(t, s, "work", testRecord("b"))
+
+	got, err := s.Load("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(testRecord("a"), got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if other, _ := s.Load("work"); other == nil || other.AccessToken != "b" {
+		t.Errorf("saving one profile lost another: %+v", other)
+	}
+	for path, want := range map[string]os.FileMode{dir: 0o700, s.Path(): 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s mode %04o, want %04o", path, fi.Mode().Perm(), want)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp") || strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temp file %s left behind", e.Name())
+		}
+	}
+}
+
+func TestStoreMissingProfileIsNil(t *testing.T) {
+	s := NewStore(t.TempDir())
+	if r, err := s.Load("nobody"); r != nil || err != nil {
+		t.Fatalf("Load = %v, %v; want nil, nil", r, err)
+	}
+}
+
+func TestStoreWarnsWhenOthersCanRead(t *testing.T) {
+	s := NewStore(t.TempDir())
+	save(t, s, "default", testRecord("a"))
+	os.Chmod(s.Path(), 0o644)
+	var warnings []string
+	s.Warn = func(m string) { warnings = append(warnings, m) }
+	if _, err := s.Load("default"); err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "chmod 600") {
+		t.Errorf("warnings = %q, want one that says chmod 600", warnings)
+	}
+}
+
+func TestStoreCorruptFileIsLeftAlone(t *testing.T) {
+	s := NewStore(t.TempDir())
+	junk := []byte("{not json")
+	os.WriteFile(s.Path(), junk, 0o600)
+
+	_, err := s.Load("default")
+	var ce *CorruptError
+	if !errors.As(err, &ce) || ce.Path != s.Path() {
+		t.Fatalf("Load error = %v, want CorruptError naming the file", err)
+	}
+	l, _ := s.Lock(context.Background())
+	if err := l.Save("default", testRecord("a")); !errors.As(err, &ce) {
+		t.Errorf("Save over a corrupt file = %v, want CorruptError", err)
+	}
+	l.Unlock()
+	if got, _ := os.ReadFile(s.Path()); string(got) != string(junk) {
+		t.Errorf("corrupt file was changed to %q", got)
+	}
+}
+
+func TestStoreMoveAside(t *testing.T) {
+	s := NewStore(t.TempDir())
+	os.WriteFile(s.Path(), []byte("garbage"), 0o600)
+	l, _ := s.Lock(context.Background())
+	defer l.Unlock()
+	dst, err := l.MoveAside(fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(dst); string(got) != "garbage" || !strings.Contains(dst, ".corrupt-20261126T120000Z") {
+		t.Errorf("moved to %s holding %q", dst, got)
+	}
+}
+
+func TestStoreLockExcludesOthers(t *testing.T) {
+	dir := t.TempDir()
+	a, b := NewStore(dir), NewStore(dir)
+	l, err := a.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // b must not get the lock while a holds it
+	if _, err := b.Lock(ctx); err == nil {
+		t.Fatal("a second lock was granted while the first was held")
+	}
+	l.Unlock()
+	l2, err := b.Lock(context.Background())
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	l2.Unlock()
+}
+
+// Writers under the lock never lose each other's profiles, and readers
+// without the lock never see a half-written file.
+func TestStoreConcurrentWritersAndReaders(t *testing.T) {
+	s := NewStore(t.TempDir())
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			w := NewStore(s.Dir)
+			save(t, w, string(rune('a'+i)), testRecord("x"))
+			if _, err := w.Load("a"); err != nil {
+				t.Errorf("reader saw a broken file: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	names, err := s.Profiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c", "d", "e", "f", "g", "h"}, names); diff != "" {
+		t.Errorf("profiles (-want +got):\n%s", diff)
+	}
+}
+
+func TestSettingsRoundTrip(t *testing.T) {
+	s := NewStore(t.TempDir())
+	want := Settings{Region: RegionCN, ClientID: "1.app.coze", RedirectURI: "http://localhost:9000/cb"}
+	if err := s.SaveSettings("work", want); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.LoadSettings("work")
+	if err != nil || !ok {
+		t.Fatalf("LoadSettings = %v, %v", ok, err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	data, _ := os.ReadFile(s.SettingsPath())
+	if strings.Contains(string(data), "secret") {
+		t.Error("settings file mentions a secret")
+	}
+}
