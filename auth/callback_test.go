@@ -136,4 +136,3 @@ func TestCallbackLocalhostPortZeroGetsARealPort(t *testing.T) {
 		t.Fatalf("RedirectURI = %s, want localhost with a real port", cs.RedirectURI())
 	}
 }
-
