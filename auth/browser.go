@@ -38,3 +38,17 @@ func (b SystemBrowser) Open(url string) error {
 	go func() { _ = cmd.Wait() }()
 	return nil
 }
+
+// HeadlessReason says why a browser should not be launched here (an SSH
+// session, or Linux without a display), or "" when one can be. Launching one
+// anyway is the most common complaint about command-line OAuth tools: a login
+// that hangs, or a text browser opening on a remote host.
+func HeadlessReason(getenv func(string) string, goos string) string {
+	if getenv("SSH_CONNECTION") != "" || getenv("SSH_TTY") != "" {
+		return "this is an SSH session"
+	}
+	if (goos == "linux" || strings.HasSuffix(goos, "bsd")) && getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+		return "there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+	}
+	return ""
+}

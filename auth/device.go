@@ -1,0 +1,157 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// DevicePath is the device authorization endpoint's path on the API host.
+const DevicePath = "/api/permission/oauth2/device/code"
+
+// DeviceGrantType is the grant type of a device code token call.
+const DeviceGrantType = "urn:ietf:params:oauth:grant-type:device_code"
+
+// DeviceAuth is Coze's answer to a device authorization request.
+type DeviceAuth struct {
+	DeviceCode      string
+	UserCode        string
+	VerificationURI string
+	Interval        time.Duration
+	ExpiresAt       time.Time
+}
+
+// VerificationURL is the address to open on another device, with the user
+// code filled in.
+func (d *DeviceAuth) VerificationURL() string {
+	u, err := url.Parse(d.VerificationURI)
+	if err != nil {
+		return d.VerificationURI
+	}
+	q := u.Query()
+	q.Set("user_code", d.UserCode)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// DeviceCode starts a device authorization.
+func (c *Client) DeviceCode(ctx context.Context) (*DeviceAuth, error) {
+	resp, data, err := c.postJSON(ctx, DevicePath, map[string]string{"client_id": c.ClientID})
+	if err != nil {
+		return nil, fmt.Errorf("could not start the device login: %w", err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("could not start the device login: %w", parseOAuthError(resp, data))
+	}
+	var b struct {
+		DeviceCode      string `json:"device_code"`
+		UserCode        string `json:"user_code"`
+		VerificationURI string `json:"verification_uri"`
+		ExpiresIn       int    `json:"expires_in"` // a duration here, unlike the token call
+		Interval        int    `json:"interval"`
+	}
+	if err := json.Unmarshal(data, &b); err != nil || b.DeviceCode == "" || b.UserCode == "" {
+		return nil, fmt.Errorf("coze's device login answer is incomplete (HTTP %d): is this app a device app?", resp.StatusCode)
+	}
+	if b.ExpiresIn <= 0 {
+		b.ExpiresIn = 300
+	}
+	if b.Interval <= 0 {
+		b.Interval = 5
+	}
+	return &DeviceAuth{
+		DeviceCode:      b.DeviceCode,
+		UserCode:        b.UserCode,
+		VerificationURI: b.VerificationURI,
+		Interval:        time.Duration(b.Interval) * time.Second,
+		ExpiresAt:       c.now().Add(time.Duration(b.ExpiresIn) * time.Second),
+	}, nil
+}
+
+// DeviceToken polls once for the token of a device authorization. While the
+// user has not approved, it returns an [*OAuthError] with Code
+// authorization_pending (or slow_down).
+func (c *Client) DeviceToken(ctx context.Context, deviceCode string) (*Token, error) {
+	return c.tokenCall(ctx, map[string]string{
+		"grant_type":  DeviceGrantType,
+		"device_code": deviceCode,
+		"client_id":   c.ClientID,
+	})
+}
+
+// DeviceError ends a device login that the user refused or let expire.
+type DeviceError struct {
+	Code string
+}
+
+func (e *DeviceError) Error() string {
+	switch e.Code {
+	case "access_denied":
+		return "the device login was denied in the browser; run `cozeauth login --device` again to retry"
+	case "expired_token":
+		return "the device code expired before it was approved; run `cozeauth login --device` again for a new code"
+	}
+	return "the device login failed: " + e.Code
+}
+
+// DeviceFlow is one device login in progress.
+type DeviceFlow struct {
+	m    *Manager
+	auth *DeviceAuth
+}
+
+// BeginDevice asks Coze for a user code to show.
+func (m *Manager) BeginDevice(ctx context.Context) (*DeviceFlow, error) {
+	if _, err := ValidateClientID(m.Config.ClientID); err != nil {
+		return nil, err
+	}
+	da, err := m.Client("").DeviceCode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &DeviceFlow{m: m, auth: da}, nil
+}
+
+// Auth is what to show the user: the user code and where to enter it.
+func (f *DeviceFlow) Auth() *DeviceAuth { return f.auth }
+
+// slowDownStep is what Coze asks a too-eager poller to add to its interval.
+const slowDownStep = 5 * time.Second
+
+// Wait polls no faster than the interval Coze gave (plus 5 s after each
+// slow_down) until the user approves, refuses, or the code expires, then
+// saves the tokens like any login.
+func (f *DeviceFlow) Wait(ctx context.Context) (*LoginResult, error) {
+	interval := f.auth.Interval
+	client := f.m.Client("")
+	for {
+		if !f.m.now().Before(f.auth.ExpiresAt) {
+			return nil, &DeviceError{Code: "expired_token"}
+		}
+		if err := f.m.sleep(ctx, interval); err != nil {
+			return nil, err
+		}
+		t, err := client.DeviceToken(ctx, f.auth.DeviceCode)
+		if err == nil {
+			return f.m.finishLogin(ctx, func(*Client) (*Token, error) { return t, nil })
+		}
+		var oe *OAuthError
+		if !errors.As(err, &oe) {
+			return nil, fmt.Errorf("could not poll for the device login: %w", err)
+		}
+		switch oe.Code {
+		case "authorization_pending":
+		case "slow_down":
+			interval += slowDownStep
+		case "access_denied", "access_deny": // Coze documents the second spelling
+			return nil, &DeviceError{Code: "access_denied"}
+		case "expired_token":
+			return nil, &DeviceError{Code: "expired_token"}
+		default:
+			return nil, fmt.Errorf("the device login failed: %w", oe)
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"golang.org/x/oauth2"
+)
+
+// Open returns the [Manager] of a profile saved by `cozeauth login`, from
+// $COZEAUTH_CONFIG_DIR or the default config directory. It is how other Go
+// programs share cozeauth's tokens, its lock and its rotation.
+func Open(profile string) (*Manager, error) {
+	dir, err := DefaultDir()
+	if err != nil {
+		return nil, err
+	}
+	if profile == "" {
+		profile = "default"
+	}
+	st := NewStore(dir)
+	set, ok, err := st.LoadSettings(profile)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &LoginRequiredError{Profile: profile, Reason: fmt.Sprintf("no profile %q in %s", profile, dir)}
+	}
+	return &Manager{
+		Config: Config{Profile: profile, Settings: set},
+		Store:  st,
+		HTTP:   &http.Client{},
+	}, nil
+}
+
+// TokenSource returns an [oauth2.TokenSource] that hands out the profile's
+// access token, refreshing it through the store and its lock when it comes
+// within the refresh margin. Every rotated refresh token is saved before the
+// new access token is used.
+func (m *Manager) TokenSource(ctx context.Context) oauth2.TokenSource {
+	return oauth2.ReuseTokenSourceWithExpiry(nil, managerSource{ctx: ctx, m: m}, m.Config.Margin())
+}
+
+type managerSource struct {
+	ctx context.Context
+	m   *Manager
+}
+
+func (s managerSource) Token() (*oauth2.Token, error) {
+	rec, err := s.m.Token(s.ctx)
+	if err != nil {
+		return nil, err
+	}
+	return rec.OAuth2(), nil
+}
+
+// HTTPClient returns a client that sends the profile's access token with
+// every request, over the manager's own HTTP transport.
+func (m *Manager) HTTPClient(ctx context.Context) *http.Client {
+	var base http.RoundTripper
+	if m.HTTP != nil {
+		base = m.HTTP.Transport
+	}
+	return &http.Client{Transport: &oauth2.Transport{Source: m.TokenSource(ctx), Base: base}}
+}
