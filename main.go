@@ -17,10 +17,13 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-func main() {
+func main() { os.Exit(run()) }
+
+func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	auth.UserAgent = "cozeauth/" + version
-	code := cli.Run(ctx, os.Args[1:], &cli.Env{
+	return cli.Run(ctx, os.Args[1:], &cli.Env{
 		Stdin:   os.Stdin,
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
@@ -28,6 +31,4 @@ func main() {
 		Now:     time.Now,
 		Version: version,
 	})
-	stop()
-	os.Exit(code)
 }

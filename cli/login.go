@@ -1,29 +1,52 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"runtime"
 	"time"
 
+	"github.com/mdp/qrterminal/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
 )
 
+type loginOptions struct {
+	browser, noBrowser bool
+	paste, device      bool
+	timeout            time.Duration
+}
+
 func newLoginCmd(g *globals) *cobra.Command {
-	var noBrowser bool
-	var timeout time.Duration
+	var o loginOptions
 	cmd := &cobra.Command{
 		Use:   "login",
-		Short: "Log in to a Coze OAuth app in the browser (PKCE or web app)",
-		Long: `Log in to a Coze OAuth app. cozeauth listens on the redirect URI (loopback only),
-opens the authorize page in your browser, and stores the tokens it gets back.
+		Short: "Log in to a Coze OAuth app (browser with PKCE or web app, paste-back, or device code)",
+		Long: `Log in to a Coze OAuth app and store its tokens.
 
-A client secret (--client-secret or $COZE_CLIENT_SECRET) means a web app;
-without one, the app is a PKCE app. The redirect URI must be registered on the app.`,
+By default cozeauth listens on the redirect URI (loopback only), opens the
+authorize page in your browser and waits for it to come back. A client secret
+(--client-secret or $COZE_CLIENT_SECRET) means a web app; without one, a PKCE app.
+The redirect URI must be registered on the app.
+
+Over SSH, or on Linux without a display, no browser is launched; instead:
+  - forward the callback port:  ssh -L 8080:localhost:8080 <host>
+  - or paste the address the browser ended on:  cozeauth login --paste
+  - or use a device code:  cozeauth login --device`,
+		Example: `  cozeauth login --client-id 7420000000000000001.app.coze
+  cozeauth login --region cn --client-id … --client-secret …   # a coze.cn web app
+  cozeauth login --paste < address.txt
+  cozeauth login --device`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.browser && o.noBrowser || o.paste && o.device {
+				return usageError("--browser and --no-browser, and --paste and --device, exclude each other")
+			}
 			m, err := g.manager()
 			if err != nil {
 				return err
@@ -34,24 +57,17 @@ without one, the app is a PKCE app. The redirect URI must be registered on the a
 			if warn, _ := auth.ValidateClientID(m.Config.ClientID); warn != "" {
 				fmt.Fprintln(g.env.Stderr, "note: "+warn)
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 			defer cancel()
-			flow, err := m.BeginLogin(true)
-			if err != nil {
-				return err
+			var res *auth.LoginResult
+			switch {
+			case o.device:
+				res, err = loginDevice(ctx, g, m)
+			case o.paste:
+				res, err = loginPaste(ctx, g, m)
+			default:
+				res, err = loginBrowser(ctx, g, m, o)
 			}
-			defer flow.Close()
-			fmt.Fprintf(g.env.Stderr, "Open this address to authorize cozeauth (waiting up to %s):\n\n  %s\n\n", timeout, flow.URL())
-			if !noBrowser {
-				if err := (auth.SystemBrowser{Env: g.getenv("BROWSER")}).Open(flow.URL()); err != nil {
-					fmt.Fprintf(g.env.Stderr, "note: %v; open the address above yourself\n", err)
-				}
-			}
-			code, err := flow.Wait(ctx)
-			if err != nil {
-				return err
-			}
-			res, err := flow.Finish(ctx, code)
 			if err != nil {
 				return err
 			}
@@ -59,34 +75,134 @@ without one, the app is a PKCE app. The redirect URI must be registered on the a
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&noBrowser, "no-browser", false, "print the address but do not open a browser")
-	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long to wait for the browser to come back")
+	f := cmd.Flags()
+	f.BoolVar(&o.noBrowser, "no-browser", false, "print the address but do not open a browser")
+	f.BoolVar(&o.browser, "browser", false, "open a browser even over SSH or without a display")
+	f.BoolVar(&o.paste, "paste", false, "read the address the browser ended on from standard input")
+	f.BoolVar(&o.device, "device", false, "log in with a device code entered on another device")
+	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for the login to complete")
 	return cmd
+}
+
+func loginBrowser(ctx context.Context, g *globals, m *auth.Manager, o loginOptions) (*auth.LoginResult, error) {
+	flow, err := m.BeginLogin(true)
+	if err != nil {
+		return nil, err
+	}
+	defer flow.Close()
+	fmt.Fprintf(g.env.Stderr, "Open this address to authorize cozeauth (waiting up to %s):\n\n  %s\n\n", o.timeout, flow.URL())
+	headless := auth.HeadlessReason(g.getenv, runtime.GOOS)
+	switch {
+	case o.noBrowser:
+	case headless != "" && !o.browser:
+		printLadder(g.env.Stderr, headless, flow.RedirectURI())
+	default:
+		if err := (auth.SystemBrowser{Env: g.getenv("BROWSER")}).Open(flow.URL()); err != nil {
+			fmt.Fprintf(g.env.Stderr, "note: %v; open the address above yourself\n", err)
+		}
+	}
+	code, err := flow.Wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return flow.Finish(ctx, code)
+}
+
+// printLadder tells a person on a machine without a browser the three ways on.
+func printLadder(w io.Writer, reason, redirect string) {
+	port := "8080"
+	if u, err := url.Parse(redirect); err == nil && u.Port() != "" {
+		port = u.Port()
+	}
+	fmt.Fprintf(w, `No browser was opened because %s. Ways on:
+  1. Forward the callback port from the machine with the browser, then open the address there:
+       ssh -L %s:localhost:%s <this host>
+  2. Open the address anywhere, then run `+"`cozeauth login --paste`"+` and paste the address the browser ended on
+     (a "can't connect" page is fine: only its address matters).
+  3. Use a device code instead: `+"`cozeauth login --device`"+`
+(--browser opens a browser anyway.) Waiting for the callback…
+
+`, reason, port, port)
+}
+
+func loginPaste(ctx context.Context, g *globals, m *auth.Manager) (*auth.LoginResult, error) {
+	flow, err := m.BeginLogin(false)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(g.env.Stderr, "Open this address in a browser on any machine and approve:\n\n  %s\n\n", flow.URL())
+	fmt.Fprintf(g.env.Stderr, "The browser then goes to %s… — it may show an error page; that is fine.\nPaste the whole address from its address bar here and press Enter:\n", flow.RedirectURI())
+	line, err := readLine(ctx, g.env.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	code, err := flow.CodeFromURL(line)
+	if errors.Is(err, auth.ErrStateMismatch) {
+		return nil, fmt.Errorf("%w: paste the address from the login started just now (run `cozeauth login --paste` again if in doubt)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return flow.Finish(ctx, code)
+}
+
+// readLine reads one line from r, giving up when ctx ends.
+func readLine(ctx context.Context, r io.Reader) (string, error) {
+	type result struct {
+		line string
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		line, err := bufio.NewReader(r).ReadString('\n')
+		if err == io.EOF && line != "" {
+			err = nil
+		}
+		ch <- result{line, err}
+	}()
+	select {
+	case res := <-ch:
+		if res.err != nil {
+			return "", fmt.Errorf("no address was pasted: %w", res.err)
+		}
+		return res.line, nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("no address was pasted in time: %w", ctx.Err())
+	}
+}
+
+func loginDevice(ctx context.Context, g *globals, m *auth.Manager) (*auth.LoginResult, error) {
+	flow, err := m.BeginDevice(ctx)
+	if err != nil {
+		return nil, err
+	}
+	da := flow.Auth()
+	fmt.Fprintf(g.env.Stderr, "On any device, open\n\n  %s\n\nand enter the code\n\n    %s\n\n", da.VerificationURL(), da.UserCode)
+	qrterminal.GenerateWithConfig(da.VerificationURL(), qrterminal.Config{
+		Level: qrterminal.L, Writer: g.env.Stderr, HalfBlocks: true,
+		BlackChar: qrterminal.BLACK_BLACK, WhiteChar: qrterminal.WHITE_WHITE,
+		BlackWhiteChar: qrterminal.BLACK_WHITE, WhiteBlackChar: qrterminal.WHITE_BLACK, QuietZone: 1,
+	})
+	fmt.Fprintf(g.env.Stderr, "\nThe code expires %s. Waiting for approval…\n", relative(da.ExpiresAt, g.now()))
+	return flow.Wait(ctx)
 }
 
 func reportLogin(w io.Writer, m *auth.Manager, res *auth.LoginResult, now time.Time) {
 	if res.MovedAside != "" {
 		fmt.Fprintf(w, "note: the unreadable token store was moved to %s\n", res.MovedAside)
 	}
-	who := "logged in"
+	who := "Logged in"
 	if res.Record.User != nil {
 		who += " as " + res.Record.User.Display()
 	} else if res.UserErr != nil {
 		fmt.Fprintf(w, "note: could not look up the user: %v\n", res.UserErr)
 	}
-	fmt.Fprintf(w, "%s %s (profile %q, %s app %s).\n", capitalize(who), "to "+m.Config.API(), m.Config.Profile, m.Config.AppType(), m.Config.ClientID)
+	fmt.Fprintf(w, "%s to %s (profile %q, %s app %s).\n", who, m.Config.API(), m.Config.Profile, m.Config.AppType(), m.Config.ClientID)
 	fmt.Fprintf(w, "Access token expires %s (%s); it is refreshed automatically until %s.\n",
 		res.Record.Expiry.Local().Format(time.RFC3339), relative(res.Record.Expiry, now), res.Record.RefreshExpiry.Local().Format("2006-01-02"))
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return string(s[0]-'a'+'A') + s[1:]
-}
-
-// relative says "in 14m59s" or "3m ago", to the second.
+// relative says "in 14m59s" or "3m0s ago", to the second.
 func relative(t, now time.Time) string {
 	d := t.Sub(now).Round(time.Second)
 	switch {

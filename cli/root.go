@@ -60,10 +60,10 @@ type Env struct {
 type globals struct {
 	env *Env
 
-	region, apiBase, wwwBase  string
-	clientID, clientSecret    string
-	redirectURI, profile      string
-	refreshMargin             string
+	region, apiBase, wwwBase string
+	clientID, clientSecret   string
+	redirectURI, profile     string
+	refreshMargin            string
 	// configDir, when set, replaces $COZEAUTH_CONFIG_DIR (--sandbox uses a
 	// throwaway one).
 	configDir string
@@ -134,7 +134,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	pf.StringVar(&g.redirectURI, "redirect-uri", "", "redirect URI registered on the app (default "+auth.DefaultRedirectURI+") [$COZE_REDIRECT_URI]")
 	pf.StringVar(&g.profile, "profile", "", "profile name (default \"default\") [$COZE_PROFILE]")
 	pf.StringVar(&g.refreshMargin, "refresh-margin", "", "refresh this long before expiry (default 5m) [$COZEAUTH_REFRESH_MARGIN]")
-	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g))
+	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newSandboxCmd(g))
 	return root
 }
 

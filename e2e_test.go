@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cozeauth/cozeauth/sandbox"
+)
+
+// goBuild compiles pkg into dir and returns the binary's path.
+func goBuild(t *testing.T, dir, pkg string) string {
+	t.Helper()
+	out := filepath.Join(dir, filepath.Base(pkg))
+	if pkg == "." {
+		out = filepath.Join(dir, "cozeauth")
+	}
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return out
+}
+
+// e2e runs the real binary against a real sandbox process, as a user would.
+type e2e struct {
+	t    *testing.T
+	bin  string
+	base string
+	env  []string
+}
+
+func startE2E(t *testing.T) *e2e {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds binaries and runs processes")
+	}
+	dir := t.TempDir()
+	bin := goBuild(t, dir, ".")
+	browser := goBuild(t, dir, "./sandbox/fakebrowser")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := exec.CommandContext(ctx, bin, "sandbox", "--addr", "127.0.0.1:0", "--quiet")
+	stdout, _ := srv.StdoutPipe()
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); srv.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("sandbox printed no base URL: %v", err)
+	}
+	e := &e2e{t: t, bin: bin, base: strings.TrimSpace(line)}
+	e.env = []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
+		"COZEAUTH_CONFIG_DIR=" + filepath.Join(dir, "config"),
+		"BROWSER=" + browser, "FAKEBROWSER_LOG=" + filepath.Join(dir, "browser.log"),
+		"COZE_API_BASE=" + e.base, "COZE_WWW_BASE=" + e.base,
+		"COZE_REDIRECT_URI=http://127.0.0.1:0/callback",
+		"NO_COLOR=1",
+	}
+	return e
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (e *e2e) run(extraEnv []string, args ...string) result {
+	cmd := exec.Command(e.bin, args...)
+	cmd.Env = append(append([]string{}, e.env...), extraEnv...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		e.t.Fatalf("%v: %v", args, err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func (e *e2e) stats() sandbox.Stats {
+	resp, err := http.Get(e.base + "/sandbox/stats")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s sandbox.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// tokensAtOnce runs n `cozeauth token` processes at the same moment.
+func (e *e2e) tokensAtOnce(n int, extraEnv ...string) []result {
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { results[i] = e.run(extraEnv, "token") })
+	}
+	wg.Wait()
+	return results
+}
+
+func TestEndToEndLoginAndConcurrentTokens(t *testing.T) {
+	e := startE2E(t)
+	login := e.run(nil, "login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")
+	if login.code != 0 || !strings.Contains(login.stderr, "Logged in as Sandbox User") {
+		t.Fatalf("login exit %d\n%s", login.code, login.stderr)
+	}
+	if !strings.Contains(login.stderr, "code_challenge_method=S256") {
+		t.Errorf("login did not print the authorize URL with an S256 challenge:\n%s", login.stderr)
+	}
+
+	// A margin longer than the token's life: every one of the eight
+	// processes finds the token inside it and refreshes under the lock.
+	inMargin := e.tokensAtOnce(8, "COZEAUTH_REFRESH_MARGIN=20m")
+	for i, r := range inMargin {
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "czu_") || strings.Count(r.stdout, "\n") != 1 {
+			t.Errorf("token process %d: exit %d stdout %q stderr %q", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	st := e.stats()
+	if st.RejectedRefreshes != 0 || st.Refreshes != 8 {
+		t.Errorf("sandbox saw %d refreshes, %d rejected; want 8 and 0", st.Refreshes, st.RejectedRefreshes)
+	}
+
+	// With the default margin the fresh token is handed out without a call.
+	valid := e.tokensAtOnce(8)
+	for i, r := range valid {
+		if r.code != 0 || r.stdout != valid[0].stdout {
+			t.Errorf("token process %d: exit %d stdout %q, want the same token as the others", i, r.code, r.stdout)
+		}
+	}
+	if after := e.stats(); after.Refreshes != st.Refreshes {
+		t.Errorf("a valid token caused %d refreshes", after.Refreshes-st.Refreshes)
+	}
+
+	status := e.run(nil, "status", "--json")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(status.stdout), &got); err != nil || status.code != 0 {
+		t.Fatalf("status --json exit %d: %v\n%s", status.code, err, status.stdout)
+	}
+	for k, want := range map[string]any{"profile": "default", "client_id": sandbox.PKCEClientID, "app_type": "pkce", "logged_in": true, "region": "com"} {
+		if got[k] != want {
+			t.Errorf("status %s = %v, want %v", k, got[k], want)
+		}
+	}
+	token := strings.TrimSpace(valid[0].stdout)
+	if masked, _ := got["access_token"].(string); masked == "" || strings.Contains(status.stdout, token) {
+		t.Errorf("status shows the token unmasked or not at all: %q", masked)
+	}
+	for _, k := range []string{"access_token_expires_at", "refresh_token_expires_at"} {
+		if _, err := time.Parse(time.RFC3339, got[k].(string)); err != nil {
+			t.Errorf("%s = %v, not RFC 3339", k, got[k])
+		}
+	}
+	fi, err := os.Stat(got["storage"].(string))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("token file %v mode %v, want 0600", err, fi.Mode())
+	}
+}
+
+func TestEndToEndWebAppRefreshKeepsSecret(t *testing.T) {
+	e := startE2E(t)
+	login := e.run([]string{"COZE_CLIENT_SECRET=" + sandbox.WebClientSecret}, "login", "--client-id", sandbox.WebClientID, "--browser")
+	if login.code != 0 || !strings.Contains(login.stderr, "web app") {
+		t.Fatalf("web login exit %d\n%s", login.code, login.stderr)
+	}
+	// No secret in the environment now: the refresh uses the stored one.
+	r := e.run(nil, "refresh", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"app_type": "web"`) {
+		t.Fatalf("refresh exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, out := range []string{login.stderr, r.stdout, r.stderr} {
+		if strings.Contains(out, sandbox.WebClientSecret) {
+			t.Errorf("the client secret was printed:\n%s", out)
+		}
+	}
+	settings, _ := os.ReadFile(filepath.Join(strings.TrimPrefix(e.env[2], "COZEAUTH_CONFIG_DIR="), "config.json"))
+	if bytes.Contains(settings, []byte(sandbox.WebClientSecret)) || !bytes.Contains(settings, []byte(sandbox.WebClientID)) {
+		t.Errorf("settings file should name the app and not hold its secret:\n%s", settings)
+	}
+}
+
+func TestEndToEndDeniedConsent(t *testing.T) {
+	e := startE2E(t)
+	r := e.run([]string{"FAKEBROWSER_ACTION=deny"}, "login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")
+	if r.code != 1 || !strings.Contains(r.stderr, "access_denied") {
+		t.Fatalf("denied login: exit %d\n%s", r.code, r.stderr)
+	}
+	if s := e.run(nil, "status"); s.code != 4 {
+		t.Errorf("status after a denied login exits %d, want 4", s.code)
+	}
+}

@@ -1,0 +1,113 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// apiError is the open API's error body. Coze answers auth failures with 401
+// and business errors (a missing field) with 200 and a non-zero code; the
+// sandbox does the same.
+type apiError struct {
+	Code int    `json:"code"`
+	Msg  string `json:"msg"`
+}
+
+// authInvalid is what Coze answers for a missing, unknown or expired token.
+func authInvalid() apiError { return apiError{Code: 4100, Msg: "authentication is invalid"} }
+
+// validAccessToken reports whether an Authorization header carries a live
+// access token issued by this sandbox.
+func (s *Server) validAccessToken(header string) bool {
+	scheme, tok, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return false
+	}
+	now := s.now()
+	s.mu.Lock()
+	exp, ok := s.access[tok]
+	s.mu.Unlock()
+	return ok && now.Before(exp)
+}
+
+func (s *Server) handleUsersMe(w http.ResponseWriter, r *http.Request) {
+	if !s.validAccessToken(r.Header.Get("Authorization")) {
+		writeJSON(w, http.StatusUnauthorized, authInvalid())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"code": 0,
+		"msg":  "",
+		"data": map[string]string{
+			"user_id":    UserID,
+			"user_name":  UserName,
+			"nick_name":  NickName,
+			"avatar_url": "",
+		},
+	})
+}
+
+// chatRequest is the part of POST /v3/chat's body the sandbox looks at.
+type chatRequest struct {
+	BotID              string `json:"bot_id"`
+	UserID             string `json:"user_id"`
+	Stream             bool   `json:"stream"`
+	AdditionalMessages []struct {
+		Role        string `json:"role"`
+		Content     string `json:"content"`
+		ContentType string `json:"content_type"`
+	} `json:"additional_messages"`
+}
+
+// handleChat starts a chat the way Coze's non-streaming /v3/chat does: it
+// answers at once with the chat "in_progress". The sandbox never finishes
+// it; nothing in cozeauth polls for the reply.
+func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+	if !s.validAccessToken(r.Header.Get("Authorization")) {
+		writeJSON(w, http.StatusUnauthorized, authInvalid())
+		return
+	}
+	var req chatRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req); err != nil {
+		writeJSON(w, http.StatusOK, apiError{Code: 4000, Msg: "request body must be JSON"})
+		return
+	}
+	switch {
+	case req.BotID == "":
+		writeJSON(w, http.StatusOK, apiError{Code: 4000, Msg: "bot_id is required"})
+		return
+	case req.Stream:
+		// Refused rather than faked: a streaming client would hang on a JSON answer.
+		writeJSON(w, http.StatusOK, apiError{Code: 4000, Msg: "the sandbox does not support stream=true"})
+		return
+	}
+	conversationID := r.URL.Query().Get("conversation_id")
+	if conversationID == "" {
+		conversationID = randDigits()
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"code": 0,
+		"msg":  "",
+		"data": map[string]any{
+			"id":              randDigits(),
+			"conversation_id": conversationID,
+			"bot_id":          req.BotID,
+			"created_at":      s.now().Unix(),
+			"last_error":      map[string]any{"code": 0, "msg": ""},
+			"status":          "in_progress",
+		},
+	})
+}
+
+// randDigits returns a 19-digit id shaped like Coze's snowflake ids.
+func randDigits() string {
+	b := []byte(randHex(10)[:19])
+	for i, c := range b {
+		b[i] = '0' + c%10
+	}
+	if b[0] == '0' {
+		b[0] = '7'
+	}
+	return string(b)
+}
