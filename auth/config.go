@@ -76,6 +76,8 @@ type Settings struct {
 	WWWBase     string `json:"www_base,omitempty"`
 	ClientID    string `json:"client_id"`
 	RedirectURI string `json:"redirect_uri,omitempty"`
+	// Storage is where the secrets are kept: "file" (default) or "keyring".
+	Storage string `json:"storage,omitempty"`
 }
 
 // Config is everything a [Manager] needs: the profile, its settings, the

@@ -113,7 +113,9 @@ func (m *Manager) finishLogin(ctx context.Context, obtain func(*Client) (*Token,
 	if err := l.Save(m.Config.Profile, res.Record); err != nil {
 		return nil, fmt.Errorf("logged in, but could not save the tokens: %w", err)
 	}
-	if err := m.Store.SaveSettings(m.Config.Profile, m.Config.Settings); err != nil {
+	set := m.Config.Settings
+	set.Region = m.Config.regionOrDefault()
+	if err := m.Store.SaveSettings(m.Config.Profile, set); err != nil {
 		return nil, fmt.Errorf("logged in and saved the tokens, but could not save the profile's settings: %w", err)
 	}
 	return res, nil

@@ -21,6 +21,9 @@ type Record struct {
 	Token
 	ClientSecret string `json:"client_secret,omitempty"`
 	User         *User  `json:"user,omitempty"`
+	// Secrets is "keyring" when the tokens and secret are in the system
+	// keyring rather than in this file.
+	Secrets string `json:"secrets,omitempty"`
 }
 
 // Store keeps tokens in one 0600 JSON file per config directory and the
@@ -31,6 +34,10 @@ type Store struct {
 	Dir string
 	// Warn receives non-fatal findings, such as a token file others can read.
 	Warn func(string)
+	// Keyring, when set, receives the secrets of every record saved; a
+	// keyring that fails or does not answer falls back to the file, with a
+	// warning.
+	Keyring *Keyring
 }
 
 // File names inside the config directory.
@@ -85,7 +92,17 @@ func (s *Store) Load(profile string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.Profiles[profile], nil
+	r := f.Profiles[profile]
+	if r != nil && r.Secrets == secretsInKeyring {
+		k := s.Keyring
+		if k == nil {
+			k = NewKeyring() // written with --storage keyring, read without it
+		}
+		if err := k.fill(s.Dir, profile, r); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 // Profiles lists the profiles that have tokens or settings, sorted.
@@ -135,8 +152,14 @@ func (s *Store) readTokens() (*tokenFile, error) {
 
 func (s *Store) checkMode(path string) {
 	fi, err := os.Stat(path)
-	if err == nil && fi.Mode().Perm()&0o077 != 0 && s.Warn != nil {
-		s.Warn(fmt.Sprintf("warning: %s is readable by other users (mode %04o); run `chmod 600 %s`", path, fi.Mode().Perm(), path))
+	if err == nil && fi.Mode().Perm()&0o077 != 0 {
+		s.warn(fmt.Sprintf("warning: %s is readable by other users (mode %04o); run `chmod 600 %s`", path, fi.Mode().Perm(), path))
+	}
+}
+
+func (s *Store) warn(msg string) {
+	if s.Warn != nil {
+		s.Warn(msg)
 	}
 }
 
@@ -187,13 +210,35 @@ type Locked struct {
 func (l *Locked) Load(profile string) (*Record, error) { return l.s.Load(profile) }
 
 // Save writes profile's record, keeping the other profiles as they are.
+// With a keyring, the secrets go there first and the file keeps the rest.
 func (l *Locked) Save(profile string, r *Record) error {
-	return l.update(func(f *tokenFile) { f.Profiles[profile] = r })
+	onDisk := r
+	if k := l.s.Keyring; k != nil {
+		if err := k.put(l.s.Dir, profile, r); err != nil {
+			l.s.warn(fmt.Sprintf("warning: the system keyring is not usable (%v); the tokens are kept in %s (mode 0600) instead", err, l.s.Path()))
+		} else {
+			stripped := *r
+			stripped.AccessToken, stripped.RefreshToken, stripped.ClientSecret = "", "", ""
+			stripped.Secrets = secretsInKeyring
+			onDisk = &stripped
+		}
+	}
+	return l.update(func(f *tokenFile) { f.Profiles[profile] = onDisk })
 }
 
-// Delete removes profile's record. A missing record is not an error.
+// Delete removes profile's record, and its keyring entry if it has one. A
+// missing record is not an error.
 func (l *Locked) Delete(profile string) error {
-	return l.update(func(f *tokenFile) { delete(f.Profiles, profile) })
+	return l.update(func(f *tokenFile) {
+		if r := f.Profiles[profile]; r != nil && r.Secrets == secretsInKeyring {
+			k := l.s.Keyring
+			if k == nil {
+				k = NewKeyring()
+			}
+			k.remove(l.s.Dir, profile)
+		}
+		delete(f.Profiles, profile)
+	})
 }
 
 func (l *Locked) update(change func(*tokenFile)) error {

@@ -70,6 +70,11 @@ func (g *globals) config(st *auth.Store) (auth.Config, error) {
 	cfg.ClientID = pick(g.clientID, g.getenv("COZE_CLIENT_ID"), saved.ClientID)
 	cfg.ClientSecret = pick(g.clientSecret, g.getenv("COZE_CLIENT_SECRET"))
 	cfg.RedirectURI = pick(g.redirectURI, g.getenv("COZE_REDIRECT_URI"), saved.RedirectURI, auth.DefaultRedirectURI)
+	switch cfg.Storage = pick(g.storage, g.getenv("COZEAUTH_STORAGE"), saved.Storage); cfg.Storage {
+	case "", "file", "keyring":
+	default:
+		return cfg, usageError("--storage %q: use file (a 0600 file in the config directory) or keyring (the system keyring)", cfg.Storage)
+	}
 	if m := pick(g.refreshMargin, g.getenv("COZEAUTH_REFRESH_MARGIN")); m != "" {
 		d, err := time.ParseDuration(m)
 		if err != nil || d < 0 {
@@ -89,6 +94,9 @@ func (g *globals) manager() (*auth.Manager, error) {
 	cfg, err := g.config(st)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Storage == "keyring" {
+		st.Keyring = auth.NewKeyring()
 	}
 	return &auth.Manager{Config: cfg, Store: st, HTTP: g.httpClient(), Now: g.env.Now}, nil
 }

@@ -63,7 +63,7 @@ type globals struct {
 	region, apiBase, wwwBase string
 	clientID, clientSecret   string
 	redirectURI, profile     string
-	refreshMargin            string
+	refreshMargin, storage   string
 	// configDir, when set, replaces $COZEAUTH_CONFIG_DIR (--sandbox uses a
 	// throwaway one).
 	configDir string
@@ -133,8 +133,9 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	pf.StringVar(&g.clientSecret, "client-secret", "", "web app client secret; absent means a PKCE app [$COZE_CLIENT_SECRET]")
 	pf.StringVar(&g.redirectURI, "redirect-uri", "", "redirect URI registered on the app (default "+auth.DefaultRedirectURI+") [$COZE_REDIRECT_URI]")
 	pf.StringVar(&g.profile, "profile", "", "profile name (default \"default\") [$COZE_PROFILE]")
+	pf.StringVar(&g.storage, "storage", "", "where secrets are kept: file or keyring (default file) [$COZEAUTH_STORAGE]")
 	pf.StringVar(&g.refreshMargin, "refresh-margin", "", "refresh this long before expiry (default 5m) [$COZEAUTH_REFRESH_MARGIN]")
-	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newSandboxCmd(g))
+	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newSandboxCmd(g))
 	return root
 }
 

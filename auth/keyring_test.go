@@ -1,0 +1,96 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zalando/go-keyring"
+)
+
+// hangingKeyring never answers, like a Secret Service stuck on D-Bus.
+type hangingKeyring struct{ release chan struct{} }
+
+func (h hangingKeyring) Get(string, string) (string, error) { <-h.release; return "", nil }
+func (h hangingKeyring) Set(string, string, string) error   { <-h.release; return nil }
+func (h hangingKeyring) Delete(string, string) error        { <-h.release; return nil }
+
+func TestKeyringKeepsSecretsOutOfTheFile(t *testing.T) {
+	keyring.MockInit()
+	s := NewStore(t.TempDir())
+	s.Keyring = &Keyring{Backend: SystemKeyring{}, Service: "cozeauth-test", Timeout: time.Second}
+	rec := testRecord("czu_secret_access")
+	rec.ClientSecret = "web-secret"
+	save(t, s, "default", rec)
+
+	data, _ := os.ReadFile(s.Path())
+	for _, secret := range []string{"czu_secret_access", "r-czu_secret_access", "web-secret"} {
+		if strings.Contains(string(data), secret) {
+			t.Errorf("token file holds %q:\n%s", secret, data)
+		}
+	}
+	got, err := s.Load("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(rec, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+
+	l, _ := s.Lock(context.Background())
+	if err := l.Delete("default"); err != nil {
+		t.Fatal(err)
+	}
+	l.Unlock()
+	if _, err := keyring.Get("cozeauth-test", "default@"+s.Dir); !errors.Is(err, keyring.ErrNotFound) {
+		t.Errorf("logout left the keyring entry: %v", err)
+	}
+}
+
+func TestKeyringFallsBackToFileWithAWarning(t *testing.T) {
+	tests := []struct {
+		name    string
+		backend func() KeyringBackend
+		want    string
+	}{
+		{"keyring errors", func() KeyringBackend {
+			keyring.MockInitWithError(errors.New("no secret service on the bus"))
+			return SystemKeyring{}
+		}, "no secret service"},
+		{"keyring hangs", func() KeyringBackend { return hangingKeyring{make(chan struct{})} }, "did not answer in time"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewStore(t.TempDir())
+			var warnings []string
+			s.Warn = func(m string) { warnings = append(warnings, m) }
+			s.Keyring = &Keyring{Backend: tt.backend(), Service: "cozeauth-test", Timeout: 20 * time.Millisecond}
+			save(t, s, "default", testRecord("czu_a"))
+
+			if len(warnings) != 1 || !strings.Contains(warnings[0], tt.want) || !strings.Contains(warnings[0], s.Path()) {
+				t.Errorf("warnings = %q, want one naming %q and the file", warnings, tt.want)
+			}
+			s.Keyring = nil // reading needs no keyring: the tokens are in the file
+			got, err := s.Load("default")
+			if err != nil || got.AccessToken != "czu_a" {
+				t.Errorf("Load = %+v, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestKeyringUnreadableSaysWhatToDo(t *testing.T) {
+	keyring.MockInit()
+	s := NewStore(t.TempDir())
+	s.Keyring = &Keyring{Backend: SystemKeyring{}, Service: "cozeauth-test", Timeout: time.Second}
+	save(t, s, "default", testRecord("czu_a"))
+	s.Keyring = &Keyring{Backend: hangingKeyring{make(chan struct{})}, Service: "cozeauth-test", Timeout: 20 * time.Millisecond}
+	_, err := s.Load("default")
+	if err == nil || !strings.Contains(err.Error(), "keyring") || !strings.Contains(err.Error(), "cozeauth login") {
+		t.Fatalf("Load = %v, want an error naming the keyring and what to run", err)
+	}
+}

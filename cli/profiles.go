@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+// profileSummary is one line of `cozeauth profiles`. It holds no secret:
+// not the tokens, not a web app's client secret.
+type profileSummary struct {
+	Profile          string       `json:"profile"`
+	Region           *auth.Region `json:"region"`
+	ClientID         *string      `json:"client_id"`
+	LoggedIn         bool         `json:"logged_in"`
+	AccessExpiresAt  *time.Time   `json:"access_token_expires_at"`
+	RefreshExpiresAt *time.Time   `json:"refresh_token_expires_at"`
+}
+
+func newProfilesCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "profiles",
+		Short: "List the profiles in the config directory and whether each is logged in",
+		Long: `List every profile of the config directory ($COZEAUTH_CONFIG_DIR): its region,
+client id, whether it is logged in (the access token is valid, or the refresh token
+can still renew it) and when each token expires. No token is shown.
+
+Use a profile with --profile NAME (or $COZE_PROFILE) on any command.`,
+		Example: `  cozeauth profiles
+  cozeauth profiles --json | jq -r '.[] | select(.logged_in | not) | .profile'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := g.store()
+			if err != nil {
+				return err
+			}
+			list, err := listProfiles(st, g.now())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), list)
+			}
+			return printProfiles(cmd.OutOrStdout(), list, st.Dir, g.now())
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the profiles as a JSON array")
+	return cmd
+}
+
+// listProfiles reads every profile's settings and tokens without touching the
+// network or refreshing anything.
+func listProfiles(st *auth.Store, now time.Time) ([]profileSummary, error) {
+	names, err := st.Profiles()
+	if err != nil {
+		return nil, err
+	}
+	list := make([]profileSummary, 0, len(names))
+	for _, name := range names {
+		p := profileSummary{Profile: name}
+		set, ok, err := st.LoadSettings(name)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			// Commands use com when a login saved no region.
+			region := set.Region
+			if region == "" {
+				region = auth.RegionCOM
+			}
+			p.Region = &region
+			if set.ClientID != "" {
+				p.ClientID = &set.ClientID
+			}
+		}
+		rec, err := st.Load(name)
+		if err != nil {
+			return nil, err
+		}
+		if rec != nil {
+			p.LoggedIn = rec.ValidFor(now, 0) || rec.Refreshable(now)
+			p.AccessExpiresAt = timeOrNil(rec.Expiry)
+			p.RefreshExpiresAt = timeOrNil(rec.RefreshExpiry)
+		}
+		list = append(list, p)
+	}
+	return list, nil
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func printProfiles(w io.Writer, list []profileSummary, dir string, now time.Time) error {
+	if len(list) == 0 {
+		_, err := fmt.Fprintf(w, "No profiles in %s. Run `cozeauth login` to create one.\n", dir)
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROFILE\tREGION\tCLIENT ID\tLOGGED IN\tACCESS EXPIRES\tREFRESH EXPIRES")
+	var loggedOut []string
+	for _, p := range list {
+		region, client := "-", "-"
+		if p.Region != nil {
+			region = string(*p.Region)
+		}
+		if p.ClientID != nil {
+			client = *p.ClientID
+		}
+		in := "yes"
+		if !p.LoggedIn {
+			in = "no"
+			loggedOut = append(loggedOut, p.Profile)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Profile, region, client, in, when(p.AccessExpiresAt, now), when(p.RefreshExpiresAt, now))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, name := range loggedOut {
+		login := "cozeauth login"
+		if name != "default" {
+			login += " --profile " + name
+		}
+		if _, err := fmt.Fprintf(w, "Profile %q is not logged in: run `%s`.\n", name, login); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// when shows an expiry as RFC 3339 with how far away it is, or "-".
+func when(t *time.Time, now time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%s (%s)", t.Local().Format(time.RFC3339), relative(*t, now))
+}

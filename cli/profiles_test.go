@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+const webSecret = "webAppClientSecret0123456789"
+
+// twoProfiles stores a logged-in "default" on coze.com and a "work" web app
+// on coze.cn whose refresh token ran out a day ago.
+func twoProfiles(t *testing.T, dir string) {
+	t.Helper()
+	storeTokens(t, dir, "default", auth.Settings{Region: auth.RegionCOM, ClientID: testClient}, freshToken())
+	storeTokens(t, dir, "work", auth.Settings{Region: auth.RegionCN, ClientID: "7420000000000000002.app.coze"}, nil)
+	l, err := auth.NewStore(dir).Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+	issued := testNow.Add(-31 * 24 * time.Hour)
+	err = l.Save("work", &auth.Record{
+		Token:        auth.Token{AccessToken: "czu_workAccess0123456789abcdef", RefreshToken: "workRefresh0123456789abcdef", Expiry: issued.Add(15 * time.Minute), RefreshExpiry: issued.Add(30 * 24 * time.Hour), IssuedAt: issued},
+		ClientSecret: webSecret,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestProfiles(t *testing.T) {
+	local := func(d time.Duration) string { return testNow.Add(d).Local().Format(time.RFC3339) }
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		args  []string
+		// want is compared line by line with runs of spaces collapsed, so
+		// that the column widths of the local time zone do not matter.
+		want string
+	}{
+		{
+			name:  "table",
+			setup: twoProfiles,
+			args:  []string{"profiles"},
+			want: fmt.Sprintf(`PROFILE REGION CLIENT ID LOGGED IN ACCESS EXPIRES REFRESH EXPIRES
+default com %s yes %s (in 10m0s) %s (in 29 days)
+work cn 7420000000000000002.app.coze no %s (30 days ago) %s (24h0m0s ago)
+Profile "work" is not logged in: run `+"`cozeauth login --profile work`"+`.
+`, testClient, local(10*time.Minute), local(29*24*time.Hour), local(-31*24*time.Hour+15*time.Minute), local(-24*time.Hour)),
+		},
+		{
+			name:  "JSON",
+			setup: twoProfiles,
+			args:  []string{"profiles", "--json"},
+			want: `[
+{
+"profile": "default",
+"region": "com",
+"client_id": "7420000000000000001.app.coze",
+"logged_in": true,
+"access_token_expires_at": "2025-06-01T12:10:00Z",
+"refresh_token_expires_at": "2025-06-30T12:00:00Z"
+},
+{
+"profile": "work",
+"region": "cn",
+"client_id": "7420000000000000002.app.coze",
+"logged_in": false,
+"access_token_expires_at": "2025-05-01T12:15:00Z",
+"refresh_token_expires_at": "2025-05-31T12:00:00Z"
+}
+]
+`,
+		},
+		{
+			name: "settings without tokens, tokens without settings",
+			setup: func(t *testing.T, dir string) {
+				storeTokens(t, dir, "new", auth.Settings{ClientID: testClient}, nil)
+				l, err := auth.NewStore(dir).Lock(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer l.Unlock()
+				if err := l.Save("old", &auth.Record{Token: auth.Token{AccessToken: oldAccess, Expiry: testNow.Add(-time.Hour)}}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			args: []string{"profiles", "--json"},
+			want: `[
+{
+"profile": "new",
+"region": "com",
+"client_id": "7420000000000000001.app.coze",
+"logged_in": false,
+"access_token_expires_at": null,
+"refresh_token_expires_at": null
+},
+{
+"profile": "old",
+"region": null,
+"client_id": null,
+"logged_in": false,
+"access_token_expires_at": "2025-06-01T11:00:00Z",
+"refresh_token_expires_at": null
+}
+]
+`,
+		},
+		{
+			name:  "no profiles, table",
+			setup: func(*testing.T, string) {},
+			args:  []string{"profiles"},
+			want:  "No profiles in DIR. Run `cozeauth login` to create one.\n",
+		},
+		{
+			name:  "no profiles, JSON",
+			setup: func(*testing.T, string) {},
+			args:  []string{"profiles", "--json"},
+			want:  "[]\n",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.setup(t, dir)
+
+			res := runCLI(t, dir, nil, "", tc.args...)
+
+			if res.code != ExitOK {
+				t.Errorf("exit code = %d, want 0\nstderr: %s", res.code, res.stderr)
+			}
+			if res.stderr != "" {
+				t.Errorf("stderr = %q, want nothing", res.stderr)
+			}
+			want := strings.ReplaceAll(tc.want, "DIR", dir)
+			if diff := cmp.Diff(collapse(want), collapse(res.stdout)); diff != "" {
+				t.Errorf("stdout (-want +got):\n%s", diff)
+			}
+			for _, s := range append(secrets, webSecret, "czu_workAccess", "workRefresh") {
+				if strings.Contains(res.stdout, s) {
+					t.Errorf("stdout shows secret %q:\n%s", s, res.stdout)
+				}
+			}
+		})
+	}
+}
+
+// collapse splits s into lines with leading space removed and inner runs of
+// spaces made one.
+func collapse(s string) []string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.Fields(l), " ")
+	}
+	return lines
+}
