@@ -26,6 +26,10 @@ type Manager struct {
 // refresh token and only a login helps.
 const refreshTries = 3
 
+// stillUsable is how long an access token must still live to be handed out
+// when a refresh inside the margin failed for a passing reason.
+const stillUsable = time.Minute
+
 var refreshBackoff = [...]time.Duration{500 * time.Millisecond, 1500 * time.Millisecond}
 
 func (m *Manager) now() time.Time {
@@ -126,6 +130,12 @@ func (m *Manager) refresh(ctx context.Context, force bool) (*Record, error) {
 			return nil, m.loginRequired("coze refused the refresh token", err)
 		}
 		if try+1 >= refreshTries || ctx.Err() != nil {
+			if !force && rec.ValidFor(now, stillUsable) {
+				// Coze is unreachable for now, but the token still works:
+				// better to hand it out than to fail a script.
+				m.Store.warn(fmt.Sprintf("warning: could not refresh (%v); using the current access token, which expires %s", err, rec.Expiry.Local().Format(time.RFC3339)))
+				return rec, nil
+			}
 			return nil, fmt.Errorf("%w (tried %d times; the stored token was kept, try again later)", err, try+1)
 		}
 		if err := m.sleep(ctx, refreshBackoff[min(try, len(refreshBackoff)-1)]); err != nil {

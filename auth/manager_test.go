@@ -150,14 +150,20 @@ func TestManagerRefreshErrors(t *testing.T) {
 		wantLogin     bool
 		wantErrSubstr string
 		wantRefreshed bool
+		wantStale     bool          // the old, still valid access token comes back
+		clock         time.Duration // since the token was issued; default 20m (expired)
 	}{
 		{name: "5xx twice then success is retried", failNext: []int{502, 503}, stored: "r-a", wantRefreshed: true},
 		{name: "5xx three times gives up but keeps the token", failNext: []int{500, 500, 500}, stored: "r-a", wantErrSubstr: "tried 3 times"},
+		{name: "5xx three times inside the margin hands out the still-valid token", failNext: []int{500, 500, 500}, stored: "r-a", clock: 12 * time.Minute, wantStale: true},
 		{name: "4xx means login required", stored: "r-stale", wantLogin: true, wantErrSubstr: "refresh token is invalid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			now := func() time.Time { return fixedNow.Add(20 * time.Minute) }
+			if tt.clock == 0 {
+				tt.clock = 20 * time.Minute
+			}
+			now := func() time.Time { return fixedNow.Add(tt.clock) }
 			coze, srv := newRotatingCoze(t, now, "r-a")
 			coze.failNext = tt.failNext
 			m := newTestManager(t, t.TempDir(), srv.URL, now)
@@ -165,7 +171,15 @@ func TestManagerRefreshErrors(t *testing.T) {
 			rec.RefreshToken = tt.stored
 			save(t, m.Store, "default", rec)
 
-			_, err := m.Token(context.Background())
+			var warned []string
+			m.Store.Warn = func(s string) { warned = append(warned, s) }
+			got, err := m.Token(context.Background())
+			if tt.wantStale {
+				if err != nil || got.AccessToken != "a" || len(warned) != 1 || !strings.Contains(warned[0], "could not refresh") {
+					t.Fatalf("Token = %v, %v, warnings %q; want the old token with a warning", got, err, warned)
+				}
+				return
+			}
 			if tt.wantRefreshed {
 				if err != nil {
 					t.Fatal(err)
