@@ -1,0 +1,450 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/probe"
+)
+
+// probeNow is the fixed clock of the probe command's tests.
+var probeNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// probeCoze answers the probe's targets as coze.com does without a token,
+// and users_me for the token "good". It records the bearer tokens it saw
+// and the User-Agents.
+type probeCoze struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	// tokens are the bearer tokens sent to users_me; agents every User-Agent.
+	tokens, agents []string
+	// hold, when set, makes GET /v1/chat wait for the request to be
+	// canceled, reporting on it when it starts.
+	hold chan struct{}
+}
+
+func newProbeCoze(t *testing.T) *probeCoze {
+	t.Helper()
+	f := &probeCoze{}
+	mux := http.NewServeMux()
+	coze := func(status int, body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Tt-Logid", "20250601120000LOGID")
+			w.WriteHeader(status)
+			io.WriteString(w, body)
+		}
+	}
+	mux.Handle("POST /open_api/v2/chat", coze(200, `{"code":4000,"msg":"bot_id is required"}`))
+	mux.Handle("POST /v1/workflows/run", coze(401, `{"code":4100,"msg":"authentication is invalid"}`))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html>Coze</html>") })
+	mux.HandleFunc("GET /v1/chat", func(w http.ResponseWriter, r *http.Request) {
+		if f.hold != nil {
+			f.hold <- struct{}{}
+			<-r.Context().Done()
+			return
+		}
+		http.NotFound(w, r)
+	})
+	mux.HandleFunc("GET /v1/users/me", func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		f.mu.Lock()
+		f.tokens = append(f.tokens, tok)
+		f.mu.Unlock()
+		if tok != "good" {
+			coze(401, `{"code":4100,"msg":"authentication is invalid"}`)(w, r)
+			return
+		}
+		coze(200, `{"code":0,"msg":"","data":{"user_id":"7","user_name":"ada","nick_name":"Ada"}}`)(w, r)
+	})
+	mux.HandleFunc("POST /api/permission/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		io.WriteString(w, `{"error":"invalid_request","error_code":"invalid_request","error_message":"invalid refresh token"}`)
+	})
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.agents = append(f.agents, r.UserAgent())
+		f.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *probeCoze) seen() (tokens, agents []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.tokens), slices.Clone(f.agents)
+}
+
+// closedURL is a loopback URL nobody listens on.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	return "http://" + ln.Addr().String()
+}
+
+type probeRun struct {
+	code           int
+	stdout, stderr string
+}
+
+// runProbeCLI runs cozeauth with a config directory of its own and env.
+func runProbeCLI(ctx context.Context, t *testing.T, env map[string]string, args ...string) probeRun {
+	t.Helper()
+	vars := map[string]string{"COZEAUTH_CONFIG_DIR": t.TempDir()}
+	for k, v := range env {
+		vars[k] = v
+	}
+	var stdout, stderr bytes.Buffer
+	code := Run(ctx, args, &Env{
+		Stdout:  &stdout,
+		Stderr:  &stderr,
+		Getenv:  func(k string) string { return vars[k] },
+		Now:     func() time.Time { return probeNow },
+		Version: "test",
+	})
+	return probeRun{code, stdout.String(), stderr.String()}
+}
+
+// saveProbeToken logs profile "default" in, in dir.
+func saveProbeToken(t *testing.T, dir string, tok auth.Token) {
+	t.Helper()
+	l, err := auth.NewStore(dir).Lock(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+	if err := l.Save("default", &auth.Record{Token: tok}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// probeJSON is the --json shape, decoded loosely enough to see every key.
+type probeJSON struct {
+	Verdict    string           `json:"verdict"`
+	Proxy      *string          `json:"proxy"`
+	DurationMS *float64         `json:"duration_ms"`
+	Targets    []map[string]any `json:"targets"`
+}
+
+func TestProbeJSON(t *testing.T) {
+	f := newProbeCoze(t)
+	res := runProbeCLI(t.Context(), t, nil, "probe", "--api-base", f.srv.URL, "--www-base", f.srv.URL+"/", "--json", "--token", "good")
+	if res.code != ExitOK {
+		t.Fatalf("exit %d, want 0; stderr: %s", res.code, res.stderr)
+	}
+	var got probeJSON
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, res.stdout)
+	}
+	if got.Verdict != "reachable" || got.Proxy == nil || *got.Proxy != "" || got.DurationMS == nil {
+		t.Errorf("report header = %+v, want reachable, direct, with a duration", got)
+	}
+	type row struct {
+		Name, Method, Class string
+		Status              float64
+		Code                any
+		User                any
+	}
+	var rows []row
+	wantKeys := []string{"class", "coze_code", "coze_msg", "error", "hint", "logid", "method", "name", "remote_addr", "status", "timings_ms", "url"}
+	for _, tg := range got.Targets {
+		rows = append(rows, row{tg["name"].(string), tg["method"].(string), tg["class"].(string), tg["status"].(float64), tg["coze_code"], tg["user"]})
+		var keys []string
+		for k := range tg {
+			if k != "user" {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		if diff := cmp.Diff(wantKeys, keys); diff != "" {
+			t.Errorf("%s: keys (-want +got):\n%s", tg["name"], diff)
+		}
+		if diff := cmp.Diff([]string{"connect", "dns", "first_byte", "tls", "total"}, sortedKeys(tg["timings_ms"])); diff != "" {
+			t.Errorf("%s: timings_ms keys (-want +got):\n%s", tg["name"], diff)
+		}
+	}
+	want := []row{
+		{"open_api_v2_chat", "POST", "ok", 200, 4000.0, nil},
+		{"workflows_run", "POST", "auth_required", 401, 4100.0, nil},
+		{"www", "GET", "ok", 200, nil, nil},
+		{"v1_chat", "GET", "not_found", 404, nil, nil},
+		{"users_me", "GET", "ok", 200, 0.0, "Ada (@ada)"},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	_, agents := f.seen()
+	for _, a := range agents {
+		if a != auth.UserAgent {
+			t.Errorf("User-Agent %q, want %q", a, auth.UserAgent)
+		}
+	}
+}
+
+// tableRows are the target names in the first column of the table.
+func tableRows(out string) []string {
+	var names []string
+	lines := strings.Split(out, "\n")
+	for _, l := range lines[1:] {
+		if l == "" {
+			break
+		}
+		names = append(names, strings.Fields(l)[0])
+	}
+	return names
+}
+
+func sortedKeys(v any) []string {
+	m, _ := v.(map[string]any)
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func TestProbeTable(t *testing.T) {
+	f := newProbeCoze(t)
+	closed := closedURL(t)
+	tests := []struct {
+		name     string
+		api, www string
+		wantCode int
+		want     []string // lines or pieces the output must contain
+		dontWant []string
+	}{
+		{
+			name: "reachable", api: f.srv.URL, www: f.srv.URL, wantCode: ExitOK,
+			want: []string{
+				"TARGET            STATUS  CLASS            TIME      DETAIL",
+				"open_api_v2_chat  200     ok",
+				"code 4000: bot_id is required",
+				"workflows_run     401     auth_required",
+				"v1_chat           404     not_found",
+				"Verdict:  reachable — all 4 targets answered over HTTP: nothing blocks the path to Coze",
+				"Proxy:    none (direct)",
+			},
+			dontWant: []string{"Hints:", "users_me", "\x1b["},
+		},
+		{
+			name: "partial", api: f.srv.URL, www: closed, wantCode: ExitBlocked,
+			want: []string{
+				"www               -       connect_refused",
+				"Verdict:  partial — 3 of 4 targets answered over HTTP; the others failed below it",
+				"Hints:\n  www (connect_refused)\n    the connection was refused",
+			},
+		},
+		{
+			name: "unreachable", api: closed, www: closed, wantCode: ExitBlocked,
+			want: []string{
+				"Verdict:  unreachable — none of the 4 targets answered over HTTP",
+				"  open_api_v2_chat, workflows_run, www, v1_chat (connect_refused)\n",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runProbeCLI(t.Context(), t, nil, "probe", "--api-base", tt.api, "--www-base", tt.www)
+			if res.code != tt.wantCode {
+				t.Errorf("exit %d, want %d; stderr: %s", res.code, tt.wantCode, res.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(res.stdout, w) {
+					t.Errorf("output lacks %q:\n%s", w, res.stdout)
+				}
+			}
+			for _, w := range tt.dontWant {
+				if strings.Contains(res.stdout, w) {
+					t.Errorf("output has %q:\n%s", w, res.stdout)
+				}
+			}
+			if res.stderr != "" {
+				t.Errorf("stderr %q, want nothing", res.stderr)
+			}
+		})
+	}
+}
+
+func TestProbeUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"zero timeout", []string{"--timeout", "0s"}, "--timeout 0s"},
+		{"bad timeout", []string{"--timeout", "soon"}, "invalid argument"},
+		{"bad base", []string{"--api-base", "ftp://x"}, "not an http(s) URL"},
+		{"token and no-auth", []string{"--token", "x", "--no-auth"}, "contradict"},
+		{"bad region", []string{"--region", "eu"}, "unknown region"},
+		{"argument", []string{"coze.com"}, "no arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runProbeCLI(t.Context(), t, nil, append([]string{"probe"}, tt.args...)...)
+			if res.code != ExitUsage {
+				t.Errorf("exit %d, want %d", res.code, ExitUsage)
+			}
+			if !strings.Contains(res.stderr, tt.want) {
+				t.Errorf("stderr %q lacks %q", res.stderr, tt.want)
+			}
+		})
+	}
+}
+
+// TestProbeToken checks where the users_me token comes from.
+func TestProbeToken(t *testing.T) {
+	fresh := auth.Token{AccessToken: "good", RefreshToken: "r1", Expiry: probeNow.Add(time.Hour), IssuedAt: probeNow}
+	stale := auth.Token{AccessToken: "old", RefreshToken: "r0", Expiry: probeNow.Add(-time.Hour), IssuedAt: probeNow.Add(-2 * time.Hour)}
+	four := []string{"open_api_v2_chat", "workflows_run", "www", "v1_chat"}
+	five := append(four[:4:4], "users_me")
+	tests := []struct {
+		name       string
+		args       []string
+		env        map[string]string
+		stored     *auth.Token
+		wantTokens []string // sent to users_me
+		wantRows   []string
+		wantStderr string
+		wantOut    string
+	}{
+		{name: "not logged in", wantRows: four},
+		{name: "flag", args: []string{"--token", "good"}, env: map[string]string{"COZE_API_TOKEN": "env"}, wantTokens: []string{"good"}, wantRows: five, wantOut: "token of Ada (@ada)"},
+		{name: "environment", env: map[string]string{"COZE_API_TOKEN": "env"}, stored: &fresh, wantTokens: []string{"env"}, wantRows: five, wantOut: "code 4100: authentication is invalid"},
+		{name: "logged in", stored: &fresh, wantTokens: []string{"good"}, wantRows: five, wantOut: "users_me          200     ok"},
+		{name: "no-auth", args: []string{"--no-auth"}, env: map[string]string{"COZE_API_TOKEN": "env"}, stored: &fresh, wantRows: four},
+		{name: "refresh refused", stored: &stale, wantRows: four, wantStderr: "Note: skipping users_me: login required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newProbeCoze(t)
+			dir := t.TempDir()
+			if tt.stored != nil {
+				saveProbeToken(t, dir, *tt.stored)
+			}
+			env := map[string]string{"COZEAUTH_CONFIG_DIR": dir}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			args := append([]string{"probe", "--api-base", f.srv.URL, "--www-base", f.srv.URL}, tt.args...)
+			res := runProbeCLI(t.Context(), t, env, args...)
+			if res.code != ExitOK {
+				t.Errorf("exit %d, want 0; stderr: %s", res.code, res.stderr)
+			}
+			tokens, _ := f.seen()
+			if diff := cmp.Diff(tt.wantTokens, tokens); diff != "" {
+				t.Errorf("users_me tokens (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantRows, tableRows(res.stdout)); diff != "" {
+				t.Errorf("rows (-want +got):\n%s\n%s", diff, res.stdout)
+			}
+			if !strings.Contains(res.stderr, tt.wantStderr) || (tt.wantStderr == "" && res.stderr != "") {
+				t.Errorf("stderr %q, want %q", res.stderr, tt.wantStderr)
+			}
+			if !strings.Contains(res.stdout, tt.wantOut) {
+				t.Errorf("output lacks %q:\n%s", tt.wantOut, res.stdout)
+			}
+			for _, secret := range []string{"good", "env", "old"} {
+				if strings.Contains(res.stdout+res.stderr, " "+secret+" ") {
+					t.Errorf("output shows the token %q", secret)
+				}
+			}
+		})
+	}
+}
+
+// TestProbeInterrupt cancels the command's context while one target is
+// still waiting: what finished is shown, the rest as canceled, exit 3.
+func TestProbeInterrupt(t *testing.T) {
+	f := newProbeCoze(t)
+	f.hold = make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		<-f.hold
+		cancel()
+	}()
+	res := runProbeCLI(ctx, t, nil, "probe", "--api-base", f.srv.URL, "--www-base", f.srv.URL, "--timeout", "1h")
+	if res.code != ExitBlocked {
+		t.Errorf("exit %d, want %d", res.code, ExitBlocked)
+	}
+	// v1_chat was held; the others may have finished or not.
+	for _, w := range []string{"v1_chat           -       canceled", "interrupted before this target finished"} {
+		if !strings.Contains(res.stdout, w) {
+			t.Errorf("output lacks %q:\n%s", w, res.stdout)
+		}
+	}
+	if diff := cmp.Diff([]string{"open_api_v2_chat", "workflows_run", "www", "v1_chat"}, tableRows(res.stdout)); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	for _, l := range strings.Split(res.stdout, "\n") {
+		if strings.Contains(l, "reset") || strings.Contains(l, "timeout") || strings.Contains(l, "refused") {
+			t.Errorf("a target failed other than by the cancel: %s", l)
+		}
+	}
+	if !strings.Contains(res.stderr, "Interrupted") {
+		t.Errorf("stderr %q does not say it was interrupted", res.stderr)
+	}
+}
+
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// TestProbeColour checks that colour changes nothing but the escape codes.
+func TestProbeColour(t *testing.T) {
+	rep := probe.NewReport([]probe.Result{
+		{Index: 0, Name: "www", Status: 200, Class: probe.ClassOK, Timings: probe.Timings{Total: 182 * time.Millisecond}},
+		{Index: 1, Name: "v1_chat", Class: probe.ClassReset, Timings: probe.Timings{Total: 3 * time.Millisecond}, Error: "connection reset by peer", Hint: "cut"},
+		{Index: 2, Name: "users_me", Status: 500, Class: probe.ClassServerError, Hint: "later"},
+	}, 200*time.Millisecond, "")
+	var plain, colour bytes.Buffer
+	if err := printProbe(&plain, rep, newProbeStyles(&plain, false)); err != nil {
+		t.Fatal(err)
+	}
+	if err := printProbe(&colour, rep, newProbeStyles(&colour, true)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(colour.String(), "\x1b[") {
+		t.Fatalf("no colour in:\n%s", colour.String())
+	}
+	if diff := cmp.Diff(plain.String(), ansiEscape.ReplaceAllString(colour.String(), "")); diff != "" {
+		t.Errorf("colour changed the text (-plain +colour without escapes):\n%s", diff)
+	}
+	want := `TARGET    STATUS  CLASS            TIME      DETAIL
+www       200     ok               182 ms
+v1_chat   -       reset            3.0 ms    connection reset by peer
+users_me  500     server_error     0.0 ms
+
+Verdict:  partial — 2 of 3 targets answered over HTTP; the others failed below it
+Proxy:    none (direct)
+Duration: 200 ms
+
+Hints:
+  v1_chat (reset)
+    cut
+  users_me (server_error)
+    later
+`
+	if diff := cmp.Diff(want, plain.String()); diff != "" {
+		t.Errorf("table (-want +got):\n%s", diff)
+	}
+}

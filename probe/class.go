@@ -1,0 +1,231 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"syscall"
+	"time"
+)
+
+// Class sorts the outcome of one target. The HTTP classes mean the path is
+// open, whatever the status; the others name where below HTTP it broke.
+type Class string
+
+// The classes a [Result] can have.
+const (
+	ClassOK             Class = "ok"            // 2xx or 3xx
+	ClassAuthRequired   Class = "auth_required" // 401 or 403
+	ClassNotFound       Class = "not_found"     // 404
+	ClassHTTPError      Class = "http_error"    // any other 4xx
+	ClassServerError    Class = "server_error"  // 5xx
+	ClassDNS            Class = "dns"
+	ClassConnectRefused Class = "connect_refused"
+	ClassConnectTimeout Class = "connect_timeout"
+	ClassReset          Class = "reset"
+	ClassTLS            Class = "tls"
+	ClassTimeout        Class = "timeout"
+	ClassProxy          Class = "proxy"
+	ClassCanceled       Class = "canceled"
+	// ClassError is a failure none of the others describes, such as a
+	// malformed HTTP answer or an invalid URL.
+	ClassError Class = "error"
+)
+
+// Answered reports whether the target answered over HTTP, which proves the
+// network path open.
+func (c Class) Answered() bool {
+	switch c {
+	case ClassOK, ClassAuthRequired, ClassNotFound, ClassHTTPError, ClassServerError:
+		return true
+	}
+	return false
+}
+
+// classOfStatus sorts an HTTP status.
+func classOfStatus(status int) Class {
+	switch {
+	case status >= 200 && status < 400:
+		return ClassOK
+	case status == 401 || status == 403:
+		return ClassAuthRequired
+	case status == 404:
+		return ClassNotFound
+	case status >= 500 && status < 600:
+		return ClassServerError
+	}
+	return ClassHTTPError
+}
+
+// phase is where a request was when it failed.
+type phase int
+
+const (
+	phaseUnknown phase = iota
+	phaseDNS
+	phaseConnect
+	phaseProxy // waiting for the proxy to open the tunnel
+	phaseTLS
+	phaseWait // connected, waiting for the response
+)
+
+func (p phase) String() string {
+	switch p {
+	case phaseDNS:
+		return "resolving the name"
+	case phaseConnect:
+		return "connecting"
+	case phaseProxy:
+		return "waiting for the proxy to open a tunnel"
+	case phaseTLS:
+		return "in the TLS handshake"
+	case phaseWait:
+		return "waiting for the response"
+	}
+	return "before an answer"
+}
+
+// failure is what classify needs to know about a request that got no answer.
+type failure struct {
+	err      error
+	canceled bool // the caller's context was canceled (not a per-target timeout)
+	phase    phase
+	proxied  bool
+	// connectStatus is the proxy's non-200 answer to CONNECT, if any.
+	connectStatus string
+	// tlsFailed: a TLS handshake ended in an error, which the transport may
+	// have replaced with its own (such as "server gave HTTP response to
+	// HTTPS client").
+	tlsFailed bool
+	timeout   time.Duration
+}
+
+// classify sorts a request that got no HTTP answer and says what went wrong
+// in words, without Go's "Get \"url\": " prefix.
+func classify(f failure) (Class, string) {
+	err := f.err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var (
+		op  *net.OpError
+		dns *net.DNSError
+	)
+	isOp := errors.As(err, &op)
+	timedOut := errors.Is(err, context.DeadlineExceeded) || isTimeout(err)
+	switch {
+	case f.canceled:
+		return ClassCanceled, "canceled " + f.phase.String()
+	case f.connectStatus != "":
+		return ClassProxy, "the proxy answered CONNECT with " + f.connectStatus
+	case isOp && op.Op == "proxyconnect":
+		return ClassProxy, "could not reach the proxy: " + op.Err.Error()
+	case f.proxied && f.phase == phaseProxy:
+		if timedOut {
+			return ClassProxy, fmt.Sprintf("no answer within %s %s", f.timeout, f.phase)
+		}
+		return ClassProxy, "the proxy closed the tunnel: " + err.Error()
+	case errors.As(err, &dns):
+		return ClassDNS, err.Error()
+	case timedOut && f.phase == phaseDNS:
+		return ClassDNS, fmt.Sprintf("no answer within %s %s", f.timeout, f.phase)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return ClassConnectRefused, err.Error()
+	case isOp && op.Op == "dial" && op.Timeout():
+		return ClassConnectTimeout, err.Error()
+	case timedOut && f.phase == phaseConnect:
+		return ClassConnectTimeout, fmt.Sprintf("no answer within %s %s", f.timeout, f.phase)
+	case isReset(err):
+		return ClassReset, err.Error()
+	case isTLS(err), f.tlsFailed && !timedOut:
+		return ClassTLS, err.Error()
+	case timedOut:
+		if errors.Is(err, context.DeadlineExceeded) {
+			return ClassTimeout, fmt.Sprintf("no answer within %s %s", f.timeout, f.phase)
+		}
+		return ClassTimeout, err.Error()
+	case f.phase == phaseTLS:
+		return ClassTLS, err.Error()
+	}
+	return ClassError, err.Error()
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// isReset reports a connection cut before the answer: an RST, or a close
+// (EOF) where a response or handshake message was due.
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+func isTLS(err error) bool {
+	var (
+		rh  tls.RecordHeaderError
+		cv  *tls.CertificateVerificationError
+		al  tls.AlertError
+		ua  x509.UnknownAuthorityError
+		hn  x509.HostnameError
+		ci  x509.CertificateInvalidError
+		ech *tls.ECHRejectionError
+	)
+	return errors.As(err, &rh) || errors.As(err, &cv) || errors.As(err, &al) ||
+		errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) || errors.As(err, &ech)
+}
+
+// hint says what to do about a class, one line, or "" when there is nothing
+// to do. ph refines the advice for a timeout.
+func hint(c Class, ph phase) string {
+	switch c {
+	case ClassServerError:
+		return "the path is open but the server failed: try again later, and quote the log id if it persists"
+	case ClassDNS:
+		return "the name did not resolve: check DNS or whether coze.com is blocked here; users in mainland China may need --region cn"
+	case ClassConnectRefused:
+		return "the connection was refused: a firewall or a wrong address answered; check HTTPS_PROXY/NO_PROXY and whether coze.com is blocked here"
+	case ClassConnectTimeout:
+		return "the connection got no reply: packets are dropped on the way, often by a firewall; try another network or a proxy via HTTPS_PROXY"
+	case ClassReset:
+		return "the connection was cut before an answer, often by a firewall filtering this host; try another network or a proxy via HTTPS_PROXY"
+	case ClassTLS:
+		return "the TLS handshake failed: something on the path intercepts HTTPS; if your network has its own CA, point SSL_CERT_FILE at it"
+	case ClassTimeout:
+		if ph == phaseTLS {
+			return "the TLS handshake stalled, a sign of filtering by server name; try another network or a proxy via HTTPS_PROXY"
+		}
+		return "no answer in time: the network is slow or drops the traffic; try a longer --timeout, another network or a proxy"
+	case ClassProxy:
+		return "the proxy failed: check HTTPS_PROXY/HTTP_PROXY/NO_PROXY and that the proxy runs and allows CONNECT to this host"
+	case ClassCanceled:
+		return "interrupted before this target finished: run the probe again and let it complete"
+	case ClassError:
+		return "an unexpected failure: see the error, and run again with another network or proxy to compare"
+	}
+	return ""
+}
+
+// tokenHint explains a users_me answer that refused the token.
+func tokenHint(status int, code *int) string {
+	if code != nil {
+		switch *code {
+		case 4100, 4101, 700012006:
+			return "the token was refused: it was most likely issued by the other region; use --region cn for a coze.cn token, --region com for coze.com"
+		case 0:
+			return ""
+		}
+		return "the token was not accepted: check that it is valid, unexpired and has the permission"
+	}
+	if status == 401 || status == 403 {
+		return "the token was refused: check that it is valid and unexpired, and issued by this region (--region cn or com)"
+	}
+	return ""
+}

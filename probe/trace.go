@@ -1,0 +1,158 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http/httptrace"
+	"sync"
+	"time"
+)
+
+// recorder notes when each phase of one request starts and ends. The
+// transport calls it from its own goroutines, even after the request has
+// given up (a dial left running), hence the lock.
+type recorder struct {
+	mu                 sync.Mutex
+	start              time.Time
+	dnsStart, dnsDone  time.Time
+	connStart, connOK  time.Time
+	tlsStart, tlsDone  time.Time
+	tlsErr             error
+	gotConn, firstByte time.Time
+	lastAddr, remote   string
+	connectCode        int    // status of the proxy's answer to CONNECT, 0 if none
+	connectStatus      string // that answer when not 200, as "403 Forbidden"
+	ended              bool
+}
+
+// snapshot is what a finished request learned from its trace.
+type snapshot struct {
+	timings       Timings
+	remote        string
+	connectStatus string
+	tlsFailed     bool // a TLS handshake ended in an error
+	// For phase: which steps started and finished.
+	dnsPending, connPending, tlsPending bool
+	connected, tunneled, gotConn        bool
+}
+
+func (r *recorder) withTrace(ctx context.Context) context.Context {
+	at := func(f func(now time.Time)) {
+		now := time.Now()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if !r.ended {
+			f(now)
+		}
+	}
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		DNSStart: func(httptrace.DNSStartInfo) { at(func(t time.Time) { r.dnsStart = t }) },
+		DNSDone:  func(httptrace.DNSDoneInfo) { at(func(t time.Time) { r.dnsDone = t }) },
+		ConnectStart: func(_, addr string) {
+			at(func(t time.Time) {
+				// Several addresses may be tried at once; time from the first.
+				if r.connStart.IsZero() {
+					r.connStart = t
+				}
+				r.lastAddr = addr
+			})
+		},
+		ConnectDone: func(_, addr string, err error) {
+			at(func(t time.Time) {
+				if err == nil && r.connOK.IsZero() {
+					r.connOK = t
+					r.remote = addr
+				}
+			})
+		},
+		// With a TLS proxy there are two handshakes; the later one, with the
+		// origin, is the one that matters.
+		TLSHandshakeStart: func() { at(func(t time.Time) { r.tlsStart, r.tlsDone, r.tlsErr = t, time.Time{}, nil }) },
+		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
+			at(func(t time.Time) { r.tlsDone, r.tlsErr = t, err })
+		},
+		GotConn: func(info httptrace.GotConnInfo) {
+			at(func(t time.Time) {
+				r.gotConn = t
+				if a := info.Conn.RemoteAddr(); a != nil {
+					r.remote = a.String()
+				}
+			})
+		},
+		GotFirstResponseByte: func() { at(func(t time.Time) { r.firstByte = t }) },
+	})
+}
+
+func (r *recorder) begin(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.start = now
+}
+
+func (r *recorder) proxyAnswered(code int, status string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.connectCode = code
+	if code != 200 {
+		r.connectStatus = status
+	}
+}
+
+// end stops recording and measures; a phase still open counts until now.
+func (r *recorder) end(now time.Time) snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ended = true
+	span := func(from, to time.Time) time.Duration {
+		switch {
+		case from.IsZero():
+			return 0
+		case to.IsZero():
+			return now.Sub(from)
+		}
+		return to.Sub(from)
+	}
+	s := snapshot{
+		timings: Timings{
+			DNS:     span(r.dnsStart, r.dnsDone),
+			Connect: span(r.connStart, r.connOK),
+			TLS:     span(r.tlsStart, r.tlsDone),
+			Total:   now.Sub(r.start),
+		},
+		remote:        r.remote,
+		connectStatus: r.connectStatus,
+		tlsFailed:     r.tlsErr != nil,
+		dnsPending:    !r.dnsStart.IsZero() && r.dnsDone.IsZero(),
+		connPending:   !r.connStart.IsZero() && r.connOK.IsZero(),
+		tlsPending:    !r.tlsStart.IsZero() && r.tlsDone.IsZero(),
+		connected:     !r.connOK.IsZero(),
+		tunneled:      r.connectCode != 0,
+		gotConn:       !r.gotConn.IsZero(),
+	}
+	if !r.firstByte.IsZero() {
+		s.timings.FirstByte = r.firstByte.Sub(r.start)
+	}
+	if s.remote == "" {
+		s.remote = r.lastAddr
+	}
+	return s
+}
+
+// phase is where the request stood when it ended. tunnel says whether the
+// request needed a CONNECT tunnel through a proxy.
+func (s snapshot) phase(tunnel bool) phase {
+	switch {
+	case s.dnsPending:
+		return phaseDNS
+	case s.connPending && !s.connected:
+		return phaseConnect
+	case tunnel && s.connected && !s.tunneled:
+		return phaseProxy
+	case s.tlsPending:
+		return phaseTLS
+	case s.connected || s.gotConn:
+		// Includes the moment between connecting and sending.
+		return phaseWait
+	}
+	return phaseUnknown
+}
