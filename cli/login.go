@@ -42,7 +42,7 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
   cozeauth login --region cn --client-id … --client-secret …   # a coze.cn web app
   cozeauth login --paste < address.txt
   cozeauth login --device`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.browser && o.noBrowser || o.paste && o.device {
 				return usageError("--browser and --no-browser, and --paste and --device, exclude each other")

@@ -34,7 +34,7 @@ can still renew it) and when each token expires. No token is shown.
 Use a profile with --profile NAME (or $COZE_PROFILE) on any command.`,
 		Example: `  cozeauth profiles
   cozeauth profiles --json | jq -r '.[] | select(.logged_in | not) | .profile'`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := g.store()
 			if err != nil {

@@ -46,6 +46,17 @@ func usageError(format string, args ...any) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
 }
 
+// noArgs is noArgs as a usage error (exit 2); cobra's own exits 1.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if !cmd.HasParent() {
+		return usageError("unknown command %q (see `cozeauth --help`)", args[0])
+	}
+	return usageError("%s takes no arguments, got %q (see `%s --help`)", cmd.CommandPath(), args[0], cmd.CommandPath())
+}
+
 // Env is what a command sees of the outside world; tests replace any part.
 type Env struct {
 	Stdin          io.Reader
@@ -67,6 +78,8 @@ type globals struct {
 	// configDir, when set, replaces $COZEAUTH_CONFIG_DIR (--sandbox uses a
 	// throwaway one).
 	configDir string
+	// sandbox runs the wizard against the embedded fake Coze (wizard.go).
+	sandbox bool
 }
 
 // Run executes cozeauth with args and returns the exit code.
@@ -121,6 +134,9 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       g.env.Version,
+		Args:          noArgs,
+		// The wizard and dashboard (wizard.go).
+		RunE: func(cmd *cobra.Command, _ []string) error { return runWizard(cmd, g) },
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return flagError{fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
@@ -135,6 +151,8 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	pf.StringVar(&g.profile, "profile", "", "profile name (default \"default\") [$COZE_PROFILE]")
 	pf.StringVar(&g.storage, "storage", "", "where secrets are kept: file or keyring (default file) [$COZEAUTH_STORAGE]")
 	pf.StringVar(&g.refreshMargin, "refresh-margin", "", "refresh this long before expiry (default 5m) [$COZEAUTH_REFRESH_MARGIN]")
+	// --sandbox: the wizard against the embedded fake Coze (wizard.go).
+	root.Flags().BoolVar(&g.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
 	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newSandboxCmd(g), newProbeCmd(g))
 	return root
 }
@@ -143,7 +161,7 @@ func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print cozeauth's version",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintln(cmd.OutOrStdout(), "cozeauth "+g.env.Version)
 			return nil

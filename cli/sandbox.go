@@ -29,7 +29,7 @@ Deny buttons), the token endpoint (PKCE and web apps, rotation), device login,
 		Example: `  cozeauth sandbox --addr 127.0.0.1:8808 &
   cozeauth login --api-base http://127.0.0.1:8808 --www-base http://127.0.0.1:8808 \
     --client-id ` + sandbox.PKCEClientID,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			host, _, err := net.SplitHostPort(addr)
 			if ip := net.ParseIP(host); err != nil || host != "localhost" && (ip == nil || !ip.IsLoopback()) {

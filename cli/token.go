@@ -21,7 +21,7 @@ func newTokenCmd(g *globals) *cobra.Command {
 
 The token is refreshed first when it expires within the refresh margin; otherwise
 no network call is made.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := g.manager()
 			if err != nil {
@@ -42,7 +42,7 @@ func newRefreshCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "refresh",
 		Short: "Refresh the access token now, whatever its remaining life",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := g.manager()
 			if err != nil {
@@ -71,7 +71,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the profile's login state (exit 4 when a login is needed)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := g.manager()
 			if err != nil {
@@ -132,7 +132,7 @@ func newLogoutCmd(g *globals) *cobra.Command {
 		Long: `Remove the profile's tokens from the local store. Coze documents no revocation
 endpoint, so the tokens stay valid at Coze until they expire (15 minutes for the
 access token, 30 days for the refresh token).`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := g.manager()
 			if err != nil {

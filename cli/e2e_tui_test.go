@@ -1,0 +1,326 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The TUI end-to-end tests build cozeauth, run `cozeauth --sandbox` in a
+// real pseudo-terminal (tmux), type as a person would and read the screen
+// with capture-pane. They need tmux: without it they skip on a developer's
+// machine and fail in CI, whose .ci/run installs it.
+
+// tuiSession is one cozeauth process in its own tmux server.
+type tuiSession struct {
+	t        *testing.T
+	socket   string
+	exitFile string
+	last     string
+}
+
+// screenTimeout bounds every wait for the screen to show something.
+const screenTimeout = 30 * time.Second
+
+func tuiBinaries(t *testing.T) (cozeauth, fakebrowser string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary and drives it in tmux")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skip("tmux is not installed (CI installs it)")
+		}
+		t.Fatal("tmux is required in CI: .ci/run installs it")
+	}
+	dir := t.TempDir()
+	cozeauth, fakebrowser = filepath.Join(dir, "cozeauth"), filepath.Join(dir, "fakebrowser")
+	for out, pkg := range map[string]string{cozeauth: "github.com/cozeauth/cozeauth", fakebrowser: "github.com/cozeauth/cozeauth/sandbox/fakebrowser"} {
+		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+		}
+	}
+	return cozeauth, fakebrowser
+}
+
+// startTUI runs command in a 100x30 tmux pane, under a shell that writes
+// its exit status to a file when it ends.
+func startTUI(t *testing.T, command string) *tuiSession {
+	t.Helper()
+	dir := t.TempDir()
+	s := &tuiSession{t: t, socket: fmt.Sprintf("cozeauth-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()), exitFile: filepath.Join(dir, "exit")}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
+		command+"; echo $? > "+shellQuote(s.exitFile)+"; sleep 600")
+	return s
+}
+
+func (s *tuiSession) tmux(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (s *tuiSession) capture() string {
+	s.t.Helper()
+	s.last = s.tmux("capture-pane", "-p", "-t", "e2e")
+	return s.last
+}
+
+// keys types keys with tmux send-keys (names like Enter, or text).
+func (s *tuiSession) keys(keys ...string) {
+	s.t.Helper()
+	s.tmux(append([]string{"send-keys", "-t", "e2e"}, keys...)...)
+}
+
+// waitFor polls the screen until ok accepts it, and returns that screen.
+func (s *tuiSession) waitFor(what string, ok func(screen string) bool) string {
+	s.t.Helper()
+	deadline := time.Now().Add(screenTimeout)
+	for time.Now().Before(deadline) {
+		if screen := s.capture(); ok(screen) {
+			return screen
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.t.Fatalf("the screen never showed %s; last screen:\n%s", what, s.last)
+	return ""
+}
+
+func (s *tuiSession) waitForText(texts ...string) string {
+	s.t.Helper()
+	return s.waitFor(fmt.Sprintf("%q", texts), func(screen string) bool {
+		for _, t := range texts {
+			if !strings.Contains(screen, t) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// exitStatus waits for the process to end and returns its exit status.
+// A process that does not end is sent SIGQUIT, so that the failure shows
+// where its goroutines are stuck.
+func (s *tuiSession) exitStatus() int {
+	s.t.Helper()
+	deadline := time.Now().Add(screenTimeout)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(s.exitFile); err == nil && strings.HasSuffix(string(b), "\n") {
+			n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil {
+				s.t.Fatalf("exit status %q", b)
+			}
+			return n
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pid := s.pid(); pid != 0 {
+		_ = syscall.Kill(pid, syscall.SIGQUIT)
+		time.Sleep(time.Second) // let the runtime print its goroutines
+	}
+	s.t.Fatalf("the process did not exit; screen and scrollback:\n%s", s.tmux("capture-pane", "-p", "-S", "-300", "-t", "e2e"))
+	return 0
+}
+
+// pid is cozeauth's process id: the child of the pane's shell (0 when it
+// has none).
+func (s *tuiSession) pid() int {
+	s.t.Helper()
+	shell := strings.TrimSpace(s.tmux("display-message", "-p", "-t", "e2e", "#{pane_pid}"))
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+		if len(fields) > 1 && fields[1] == shell && !strings.Contains(string(b), "(sleep)") {
+			n, _ := strconv.Atoi(strings.Fields(string(b))[0])
+			return n
+		}
+	}
+	return 0
+}
+
+var (
+	countdownRe = regexp.MustCompile(`(\d+:\d\d) left`)
+	expiryRe    = regexp.MustCompile(`expires (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+)`)
+)
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// headlessEnv is a machine with no display and no SSH: no browser is opened.
+func headlessEnv() string {
+	return "env -u DISPLAY -u WAYLAND_DISPLAY -u SSH_CONNECTION -u SSH_TTY -u BROWSER -u NO_COLOR" +
+		" -u COZE_CLIENT_ID -u COZE_CLIENT_SECRET -u COZE_REDIRECT_URI -u COZE_PROFILE -u COZE_REGION -u COZE_API_BASE -u COZE_WWW_BASE -u COZEAUTH_STORAGE"
+}
+
+// walkToDashboard goes from the form to the dashboard; consent is completed
+// by approve, called on the consent screen, or (nil) by a browser so quick
+// that the consent screen may never be captured.
+func walkToDashboard(s *tuiSession, approve func()) {
+	s.t.Helper()
+	form := s.waitForText("Client ID", "Redirect URI", "Sandbox mode")
+	if !strings.Contains(form, "7420000000000000001.app.coze") {
+		s.t.Fatalf("the form is not prefilled with the sandbox app:\n%s", form)
+	}
+	s.keys("Enter")
+	if approve != nil {
+		s.waitForText("Waiting for the browser", "left")
+		approve()
+	}
+	probe := s.waitForText("Reachable", "belongs to")
+	for _, want := range []string{"200", "401", "auth_required", "404", "not_found", "/open_api/v2/chat", "/v1/workflows/run", "/v1/users/me"} {
+		if !strings.Contains(probe, want) {
+			s.t.Errorf("the probe screen lacks %q:\n%s", want, probe)
+		}
+	}
+	s.keys("Enter")
+	s.waitForText("token dashboard", "Sandbox User", "left")
+}
+
+func TestTUISandboxApproveKey(t *testing.T) {
+	bin, _ := tuiBinaries(t)
+	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox")
+	walkToDashboard(s, func() {
+		s.waitForText("press a")
+		s.keys("a")
+	})
+
+	// The countdown changes between two captures.
+	first := countdownRe.FindStringSubmatch(s.capture())
+	if first == nil {
+		t.Fatalf("no countdown on the dashboard:\n%s", s.last)
+	}
+	s.waitFor("the countdown moving on from "+first[1], func(screen string) bool {
+		m := countdownRe.FindStringSubmatch(screen)
+		return m != nil && m[1] != first[1]
+	})
+
+	// r moves the expiry later.
+	before := expiryOf(t, s.last)
+	s.keys("r")
+	s.waitFor("a later expiry than "+before.String(), func(screen string) bool {
+		m := expiryRe.FindStringSubmatch(screen)
+		return m != nil && strings.Contains(screen, "manual · ✓ ok") && expiryOf(t, screen).After(before)
+	})
+
+	s.keys("q")
+	if code := s.exitStatus(); code != 0 {
+		t.Errorf("exit status %d, want 0; last screen:\n%s", code, s.capture())
+	}
+}
+
+func TestTUISandboxFakeBrowser(t *testing.T) {
+	bin, browser := tuiBinaries(t)
+	log := filepath.Join(t.TempDir(), "opened.txt")
+	// A desktop (DISPLAY set) with $BROWSER: the wizard opens the browser,
+	// which presses Approve on the sandbox's consent page.
+	cmd := headlessEnv() + " DISPLAY=:99 BROWSER=" + shellQuote(browser) + " FAKEBROWSER_LOG=" + shellQuote(log) + " " + shellQuote(bin) + " --sandbox"
+	s := startTUI(t, cmd)
+	walkToDashboard(s, nil)
+	opened, err := os.ReadFile(log)
+	if err != nil || !strings.Contains(string(opened), "/api/permission/oauth2/authorize?") {
+		t.Errorf("the browser was not given the authorize URL: %q, %v", opened, err)
+	}
+	s.keys("q")
+	if code := s.exitStatus(); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+}
+
+func TestTUINotATerminal(t *testing.T) {
+	bin, _ := tuiBinaries(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "COZEAUTH_CONFIG_DIR="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errorsAs(err, &ee) || ee.ExitCode() != ExitUsage {
+		t.Fatalf("exit: %v, want status %d", err, ExitUsage)
+	}
+	if !strings.Contains(string(out), "Usage:") || !strings.Contains(string(out), "not a terminal") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+// TestTUIMeasure reports the time to the first frame and the CPU an idle
+// dashboard uses. It only runs when asked:
+//
+//	COZEAUTH_MEASURE=1 go test ./cli -run TestTUIMeasure -v
+func TestTUIMeasure(t *testing.T) {
+	if os.Getenv("COZEAUTH_MEASURE") == "" {
+		t.Skip("set COZEAUTH_MEASURE=1 to measure")
+	}
+	bin, _ := tuiBinaries(t)
+	var firsts []time.Duration
+	for range 5 {
+		start := time.Now()
+		s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox")
+		s.waitForText("Client ID")
+		firsts = append(firsts, time.Since(start))
+		s.keys("C-c")
+		s.exitStatus()
+	}
+	t.Logf("first frame (tmux start to the form on screen), 5 runs: %v", firsts)
+
+	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox")
+	walkToDashboard(s, func() { s.waitForText("press a"); s.keys("a") })
+	pid := s.pid()
+	idle := 10 * time.Second
+	if d, err := time.ParseDuration(os.Getenv("COZEAUTH_MEASURE_IDLE")); err == nil {
+		idle = d
+	}
+	before := cpuTicks(t, pid)
+	time.Sleep(idle) // the measured period, not a wait for a condition
+	after := cpuTicks(t, pid)
+	cpu := time.Duration(after-before) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+	t.Logf("idle dashboard: %v of CPU in %v (%.2f%%), ticks %d -> %d", cpu, idle, 100*cpu.Seconds()/idle.Seconds(), before, after)
+	s.keys("q")
+	s.exitStatus()
+}
+
+// cpuTicks is utime+stime of pid, in clock ticks.
+func cpuTicks(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	ut, _ := strconv.Atoi(f[11])
+	st, _ := strconv.Atoi(f[12])
+	return ut + st
+}
+
+func expiryOf(t *testing.T, screen string) time.Time {
+	t.Helper()
+	m := expiryRe.FindStringSubmatch(screen)
+	if m == nil {
+		t.Fatalf("no expiry on the screen:\n%s", screen)
+	}
+	at, err := time.Parse("2006-01-02 15:04:05 MST", m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
+func errorsAs(err error, target **exec.ExitError) bool {
+	ee, ok := err.(*exec.ExitError)
+	if ok {
+		*target = ee
+	}
+	return ok
+}

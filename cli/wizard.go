@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/aymanbagabas/go-osc52/v2"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/probe"
+	"github.com/cozeauth/cozeauth/sandbox"
+	"github.com/cozeauth/cozeauth/ui"
+)
+
+// runWizard is `cozeauth` with no command: the setup wizard and dashboard on
+// a terminal, help (and exit 2) anywhere else.
+func runWizard(cmd *cobra.Command, g *globals) error {
+	out, ok := g.env.Stdout.(*os.File)
+	if !ok || !term.IsTerminal(int(out.Fd())) {
+		cmd.SetOut(g.env.Stderr)
+		_ = cmd.Help()
+		return &ExitError{Code: ExitUsage, Err: errors.New("no command given, and standard output is not a terminal for the wizard: run one of the commands above")}
+	}
+	var sandboxApprove func(string) (string, error)
+	var sandboxBase string
+	if g.sandbox {
+		cleanup, approve, base, err := g.startSandbox()
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		sandboxApprove, sandboxBase = approve, base
+	}
+	st, err := g.store()
+	if err != nil {
+		return err
+	}
+	st.Warn = nil // nothing may print over the screen; the store's warnings show in `cozeauth status`
+	cfg, err := g.config(st)
+	if err != nil {
+		return err
+	}
+	if g.sandbox {
+		cfg.Storage = "file" // sandbox tokens never go to the system keyring
+		if cfg.ClientID == sandbox.PKCEClientID {
+			cfg.ClientSecret = "" // a $COZE_CLIENT_SECRET meant for a real app
+		}
+	}
+	hc := g.httpClient()
+	headless := auth.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
+	d := ui.Deps{
+		Initial: cfg,
+		Manager: func(c auth.Config) *auth.Manager {
+			s := *st
+			if c.Storage == "keyring" {
+				s.Keyring = auth.NewKeyring()
+			}
+			return &auth.Manager{Config: c, Store: &s, HTTP: hc, Now: g.env.Now}
+		},
+		Prober:    &probe.Prober{UserAgent: auth.UserAgent},
+		Browser:   auth.SystemBrowser{Env: g.getenv("BROWSER")},
+		Headless:  headless,
+		Clipboard: osc52Copier(out, g.getenv),
+		Approve:   sandboxApprove,
+		Sandbox:   sandboxBase,
+		Now:       g.env.Now,
+	}
+	return ui.Run(cmd.Context(), d)
+}
+
+// startSandbox starts the embedded fake Coze for `cozeauth --sandbox` and
+// points this run at it: every base URL, a throwaway config directory, the
+// sandbox's PKCE app and a loopback redirect URI on a free port, unless
+// given. approve is what the consent page's Approve button does.
+func (g *globals) startSandbox() (cleanup func(), approve func(string) (string, error), base string, err error) {
+	srv := sandbox.New(sandbox.Options{})
+	base, err = srv.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("could not start the sandbox: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "cozeauth-sandbox-")
+	if err != nil {
+		srv.Close()
+		return nil, nil, "", fmt.Errorf("could not make the sandbox's config directory: %w", err)
+	}
+	g.apiBase, g.wwwBase, g.configDir = base, base, dir
+	if g.clientID == "" {
+		g.clientID = sandbox.PKCEClientID
+	}
+	if g.redirectURI == "" {
+		g.redirectURI = "http://127.0.0.1:0/callback" // port 0: a free port; the sandbox accepts any loopback redirect
+	}
+	cleanup = func() {
+		srv.Close()
+		os.RemoveAll(dir)
+	}
+	return cleanup, srv.Approve, base, nil
+}
+
+// osc52Copier copies to the terminal's clipboard with OSC 52, wrapped for
+// tmux and screen. A terminal that does not support OSC 52 ignores it.
+func osc52Copier(w io.Writer, getenv func(string) string) func(string) error {
+	return func(s string) error {
+		seq := osc52.New(s)
+		switch {
+		case getenv("TMUX") != "":
+			seq = seq.Tmux()
+		case strings.HasPrefix(getenv("TERM"), "screen"):
+			seq = seq.Screen()
+		}
+		if _, err := seq.WriteTo(w); err != nil {
+			return fmt.Errorf("could not write to the terminal: %w", err)
+		}
+		return nil
+	}
+}

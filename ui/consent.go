@@ -1,0 +1,429 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+// consentPhase is where a login attempt stands.
+type consentPhase int
+
+const (
+	consentStarting   consentPhase = iota // starting the callback listener
+	consentWaiting                        // waiting for the browser (or a paste, or a)
+	consentApproving                      // the sandbox is approving (a key)
+	consentExchanging                     // trading the code for tokens
+	consentFailed                         // the attempt ended; r retries, Esc goes back
+)
+
+// exchangeTimeout bounds the code exchange and the user lookup after it.
+const exchangeTimeout = time.Minute
+
+// consentModel is one login attempt: the listener, the URL, the countdown
+// and, once it is over, how it failed.
+type consentModel struct {
+	gen      int
+	phase    consentPhase
+	mgr      *auth.Manager
+	flow     *auth.LoginFlow
+	cancel   context.CancelFunc // ends the wait for the callback
+	deadline time.Time
+
+	browser    string // "", "opened", "failed"
+	browserErr error
+	// note is a one-line status: copied, paste rejected, …; bad says it is an error.
+	note    string
+	noteBad bool
+	pasting bool
+	paste   textinput.Model
+	// err is why the attempt failed; stage says during what.
+	err   error
+	stage string
+	width int
+}
+
+func newConsent(gen int, width int) consentModel {
+	ti := textinput.New()
+	ti.Prompt = "> "
+	ti.Placeholder = "http://localhost:8080/callback?code=…&state=…"
+	ti.CharLimit = 4096
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	c := consentModel{gen: gen, paste: ti}
+	c.setWidth(width)
+	return c
+}
+
+func (c *consentModel) setWidth(w int) {
+	c.width = w
+	c.paste.Width = max(10, w-4)
+}
+
+func (c consentModel) busy() bool {
+	return c.phase == consentStarting || c.phase == consentApproving || c.phase == consentExchanging ||
+		c.phase == consentWaiting
+}
+
+// stop ends the wait at once and returns the command that releases the
+// listener (closing it waits for open connections, so not in Update).
+func (c *consentModel) stop() tea.Cmd {
+	if c.cancel != nil {
+		c.cancel()
+		c.cancel = nil
+	}
+	flow := c.flow
+	c.flow = nil
+	return closeFlowCmd(flow)
+}
+
+// closeFlowCmd stops a login's callback listener.
+func closeFlowCmd(flow *auth.LoginFlow) tea.Cmd {
+	if flow == nil {
+		return nil
+	}
+	return func() tea.Msg { flow.Close(); return nil }
+}
+
+// keys enables the consent screen's keys for its phase.
+func (c consentModel) keys(k *keyMap, d Deps) {
+	switch {
+	case c.pasting:
+		k.enableOnly(&k.Submit, &k.Back, &k.Quit)
+		k.Submit.SetHelp("enter", "use this address")
+		k.Back.SetHelp("esc", "cancel")
+		return
+	case c.phase == consentWaiting:
+		k.enableOnly(&k.Open, &k.Copy, &k.Paste, &k.Approve, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
+		k.Copy.SetEnabled(d.Clipboard != nil)
+		k.Approve.SetEnabled(d.Approve != nil)
+	case c.phase == consentFailed:
+		k.enableOnly(&k.Retry, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
+	case c.phase == consentExchanging:
+		// The tokens are being saved: going back now would hide a login
+		// that worked.
+		k.enableOnly(&k.QuitQ, &k.Quit)
+	default:
+		k.enableOnly(&k.Back, &k.QuitQ, &k.Quit)
+	}
+	k.Submit.SetHelp("enter", "continue")
+	k.Back.SetHelp("esc", "form")
+}
+
+// startLogin begins a new login attempt with cfg.
+func (m Model) startLogin(cfg auth.Config) (Model, tea.Cmd) {
+	stop := m.consent.stop()
+	m.cfg = cfg
+	m.gen++
+	m.consent = newConsent(m.gen, m.width)
+	m.screen = screenConsent
+	return m, tea.Batch(stop, beginLoginCmd(m.d, m.gen, cfg))
+}
+
+// updateConsent handles the consent screen's keys and its attempt's answers.
+func (m Model) updateConsent(msg tea.Msg) (Model, tea.Cmd) {
+	c := &m.consent
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		return m.consentKey(msg)
+	case loginStartedMsg:
+		if msg.gen != c.gen { // an attempt the user already left
+			return m, closeFlowCmd(msg.flow)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), m.d.Timeout)
+		c.mgr, c.flow, c.cancel = msg.mgr, msg.flow, cancel
+		c.deadline, m.now = msg.deadline, msg.now
+		c.phase = consentWaiting
+		cmds := []tea.Cmd{waitForCallbackCmd(ctx, c.gen, c.flow)}
+		if m.d.Headless == "" {
+			cmds = append(cmds, openBrowserCmd(m.d, c.gen, c.flow.URL()))
+		}
+		return m, tea.Batch(cmds...)
+	case loginStartFailedMsg:
+		if msg.gen == c.gen {
+			c.phase, c.err, c.stage = consentFailed, msg.err, "start"
+		}
+	case browserOpenedMsg:
+		if msg.gen == c.gen {
+			c.browser, c.browserErr = "opened", nil
+		}
+	case browserFailedMsg:
+		if msg.gen == c.gen {
+			c.browser, c.browserErr = "failed", msg.err
+		}
+	case urlCopiedMsg:
+		c.note, c.noteBad = "Copied the address to the clipboard (OSC 52).", false
+	case copyFailedMsg:
+		c.note, c.noteBad = "Could not copy: "+msg.err.Error(), true
+	case pasteRejectedMsg:
+		if msg.gen == c.gen && c.phase == consentWaiting {
+			c.pasting = true
+			c.note, c.noteBad = msg.err.Error(), true
+		}
+	case codeReceivedMsg:
+		if msg.gen != c.gen || (c.phase != consentWaiting && c.phase != consentApproving) {
+			return m, nil
+		}
+		if c.cancel != nil {
+			c.cancel() // the listener has done its job
+		}
+		c.phase, c.pasting, c.note = consentExchanging, false, ""
+		return m, finishLoginCmd(m.d, c.gen, c.mgr, c.flow, msg.code)
+	case consentFailedMsg:
+		if msg.gen == c.gen && (c.phase == consentWaiting || c.phase == consentApproving) {
+			c.phase, c.err, c.stage, c.pasting = consentFailed, msg.err, "consent", false
+			return m, c.stop()
+		}
+	case exchangeFailedMsg:
+		if msg.gen == c.gen {
+			c.phase, c.err, c.stage = consentFailed, msg.err, "exchange"
+		}
+	case loginFinishedMsg:
+		if msg.gen != c.gen {
+			return m, nil
+		}
+		m.now = msg.now
+		return m.loginFinished(msg)
+	default:
+		if c.pasting {
+			var cmd tea.Cmd
+			c.paste, cmd = c.paste.Update(msg)
+			return m, cmd
+		}
+	}
+	return m, nil
+}
+
+func (m Model) consentKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	c := &m.consent
+	k := m.keys
+	if c.pasting {
+		switch {
+		case key.Matches(msg, k.Back):
+			c.pasting, c.note = false, ""
+			c.paste.Blur()
+			return m, nil
+		case key.Matches(msg, k.Submit):
+			return m, pasteCmd(c.gen, c.flow, c.paste.Value())
+		}
+		var cmd tea.Cmd
+		c.paste, cmd = c.paste.Update(msg)
+		return m, cmd
+	}
+	switch {
+	case key.Matches(msg, k.Back):
+		m.form.notice = ""
+		m.screen = screenForm
+		return m, c.stop()
+	case key.Matches(msg, k.Retry):
+		return m.startLogin(m.cfg)
+	case key.Matches(msg, k.Open):
+		c.browser = ""
+		return m, openBrowserCmd(m.d, c.gen, c.flow.URL())
+	case key.Matches(msg, k.Copy):
+		return m, copyCmd(m.d, c.flow.URL())
+	case key.Matches(msg, k.Paste):
+		c.pasting, c.note = true, ""
+		c.paste.SetValue("")
+		return m, c.paste.Focus()
+	case key.Matches(msg, k.Approve):
+		c.phase = consentApproving
+		return m, approveCmd(m.d, c.gen, c.flow)
+	}
+	return m, nil
+}
+
+// loginFinished moves on from a successful login to the probe, with the
+// dashboard ready behind it.
+func (m Model) loginFinished(msg loginFinishedMsg) (Model, tea.Cmd) {
+	m.consent.cancel, m.consent.flow = nil, nil // finishLoginCmd closed the listener
+	st := msg.status
+	if st == nil { // the status could not be read back; show what the login returned
+		st = statusFromRecord(m.cfg, msg.result.Record, m.now)
+	}
+	if st.User == nil {
+		st.User = msg.result.Record.User
+	}
+	m.dash = newDash(st)
+	m.dash.lastLogin = m.now
+	if msg.result.UserErr != nil {
+		m.dash.userErr = msg.result.UserErr
+	}
+	if msg.result.MovedAside != "" {
+		m.dash.note, m.dash.noteBad = "The unreadable token store was moved to "+msg.result.MovedAside, true
+	}
+	return m.startProbe()
+}
+
+// statusFromRecord describes a fresh login when the store cannot be re-read.
+func statusFromRecord(cfg auth.Config, rec *auth.Record, now time.Time) *auth.Status {
+	st := &auth.Status{
+		Profile: cfg.Profile, Region: cfg.Region, APIBase: cfg.API(), ClientID: cfg.ClientID,
+		AppType: cfg.AppType(), LoggedIn: true, AccessToken: auth.Mask(rec.AccessToken), User: rec.User,
+	}
+	exp, rexp, iss := rec.Expiry, rec.RefreshExpiry, rec.IssuedAt
+	st.AccessExpiresAt, st.RefreshExpiresAt, st.IssuedAt = &exp, &rexp, &iss
+	if iss.IsZero() {
+		st.IssuedAt = &now
+	}
+	return st
+}
+
+func (c consentModel) view(st Styles, width int, now time.Time, spin string, d Deps) (body, status string) {
+	var b strings.Builder
+	b.WriteString(st.Title.Render("cozeauth") + st.Subtitle.Render(" · authorize in the browser") + "\n\n")
+	switch c.phase {
+	case consentStarting:
+		b.WriteString(spin + " Starting the callback listener…")
+	case consentWaiting, consentApproving:
+		left := c.deadline.Sub(now).Round(time.Second)
+		wait := fmt.Sprintf("%s Waiting for the browser to come back to %s", spin, c.flow.RedirectURI())
+		b.WriteString(wrap(wait, width) + "\n")
+		b.WriteString(st.Muted.Render(fmt.Sprintf("  %s left", clock(max(left, 0)))) + "\n\n")
+		switch {
+		case c.phase == consentApproving:
+			b.WriteString(spin + " Approving as the sandbox user…\n\n")
+		case c.browser == "opened":
+			b.WriteString(st.OK.Render("✓ Opened your browser.") + " If it did not, open this address:\n")
+		case c.browser == "failed":
+			b.WriteString(paint(st.Warn, wrap("! "+c.browserErr.Error(), width)) + "\nOpen this address yourself:\n")
+		case d.Headless != "":
+			how := "No browser opened: " + d.Headless + ". Open this address on any machine, then press p and paste where it ended (o opens one here anyway):"
+			b.WriteString(paint(st.Muted, wrap(how, width)) + "\n")
+		default:
+			b.WriteString(spin + " Opening your browser at:\n")
+		}
+		b.WriteString(paint(st.Accent, hardwrap(c.flow.URL(), width)) + "\n")
+		if c.pasting {
+			b.WriteString("\n" + wrap("Paste the whole address your browser ended on (it starts with "+c.flow.RedirectURI()+"):", width) + "\n")
+			b.WriteString(c.paste.View() + "\n")
+		} else if d.Approve != nil {
+			b.WriteString("\n" + paint(st.Muted, wrap("Sandbox: approve on the page, or press a to approve as the sandbox user.", width)) + "\n")
+		}
+	case consentExchanging:
+		b.WriteString(spin + " Exchanging the code for tokens…")
+	case consentFailed:
+		what := map[string]string{
+			"start":    "Could not start the login",
+			"consent":  "The browser did not bring back a code",
+			"exchange": "Coze did not exchange the code",
+		}[c.stage]
+		b.WriteString(st.Bad.Render("✗ "+what) + "\n\n")
+		b.WriteString(paint(st.Bad, wrap(c.err.Error(), width)) + "\n\n")
+		b.WriteString(paint(st.Muted, wrap("Press r to try again with the same settings, or Esc to change them.", width)))
+	}
+	if c.note != "" {
+		style := st.OK
+		if c.noteBad {
+			style = st.Bad
+		}
+		status = paint(style, wrap(c.note, width))
+	}
+	return strings.TrimRight(b.String(), "\n"), status
+}
+
+// clock formats a countdown as m:ss (or h:mm:ss).
+func clock(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, mnt, s := int(d/time.Hour), int(d/time.Minute)%60, int(d/time.Second)%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, mnt, s)
+	}
+	return fmt.Sprintf("%d:%02d", mnt, s)
+}
+
+// Commands of the consent screen. Each runs off the UI goroutine.
+
+func beginLoginCmd(d Deps, gen int, cfg auth.Config) tea.Cmd {
+	return func() tea.Msg {
+		mgr := d.Manager(cfg)
+		flow, err := mgr.BeginLogin(true)
+		if err != nil {
+			return loginStartFailedMsg{gen: gen, err: err}
+		}
+		now := d.Now()
+		return loginStartedMsg{gen: gen, mgr: mgr, flow: flow, deadline: now.Add(d.Timeout), now: now}
+	}
+}
+
+func openBrowserCmd(d Deps, gen int, url string) tea.Cmd {
+	return func() tea.Msg {
+		if d.Browser == nil {
+			return browserFailedMsg{gen: gen, err: errors.New("no browser is configured")}
+		}
+		if err := d.Browser.Open(url); err != nil {
+			return browserFailedMsg{gen: gen, err: err}
+		}
+		return browserOpenedMsg{gen: gen}
+	}
+}
+
+// waitForCallbackCmd waits for the browser; a wait cancelled by the UI
+// (Esc, a paste, quitting) reports nothing.
+func waitForCallbackCmd(ctx context.Context, gen int, flow *auth.LoginFlow) tea.Cmd {
+	return func() tea.Msg {
+		code, err := flow.Wait(ctx)
+		switch {
+		case errors.Is(ctx.Err(), context.Canceled):
+			return nil
+		case err != nil:
+			return consentFailedMsg{gen: gen, err: err}
+		}
+		return codeReceivedMsg{gen: gen, code: code, via: "browser"}
+	}
+}
+
+func pasteCmd(gen int, flow *auth.LoginFlow, pasted string) tea.Cmd {
+	return func() tea.Msg {
+		code, err := flow.CodeFromURL(pasted)
+		if err != nil {
+			return pasteRejectedMsg{gen: gen, err: err}
+		}
+		return codeReceivedMsg{gen: gen, code: code, via: "paste"}
+	}
+}
+
+func approveCmd(d Deps, gen int, flow *auth.LoginFlow) tea.Cmd {
+	return func() tea.Msg {
+		redirect, err := d.Approve(flow.URL())
+		if err != nil {
+			return consentFailedMsg{gen: gen, err: fmt.Errorf("the sandbox did not approve: %w", err)}
+		}
+		code, err := flow.CodeFromURL(redirect)
+		if err != nil {
+			return consentFailedMsg{gen: gen, err: err}
+		}
+		return codeReceivedMsg{gen: gen, code: code, via: "sandbox"}
+	}
+}
+
+func finishLoginCmd(d Deps, gen int, mgr *auth.Manager, flow *auth.LoginFlow, code string) tea.Cmd {
+	return func() tea.Msg {
+		defer flow.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), exchangeTimeout)
+		defer cancel()
+		res, err := flow.Finish(ctx, code)
+		if err != nil {
+			return exchangeFailedMsg{gen: gen, err: err}
+		}
+		st, _ := mgr.Status() // nil is handled: the login itself worked
+		return loginFinishedMsg{gen: gen, result: res, status: st, now: d.Now()}
+	}
+}
+
+func copyCmd(d Deps, s string) tea.Cmd {
+	return func() tea.Msg {
+		if err := d.Clipboard(s); err != nil {
+			return copyFailedMsg{err: err}
+		}
+		return urlCopiedMsg{}
+	}
+}

@@ -1,0 +1,310 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+// autoRetryAfter is how long the dashboard waits before trying an automatic
+// refresh again after one failed.
+const autoRetryAfter = 30 * time.Second
+
+// refreshOutcome is how the last refresh went.
+type refreshOutcome struct {
+	at   time.Time
+	auto bool
+	err  error
+}
+
+// dashModel is the dashboard: the profile's token and its life.
+type dashModel struct {
+	status      *auth.Status
+	refreshing  bool
+	auto        bool // the refresh in progress is the automatic one
+	last        *refreshOutcome
+	nextAuto    time.Time // no automatic refresh before this
+	loginNeeded bool
+	userLoading bool
+	userErr     error
+	lastLogin   time.Time
+	// note is the status line; noteBad says it is an error.
+	note    string
+	noteBad bool
+}
+
+func newDash(st *auth.Status) dashModel { return dashModel{status: st} }
+
+func (d dashModel) busy() bool { return d.refreshing || d.userLoading }
+
+// openDashboard shows the dashboard for m.dash's status, looking the user
+// up when the store does not know who the token is for.
+func (m Model) openDashboard() (Model, tea.Cmd) {
+	m.screen = screenDashboard
+	if m.dash.status == nil {
+		m.screen = screenLoading
+		return m, loadProfileCmd(m.d, m.cfg)
+	}
+	var cmds []tea.Cmd
+	if m.dash.status.User == nil && m.dash.userErr == nil && !m.dash.userLoading {
+		m.dash.userLoading = true
+		cmds = append(cmds, userLookupCmd(m.d, m.cfg))
+	}
+	cmds = append(cmds, m.dashTick())
+	return m, tea.Batch(cmds...)
+}
+
+// dashTick starts the automatic refresh once the token is within the
+// refresh margin of its expiry.
+func (m *Model) dashTick() tea.Cmd {
+	d := &m.dash
+	st := d.status
+	if st == nil || st.AccessExpiresAt == nil || d.refreshing || d.loginNeeded || m.now.Before(d.nextAuto) {
+		return nil
+	}
+	if st.AccessExpiresAt.Sub(m.now) > m.cfg.Margin() {
+		return nil
+	}
+	d.refreshing, d.auto = true, true
+	d.note, d.noteBad = fmt.Sprintf("Refreshing automatically: the access token expires within %s…", m.cfg.Margin()), false
+	return refreshCmd(m.d, m.cfg, true)
+}
+
+func (m Model) updateDashboard(msg tea.Msg) (Model, tea.Cmd) {
+	d := &m.dash
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		switch {
+		case key.Matches(msg, m.keys.Refresh):
+			d.refreshing, d.auto = true, false
+			d.note, d.noteBad = "Refreshing…", false
+			return m, refreshCmd(m.d, m.cfg, false)
+		case key.Matches(msg, m.keys.Probe):
+			return m.startProbe()
+		case key.Matches(msg, m.keys.Login):
+			return m.startLogin(m.cfg)
+		}
+	case tokenRefreshedMsg:
+		d.refreshing = false
+		user := d.status.User
+		d.status = msg.status
+		if d.status.User == nil {
+			d.status.User = user
+		}
+		d.last = &refreshOutcome{at: msg.at, auto: msg.auto}
+		d.loginNeeded = false
+		d.note, d.noteBad = "", false
+		m.now = msg.at
+	case refreshFailedMsg:
+		d.refreshing = false
+		d.last = &refreshOutcome{at: msg.at, auto: msg.auto, err: msg.err}
+		d.nextAuto = msg.at.Add(autoRetryAfter)
+		d.note, d.noteBad = "✗ "+msg.err.Error(), true
+		if auth.IsLoginRequired(msg.err) {
+			d.loginNeeded = true
+			d.note = "✗ " + msg.err.Error() + " — or press l to log in again here"
+		}
+	case userLoadedMsg:
+		d.userLoading = false
+		if d.status != nil {
+			d.status.User = msg.user
+		}
+	case userLookupFailedMsg:
+		d.userLoading, d.userErr = false, msg.err
+	}
+	return m, nil
+}
+
+const dashLabel = 15
+
+func (d dashModel) view(st Styles, width int, now time.Time, spin string, cfg auth.Config, sandbox string) (body, status string) {
+	var b strings.Builder
+	title := st.Title.Render("cozeauth") + st.Subtitle.Render(" · token dashboard")
+	if sandbox != "" {
+		title += st.Warn.Render("  [sandbox]")
+	}
+	b.WriteString(title + "\n\n")
+	s := d.status
+	valueW := max(10, width-dashLabel)
+	row := func(label, value string) {
+		b.WriteString(st.Label.Render(pad(label, dashLabel)) + indentLines(value, strings.Repeat(" ", dashLabel))[dashLabel:] + "\n")
+	}
+	row("Profile", st.Value.Render(s.Profile))
+	row("Region", st.Value.Render(string(s.Region))+st.Muted.Render(" · "+s.APIBase))
+	switch {
+	case s.User != nil:
+		row("User", st.Value.Render(s.User.Display()))
+	case d.userLoading:
+		row("User", spin+st.Muted.Render(" asking /v1/users/me…"))
+	case d.userErr != nil:
+		row("User", paint(st.Warn, wrap("unknown: "+d.userErr.Error(), valueW)))
+	default:
+		row("User", st.Muted.Render("unknown"))
+	}
+	row("App", st.Value.Render(string(s.AppType))+st.Muted.Render(" · "+s.ClientID))
+	b.WriteString("\n")
+
+	loc := now.Location()
+	row("Access token", st.Value.Render(s.AccessToken))
+	if exp := s.AccessExpiresAt; exp != nil {
+		left := exp.Sub(now)
+		life := 15 * time.Minute
+		if s.IssuedAt != nil && exp.After(*s.IssuedAt) {
+			life = exp.Sub(*s.IssuedAt)
+		}
+		var count string
+		switch {
+		case left > 0:
+			count = st.Value.Render(clock(left) + " left")
+		default:
+			count = st.Bad.Render("expired " + clock(-left) + " ago")
+		}
+		barW := max(10, min(30, width-dashLabel-len(" 00:00 left  ")))
+		row("", count+"  "+st.bar(barW, float64(left)/float64(life)))
+		row("", st.Muted.Render("expires "+exp.In(loc).Format("2006-01-02 15:04:05 MST")))
+		row("", st.Faint.Render(fmt.Sprintf("refreshed automatically %s before expiry", shortDur(cfg.Margin()))))
+	}
+	if rexp := s.RefreshExpiresAt; rexp != nil {
+		left := rexp.Sub(now)
+		var v string
+		switch {
+		case left >= 48*time.Hour:
+			v = fmt.Sprintf("%d days left", int(left.Hours()/24+0.5)) // a fresh one has 30, not 29
+		case left > 0:
+			v = fmt.Sprintf("%s left", shortDur(left.Round(time.Minute)))
+		default:
+			v = st.Bad.Render("expired: log in again (l)")
+		}
+		row("Refresh token", st.Value.Render(v)+st.Muted.Render(" · until "+rexp.In(loc).Format("2006-01-02")))
+	}
+	switch {
+	case d.refreshing:
+		kind := "manual"
+		if d.auto {
+			kind = "automatic"
+		}
+		row("Last refresh", spin+" "+kind+" refresh in progress…")
+	case d.last == nil:
+		v := "none yet"
+		if s.IssuedAt != nil {
+			v += " · token issued " + s.IssuedAt.In(loc).Format("15:04:05")
+		}
+		row("Last refresh", st.Muted.Render(v))
+	default:
+		kind := "manual"
+		if d.last.auto {
+			kind = "automatic"
+		}
+		v := d.last.at.In(loc).Format("15:04:05") + " " + kind + " · "
+		if d.last.err != nil {
+			row("Last refresh", v+st.Bad.Render("✗ failed"))
+		} else {
+			row("Last refresh", v+st.OK.Render("✓ ok"))
+		}
+	}
+	if d.note != "" {
+		style := st.Muted
+		if d.noteBad {
+			style = st.Bad
+		}
+		status = paint(style, wrap(d.note, width))
+	}
+	return strings.TrimRight(b.String(), "\n"), status
+}
+
+// shortDur formats a duration without zero units: 5m, 1h30m, 90s.
+func shortDur(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// Commands of the dashboard.
+
+// loadProfileCmd reads the profile's saved state; it makes no network call.
+func loadProfileCmd(d Deps, cfg auth.Config) tea.Cmd {
+	return func() tea.Msg {
+		st, err := d.Manager(cfg).Status()
+		if err != nil {
+			return profileLoadFailedMsg{err: err, now: d.Now()}
+		}
+		return profileLoadedMsg{status: st, now: d.Now()}
+	}
+}
+
+// refreshCmd refreshes now (manual) or only when within the margin (auto,
+// which also picks up a refresh another process made meanwhile). When Coze
+// cannot be reached, the manager hands out the current token with a warning
+// instead of failing; for the dashboard that is a failed refresh, and the
+// warning says why.
+func refreshCmd(d Deps, cfg auth.Config, auto bool) tea.Cmd {
+	return func() tea.Msg {
+		mgr := d.Manager(cfg)
+		var warned []string
+		st := *mgr.Store
+		st.Warn = func(w string) { warned = append(warned, strings.TrimPrefix(w, "warning: ")) }
+		mgr.Store = &st
+		ctx, cancel := context.WithTimeout(context.Background(), exchangeTimeout)
+		defer cancel()
+		var (
+			rec *auth.Record
+			err error
+		)
+		if auto {
+			rec, err = mgr.Token(ctx)
+		} else {
+			rec, err = mgr.Refresh(ctx)
+		}
+		at := d.Now()
+		if err == nil && auto && !rec.ValidForMargin(at, cfg.Margin()) {
+			why := "could not refresh"
+			if len(warned) > 0 {
+				why = warned[len(warned)-1]
+			}
+			err = fmt.Errorf("%s; retrying in %s", why, autoRetryAfter)
+		}
+		if err != nil {
+			return refreshFailedMsg{err: err, auto: auto, at: at}
+		}
+		status, err := mgr.Status()
+		if err != nil {
+			return refreshFailedMsg{err: err, auto: auto, at: at}
+		}
+		return tokenRefreshedMsg{status: status, auto: auto, at: at}
+	}
+}
+
+// userLookupCmd asks Coze whom the token belongs to.
+func userLookupCmd(d Deps, cfg auth.Config) tea.Cmd {
+	return func() tea.Msg {
+		mgr := d.Manager(cfg)
+		ctx, cancel := context.WithTimeout(context.Background(), exchangeTimeout)
+		defer cancel()
+		rec, err := mgr.Token(ctx)
+		if err != nil {
+			return userLookupFailedMsg{err: err}
+		}
+		u, err := mgr.Client("").Me(ctx, rec.AccessToken)
+		if err != nil {
+			return userLookupFailedMsg{err: err}
+		}
+		return userLoadedMsg{user: u}
+	}
+}
+
+// tickCmd is the countdowns' clock: one message a period, reading the
+// injected clock.
+func tickCmd(d Deps) tea.Cmd {
+	return tea.Tick(d.TickEvery, func(time.Time) tea.Msg { return tickMsg{now: d.Now()} })
+}

@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/probe"
+)
+
+// Prober runs the connectivity probe; *probe.Prober is the real one. Start
+// sends each result as it lands and closes the channel when all are in;
+// ProxyFor names the proxy a URL goes through ("" for direct).
+type Prober interface {
+	Start(ctx context.Context, targets []probe.Target) <-chan probe.Result
+	ProxyFor(rawURL string) string
+}
+
+// Deps is everything the UI needs from outside. Every effect the screens
+// have goes through one of these, from inside a tea.Cmd.
+type Deps struct {
+	// Initial prefills the form: flags, environment and the saved profile,
+	// already resolved by the caller.
+	Initial auth.Config
+	// Manager builds a token manager for a config (the form's, once
+	// submitted); the caller wires its store, HTTP client and clock.
+	Manager func(auth.Config) *auth.Manager
+	// Prober runs the probe; Targets lists what it probes (nil: probe.Targets).
+	Prober  Prober
+	Targets func(apiBase, wwwBase, token string) []probe.Target
+	// Proxy names the proxy the probe goes through, for its report.
+	Proxy string
+	// Browser opens the authorize URL. Headless, when not empty, says why it
+	// is not opened by itself (an SSH session, no display: the rules of
+	// `cozeauth login`); the o key still opens it on request.
+	Browser  auth.Browser
+	Headless string
+	// Clipboard copies text for the user (OSC 52); nil disables the c key.
+	Clipboard func(s string) error
+	// Approve, set only in sandbox mode, does what the consent page's Approve
+	// button does and returns the address the browser would be sent to. It
+	// enables the a key on the consent screen.
+	Approve func(authorizeURL string) (redirectURL string, err error)
+	// Sandbox, when not empty, is the embedded fake Coze's base URL; the
+	// screens say that they are talking to it.
+	Sandbox string
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+	// Timeout bounds the wait for the browser (default 5m).
+	Timeout time.Duration
+	// Renderer draws the styles (nil: lipgloss's default, on stdout).
+	Renderer *lipgloss.Renderer
+	// Spinner is the busy indicator (zero: a dot spinner). Tests use a
+	// one-frame spinner so that golden files do not depend on timing.
+	Spinner spinner.Spinner
+	// TickEvery is the countdowns' clock period (default 1s).
+	TickEvery time.Duration
+}
+
+// DefaultTimeout is how long the consent screen waits for the browser.
+const DefaultTimeout = 5 * time.Minute
+
+func (d Deps) withDefaults() Deps {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Timeout <= 0 {
+		d.Timeout = DefaultTimeout
+	}
+	if d.TickEvery <= 0 {
+		d.TickEvery = time.Second
+	}
+	if len(d.Spinner.Frames) == 0 {
+		d.Spinner = spinner.MiniDot
+	}
+	if d.Targets == nil {
+		d.Targets = probe.Targets
+	}
+	return d
+}

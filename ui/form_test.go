@@ -1,0 +1,221 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+func TestFormPrefill(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Initial.ClientSecret = "s3cret-value"
+	m := f.form(t)
+	got := m.form.config()
+	want := f.deps.Initial
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("config (-want +got):\n%s", diff)
+	}
+	if m.form.focus != fieldRegion {
+		t.Errorf("focus = %v, want the region (the client ID is filled in)", m.form.focus)
+	}
+	if v := m.View(); strings.Contains(v, "s3cret-value") {
+		t.Errorf("the secret shows in the form:\n%s", v)
+	}
+}
+
+func TestFormStartsOnEmptyClientID(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Initial.ClientID = ""
+	m := f.form(t)
+	if m.form.focus != fieldClientID {
+		t.Errorf("focus = %v, want the client ID", m.form.focus)
+	}
+}
+
+func TestFormDefaultRedirect(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Initial.RedirectURI = ""
+	m := f.form(t)
+	if got := m.form.config().RedirectURI; got != auth.DefaultRedirectURI {
+		t.Errorf("redirect = %q, want %q", got, auth.DefaultRedirectURI)
+	}
+}
+
+func TestFormTabMovesAndWraps(t *testing.T) {
+	m := newFixture(t).form(t)
+	var got []field
+	for range 5 {
+		m, _ = step(m, press("tab"))
+		got = append(got, m.form.focus)
+	}
+	want := []field{fieldClientID, fieldSecret, fieldRedirect, fieldRegion, fieldClientID}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tab order (-want +got):\n%s", diff)
+	}
+	m, _ = step(m, press("shift+tab"))
+	m, _ = step(m, press("shift+tab"))
+	if m.form.focus != fieldRedirect {
+		t.Errorf("after two shift+tab: focus = %v, want the redirect URI", m.form.focus)
+	}
+}
+
+func TestFormRegionSwitch(t *testing.T) {
+	m := newFixture(t).form(t)
+	m, _ = step(m, press("left"))
+	if m.form.region != auth.RegionCN {
+		t.Fatalf("region = %v, want cn", m.form.region)
+	}
+	m, _ = step(m, press(" "))
+	if m.form.region != auth.RegionCOM {
+		t.Fatalf("region = %v, want com", m.form.region)
+	}
+	// On a text field the same keys edit text instead.
+	m, _ = step(m, press("tab"))
+	m, _ = step(m, press(" "))
+	if m.form.region != auth.RegionCOM || m.form.inputs[fieldClientID].Value() != testClientID+" " {
+		t.Errorf("space on the client ID: region %v, value %q", m.form.region, m.form.inputs[fieldClientID].Value())
+	}
+}
+
+func TestFormQOnlyQuitsOffTextFields(t *testing.T) {
+	m := newFixture(t).form(t)
+	_, cmd := step(m, press("q"))
+	if !isQuit(cmd) {
+		t.Error("q on the region did not quit")
+	}
+	m, _ = step(m, press("tab"))
+	m, cmd = step(m, press("q"))
+	if isQuit(cmd) {
+		t.Error("q in the client ID quit")
+	}
+	if got := m.form.inputs[fieldClientID].Value(); got != testClientID+"q" {
+		t.Errorf("client ID = %q, want the q typed", got)
+	}
+	if _, cmd = step(m, press("ctrl+c")); !isQuit(cmd) {
+		t.Error("ctrl+c did not quit")
+	}
+}
+
+func TestFormValidation(t *testing.T) {
+	tests := []struct {
+		name     string
+		clientID string
+		redirect string
+		wantErr  string // in the view, after Enter
+		focus    field
+	}{
+		{"empty client id", "", "http://localhost:8080/callback", "client id is empty", fieldClientID},
+		{"not loopback", testClientID, "http://example.com:8080/callback", "is not loopback: use localhost or 127.0.0.1", fieldRedirect},
+		{"not http", testClientID, "ftp://localhost/callback", "must start with http://", fieldRedirect},
+		{"malformed port", testClientID, "http://localhost:99999/callback", "is not a number from 0 to 65535", fieldRedirect},
+		{"port not a number", testClientID, "http://localhost:80a/callback", "is not a URL: use something like", fieldRedirect},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.deps.Initial.ClientID, f.deps.Initial.RedirectURI = tt.clientID, tt.redirect
+			m := f.form(t)
+			if strings.Contains(m.View(), tt.wantErr) {
+				t.Errorf("error shown before anything was touched:\n%s", m.View())
+			}
+			m, cmd := step(m, press("enter"))
+			if m.screen != screenForm || cmd != nil {
+				t.Fatalf("enter on an invalid form: screen %v, cmd %v", m.screen, cmd != nil)
+			}
+			if v := m.View(); !strings.Contains(strings.Join(strings.Fields(v), " "), tt.wantErr) {
+				t.Errorf("view lacks %q:\n%s", tt.wantErr, v)
+			}
+			if m.form.focus != tt.focus {
+				t.Errorf("focus = %v, want %v (the first error)", m.form.focus, tt.focus)
+			}
+		})
+	}
+}
+
+func TestFormErrorShowsOnceTouched(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Initial.ClientID = ""
+	m := f.form(t) // focus on the client ID
+	m = typeText(m, "x")
+	m, _ = step(m, press("backspace"))
+	if !strings.Contains(m.View(), "client id is empty") {
+		t.Errorf("emptying the client ID shows no error:\n%s", m.View())
+	}
+}
+
+func TestFormWarnsOnOddClientID(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Initial.ClientID = ""
+	m := f.form(t)
+	m = typeText(m, "my-app")
+	v := m.View()
+	if !strings.Contains(v, "does not look like <digits>.app.coze") {
+		t.Errorf("no warning for an odd client ID:\n%s", v)
+	}
+	// A warning does not block.
+	m, _ = step(m, press("enter"))
+	if m.screen != screenConsent {
+		t.Errorf("screen = %v, want consent", m.screen)
+	}
+	m.Close()
+}
+
+func TestFormSecretMakesWebApp(t *testing.T) {
+	m := newFixture(t).form(t)
+	m, _ = step(m, press("tab"))
+	m, _ = step(m, press("tab"))
+	m = typeText(m, "topsecret")
+	cfg := m.form.config()
+	if cfg.ClientSecret != "topsecret" || cfg.AppType() != auth.AppWeb {
+		t.Errorf("config = %+v, want a web app with the secret", cfg)
+	}
+	if v := m.View(); strings.Contains(v, "topsecret") || !strings.Contains(v, "•••••••••") {
+		t.Errorf("the secret is not masked:\n%s", v)
+	}
+}
+
+func TestFormEnterStartsLogin(t *testing.T) {
+	f := newFixture(t)
+	m := f.form(t)
+	m, cmd := step(m, press("enter"))
+	if m.screen != screenConsent || m.consent.phase != consentStarting {
+		t.Fatalf("screen %v phase %v, want consent starting", m.screen, m.consent.phase)
+	}
+	started := await[loginStartedMsg](t, cmd)
+	defer started.flow.Close()
+	if started.mgr.Config.ClientID != testClientID {
+		t.Errorf("manager's client ID = %q", started.mgr.Config.ClientID)
+	}
+	if !strings.Contains(started.flow.URL(), "client_id="+testClientID) {
+		t.Errorf("URL = %q", started.flow.URL())
+	}
+}
+
+func TestFormNoteNamesRedirect(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Initial.APIBase, f.deps.Initial.WWWBase = "", ""
+	f.deps.Initial.RedirectURI = "http://localhost:9999/cb"
+	m := f.form(t)
+	v := strings.Join(strings.Fields(m.View()), " ")
+	for _, want := range []string{"https://www.coze.com/open/oauth/apps", "http://localhost:9999/cb", "PKCE"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("note lacks %q:\n%s", want, m.View())
+		}
+	}
+	m, _ = step(m, press("left")) // cn
+	if v := m.View(); !strings.Contains(v, "https://www.coze.cn/open/oauth/apps") {
+		t.Errorf("the note does not follow the region:\n%s", v)
+	}
+}
+
+func TestFormSandboxNote(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Sandbox = "http://127.0.0.1:1234"
+	m := f.form(t)
+	if v := m.View(); !strings.Contains(v, "Sandbox mode") || !strings.Contains(v, "press Enter") {
+		t.Errorf("no sandbox note:\n%s", v)
+	}
+}

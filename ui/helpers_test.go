@@ -1,0 +1,413 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/probe"
+)
+
+// t0 is the fixed time every test starts at.
+var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+
+const testClientID = "7000000000000000001.app.coze"
+
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+// fakeCoze answers the token endpoint and /v1/users/me with fixed,
+// obviously fake tokens numbered in issue order.
+type fakeCoze struct {
+	clock *fakeClock
+	ttl   time.Duration
+
+	mu           sync.Mutex
+	issued       int
+	failExchange bool
+	refreshCode  int // HTTP status for refreshes; 0 means they work
+	grants       []string
+	srv          *httptest.Server
+}
+
+func newFakeCoze(t testing.TB, clock *fakeClock) *fakeCoze {
+	fc := &fakeCoze{clock: clock, ttl: 15 * time.Minute}
+	fc.srv = httptest.NewServer(fc)
+	t.Cleanup(fc.srv.Close)
+	return fc
+}
+
+func (fc *fakeCoze) set(f func(fc *fakeCoze)) {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	f(fc)
+}
+
+func (fc *fakeCoze) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Tt-Logid", "20250102FAKELOGID")
+	w.Header().Set("Content-Type", "application/json")
+	switch r.URL.Path {
+	case auth.TokenPath:
+		var body map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		fc.mu.Lock()
+		defer fc.mu.Unlock()
+		fc.grants = append(fc.grants, body["grant_type"])
+		switch {
+		case body["grant_type"] == "authorization_code" && fc.failExchange:
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"error":"invalid_grant","error_code":"invalid_grant","error_message":"the authorization code has expired"}`)
+			return
+		case body["grant_type"] == "refresh_token" && fc.refreshCode != 0:
+			w.WriteHeader(fc.refreshCode)
+			io.WriteString(w, `{"error":"internal_error","error_code":"internal_error","error_message":"try again later"}`)
+			return
+		}
+		fc.issued++
+		json.NewEncoder(w).Encode(map[string]any{
+			"access_token":  fmt.Sprintf("czu_fake_access_%04d", fc.issued),
+			"refresh_token": fmt.Sprintf("fake_refresh_%04d", fc.issued),
+			"expires_in":    fc.clock.Now().Add(fc.ttl).Unix(),
+		})
+	case "/v1/users/me":
+		io.WriteString(w, `{"code":0,"msg":"","data":{"user_id":"1","user_name":"tester","nick_name":"Test User"}}`)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// fakeBrowser records what it was asked to open.
+type fakeBrowser struct {
+	mu   sync.Mutex
+	urls []string
+	err  error
+}
+
+func (b *fakeBrowser) Open(u string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.urls = append(b.urls, u)
+	return b.err
+}
+
+func (b *fakeBrowser) opened() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.urls...)
+}
+
+// fakeProber answers each target with a canned result, in order; targets
+// named in fail get a refused connection.
+type fakeProber struct {
+	mu      sync.Mutex
+	runs    [][]probe.Target
+	fail    map[string]bool
+	hold    chan struct{} // when set, each result waits for a receive
+	timings probe.Timings
+}
+
+func (p *fakeProber) Start(ctx context.Context, targets []probe.Target) <-chan probe.Result {
+	p.mu.Lock()
+	p.runs = append(p.runs, targets)
+	fail, hold := p.fail, p.hold
+	p.mu.Unlock()
+	ch := make(chan probe.Result, len(targets))
+	go func() {
+		defer close(ch)
+		for i, t := range targets {
+			if hold != nil {
+				select {
+				case <-hold:
+				case <-ctx.Done():
+					return
+				}
+			}
+			ch <- cannedResult(i, t, fail[t.Name], p.timings)
+		}
+	}()
+	return ch
+}
+
+func (p *fakeProber) ProxyFor(string) string { return "" }
+
+func (p *fakeProber) started() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.runs)
+}
+
+func cannedResult(i int, t probe.Target, fail bool, tm probe.Timings) probe.Result {
+	r := probe.Result{Index: i, Name: t.Name, Method: t.Method, URL: t.URL, RemoteAddr: "127.0.0.1:1"}
+	if tm == (probe.Timings{}) {
+		tm = probe.Timings{DNS: 4 * time.Millisecond, Connect: 12 * time.Millisecond, TLS: 30 * time.Millisecond, FirstByte: 120 * time.Millisecond, Total: 140 * time.Millisecond}
+	}
+	if fail {
+		r.Class = probe.ClassConnectRefused
+		r.Error = "connection refused"
+		r.Hint = "the connection was refused: a firewall or a wrong address answered"
+		r.Timings = probe.Timings{DNS: tm.DNS, Connect: tm.Connect, Total: tm.DNS + tm.Connect}
+		return r
+	}
+	r.Timings = tm
+	switch t.Name {
+	case "workflows_run":
+		r.Status, r.Class = 401, probe.ClassAuthRequired
+	case "v1_chat":
+		r.Status, r.Class = 404, probe.ClassNotFound
+	case "users_me":
+		r.Status, r.Class, r.User = 200, probe.ClassOK, "Test User (@tester)"
+	default:
+		r.Status, r.Class = 200, probe.ClassOK
+	}
+	return r
+}
+
+// fixture is a wired-up UI with fakes for every effect.
+type fixture struct {
+	deps    Deps
+	clock   *fakeClock
+	coze    *fakeCoze
+	browser *fakeBrowser
+	prober  *fakeProber
+	store   *auth.Store
+	copied  chan string
+}
+
+func asciiRenderer() *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	r.SetHasDarkBackground(true)
+	return r
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	clock := &fakeClock{t: t0}
+	fc := newFakeCoze(t, clock)
+	f := &fixture{
+		clock:   clock,
+		coze:    fc,
+		browser: &fakeBrowser{},
+		prober:  &fakeProber{},
+		store:   auth.NewStore(t.TempDir()),
+		copied:  make(chan string, 4),
+	}
+	f.deps = Deps{
+		Initial: auth.Config{Profile: "default", Settings: auth.Settings{
+			Region: auth.RegionCOM, APIBase: fc.srv.URL, WWWBase: fc.srv.URL,
+			ClientID: testClientID, RedirectURI: "http://127.0.0.1:0/callback",
+		}},
+		Manager: func(c auth.Config) *auth.Manager {
+			return &auth.Manager{Config: c, Store: f.store, HTTP: fc.srv.Client(), Now: clock.Now,
+				Sleep: func(context.Context, time.Duration) error { return nil }}
+		},
+		Prober:    f.prober,
+		Browser:   f.browser,
+		Clipboard: func(s string) error { f.copied <- s; return nil },
+		Approve:   approveURL,
+		Now:       clock.Now,
+		Renderer:  asciiRenderer(),
+		Spinner:   spinner.Spinner{Frames: []string{"*"}, FPS: time.Hour},
+	}
+	return f
+}
+
+// approveURL does what a consent page's Approve does: it sends the browser
+// to the redirect URI with a code and the request's state.
+func approveURL(authorizeURL string) (string, error) {
+	u, err := url.Parse(authorizeURL)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	return q.Get("redirect_uri") + "?" + url.Values{"code": {"fake-code"}, "state": {q.Get("state")}}.Encode(), nil
+}
+
+// loggedIn saves a token for the default profile, issued at the clock's now.
+func (f *fixture) loggedIn(t testing.TB) {
+	t.Helper()
+	now := f.clock.Now()
+	l, err := f.store.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+	err = l.Save("default", &auth.Record{
+		Token: auth.Token{AccessToken: "czu_fake_access_saved", RefreshToken: "fake_refresh_saved",
+			Expiry: now.Add(15 * time.Minute), RefreshExpiry: now.Add(auth.RefreshTokenLifetime), IssuedAt: now},
+		User: &auth.User{UserID: "1", UserName: "tester", NickName: "Test User"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// step sends msg to m.
+func step(m Model, msg tea.Msg) (Model, tea.Cmd) {
+	next, cmd := m.Update(msg)
+	return next.(Model), cmd
+}
+
+func press(s string) tea.KeyMsg {
+	switch s {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "ctrl+c":
+		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "backspace":
+		return tea.KeyMsg{Type: tea.KeyBackspace}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+// typeText sends s one rune at a time.
+func typeText(m Model, s string) Model {
+	for _, r := range s {
+		m, _ = step(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+	return m
+}
+
+// await runs cmd, and every command of a batch, each on its own goroutine,
+// and returns the first message of type T. Commands that wait on a timer
+// (spinner, clock) are left running; they are not waited for.
+func await[T tea.Msg](t testing.TB, cmd tea.Cmd) T {
+	t.Helper()
+	msgs := make(chan tea.Msg, 64)
+	var launch func(tea.Cmd)
+	launch = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		go func() {
+			msg := c()
+			if b, ok := msg.(tea.BatchMsg); ok {
+				for _, c := range b {
+					launch(c)
+				}
+				return
+			}
+			msgs <- msg
+		}()
+	}
+	launch(cmd)
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case msg := <-msgs:
+			if m, ok := msg.(T); ok {
+				return m
+			}
+		case <-deadline:
+			var zero T
+			t.Fatalf("no %T arrived", zero)
+			return zero
+		}
+	}
+}
+
+// isQuit reports whether cmd (or a command of its batch) quits.
+func isQuit(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case msg := <-done:
+		if b, ok := msg.(tea.BatchMsg); ok {
+			for _, c := range b {
+				if isQuit(c) {
+					return true
+				}
+			}
+			return false
+		}
+		_, ok := msg.(tea.QuitMsg)
+		return ok
+	case <-time.After(50 * time.Millisecond):
+		return false // a timer: not a quit
+	}
+}
+
+// loggedInModel returns a model on the dashboard of a saved login.
+func (f *fixture) dashboard(t *testing.T) Model {
+	t.Helper()
+	f.loggedIn(t)
+	m := New(f.deps)
+	m, _ = step(m, await[profileLoadedMsg](t, m.Init()))
+	if m.screen != screenDashboard {
+		t.Fatalf("screen = %v, want dashboard", m.screen)
+	}
+	return m
+}
+
+// form returns a model on the setup form.
+func (f *fixture) form(t *testing.T) Model {
+	t.Helper()
+	m := New(f.deps)
+	m, _ = step(m, await[profileLoadedMsg](t, m.Init()))
+	if m.screen != screenForm {
+		t.Fatalf("screen = %v, want form", m.screen)
+	}
+	return m
+}
+
+// consent returns a model waiting on the consent screen, and the command
+// that returned with the wait.
+func (f *fixture) consent(t *testing.T) (Model, tea.Cmd) {
+	t.Helper()
+	m, cmd := step(f.form(t), press("enter"))
+	if m.screen != screenConsent {
+		t.Fatalf("screen = %v, want consent", m.screen)
+	}
+	m, cmd = step(m, await[loginStartedMsg](t, cmd))
+	t.Cleanup(func() { m.Close() })
+	return m, cmd
+}
+
+func httpGet(u string) (int, error) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}

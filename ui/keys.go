@@ -1,0 +1,90 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// keyMap is every key the wizard and dashboard answer to. Bindings that do
+// nothing in the current state are disabled by [Model.syncKeys], which makes
+// them both unmatched and hidden from the help line: what help shows is
+// exactly what works.
+type keyMap struct {
+	Quit  key.Binding // everywhere
+	QuitQ key.Binding // where no text is being typed
+	Help  key.Binding
+
+	// Setup form.
+	Next, Prev, Region, Submit key.Binding
+
+	// Consent.
+	Back, Open, Copy, Paste, Approve, Retry key.Binding
+
+	// Probe.
+	Rerun, Continue key.Binding
+
+	// Dashboard.
+	Refresh, Probe, Login key.Binding
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		Quit:     key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		QuitQ:    key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more")),
+		Next:     key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next")),
+		Prev:     key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "back")),
+		Region:   key.NewBinding(key.WithKeys("left", "right", " "), key.WithHelp("←/→", "region")),
+		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "form")),
+		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open")),
+		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
+		Paste:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "paste")),
+		Approve:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
+		Retry:    key.NewBinding(key.WithKeys("r", "enter"), key.WithHelp("r", "retry")),
+		Rerun:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
+		Continue: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Probe:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "probe")),
+		Login:    key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "log in again")),
+	}
+}
+
+// all lists every binding, in the order the short help shows them.
+func (k *keyMap) all() []*key.Binding {
+	return []*key.Binding{
+		&k.Submit, &k.Continue, &k.Retry, &k.Next, &k.Prev, &k.Region,
+		&k.Approve, &k.Open, &k.Copy, &k.Paste, &k.Back,
+		&k.Rerun, &k.Refresh, &k.Probe, &k.Login,
+		&k.QuitQ, &k.Quit, &k.Help,
+	}
+}
+
+// enableOnly enables the given bindings and disables every other one.
+func (k *keyMap) enableOnly(on ...*key.Binding) {
+	for _, b := range k.all() {
+		b.SetEnabled(false)
+	}
+	for _, b := range on {
+		b.SetEnabled(true)
+	}
+}
+
+// ShortHelp is the one-line help under every screen. Ctrl+C is left out when
+// q also quits, to save room.
+func (k keyMap) ShortHelp() []key.Binding {
+	out := make([]key.Binding, 0, 12)
+	for _, b := range k.all() {
+		if b == &k.Quit && k.QuitQ.Enabled() {
+			continue
+		}
+		out = append(out, *b)
+	}
+	return out
+}
+
+// FullHelp is what ? shows: actions, then movement, then leaving.
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Submit, k.Continue, k.Retry, k.Approve, k.Open, k.Copy, k.Paste, k.Rerun, k.Refresh, k.Probe, k.Login},
+		{k.Next, k.Prev, k.Region, k.Back},
+		{k.QuitQ, k.Quit, k.Help},
+	}
+}

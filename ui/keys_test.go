@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+)
+
+func TestKeyMapHelpShowsOnlyEnabled(t *testing.T) {
+	k := newKeyMap()
+	k.enableOnly(&k.Refresh, &k.QuitQ, &k.Quit)
+	h := help.New()
+	got := h.View(k)
+	if !strings.Contains(got, "r refresh") || !strings.Contains(got, "q quit") {
+		t.Errorf("short help = %q", got)
+	}
+	if strings.Contains(got, "ctrl+c") {
+		t.Errorf("short help shows ctrl+c although q quits: %q", got)
+	}
+	if strings.Contains(got, "paste") || strings.Contains(got, "approve") {
+		t.Errorf("short help shows disabled keys: %q", got)
+	}
+	k.enableOnly(&k.Submit, &k.Quit)
+	if got := h.View(k); !strings.Contains(got, "ctrl+c quit") {
+		t.Errorf("without q, ctrl+c is not shown: %q", got)
+	}
+}
+
+func TestKeyMapDisabledKeysDoNotMatch(t *testing.T) {
+	k := newKeyMap()
+	k.enableOnly(&k.Rerun)
+	if !key.Matches(press("r"), k.Rerun) || key.Matches(press("r"), k.Refresh) {
+		t.Error("r matched the wrong binding")
+	}
+}
+
+func TestKeyMapFullHelpCoversEveryBinding(t *testing.T) {
+	k := newKeyMap()
+	n := 0
+	for _, col := range k.FullHelp() {
+		n += len(col)
+	}
+	if n != len(k.all()) {
+		t.Errorf("full help has %d bindings, the key map %d", n, len(k.all()))
+	}
+	for _, b := range k.all() {
+		if b.Help().Key == "" || b.Help().Desc == "" {
+			t.Errorf("binding %v has no help", b.Keys())
+		}
+	}
+}
+
+// TestKeysPerScreen checks what each screen offers.
+func TestKeysPerScreen(t *testing.T) {
+	f := newFixture(t)
+	form := f.form(t)
+	consent, _ := f.consent(t)
+	failed, _ := step(consent, consentFailedMsg{gen: consent.consent.gen, err: errString("x")})
+	probing, started := newFixture(t).probing(t)
+	probed := finishProbe(t, probing, started)
+	dash := newFixture(t).dashboard(t)
+	tests := []struct {
+		name string
+		m    Model
+		on   []string
+		off  []string
+	}{
+		{"form", form, []string{"enter", "tab", "←/→"}, []string{"open", "refresh"}},
+		{"consent", consent, []string{"o open", "c copy", "p paste", "a approve", "esc form"}, []string{"retry", "refresh"}},
+		{"consent failed", failed, []string{"r retry", "esc form"}, []string{"o open", "paste"}},
+		{"probe", probed, []string{"r run again", "enter continue"}, []string{"refresh"}},
+		{"dashboard", dash, []string{"r refresh", "p probe", "l log in again", "q quit", "? more"}, []string{"continue", "paste"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := tt.m.help
+			h.Width = 0 // no truncation
+			got := h.View(tt.m.keys)
+			for _, want := range tt.on {
+				if !strings.Contains(got, want) {
+					t.Errorf("help %q lacks %q", got, want)
+				}
+			}
+			for _, not := range tt.off {
+				if strings.Contains(got, not) {
+					t.Errorf("help %q offers %q", got, not)
+				}
+			}
+		})
+	}
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }

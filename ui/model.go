@@ -1,0 +1,340 @@
+// Package ui is cozeauth's terminal interface: a wizard that walks a
+// first-time user from nothing to a working, self-refreshing Coze token
+// (setup form, browser consent, connectivity probe) and a dashboard that
+// shows the token's life and refreshes it. It is built on [auth] and
+// [probe]; every effect runs in a tea.Cmd over the injected [Deps].
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+// screen is which of the wizard's screens is showing.
+type screen int
+
+const (
+	screenLoading screen = iota // reading the saved profile, before the first decision
+	screenForm
+	screenConsent
+	screenProbe
+	screenDashboard
+)
+
+func (s screen) String() string {
+	return [...]string{"loading", "form", "consent", "probe", "dashboard"}[s]
+}
+
+// Model is the root model: which screen shows, the child model of each
+// screen, and what they share (size, clock, spinner, keys, styles).
+type Model struct {
+	d      Deps
+	st     Styles
+	keys   keyMap
+	help   help.Model
+	spin   spinner.Model
+	screen screen
+
+	width, height int
+	now           time.Time
+	// spinning and ticking say whether a spinner or clock chain is running;
+	// each stops by itself when nothing on screen needs it, so an idle
+	// dashboard wakes once a second and a finished probe not at all.
+	spinning, ticking bool
+
+	// cfg is the configuration in use: the saved one, or the form's.
+	cfg auth.Config
+	// gen numbers login attempts and probe runs; answers to older ones are dropped.
+	gen int
+
+	form    formModel
+	consent consentModel
+	probe   probeModel
+	dash    dashModel
+}
+
+// frameRate caps redraws per second. Bubble Tea's renderer wakes this often
+// even when nothing changes: 30 keeps typing and the spinner smooth and the
+// first frame quick, at half the idle CPU of the default 60 (see README).
+const frameRate = 30
+
+// Minimum size the layout is designed for; smaller still draws, clipped.
+const (
+	minWidth  = 60
+	minHeight = 20
+)
+
+// New builds the model. It does no I/O: [Model.Init] reads the profile.
+func New(d Deps) Model {
+	d = d.withDefaults()
+	st := NewStyles(d.Renderer)
+	h := help.New()
+	h.Styles = st.Help
+	m := Model{
+		d:      d,
+		st:     st,
+		keys:   newKeyMap(),
+		help:   h,
+		spin:   spinner.New(spinner.WithSpinner(d.Spinner), spinner.WithStyle(st.Accent)),
+		screen: screenLoading,
+		width:  80,
+		height: 24,
+		cfg:    d.Initial,
+		form:   newForm(d.Initial, st),
+	}
+	m.form.setWidth(m.width)
+	m.syncKeys()
+	return m
+}
+
+// Init reads the saved profile to choose between the form and the dashboard.
+func (m Model) Init() tea.Cmd { return loadProfileCmd(m.d, m.cfg) }
+
+// Screen is the screen showing, for tests and callers.
+func (m Model) Screen() string { return m.screen.String() }
+
+// Update handles quit keys, the window size and the clock, then hands the
+// message to the active screen.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.update(msg)
+	next.syncKeys()
+	return next, tea.Batch(cmd, next.keepAnimating())
+}
+
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		m.form.setWidth(msg.Width)
+		m.consent.setWidth(msg.Width)
+		return m, nil
+	case tea.KeyMsg:
+		switch {
+		case key.Matches(msg, m.keys.Quit), key.Matches(msg, m.keys.QuitQ):
+			return m, tea.Quit
+		case key.Matches(msg, m.keys.Help):
+			m.help.ShowAll = !m.help.ShowAll
+			if m.help.ShowAll {
+				m.keys.Help.SetHelp("?", "less")
+			} else {
+				m.keys.Help.SetHelp("?", "more")
+			}
+			return m, nil
+		}
+	case spinner.TickMsg:
+		if !m.busy() {
+			m.spinning = false // let the chain end
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case tickMsg:
+		m.now = msg.now
+		if !m.needsClock() {
+			m.ticking = false
+			return m, nil
+		}
+		cmd := m.onTick()
+		return m, tea.Batch(cmd, tickCmd(m.d))
+	case tokenRefreshedMsg, refreshFailedMsg, userLoadedMsg, userLookupFailedMsg:
+		// The dashboard's own work may finish while another screen shows.
+		return m.updateDashboard(msg)
+	case loginStartedMsg:
+		if m.screen != screenConsent { // the user left before the listener was up
+			return m, closeFlowCmd(msg.flow)
+		}
+	case profileLoadedMsg:
+		return m.profileLoaded(msg)
+	case profileLoadFailedMsg:
+		m.now = msg.now
+		m.form.notice = "Could not read the saved profile: " + msg.err.Error()
+		m.screen = screenForm
+		return m, nil
+	}
+	switch m.screen {
+	case screenForm:
+		return m.updateForm(msg)
+	case screenConsent:
+		return m.updateConsent(msg)
+	case screenProbe:
+		return m.updateProbe(msg)
+	case screenDashboard:
+		return m.updateDashboard(msg)
+	}
+	return m, nil
+}
+
+// profileLoaded opens the dashboard for a profile that is logged in, and the
+// form for any other.
+func (m Model) profileLoaded(msg profileLoadedMsg) (Model, tea.Cmd) {
+	m.now = msg.now
+	if msg.status != nil && msg.status.LoggedIn {
+		m.dash = newDash(msg.status)
+		return m.openDashboard()
+	}
+	if msg.status != nil && msg.status.AccessExpiresAt != nil {
+		m.form.notice = "The saved login has expired (the refresh token lives 30 days): log in again."
+	}
+	m.screen = screenForm
+	return m, nil
+}
+
+// busy reports whether a spinner is on screen.
+func (m Model) busy() bool {
+	switch m.screen {
+	case screenLoading:
+		return true
+	case screenConsent:
+		return m.consent.busy()
+	case screenProbe:
+		return m.probe.busy()
+	case screenDashboard:
+		return m.dash.busy()
+	}
+	return false
+}
+
+// needsClock reports whether a countdown is on screen.
+func (m Model) needsClock() bool {
+	switch m.screen {
+	case screenConsent:
+		return m.consent.phase == consentWaiting
+	case screenDashboard:
+		return m.dash.status != nil
+	}
+	return false
+}
+
+// keepAnimating starts the spinner or the clock when the screen needs one
+// and it is not already running.
+func (m *Model) keepAnimating() tea.Cmd {
+	var cmds []tea.Cmd
+	if m.busy() && !m.spinning {
+		m.spinning = true
+		cmds = append(cmds, m.spin.Tick)
+	}
+	if m.needsClock() && !m.ticking {
+		m.ticking = true
+		cmds = append(cmds, tickCmd(m.d))
+	}
+	return tea.Batch(cmds...)
+}
+
+// onTick lets the active screen act on the new time.
+func (m *Model) onTick() tea.Cmd {
+	if m.screen == screenDashboard {
+		return m.dashTick()
+	}
+	return nil
+}
+
+// syncKeys enables exactly the keys that do something now.
+func (m *Model) syncKeys() {
+	k := &m.keys
+	switch m.screen {
+	case screenLoading:
+		k.enableOnly(&k.Quit, &k.QuitQ)
+	case screenForm:
+		on := []*key.Binding{&k.Submit, &k.Next, &k.Prev, &k.Quit}
+		if !m.form.typing() {
+			on = append(on, &k.Region, &k.QuitQ)
+		}
+		k.enableOnly(on...)
+	case screenConsent:
+		m.consent.keys(k, m.d)
+	case screenProbe:
+		k.enableOnly(&k.Rerun, &k.Continue, &k.QuitQ, &k.Quit, &k.Help)
+		k.Rerun.SetEnabled(!m.probe.busy())
+	case screenDashboard:
+		k.enableOnly(&k.Refresh, &k.Probe, &k.Login, &k.QuitQ, &k.Quit, &k.Help)
+		k.Refresh.SetEnabled(!m.dash.refreshing)
+	}
+}
+
+// View draws the active screen, then its status and help at the bottom.
+func (m Model) View() string {
+	w := max(m.width, 20)
+	var body, status string
+	switch m.screen {
+	case screenLoading:
+		body = m.spin.View() + " Reading the saved profile…"
+	case screenForm:
+		body = m.form.view(m.st, w, m.d.Sandbox)
+	case screenConsent:
+		body, status = m.consent.view(m.st, w, m.now, m.spin.View(), m.d)
+	case screenProbe:
+		body, status = m.probe.view(m.st, w, m.spin.View())
+	case screenDashboard:
+		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.cfg, m.d.Sandbox)
+	}
+	footer := m.help.View(m.keys)
+	if status != "" {
+		footer = status + "\n" + footer
+	}
+	return layout(body, footer, m.height)
+}
+
+// layout pins the footer to the bottom of a height-row screen, clipping the
+// body when the window is too small for all of it.
+func layout(body, footer string, height int) string {
+	bl := strings.Split(body, "\n")
+	fl := strings.Split(footer, "\n")
+	room := height - len(fl) - 1
+	if room < 1 {
+		room = 1
+	}
+	if len(bl) > room {
+		bl = bl[:room]
+	}
+	for len(bl) < room {
+		bl = append(bl, "")
+	}
+	lines := append(append(bl, ""), fl...)
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ") // text fields pad themselves to their width
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Close releases what a quit left open: the callback listener and the
+// contexts of any login or probe in progress. Run calls it on the final model.
+func (m Model) Close() {
+	for _, cmd := range []tea.Cmd{m.consent.stop(), m.probe.stop()} {
+		if cmd != nil {
+			cmd()
+		}
+	}
+}
+
+// Run shows the wizard until the user quits or ctx ends.
+func Run(ctx context.Context, d Deps, opts ...tea.ProgramOption) error {
+	if d.Renderer == nil {
+		d.Renderer = lipgloss.DefaultRenderer()
+	}
+	// Ask the terminal for its background now, before Bubble Tea reads the
+	// keyboard: asked later, from View, the answer would arrive as key presses.
+	d.Renderer.HasDarkBackground()
+	m := New(d)
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}, opts...)...)
+	final, err := p.Run()
+	if fm, ok := final.(Model); ok {
+		fm.Close()
+	} else {
+		m.Close()
+	}
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}

@@ -1,0 +1,205 @@
+package ui
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+func TestNewDoesNoIO(t *testing.T) {
+	f := newFixture(t)
+	calls := 0
+	mk := f.deps.Manager
+	f.deps.Manager = func(c auth.Config) *auth.Manager { calls++; return mk(c) }
+	m := New(f.deps)
+	_ = m.View()
+	if calls != 0 || m.screen != screenLoading {
+		t.Errorf("New built %d managers, screen %v", calls, m.screen)
+	}
+	if !strings.Contains(m.View(), "Reading the saved profile") {
+		t.Errorf("first frame:\n%s", m.View())
+	}
+}
+
+func TestInitChoosesScreen(t *testing.T) {
+	t.Run("no login: form", func(t *testing.T) {
+		newFixture(t).form(t)
+	})
+	t.Run("logged in: dashboard", func(t *testing.T) {
+		newFixture(t).dashboard(t)
+	})
+	t.Run("refresh token expired: form with a note", func(t *testing.T) {
+		f := newFixture(t)
+		f.loggedIn(t)
+		f.clock.Advance(auth.RefreshTokenLifetime + time.Hour)
+		m := f.form(t)
+		if !strings.Contains(m.View(), "The saved login has expired") {
+			t.Errorf("view:\n%s", m.View())
+		}
+	})
+	t.Run("unreadable store: form with the reason", func(t *testing.T) {
+		f := newFixture(t)
+		if err := os.WriteFile(filepath.Join(f.store.Dir, "tokens.json"), []byte("{not json"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		m := New(f.deps)
+		m, _ = step(m, await[profileLoadFailedMsg](t, m.Init()))
+		if m.screen != screenForm || !strings.Contains(m.View(), "Could not read the saved profile") {
+			t.Errorf("screen %v view:\n%s", m.screen, m.View())
+		}
+	})
+}
+
+func TestCtrlCQuitsEverywhere(t *testing.T) {
+	f := newFixture(t)
+	screens := map[string]Model{"loading": New(f.deps), "form": f.form(t)}
+	c, _ := f.consent(t)
+	screens["consent"] = c
+	p, _ := step(c, press("p")) // typing into the paste box
+	screens["consent paste"] = p
+	for name, m := range screens {
+		if _, cmd := step(m, press("ctrl+c")); !isQuit(cmd) {
+			t.Errorf("%s: ctrl+c did not quit", name)
+		}
+	}
+	if _, cmd := step(p, press("q")); isQuit(cmd) {
+		t.Error("q in the paste box quit")
+	}
+}
+
+func TestWindowSize(t *testing.T) {
+	f := newFixture(t)
+	m := f.dashboard(t)
+	m, _ = step(m, tea.WindowSizeMsg{Width: 100, Height: 30})
+	if m.width != 100 || m.height != 30 || m.help.Width != 100 {
+		t.Errorf("size %dx%d help %d", m.width, m.height, m.help.Width)
+	}
+	if got := strings.Count(m.View(), "\n") + 1; got != 30 {
+		t.Errorf("view has %d lines, want 30", got)
+	}
+}
+
+// TestSmallWindowFits checks every screen at the smallest supported size.
+func TestSmallWindowFits(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Initial.ClientID = ""
+	size := tea.WindowSizeMsg{Width: minWidth, Height: minHeight}
+	form := f.form(t)
+	form, _ = step(form, size)
+	form, _ = step(form, press("enter")) // errors shown
+	f.deps.Initial.ClientID = testClientID
+	consent, _ := f.consent(t)
+	consent, _ = step(consent, size)
+	failed, _ := step(consent, exchangeFailedMsg{gen: consent.consent.gen, err: errors.New(strings.Repeat("a long error from coze ", 10))})
+	failed.consent.phase = consentFailed
+	probing, started := newFixture(t).probing(t)
+	probing, _ = step(probing, size)
+	probing = finishProbe(t, probing, started)
+	dash, _ := step(newFixture(t).dashboard(t), size)
+	for name, m := range map[string]Model{"form": form, "consent": consent, "consent failed": failed, "probe": probing, "dashboard": dash} {
+		lines := strings.Split(m.View(), "\n")
+		if len(lines) != minHeight {
+			t.Errorf("%s: %d lines, want %d", name, len(lines), minHeight)
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > minWidth {
+				t.Errorf("%s: line %d is %d wide: %q", name, i, w, l)
+			}
+		}
+		if last := lines[len(lines)-1]; !strings.Contains(last, "quit") && !strings.Contains(last, "…") {
+			t.Errorf("%s: help line missing at the bottom: %q", name, last)
+		}
+	}
+}
+
+func TestAnimationsStopWhenIdle(t *testing.T) {
+	f := newFixture(t)
+	m := New(f.deps)
+	m, _ = step(m, m.spin.Tick()) // loading: the spinner turns
+	m, _ = step(m, await[profileLoadedMsg](t, m.Init()))
+	if m.screen != screenForm {
+		t.Fatal("not on the form")
+	}
+	m, cmd := step(m, spinner.TickMsg{ID: m.spin.ID()})
+	if m.spinning || cmd != nil {
+		t.Errorf("the spinner keeps turning on the form: spinning %v cmd %v", m.spinning, cmd != nil)
+	}
+	m, cmd = step(m, tickMsg{now: f.clock.Now()})
+	if m.ticking || cmd != nil {
+		t.Errorf("the clock keeps ticking on the form: ticking %v cmd %v", m.ticking, cmd != nil)
+	}
+
+	// The dashboard needs the clock but no spinner.
+	d := newFixture(t).dashboard(t)
+	d.spinning = true
+	if d, cmd = step(d, spinner.TickMsg{ID: d.spin.ID()}); d.spinning || cmd != nil {
+		t.Error("an idle dashboard keeps its spinner turning")
+	}
+	if d, cmd = step(d, tickMsg{now: f.clock.Now()}); !d.ticking || cmd == nil {
+		t.Error("the dashboard's clock stopped")
+	}
+}
+
+func TestCloseReleasesListener(t *testing.T) {
+	m, _ := newFixture(t).consent(t)
+	redirect := m.consent.flow.RedirectURI()
+	m.Close()
+	if _, err := httpGet(redirect); err == nil {
+		t.Error("the listener still answers after Close")
+	}
+}
+
+func TestScreenNames(t *testing.T) {
+	for s, want := range map[screen]string{screenLoading: "loading", screenForm: "form", screenConsent: "consent", screenProbe: "probe", screenDashboard: "dashboard"} {
+		if s.String() != want {
+			t.Errorf("%d: %q", s, s.String())
+		}
+	}
+	if got := New(newFixture(t).deps).Screen(); got != "loading" {
+		t.Errorf("Screen() = %q", got)
+	}
+}
+
+func TestLateAnswersReachTheirScreen(t *testing.T) {
+	f := newFixture(t)
+
+	// A refresh that finishes while the probe shows still ends on the dashboard.
+	m := f.dashboard(t)
+	m, cmd := step(m, press("r"))
+	m, _ = step(m, press("p"))
+	m, _ = step(m, await[tokenRefreshedMsg](t, cmd))
+	if m.dash.refreshing || m.dash.last == nil || m.screen != screenProbe {
+		t.Errorf("refreshing %v last %v screen %v", m.dash.refreshing, m.dash.last, m.screen)
+	}
+
+	// A listener that comes up after Esc is closed.
+	m = newFixture(t).form(t)
+	m, cmd = step(m, press("enter"))
+	m, _ = step(m, press("esc"))
+	started := await[loginStartedMsg](t, cmd)
+	_, cmd = step(m, started)
+	if cmd == nil {
+		t.Fatal("no command to close the listener")
+	}
+	cmd()
+	if _, err := httpGet(started.flow.RedirectURI()); err == nil {
+		t.Error("the listener of an abandoned login still answers")
+	}
+}
+
+func TestNoBackDuringExchange(t *testing.T) {
+	m, _ := newFixture(t).consent(t)
+	m, _ = step(m, codeReceivedMsg{gen: m.consent.gen, code: "c"})
+	if m, _ = step(m, press("esc")); m.screen != screenConsent {
+		t.Errorf("esc during the exchange left the screen: %v", m.screen)
+	}
+}

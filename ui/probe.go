@@ -1,0 +1,316 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/probe"
+)
+
+// probeModel is one run of the connectivity probe: a row per target, each
+// filled in when its own result lands, and the report once all are in.
+type probeModel struct {
+	gen     int
+	cancel  context.CancelFunc
+	targets []probe.Target
+	results []*probe.Result // by target index; nil until it lands
+	ch      <-chan probe.Result
+	proxy   string
+	started time.Time
+	running bool
+	report  *probe.Report
+	err     error
+	api     string // the API base, to shorten the rows' URLs
+}
+
+func (p probeModel) busy() bool { return p.running }
+
+// stop cancels a run in progress.
+func (p *probeModel) stop() tea.Cmd {
+	if p.cancel != nil {
+		p.cancel()
+		p.cancel = nil
+	}
+	return nil
+}
+
+// startProbe begins a new probe run of the config in use.
+func (m Model) startProbe() (Model, tea.Cmd) {
+	m.probe.stop()
+	m.gen++
+	ctx, cancel := context.WithCancel(context.Background())
+	m.probe = probeModel{gen: m.gen, cancel: cancel, running: true, api: m.cfg.API()}
+	m.screen = screenProbe
+	return m, startProbeCmd(ctx, m.d, m.gen, m.cfg)
+}
+
+func (m Model) updateProbe(msg tea.Msg) (Model, tea.Cmd) {
+	p := &m.probe
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		switch {
+		case key.Matches(msg, m.keys.Rerun):
+			return m.startProbe()
+		case key.Matches(msg, m.keys.Continue):
+			p.stop()
+			p.running = false
+			return m.openDashboard()
+		}
+	case probeStartedMsg:
+		if msg.gen != p.gen {
+			return m, nil
+		}
+		p.targets, p.started, p.proxy = msg.targets, msg.started, msg.proxy
+		p.results = make([]*probe.Result, len(msg.targets))
+		p.ch = msg.results
+		return m, waitForProbeResultCmd(m.d, p.gen, p.ch)
+	case probeStartFailedMsg:
+		if msg.gen == p.gen {
+			p.err, p.running = msg.err, false
+		}
+	case probeResultMsg:
+		if msg.gen != p.gen {
+			return m, nil
+		}
+		if i := msg.result.Index; i >= 0 && i < len(p.results) {
+			r := msg.result
+			p.results[i] = &r
+		}
+		return m, waitForProbeResultCmd(m.d, p.gen, p.ch)
+	case probeFinishedMsg:
+		if msg.gen != p.gen {
+			return m, nil
+		}
+		var rs []probe.Result
+		for _, r := range p.results {
+			if r != nil {
+				rs = append(rs, *r)
+			}
+		}
+		rep := probe.NewReport(rs, msg.finished.Sub(p.started), p.proxy)
+		p.report, p.running, p.cancel = &rep, false, nil
+	}
+	return m, nil
+}
+
+const (
+	phaseBarWidth = 10
+	statusWidth   = 4
+	classWidth    = 15
+	timeWidth     = 7
+)
+
+func (p probeModel) view(st Styles, width int, spin string) (body, status string) {
+	var b strings.Builder
+	b.WriteString(st.Title.Render("cozeauth") + st.Subtitle.Render(" · is Coze reachable from here?") + "\n\n")
+	if p.err != nil {
+		b.WriteString(paint(st.Bad, wrap("✗ Could not start the probe: "+p.err.Error(), width)))
+		return b.String(), ""
+	}
+	if p.targets == nil {
+		b.WriteString(spin + " Preparing the probe…")
+		return b.String(), ""
+	}
+	labelW := max(12, width-2-statusWidth-classWidth-timeWidth-phaseBarWidth-4)
+	b.WriteString(st.Faint.Render("  "+pad("target", labelW)+" "+pad("code", statusWidth)+" "+pad("class", classWidth)+pad("time", timeWidth)+" phases") + "\n")
+	for i, t := range p.targets {
+		label := ansi.Truncate(t.Method+" "+p.shortURL(t.URL), labelW, "…")
+		r := p.results[i]
+		if r == nil {
+			b.WriteString(spin + " " + pad(label, labelW) + " " + st.Faint.Render("…") + "\n")
+			continue
+		}
+		mark, style := st.OK.Render("✓"), st.OK
+		if !r.Class.Answered() {
+			mark, style = st.Bad.Render("✗"), st.Bad
+		}
+		code := "---"
+		if r.Status != 0 {
+			code = fmt.Sprint(r.Status)
+		}
+		b.WriteString(mark + " " + pad(label, labelW) + " " + pad(code, statusWidth) + " " +
+			style.Render(pad(string(r.Class), classWidth)) + fmt.Sprintf("%*s", timeWidth-1, millis(r.Timings.Total)) + "  " +
+			phaseBar(st, r.Timings, phaseBarWidth) + "\n")
+	}
+	legend := make([]string, len(phaseNames))
+	for i, n := range phaseNames {
+		legend[i] = st.Phases[i].Render(phaseGlyphs[i]) + " " + n
+	}
+	b.WriteString(st.Faint.Render("  phases: ") + strings.Join(legend, "  ") + "\n\n")
+
+	if p.report == nil {
+		done := 0
+		for _, r := range p.results {
+			if r != nil {
+				done++
+			}
+		}
+		b.WriteString(fmt.Sprintf("%s %d of %d answered so far…", spin, done, len(p.targets)))
+		return b.String(), ""
+	}
+	rep := p.report
+	via := "direct"
+	if rep.Proxy != "" {
+		via = "via " + rep.Proxy
+	}
+	var verdict string
+	switch rep.Verdict {
+	case probe.VerdictReachable:
+		verdict = st.OK.Render("✓ Reachable") + fmt.Sprintf(": all %d targets answered over HTTP (%s, %s).", len(rep.Targets), via, millis(rep.Duration))
+	case probe.VerdictPartial:
+		verdict = st.Warn.Render("! Partly reachable") + fmt.Sprintf(": %d of %d targets answered (%s, %s).", rep.Answered(), len(rep.Targets), via, millis(rep.Duration))
+	default:
+		verdict = st.Bad.Render("✗ Unreachable") + fmt.Sprintf(": no target answered over HTTP (%s, %s).", via, millis(rep.Duration))
+	}
+	b.WriteString(wrap(verdict, width) + "\n")
+	b.WriteString(paint(st.Muted, wrap("Any HTTP status proves the path open; only failures below HTTP mean something blocks it.", width)) + "\n")
+	for _, r := range rep.Targets {
+		var line string
+		switch {
+		case r.User != "":
+			line = "✓ " + r.Name + ": the token works and belongs to " + r.User
+		case r.Hint != "" && r.Error != "":
+			line = "• " + r.Name + ": " + r.Error + " — " + r.Hint
+		case r.Hint != "":
+			line = "• " + r.Name + ": " + r.Hint
+		case r.Error != "":
+			line = "• " + r.Name + ": " + r.Error
+		}
+		if line != "" {
+			b.WriteString(paint(st.Muted, wrap(line, width)) + "\n")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n"), ""
+}
+
+// shortURL drops the scheme, and the host when it is the API host.
+func (p probeModel) shortURL(raw string) string {
+	if rest, ok := strings.CutPrefix(raw, p.api); ok && p.api != "" {
+		return rest
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Host + u.EscapedPath()
+}
+
+// phaseBar draws a request's phases in proportion to its total time.
+func phaseBar(st Styles, t probe.Timings, width int) string {
+	wait := t.FirstByte - t.DNS - t.Connect - t.TLS
+	read := t.Total - t.FirstByte
+	if t.FirstByte == 0 { // no answer: everything after the handshake was waiting
+		wait, read = t.Total-t.DNS-t.Connect-t.TLS, 0
+	}
+	parts := [5]time.Duration{t.DNS, t.Connect, t.TLS, max(wait, 0), max(read, 0)}
+	var total time.Duration
+	for _, d := range parts {
+		total += d
+	}
+	if total <= 0 {
+		return st.Faint.Render(strings.Repeat("·", width))
+	}
+	// Largest remainder, so the cells add up to width and a phase that took
+	// any noticeable time gets at least its share rounded fairly.
+	cells := [5]int{}
+	rem := [5]float64{}
+	used := 0
+	for i, d := range parts {
+		exact := float64(d) / float64(total) * float64(width)
+		cells[i] = int(exact)
+		rem[i] = exact - float64(cells[i])
+		used += cells[i]
+	}
+	for ; used < width; used++ {
+		best := 0
+		for i := range rem {
+			if rem[i] > rem[best] {
+				best = i
+			}
+		}
+		cells[best]++
+		rem[best] = -1
+	}
+	var b strings.Builder
+	for i, n := range cells {
+		if n > 0 {
+			b.WriteString(st.Phases[i].Render(strings.Repeat(phaseGlyphs[i], n)))
+		}
+	}
+	return b.String()
+}
+
+// millis formats a duration for a person: 85ms, 1.2s.
+func millis(d time.Duration) string {
+	if d < 10*time.Millisecond {
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	}
+	if d < time.Second {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
+}
+
+// Commands of the probe screen.
+
+func startProbeCmd(ctx context.Context, d Deps, gen int, cfg auth.Config) tea.Cmd {
+	return func() tea.Msg {
+		if d.Prober == nil {
+			return probeStartFailedMsg{gen: gen, err: fmt.Errorf("no prober is configured")}
+		}
+		token := ""
+		// The users_me target needs a token; without one the four public
+		// targets still tell whether the path is open.
+		if rec, err := d.Manager(cfg).Token(ctx); err == nil {
+			token = rec.AccessToken
+		}
+		targets := d.Targets(cfg.API(), cfg.WWW(), token)
+		started := d.Now()
+		ch := d.Prober.Start(ctx, targets)
+		return probeStartedMsg{gen: gen, targets: targets, results: ch, started: started, proxy: proxySummary(d.Prober, targets)}
+	}
+}
+
+// proxySummary names the proxy the targets go through, as probe's Run does.
+func proxySummary(p Prober, targets []probe.Target) string {
+	var seen []string
+	for _, t := range targets {
+		px := p.ProxyFor(t.URL)
+		dup := false
+		for _, s := range seen {
+			dup = dup || s == px
+		}
+		if !dup {
+			seen = append(seen, px)
+		}
+	}
+	if len(seen) <= 1 {
+		return strings.Join(seen, "")
+	}
+	for i, s := range seen {
+		if s == "" {
+			seen[i] = "direct"
+		}
+	}
+	return strings.Join(seen, ", ")
+}
+
+// waitForProbeResultCmd waits for the next result on ch; it is issued again
+// after each one, until ch is closed.
+func waitForProbeResultCmd(d Deps, gen int, ch <-chan probe.Result) tea.Cmd {
+	return func() tea.Msg {
+		r, ok := <-ch
+		if !ok {
+			return probeFinishedMsg{gen: gen, finished: d.Now()}
+		}
+		return probeResultMsg{gen: gen, result: r}
+	}
+}

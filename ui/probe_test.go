@@ -1,0 +1,205 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/probe"
+)
+
+// probing returns a model on the probe screen of a logged-in profile, with
+// the started run's first wait command.
+func (f *fixture) probing(t *testing.T) (Model, probeStartedMsg) {
+	t.Helper()
+	m := f.dashboard(t)
+	m, cmd := step(m, press("p"))
+	if m.screen != screenProbe || !m.probe.running {
+		t.Fatalf("p: screen %v running %v", m.screen, m.probe.running)
+	}
+	started := await[probeStartedMsg](t, cmd)
+	return m, started
+}
+
+func TestProbeRowsFillInAsResultsLand(t *testing.T) {
+	f := newFixture(t)
+	f.prober.hold = make(chan struct{})
+	m, started := f.probing(t)
+	names := []string{}
+	for _, tg := range started.targets {
+		names = append(names, tg.Name)
+	}
+	want := []string{"open_api_v2_chat", "workflows_run", "www", "v1_chat", "users_me"}
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Fatalf("targets (-want +got):\n%s", diff)
+	}
+	if tok := started.targets[4].Token; tok != "czu_fake_access_saved" {
+		t.Errorf("users_me token = %q, want the saved one", tok)
+	}
+	m, cmd := step(m, started)
+	if got := strings.Count(m.View(), "…"); got < len(want) {
+		t.Errorf("pending rows: %d ellipses, want one per target:\n%s", got, m.View())
+	}
+	for i := range want {
+		f.prober.hold <- struct{}{}
+		res := await[probeResultMsg](t, cmd)
+		m, cmd = step(m, res)
+		if m.probe.results[i] == nil {
+			t.Fatalf("result %d not recorded", i)
+		}
+		if i < len(want)-1 && m.probe.results[i+1] != nil {
+			t.Fatalf("result %d recorded early", i+1)
+		}
+	}
+	m, _ = step(m, await[probeFinishedMsg](t, cmd))
+	if m.probe.running || m.probe.report == nil || m.probe.report.Verdict != probe.VerdictReachable {
+		t.Fatalf("running %v report %+v", m.probe.running, m.probe.report)
+	}
+	v := m.View()
+	for _, want := range []string{"401", "auth_required", "404", "not_found", "140ms", "✓ Reachable", "belongs to Test User (@tester)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+func TestProbePartialShowsHints(t *testing.T) {
+	f := newFixture(t)
+	f.prober.fail = map[string]bool{"www": true}
+	m, started := f.probing(t)
+	m = finishProbe(t, m, started)
+	if m.probe.report.Verdict != probe.VerdictPartial {
+		t.Fatalf("verdict = %v", m.probe.report.Verdict)
+	}
+	v := strings.Join(strings.Fields(m.View()), " ")
+	for _, want := range []string{"! Partly reachable: 4 of 5", "connect_refused", "www: connection refused — the connection was refused"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, m.View())
+		}
+	}
+}
+
+func TestProbeUnreachable(t *testing.T) {
+	f := newFixture(t)
+	f.prober.fail = map[string]bool{"open_api_v2_chat": true, "workflows_run": true, "www": true, "v1_chat": true, "users_me": true}
+	m, started := f.probing(t)
+	m = finishProbe(t, m, started)
+	if v := m.View(); !strings.Contains(v, "✗ Unreachable") {
+		t.Errorf("view:\n%s", v)
+	}
+}
+
+// finishProbe feeds a run's results to m until it is finished.
+func finishProbe(t *testing.T, m Model, started probeStartedMsg) Model {
+	t.Helper()
+	m, cmd := step(m, started)
+	for m.probe.running {
+		select {
+		case r, ok := <-started.results:
+			if !ok {
+				m, _ = step(m, probeFinishedMsg{gen: started.gen, finished: started.started.Add(150 * time.Millisecond)})
+				continue
+			}
+			m, _ = step(m, probeResultMsg{gen: started.gen, result: r})
+		case <-time.After(10 * time.Second):
+			t.Fatal("the probe did not finish")
+		}
+	}
+	_ = cmd
+	return m
+}
+
+func TestProbeRerunAndContinue(t *testing.T) {
+	f := newFixture(t)
+	m, started := f.probing(t)
+	m = finishProbe(t, m, started)
+	if !m.keys.Rerun.Enabled() {
+		t.Fatal("r is disabled after the run")
+	}
+	gen := m.probe.gen
+	m, cmd := step(m, press("r"))
+	if m.probe.gen == gen || !m.probe.running || m.probe.report != nil {
+		t.Fatalf("r: gen %d->%d running %v", gen, m.probe.gen, m.probe.running)
+	}
+	if m.keys.Rerun.Enabled() {
+		t.Error("r is enabled while a run is going")
+	}
+	again := await[probeStartedMsg](t, cmd)
+	if f.prober.started() != 2 {
+		t.Errorf("prober started %d times, want 2", f.prober.started())
+	}
+	// A result of the first run is dropped.
+	m, _ = step(m, probeResultMsg{gen: gen, result: probe.Result{Index: 0, Status: 500}})
+	m, _ = step(m, again)
+	if m.probe.results[0] != nil {
+		t.Error("a result of the old run was recorded")
+	}
+	m, _ = step(m, press("enter"))
+	if m.screen != screenDashboard {
+		t.Errorf("enter: screen %v, want dashboard", m.screen)
+	}
+	if m.probe.running {
+		t.Error("leaving did not stop the run")
+	}
+}
+
+func TestProbeStartFailure(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Prober = nil
+	m := f.dashboard(t)
+	m, cmd := step(m, press("p"))
+	m, _ = step(m, await[probeStartFailedMsg](t, cmd))
+	if v := m.View(); !strings.Contains(v, "Could not start the probe: no prober is configured") {
+		t.Errorf("view:\n%s", v)
+	}
+	m, _ = step(m, probeStartFailedMsg{gen: m.probe.gen, err: errors.New("boom")})
+	if m.probe.running {
+		t.Error("still running after a failed start")
+	}
+}
+
+func TestProbeWithoutTokenSkipsUsersMe(t *testing.T) {
+	f := newFixture(t)
+	m := f.form(t)
+	m, cmd := m.startProbe() // no login: the public targets only
+	started := await[probeStartedMsg](t, cmd)
+	if len(started.targets) != 4 {
+		t.Errorf("targets = %d, want 4 without a token", len(started.targets))
+	}
+	_ = m
+}
+
+func TestPhaseBar(t *testing.T) {
+	st := NewStyles(asciiRenderer())
+	tests := []struct {
+		name string
+		t    probe.Timings
+		want string
+	}{
+		{"all phases", probe.Timings{DNS: 10, Connect: 10, TLS: 20, FirstByte: 80, Total: 100}, "░▒▓▓████▪▪"},
+		{"no answer", probe.Timings{DNS: 50, Connect: 50, Total: 100}, "░░░░░▒▒▒▒▒"},
+		{"nothing", probe.Timings{}, "··········"},
+		{"tiny phase rounds fairly", probe.Timings{DNS: 1, Connect: 1, FirstByte: 98, Total: 100}, "██████████"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := phaseBar(st, tt.t, 10)
+			if got != tt.want {
+				t.Errorf("phaseBar = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMillis(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		400 * time.Microsecond: "0.4ms", 12 * time.Millisecond: "12ms", 1250 * time.Millisecond: "1.2s",
+	} {
+		if got := millis(d); got != want {
+			t.Errorf("millis(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// palette is every colour the UI uses. Each one is adaptive, so the screens
+// read on light and dark terminals alike; under NO_COLOR (or any terminal
+// without colours) the renderer drops them and the layout still carries the
+// meaning through symbols.
+type palette struct {
+	Accent, Text, Muted, Faint, OK, Warn, Bad lipgloss.AdaptiveColor
+	// Phases colour the probe's timing bar: DNS, connect, TLS, waiting for
+	// the first byte and reading the rest.
+	Phases [5]lipgloss.AdaptiveColor
+}
+
+func defaultPalette() palette {
+	return palette{
+		Accent: lipgloss.AdaptiveColor{Light: "#5A3FD6", Dark: "#9D8CFF"},
+		Text:   lipgloss.AdaptiveColor{Light: "#1F1F1F", Dark: "#E6E6E6"},
+		Muted:  lipgloss.AdaptiveColor{Light: "#5E5E5E", Dark: "#A0A0A0"},
+		Faint:  lipgloss.AdaptiveColor{Light: "#A8A8A8", Dark: "#5C5C5C"},
+		OK:     lipgloss.AdaptiveColor{Light: "#17803D", Dark: "#4CD07D"},
+		Warn:   lipgloss.AdaptiveColor{Light: "#9A6200", Dark: "#F2B84B"},
+		Bad:    lipgloss.AdaptiveColor{Light: "#B3261E", Dark: "#FF6B61"},
+		Phases: [5]lipgloss.AdaptiveColor{
+			{Light: "#7E57C2", Dark: "#B39DDB"}, // dns
+			{Light: "#1E88E5", Dark: "#64B5F6"}, // connect
+			{Light: "#00897B", Dark: "#4DB6AC"}, // tls
+			{Light: "#F57C00", Dark: "#FFB74D"}, // first byte
+			{Light: "#757575", Dark: "#BDBDBD"}, // rest
+		},
+	}
+}
+
+// phaseGlyphs tell the probe's phases apart without colour.
+var phaseGlyphs = [5]string{"░", "▒", "▓", "█", "▪"}
+
+// phaseNames label the phases in the legend, in the same order.
+var phaseNames = [5]string{"dns", "connect", "tls", "wait", "read"}
+
+// Styles is the one set of styles every screen renders with. It is built
+// from a [lipgloss.Renderer], so tests can fix the colour profile and the
+// background without touching package state.
+type Styles struct {
+	Title, Subtitle  lipgloss.Style
+	Label, Value     lipgloss.Style
+	Muted, Faint     lipgloss.Style
+	Key              lipgloss.Style
+	Focused, Blurred lipgloss.Style
+	OK, Warn, Bad    lipgloss.Style
+	Accent           lipgloss.Style
+	BarFull, BarRest lipgloss.Style
+	Phases           [5]lipgloss.Style
+	Help             help.Styles
+}
+
+// NewStyles builds the styles for r (nil: lipgloss's default renderer, which
+// looks at stdout and honours NO_COLOR).
+func NewStyles(r *lipgloss.Renderer) Styles {
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
+	p := defaultPalette()
+	fg := func(c lipgloss.AdaptiveColor) lipgloss.Style { return r.NewStyle().Foreground(c) }
+	s := Styles{
+		Title:    fg(p.Accent).Bold(true),
+		Subtitle: fg(p.Muted),
+		Label:    fg(p.Muted),
+		Value:    fg(p.Text),
+		Muted:    fg(p.Muted),
+		Faint:    fg(p.Faint),
+		Key:      fg(p.Accent).Bold(true),
+		Focused:  fg(p.Accent).Bold(true),
+		Blurred:  fg(p.Muted),
+		OK:       fg(p.OK),
+		Warn:     fg(p.Warn),
+		Bad:      fg(p.Bad),
+		Accent:   fg(p.Accent),
+		BarFull:  fg(p.Accent),
+		BarRest:  fg(p.Faint),
+	}
+	for i, c := range p.Phases {
+		s.Phases[i] = fg(c)
+	}
+	s.Help = help.Styles{
+		Ellipsis:       fg(p.Faint),
+		ShortKey:       fg(p.Muted),
+		ShortDesc:      fg(p.Faint),
+		ShortSeparator: fg(p.Faint),
+		FullKey:        fg(p.Muted),
+		FullDesc:       fg(p.Faint),
+		FullSeparator:  fg(p.Faint),
+	}
+	return s
+}
+
+// bar draws a progress bar of width cells, frac of it full.
+func (s Styles) bar(width int, frac float64) string {
+	if width < 1 {
+		return ""
+	}
+	frac = max(0, min(1, frac))
+	full := int(frac*float64(width) + 0.5)
+	return s.BarFull.Render(strings.Repeat("█", full)) + s.BarRest.Render(strings.Repeat("░", width-full))
+}
+
+// wrap word-wraps s to width cells, breaking words longer than a line.
+func wrap(s string, width int) string {
+	if width < 8 {
+		width = 8
+	}
+	return ansi.Wrap(s, width, "")
+}
+
+// hardwrap cuts s into lines of width cells: for URLs, which have no spaces.
+func hardwrap(s string, width int) string {
+	if width < 8 {
+		width = 8
+	}
+	return ansi.Hardwrap(s, width, true)
+}
+
+// pad right-pads s with spaces to width cells.
+func pad(s string, width int) string {
+	if w := ansi.StringWidth(s); w < width {
+		return s + strings.Repeat(" ", width-w)
+	}
+	return s
+}
+
+// indentLines prefixes every line of s.
+func indentLines(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// paint renders each line of s on its own, so that lines keep their own
+// width instead of being padded into a block.
+func paint(st lipgloss.Style, s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = st.Render(l)
+	}
+	return strings.Join(lines, "\n")
+}
