@@ -19,7 +19,7 @@ import (
 //	go test -run '^$' -bench TokenCommand -benchtime 200x .
 func BenchmarkTokenCommand(b *testing.B) {
 	dir := b.TempDir()
-	bin := goBuildB(b, dir, ".", "cozeauth")
+	bin := goBuild(b, dir, ".")
 	empty := filepath.Join(dir, "empty")
 	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module empty\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)
@@ -56,13 +56,4 @@ func BenchmarkTokenCommand(b *testing.B) {
 	b.ReportMetric(float64(tokenTotal.Microseconds())/float64(b.N), "token-µs/op")
 	b.ReportMetric(float64(emptyTotal.Microseconds())/float64(b.N), "empty-go-µs/op")
 	b.ReportMetric(float64(tokenTotal)/float64(emptyTotal), "x-empty-go")
-}
-
-func goBuildB(b *testing.B, dir, pkg, name string) string {
-	b.Helper()
-	out := filepath.Join(dir, name)
-	if msg, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-		b.Fatalf("go build %s: %v\n%s", pkg, err, msg)
-	}
-	return out
 }

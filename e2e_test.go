@@ -18,7 +18,7 @@ import (
 )
 
 // goBuild compiles pkg into dir and returns the binary's path.
-func goBuild(t *testing.T, dir, pkg string) string {
+func goBuild(t testing.TB, dir, pkg string) string {
 	t.Helper()
 	out := filepath.Join(dir, filepath.Base(pkg))
 	if pkg == "." {

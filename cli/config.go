@@ -95,10 +95,17 @@ func (g *globals) manager() (*auth.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	return g.managerFor(cfg, st), nil
+}
+
+// managerFor builds a manager for cfg over a copy of st, with the keyring
+// when cfg asks for it.
+func (g *globals) managerFor(cfg auth.Config, st *auth.Store) *auth.Manager {
+	s := *st
 	if cfg.Storage == "keyring" {
-		st.Keyring = auth.NewKeyring()
+		s.Keyring = auth.NewKeyring()
 	}
-	return &auth.Manager{Config: cfg, Store: st, HTTP: g.httpClient(), Now: g.env.Now}, nil
+	return &auth.Manager{Config: cfg, Store: &s, HTTP: g.httpClient(), Now: g.env.Now}
 }
 
 func (g *globals) httpClient() *http.Client {

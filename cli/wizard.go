@@ -52,17 +52,10 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 			cfg.ClientSecret = "" // a $COZE_CLIENT_SECRET meant for a real app
 		}
 	}
-	hc := g.httpClient()
 	headless := auth.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
 	d := ui.Deps{
-		Initial: cfg,
-		Manager: func(c auth.Config) *auth.Manager {
-			s := *st
-			if c.Storage == "keyring" {
-				s.Keyring = auth.NewKeyring()
-			}
-			return &auth.Manager{Config: c, Store: &s, HTTP: hc, Now: g.env.Now}
-		},
+		Initial:   cfg,
+		Manager:   func(c auth.Config) *auth.Manager { return g.managerFor(c, st) },
 		Prober:    &probe.Prober{UserAgent: auth.UserAgent},
 		Browser:   auth.SystemBrowser{Env: g.getenv("BROWSER")},
 		Headless:  headless,

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+
+	"github.com/cozeauth/cozeauth/auth"
 )
 
 // cozeBody is the envelope of Coze's open API answers:
@@ -29,8 +31,8 @@ func parseCoze(body []byte) (b cozeBody, ok bool) {
 	return b, true
 }
 
-// userName is the friendliest name in users_me's data:
-// "nick (@user)", the nick, the user name, or the id.
+// userName is the friendliest name in users_me's data, as [auth.User.Display]
+// gives it: "nick (@user)", the nick, the user name, or the id.
 func userName(data json.RawMessage) string {
 	var u struct {
 		UserID   json.RawMessage `json:"user_id"` // a string in the docs; tolerate a number
@@ -40,16 +42,9 @@ func userName(data json.RawMessage) string {
 	if json.Unmarshal(data, &u) != nil {
 		return ""
 	}
-	switch {
-	case u.NickName != "" && u.UserName != "":
-		return u.NickName + " (@" + u.UserName + ")"
-	case u.NickName != "":
-		return u.NickName
-	case u.UserName != "":
-		return u.UserName
+	id := ""
+	if string(u.UserID) != "null" {
+		id = strings.Trim(string(u.UserID), `"`)
 	}
-	if id := string(u.UserID); id != "null" {
-		return strings.Trim(id, `"`)
-	}
-	return ""
+	return (&auth.User{UserID: id, UserName: u.UserName, NickName: u.NickName}).Display()
 }

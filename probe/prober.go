@@ -90,7 +90,7 @@ func (p *Prober) Run(ctx context.Context, targets []Target) Report {
 	for r := range p.Start(ctx, targets) {
 		results = append(results, r)
 	}
-	return NewReport(results, time.Since(start), p.proxySummary(targets))
+	return NewReport(results, time.Since(start), p.ProxySummary(targets))
 }
 
 // ProxyFor returns the proxy a request to rawURL would go through, without
@@ -109,8 +109,9 @@ func (p *Prober) ProxyFor(rawURL string) string {
 	return clean.String()
 }
 
-// proxySummary is the one proxy all targets use, or the distinct choices.
-func (p *Prober) proxySummary(targets []Target) string {
+// ProxySummary names the one proxy all targets go through ("" for direct),
+// or the distinct choices, such as "http://proxy:3128, direct".
+func (p *Prober) ProxySummary(targets []Target) string {
 	var seen []string
 	for _, t := range targets {
 		if px := p.ProxyFor(t.URL); !containsString(seen, px) {

@@ -152,7 +152,7 @@ func TestProxyFor(t *testing.T) {
 		})
 	}
 	t.Run("mixed targets", func(t *testing.T) {
-		got := p.proxySummary(Targets("https://api.coze.com", "https://www.coze.com", ""))
+		got := p.ProxySummary(Targets("https://api.coze.com", "https://www.coze.com", ""))
 		if want := "http://proxy.example:3128, direct"; got != want {
 			t.Errorf("summary %q, want %q", got, want)
 		}

@@ -13,10 +13,10 @@ import (
 
 // Prober runs the connectivity probe; *probe.Prober is the real one. Start
 // sends each result as it lands and closes the channel when all are in;
-// ProxyFor names the proxy a URL goes through ("" for direct).
+// ProxySummary names the proxy the targets go through ("" for direct).
 type Prober interface {
 	Start(ctx context.Context, targets []probe.Target) <-chan probe.Result
-	ProxyFor(rawURL string) string
+	ProxySummary(targets []probe.Target) string
 }
 
 // Deps is everything the UI needs from outside. Every effect the screens

@@ -157,7 +157,7 @@ func (p *fakeProber) Start(ctx context.Context, targets []probe.Target) <-chan p
 	return ch
 }
 
-func (p *fakeProber) ProxyFor(string) string { return "" }
+func (p *fakeProber) ProxySummary([]probe.Target) string { return "" }
 
 func (p *fakeProber) started() int {
 	p.mu.Lock()

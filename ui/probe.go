@@ -275,32 +275,8 @@ func startProbeCmd(ctx context.Context, d Deps, gen int, cfg auth.Config) tea.Cm
 		targets := d.Targets(cfg.API(), cfg.WWW(), token)
 		started := d.Now()
 		ch := d.Prober.Start(ctx, targets)
-		return probeStartedMsg{gen: gen, targets: targets, results: ch, started: started, proxy: proxySummary(d.Prober, targets)}
+		return probeStartedMsg{gen: gen, targets: targets, results: ch, started: started, proxy: d.Prober.ProxySummary(targets)}
 	}
-}
-
-// proxySummary names the proxy the targets go through, as probe's Run does.
-func proxySummary(p Prober, targets []probe.Target) string {
-	var seen []string
-	for _, t := range targets {
-		px := p.ProxyFor(t.URL)
-		dup := false
-		for _, s := range seen {
-			dup = dup || s == px
-		}
-		if !dup {
-			seen = append(seen, px)
-		}
-	}
-	if len(seen) <= 1 {
-		return strings.Join(seen, "")
-	}
-	for i, s := range seen {
-		if s == "" {
-			seen[i] = "direct"
-		}
-	}
-	return strings.Join(seen, ", ")
 }
 
 // waitForProbeResultCmd waits for the next result on ch; it is issued again
