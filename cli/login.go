@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/mdp/qrterminal/v3"
@@ -177,14 +178,46 @@ func loginDevice(ctx context.Context, g *globals, m *auth.Manager) (*auth.LoginR
 		return nil, err
 	}
 	da := flow.Auth()
-	fmt.Fprintf(g.env.Stderr, "On any device, open\n\n  %s\n\nand enter the code\n\n    %s\n\n", da.VerificationURL(), da.UserCode)
+	w := g.env.Stderr
+	fmt.Fprintf(w, "On any device, open\n\n  %s\n\nand enter the code\n\n%s\n", da.VerificationURL(), bigCode(da.UserCode))
 	qrterminal.GenerateWithConfig(da.VerificationURL(), qrterminal.Config{
-		Level: qrterminal.L, Writer: g.env.Stderr, HalfBlocks: true,
+		Level: qrterminal.L, Writer: w, HalfBlocks: true,
 		BlackChar: qrterminal.BLACK_BLACK, WhiteChar: qrterminal.WHITE_WHITE,
 		BlackWhiteChar: qrterminal.BLACK_WHITE, WhiteBlackChar: qrterminal.WHITE_BLACK, QuietZone: 1,
 	})
-	fmt.Fprintf(g.env.Stderr, "\nThe code expires %s. Waiting for approval…\n", relative(da.ExpiresAt, g.now()))
-	return flow.Wait(ctx)
+	if !isTerminal(w) {
+		fmt.Fprintf(w, "\nThe code expires %s. Waiting for approval…\n", relative(da.ExpiresAt, g.now()))
+		return flow.Wait(ctx)
+	}
+	// On a terminal, count down to the code's expiry on one line.
+	type result struct {
+		res *auth.LoginResult
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := flow.Wait(ctx)
+		done <- result{res, err}
+	}()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		left := max(da.ExpiresAt.Sub(g.now()), 0).Round(time.Second)
+		fmt.Fprintf(w, "\rWaiting for approval… the code expires in %d:%02d ", int(left.Minutes()), int(left.Seconds())%60)
+		select {
+		case r := <-done:
+			fmt.Fprintln(w)
+			return r.res, r.err
+		case <-tick.C:
+		}
+	}
+}
+
+// bigCode frames the user code so it stands out from the rest of the output.
+func bigCode(code string) string {
+	spaced := strings.Join(strings.Split(code, ""), " ")
+	bar := strings.Repeat("─", len([]rune(spaced))+6)
+	return "  ┌" + bar + "┐\n  │   " + spaced + "   │\n  └" + bar + "┘\n"
 }
 
 func reportLogin(w io.Writer, m *auth.Manager, res *auth.LoginResult, now time.Time) {

@@ -64,7 +64,9 @@ type Env struct {
 	Getenv         func(string) string
 	HTTP           *http.Client
 	Now            func() time.Time
-	Version        string
+	// Sleep waits between refresh tries and device polls; nil means a timer.
+	Sleep   func(ctx context.Context, d time.Duration) error
+	Version string
 }
 
 // globals are the flags every command takes, before or after its name.
