@@ -97,6 +97,9 @@ func Run(ctx context.Context, args []string, env *Env) int {
 		return ExitOK
 	}
 	code := exitCode(err)
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = errors.New("interrupted")
+	}
 	if msg := err.Error(); msg != "" {
 		fmt.Fprintln(env.Stderr, "cozeauth: "+msg)
 	}
