@@ -5,10 +5,13 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/pkg/browser"
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/cli"
@@ -23,6 +26,9 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	auth.UserAgent = "cozeauth/" + version
+	// What xdg-open and friends print must not reach stdout (a token's) or
+	// draw over the wizard.
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
 	return cli.Run(ctx, os.Args[1:], &cli.Env{
 		Stdin:   os.Stdin,
 		Stdout:  os.Stdout,

@@ -23,7 +23,6 @@ type SystemBrowser struct {
 // Open starts the browser and does not wait for it to exit.
 func (b SystemBrowser) Open(url string) error {
 	if b.Env == "" {
-		browser.Stdout, browser.Stderr = nil, nil // keep the terminal clean
 		if err := browser.OpenURL(url); err != nil {
 			return fmt.Errorf("could not open a browser: %w", err)
 		}
