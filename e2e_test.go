@@ -190,6 +190,11 @@ func TestEndToEndWebAppRefreshKeepsSecret(t *testing.T) {
 			t.Errorf("the client secret was printed:\n%s", out)
 		}
 	}
+	// Logging in again needs no secret: the store kept it for this app.
+	again := e.run(nil, "login", "--client-id", sandbox.WebClientID, "--browser")
+	if again.code != 0 || !strings.Contains(again.stderr, "web app") {
+		t.Errorf("second web login without the secret: exit %d\n%s", again.code, again.stderr)
+	}
 	settings, _ := os.ReadFile(filepath.Join(strings.TrimPrefix(e.env[2], "COZEAUTH_CONFIG_DIR="), "config.json"))
 	if bytes.Contains(settings, []byte(sandbox.WebClientSecret)) || !bytes.Contains(settings, []byte(sandbox.WebClientID)) {
 		t.Errorf("settings file should name the app and not hold its secret:\n%s", settings)

@@ -69,15 +69,6 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Token, erro
 	return tok, nil
 }
 
-// tokenResponse is Coze's success body; expires_in is an absolute Unix time.
-type tokenResponse struct {
-	AccessToken  string          `json:"access_token"`
-	ExpiresIn    json.Number     `json:"expires_in"`
-	RefreshToken string          `json:"refresh_token"`
-	TokenType    string          `json:"token_type"`
-	Code         json.RawMessage `json:"code"`
-}
-
 func (c *Client) tokenCall(ctx context.Context, body map[string]string) (*Token, error) {
 	resp, data, err := c.postJSON(ctx, TokenPath, body)
 	if err != nil {
@@ -86,49 +77,65 @@ func (c *Client) tokenCall(ctx context.Context, body map[string]string) (*Token,
 	if resp.StatusCode/100 != 2 {
 		return nil, parseOAuthError(resp, data)
 	}
-	var tr tokenResponse
-	if err := json.Unmarshal(data, &tr); err != nil {
-		return nil, fmt.Errorf("coze answered HTTP %d with a body that is not JSON: %.80q", resp.StatusCode, data)
+	// Read each field on its own: after a refresh, Coze has already rotated
+	// the refresh token, so one odd field must not cost the new one.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		// Never quote the body: it may hold tokens.
+		return nil, &OAuthError{StatusCode: resp.StatusCode, Message: "the answer is not JSON", LogID: resp.Header.Get("X-Tt-Logid")}
 	}
-	if tr.AccessToken == "" {
+	access, refresh := jsonString(fields["access_token"]), jsonString(fields["refresh_token"])
+	if access == "" {
 		// Some gateways answer 200 with an error body.
-		if oe := parseOAuthError(resp, data); oe.Code != "" {
-			return nil, oe
+		oe := parseOAuthError(resp, data)
+		if oe.Code == "" && oe.Message == "" {
+			oe.Message = "the answer has no access token"
 		}
-		return nil, fmt.Errorf("coze answered HTTP %d without an access token", resp.StatusCode)
+		return nil, oe
 	}
 	now := c.now()
-	exp, err := absoluteExpiry(tr.ExpiresIn, now)
-	if err != nil {
-		return nil, err
-	}
 	return &Token{
-		AccessToken:   tr.AccessToken,
-		RefreshToken:  tr.RefreshToken,
-		Expiry:        exp,
+		AccessToken:   access,
+		RefreshToken:  refresh,
+		Expiry:        absoluteExpiry(fields["expires_in"], now),
 		RefreshExpiry: now.Add(RefreshTokenLifetime),
 		IssuedAt:      now,
 	}, nil
 }
 
-// absoluteExpiry reads Coze's expires_in, a Unix time in seconds. A small
-// number is taken as a duration, in case Coze ever follows RFC 6749 here.
-func absoluteExpiry(n json.Number, now time.Time) (time.Time, error) {
-	if n == "" {
-		return now.Add(15 * time.Minute), nil
+// jsonString returns a JSON string's value, or "" for anything else.
+func jsonString(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
 	}
-	v, err := strconv.ParseInt(string(n), 10, 64)
-	if err != nil {
-		f, ferr := strconv.ParseFloat(string(n), 64)
-		if ferr != nil {
-			return time.Time{}, fmt.Errorf("coze returned expires_in %q, not a number", n)
+	return s
+}
+
+// accessTokenLifetime is what Coze documents, used when expires_in is
+// missing or unreadable.
+const accessTokenLifetime = 15 * time.Minute
+
+// absoluteExpiry reads Coze's expires_in, a Unix time in seconds (a number,
+// or a string of one). A small number is taken as a duration, in case Coze
+// ever follows RFC 6749 here.
+func absoluteExpiry(raw json.RawMessage, now time.Time) time.Time {
+	var n json.Number
+	if json.Unmarshal(raw, &n) != nil {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return now.Add(accessTokenLifetime)
 		}
-		v = int64(f)
+		n = json.Number(s)
 	}
-	if v < 1_000_000_000 { // before 2001: a duration, not a timestamp
-		return now.Add(time.Duration(v) * time.Second), nil
+	f, err := strconv.ParseFloat(string(n), 64)
+	switch {
+	case err != nil || f <= 0:
+		return now.Add(accessTokenLifetime)
+	case f < 1_000_000_000: // before 2001: a duration, not a timestamp
+		return now.Add(time.Duration(f) * time.Second)
 	}
-	return time.Unix(v, 0), nil
+	return time.Unix(int64(f), 0)
 }
 
 func (c *Client) postJSON(ctx context.Context, path string, body any) (*http.Response, []byte, error) {

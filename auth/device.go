@@ -108,6 +108,7 @@ func (m *Manager) BeginDevice(ctx context.Context) (*DeviceFlow, error) {
 	if _, err := ValidateClientID(m.Config.ClientID); err != nil {
 		return nil, err
 	}
+	m.reuseStoredSecret()
 	da, err := m.Client("").DeviceCode(ctx)
 	if err != nil {
 		return nil, err
@@ -127,6 +128,7 @@ const slowDownStep = 5 * time.Second
 func (f *DeviceFlow) Wait(ctx context.Context) (*LoginResult, error) {
 	interval := f.auth.Interval
 	client := f.m.Client("")
+	failures := 0 // network errors and 5xx in a row
 	for {
 		if !f.m.now().Before(f.auth.ExpiresAt) {
 			return nil, &DeviceError{Code: "expired_token"}
@@ -139,9 +141,13 @@ func (f *DeviceFlow) Wait(ctx context.Context) (*LoginResult, error) {
 			return f.m.finishLogin(ctx, func(*Client) (*Token, error) { return t, nil })
 		}
 		var oe *OAuthError
-		if !errors.As(err, &oe) {
-			return nil, fmt.Errorf("could not poll for the device login: %w", err)
+		if !errors.As(err, &oe) || oe.StatusCode/100 == 5 {
+			if failures++; failures >= refreshTries || ctx.Err() != nil {
+				return nil, fmt.Errorf("could not poll for the device login (%d tries): %w", failures, err)
+			}
+			continue // a passing fault: poll again after the interval
 		}
+		failures = 0
 		switch oe.Code {
 		case "authorization_pending":
 		case "slow_down":

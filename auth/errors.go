@@ -26,6 +26,9 @@ func (e *OAuthError) Error() string {
 	if e.LogID != "" {
 		msg += " (log id " + e.LogID + ")"
 	}
+	if e.Code == "invalid_client" {
+		msg += "; check the client id, and for a web app pass its secret with --client-secret"
+	}
 	return msg
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -70,7 +71,27 @@ func (k *Keyring) call(f func() (string, error)) (string, error) {
 	}
 }
 
-func (k *Keyring) user(dir, profile string) string { return profile + "@" + dir }
+// user names a profile's entry; the absolute directory keeps two config
+// directories (or one named two ways) apart.
+func (k *Keyring) user(dir, profile string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return profile + "@" + dir
+}
+
+// KeyringError means a profile's secrets are in the keyring and could not be
+// read from it. A login replaces them and a logout removes the record.
+type KeyringError struct {
+	Profile string
+	Err     error
+}
+
+func (e *KeyringError) Error() string {
+	return fmt.Sprintf("the tokens of profile %q are in the system keyring, which could not be read (%v): unlock the keyring and try again, or run `cozeauth login --storage file` to start afresh", e.Profile, e.Err)
+}
+
+func (e *KeyringError) Unwrap() error { return e.Err }
 
 func (k *Keyring) put(dir, profile string, r *Record) error {
 	blob, _ := json.Marshal(keyringSecrets{r.AccessToken, r.RefreshToken, r.ClientSecret})
@@ -81,11 +102,11 @@ func (k *Keyring) put(dir, profile string, r *Record) error {
 func (k *Keyring) fill(dir, profile string, r *Record) error {
 	blob, err := k.call(func() (string, error) { return k.Backend.Get(k.Service, k.user(dir, profile)) })
 	if err != nil {
-		return fmt.Errorf("the tokens of profile %q are in the system keyring, which could not be read (%v): unlock the keyring, or run `cozeauth login --storage file`", profile, err)
+		return &KeyringError{Profile: profile, Err: err}
 	}
 	var s keyringSecrets
 	if err := json.Unmarshal([]byte(blob), &s); err != nil {
-		return fmt.Errorf("the keyring entry of profile %q is not cozeauth's: run `cozeauth login`", profile)
+		return &KeyringError{Profile: profile, Err: errors.New("the entry is not cozeauth's")}
 	}
 	r.AccessToken, r.RefreshToken, r.ClientSecret, r.Secrets = s.AccessToken, s.RefreshToken, s.ClientSecret, ""
 	return nil

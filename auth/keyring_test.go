@@ -94,3 +94,36 @@ func TestKeyringUnreadableSaysWhatToDo(t *testing.T) {
 		t.Fatalf("Load = %v, want an error naming the keyring and what to run", err)
 	}
 }
+
+// A keyring that stopped answering must not trap the user: status still
+// reports, logout forgets, and a login with the file store starts afresh.
+func TestUnreadableKeyringIsNoTrap(t *testing.T) {
+	keyring.MockInit()
+	dir := t.TempDir()
+	m := newTestManager(t, dir, "http://127.0.0.1:1", func() time.Time { return fixedNow })
+	m.Store.Keyring = &Keyring{Backend: SystemKeyring{}, Service: "cozeauth-test", Timeout: time.Second}
+	save(t, m.Store, "default", testRecord("czu_a"))
+	keyring.MockInitWithError(errors.New("locked"))
+
+	var warned []string
+	m.Store.Warn = func(s string) { warned = append(warned, s) }
+	st, err := m.Status()
+	if err != nil || !st.LoggedIn || len(warned) != 1 || !strings.Contains(warned[0], "locked") {
+		t.Errorf("Status = %+v, %v, warnings %q; want logged in with a warning", st, err, warned)
+	}
+
+	m.Store.Keyring = nil // `cozeauth login --storage file`
+	res, err := m.finishLogin(context.Background(), func(*Client) (*Token, error) { return &testRecord("czu_b").Token, nil })
+	if err != nil || res.Record.AccessToken != "czu_b" {
+		t.Fatalf("login over an unreadable keyring entry: %v", err)
+	}
+	if got, err := m.Store.Load("default"); err != nil || got.AccessToken != "czu_b" {
+		t.Errorf("after login: %+v, %v", got, err)
+	}
+
+	save(t, m.Store, "other", &Record{Token: Token{Expiry: fixedNow}, Secrets: secretsInKeyring})
+	m.Config.Profile = "other"
+	if had, err := m.Logout(context.Background()); !had || err != nil {
+		t.Errorf("Logout of an unreadable keyring profile = %v, %v", had, err)
+	}
+}

@@ -22,6 +22,7 @@ func (m *Manager) BeginLogin(listen bool) (*LoginFlow, error) {
 	if _, err := ValidateClientID(m.Config.ClientID); err != nil {
 		return nil, err
 	}
+	m.reuseStoredSecret()
 	redirect := m.Config.Redirect()
 	f := &LoginFlow{m: m}
 	if listen {
@@ -69,6 +70,21 @@ func (f *LoginFlow) Close() {
 	}
 }
 
+// reuseStoredSecret lets a web app log in again without its secret being
+// typed again: the store kept it for refreshes, for the same app.
+func (m *Manager) reuseStoredSecret() {
+	if m.Config.ClientSecret != "" {
+		return
+	}
+	set, ok, err := m.Store.LoadSettings(m.Config.Profile)
+	if err != nil || !ok || set.ClientID != m.Config.ClientID {
+		return
+	}
+	if rec, err := m.Store.Load(m.Config.Profile); err == nil && rec != nil {
+		m.Config.ClientSecret = rec.ClientSecret
+	}
+}
+
 // LoginResult is what a finished login saved.
 type LoginResult struct {
 	Record *Record
@@ -101,7 +117,8 @@ func (m *Manager) finishLogin(ctx context.Context, obtain func(*Client) (*Token,
 		return nil, err
 	}
 	defer l.Unlock()
-	if _, err := l.Load(m.Config.Profile); err != nil {
+	var ke *KeyringError
+	if _, err := l.Load(m.Config.Profile); err != nil && !errors.As(err, &ke) { // unreadable secrets are replaced
 		var ce *CorruptError
 		if !errors.As(err, &ce) {
 			return nil, err

@@ -19,6 +19,8 @@ type Manager struct {
 	Now func() time.Time
 	// Sleep waits between refresh attempts; nil means a timer. Tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	lockWait time.Duration // lockWaitWhileUsable, shorter in tests
 }
 
 // refreshTries and refreshBackoff bound retries of a refresh that failed with
@@ -75,6 +77,9 @@ func (m *Manager) Token(ctx context.Context) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	if rec == nil {
+		return nil, m.loginRequired("no token is stored", nil)
+	}
 	if rec.ValidForMargin(m.now(), m.Config.Margin()) {
 		return rec, nil
 	}
@@ -91,10 +96,35 @@ func (r *Record) ValidForMargin(now time.Time, margin time.Duration) bool {
 	return r != nil && r.Token.ValidFor(now, margin)
 }
 
+// lockWaitWhileUsable bounds the wait for another process's refresh while
+// the current access token still works: using it beats queueing behind
+// another process's retries.
+const lockWaitWhileUsable = 5 * time.Second
+
+// refreshCallTimeout bounds one refresh call. The call is detached from the
+// caller's cancellation: once Coze has rotated the refresh token, giving up
+// on the answer would lose the new one and log the user out.
+const refreshCallTimeout = 30 * time.Second
+
 func (m *Manager) refresh(ctx context.Context, force bool) (*Record, error) {
 	before, _ := m.Store.Load(m.Config.Profile)
-	l, err := m.Store.Lock(ctx)
+	usable := func() bool { return !force && before.ValidForMargin(m.now(), stillUsable) }
+	lockCtx := ctx
+	if usable() {
+		var cancel context.CancelFunc
+		wait := lockWaitWhileUsable
+		if m.lockWait > 0 {
+			wait = m.lockWait
+		}
+		lockCtx, cancel = context.WithTimeout(ctx, wait)
+		defer cancel()
+	}
+	l, err := m.Store.Lock(lockCtx)
 	if err != nil {
+		if ctx.Err() == nil && usable() {
+			m.Store.warn("warning: another cozeauth is still refreshing; using the current access token")
+			return before, nil
+		}
 		return nil, err
 	}
 	defer l.Unlock()
@@ -118,29 +148,15 @@ func (m *Manager) refresh(ctx context.Context, force bool) (*Record, error) {
 		}
 		return nil, m.loginRequired("the refresh token has expired (it lives 30 days)", nil)
 	}
-	client := m.Client(rec.ClientSecret)
-	var tok *Token
-	for try := 0; ; try++ {
-		tok, err = client.Refresh(ctx, rec.RefreshToken)
-		if err == nil {
-			break
+	tok, err := m.refreshWithRetries(ctx, rec)
+	if err != nil {
+		if !IsLoginRequired(err) && !force && rec.ValidFor(m.now(), stillUsable) {
+			// Coze is unreachable for now, but the token still works:
+			// better to hand it out than to fail a script.
+			m.Store.warn(fmt.Sprintf("warning: could not refresh (%v); using the current access token, which expires %s", err, rec.Expiry.Local().Format(time.RFC3339)))
+			return rec, nil
 		}
-		var oe *OAuthError
-		if errors.As(err, &oe) && oe.StatusCode/100 == 4 {
-			return nil, m.loginRequired("coze refused the refresh token", err)
-		}
-		if try+1 >= refreshTries || ctx.Err() != nil {
-			if !force && rec.ValidFor(now, stillUsable) {
-				// Coze is unreachable for now, but the token still works:
-				// better to hand it out than to fail a script.
-				m.Store.warn(fmt.Sprintf("warning: could not refresh (%v); using the current access token, which expires %s", err, rec.Expiry.Local().Format(time.RFC3339)))
-				return rec, nil
-			}
-			return nil, fmt.Errorf("%w (tried %d times; the stored token was kept, try again later)", err, try+1)
-		}
-		if err := m.sleep(ctx, refreshBackoff[min(try, len(refreshBackoff)-1)]); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
 	if tok.RefreshToken == "" { // Coze always rotates; keep the old one if it ever does not
 		tok.RefreshToken, tok.RefreshExpiry = rec.RefreshToken, rec.RefreshExpiry
@@ -155,6 +171,36 @@ func (m *Manager) refresh(ctx context.Context, force bool) (*Record, error) {
 	return &next, nil
 }
 
+// refreshWithRetries retries a 5xx or a network error; a refusal (a 4xx, or
+// an error body on a 2xx) means only a login helps.
+func (m *Manager) refreshWithRetries(ctx context.Context, rec *Record) (*Token, error) {
+	client := m.Client(rec.ClientSecret)
+	for try := 0; ; try++ {
+		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshCallTimeout)
+		tok, err := client.Refresh(callCtx, rec.RefreshToken)
+		cancel()
+		if err == nil {
+			return tok, nil
+		}
+		var oe *OAuthError
+		if errors.As(err, &oe) {
+			switch class := oe.StatusCode / 100; {
+			case class == 4 || class == 2 && oe.Code != "":
+				return nil, m.loginRequired("coze refused the refresh token", err)
+			case class == 2:
+				// Coze may have rotated already: a retry would only be refused.
+				return nil, fmt.Errorf("%w (the stored token was kept; if the next try says login required, run `cozeauth login`)", err)
+			}
+		}
+		if try+1 >= refreshTries || ctx.Err() != nil {
+			return nil, fmt.Errorf("%w (tried %d times; the stored token was kept, try again later)", err, try+1)
+		}
+		if err := m.sleep(ctx, refreshBackoff[min(try, len(refreshBackoff)-1)]); err != nil {
+			return nil, err
+		}
+	}
+}
+
 // Logout forgets the profile's tokens. Coze documents no revocation endpoint,
 // so the tokens stay valid at Coze until they expire.
 func (m *Manager) Logout(ctx context.Context) (bool, error) {
@@ -163,7 +209,7 @@ func (m *Manager) Logout(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	defer l.Unlock()
-	rec, err := l.Load(m.Config.Profile)
+	rec, err := l.s.Meta(m.Config.Profile) // the secrets are not needed to forget them
 	if err != nil {
 		return false, err
 	}
@@ -200,6 +246,11 @@ func (m *Manager) Status() (*Status, error) {
 		Storage:  m.Store.Path(),
 	}
 	rec, err := m.Store.Load(m.Config.Profile)
+	var ke *KeyringError
+	if errors.As(err, &ke) {
+		m.Store.warn("warning: " + err.Error())
+		rec, err = m.Store.Meta(m.Config.Profile)
+	}
 	if err != nil {
 		return st, err
 	}
@@ -210,7 +261,7 @@ func (m *Manager) Status() (*Status, error) {
 		st.AppType = AppWeb
 	}
 	now := m.now()
-	st.LoggedIn = rec.ValidFor(now, 0) || rec.Refreshable(now)
+	st.LoggedIn = rec.LoggedIn(now)
 	st.AccessToken = Mask(rec.AccessToken)
 	st.User = rec.User
 	st.AccessExpiresAt = timePtr(rec.Expiry)

@@ -233,3 +233,87 @@ func TestManagerStatusAndLogout(t *testing.T) {
 		t.Error("logout left the token")
 	}
 }
+
+// A caller that gives up while Coze is answering a refresh must not lose the
+// refresh token Coze has already rotated.
+func TestManagerRefreshSurvivesCallerCancel(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started) // Coze has rotated by now
+		<-release
+		fmt.Fprintf(w, `{"access_token":"czu_new","expires_in":%d,"refresh_token":"r-new"}`, fixedNow.Add(time.Hour).Unix())
+	}))
+	t.Cleanup(srv.Close)
+	m := newTestManager(t, t.TempDir(), srv.URL, func() time.Time { return fixedNow })
+	save(t, m.Store, "default", testRecord("a"))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-started
+		cancel()
+		close(release)
+	}()
+	m.Refresh(ctx)
+	if rec, _ := m.Store.Load("default"); rec == nil || rec.RefreshToken != "r-new" {
+		t.Fatalf("after a canceled refresh the store holds %+v, want the rotated r-new", rec)
+	}
+}
+
+func TestManagerRefreshOddAnswers(t *testing.T) {
+	tests := []struct {
+		name        string
+		body        string
+		wantRefresh string // on disk afterwards
+		wantCalls   int
+		wantLogin   bool
+	}{
+		{"an odd field does not cost the rotated token", `{"access_token":"czu_n","refresh_token":"r-n","expires_in":"soon","token_type":1}`, "r-n", 1, false},
+		{"an error body on 200 means login", `{"error_code":"invalid_request","error_message":"refresh token used"}`, "r-a", 1, true},
+		{"a 200 without a token is not retried", `{"hello":"world"}`, "r-a", 1, false},
+		{"a 200 that is not JSON is not retried and not quoted", `access_token=czu_secret`, "r-a", 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls++
+				fmt.Fprint(w, tt.body)
+			}))
+			t.Cleanup(srv.Close)
+			m := newTestManager(t, t.TempDir(), srv.URL, func() time.Time { return fixedNow })
+			save(t, m.Store, "default", testRecord("a"))
+			_, err := m.Refresh(context.Background())
+			if IsLoginRequired(err) != tt.wantLogin || calls != tt.wantCalls {
+				t.Errorf("err = %v (login required %v), calls %d; want login %v, calls %d", err, IsLoginRequired(err), calls, tt.wantLogin, tt.wantCalls)
+			}
+			if err != nil && strings.Contains(err.Error(), "czu_secret") {
+				t.Errorf("the error quotes the body: %v", err)
+			}
+			if rec, _ := m.Store.Load("default"); rec.RefreshToken != tt.wantRefresh {
+				t.Errorf("refresh token on disk = %q, want %q", rec.RefreshToken, tt.wantRefresh)
+			}
+		})
+	}
+}
+
+// While the token still works, a process does not queue behind another
+// process's slow refresh.
+func TestManagerDoesNotQueueWhileTokenUsable(t *testing.T) {
+	now := func() time.Time { return fixedNow.Add(12 * time.Minute) } // 3m left: inside the margin, still usable
+	m := newTestManager(t, t.TempDir(), "http://127.0.0.1:1", now)
+	m.lockWait = 50 * time.Millisecond
+	save(t, m.Store, "default", testRecord("a"))
+	var warned []string
+	m.Store.Warn = func(s string) { warned = append(warned, s) }
+	held, err := NewStore(m.Store.Dir).Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec, err := m.Token(ctx) // waits lockWaitWhileUsable, then uses the token
+	if err != nil || rec.AccessToken != "a" || len(warned) != 1 {
+		t.Fatalf("Token = %v, %v, warnings %q", rec, err, warned)
+	}
+}

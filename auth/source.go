@@ -27,10 +27,13 @@ func Open(profile string) (*Manager, error) {
 	if !ok {
 		return nil, &LoginRequiredError{Profile: profile, Reason: fmt.Sprintf("no profile %q in %s", profile, dir)}
 	}
+	if set.Storage == "keyring" {
+		st.Keyring = NewKeyring()
+	}
 	return &Manager{
 		Config: Config{Profile: profile, Settings: set},
 		Store:  st,
-		HTTP:   &http.Client{},
+		HTTP:   &http.Client{Timeout: refreshCallTimeout},
 	}, nil
 }
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	"github.com/google/renameio/v2"
+	"github.com/google/renameio/v2/maybe"
 )
 
 // Record is what the store keeps for one profile: the token pair, the web
@@ -88,11 +88,10 @@ type tokenFile struct {
 // Load returns profile's record without taking the lock, or nil when the
 // profile has none.
 func (s *Store) Load(profile string) (*Record, error) {
-	f, err := s.readTokens()
+	r, err := s.Meta(profile)
 	if err != nil {
 		return nil, err
 	}
-	r := f.Profiles[profile]
 	if r != nil && r.Secrets == secretsInKeyring {
 		k := s.Keyring
 		if k == nil {
@@ -103,6 +102,29 @@ func (s *Store) Load(profile string) (*Record, error) {
 		}
 	}
 	return r, nil
+}
+
+// Meta returns profile's record as the file has it: when its secrets are in
+// the keyring, without them and without asking the keyring. Enough to tell
+// whether a profile is logged in and when its tokens expire.
+func (s *Store) Meta(profile string) (*Record, error) {
+	f, err := s.readTokens()
+	if err != nil {
+		return nil, err
+	}
+	return f.Profiles[profile], nil
+}
+
+// LoggedIn reports whether r's access token is valid or its refresh token can
+// still renew it, judging a keyring record by its expiry alone.
+func (r *Record) LoggedIn(now time.Time) bool {
+	if r == nil {
+		return false
+	}
+	inKeyring := r.Secrets == secretsInKeyring
+	access := (r.AccessToken != "" || inKeyring) && now.Before(r.Expiry)
+	refresh := (r.RefreshToken != "" || inKeyring) && (r.RefreshExpiry.IsZero() || now.Before(r.RefreshExpiry))
+	return access || refresh
 }
 
 // Profiles lists the profiles that have tokens or settings, sorted.
@@ -175,8 +197,9 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	// renameio writes a temp file in the same directory, fsyncs and renames.
-	if err := renameio.WriteFile(path, append(data, '\n'), 0o600); err != nil {
+	// renameio writes a temp file in the same directory, fsyncs and renames
+	// (on Windows, where that is not atomic, it writes in place).
+	if err := maybe.WriteFile(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("could not write %s: %w", path, err)
 	}
 	return nil

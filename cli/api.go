@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -228,8 +229,17 @@ func (c *apiCall) run(cmd *cobra.Command, m *auth.Manager, include bool) error {
 	if resp.StatusCode == http.StatusUnauthorized {
 		// The token may have been revoked or rotated elsewhere before its
 		// expiry: a forced refresh gets a new one, then try once more.
+		first := &capBuffer{max: maxErrorBody}
+		_, _ = io.Copy(first, resp.Body)
 		drain(resp)
 		if rec, err = m.Refresh(ctx); err != nil {
+			// Say why the call was refused too: a token of the other region
+			// (or a wrong --api-base) is the usual cause, and a new login
+			// alone would not fix that.
+			var ee *ExitError
+			if errors.As(responseError(resp, first), &ee) {
+				return fmt.Errorf("%w; then refreshing the token failed: %w", ee.Err, err)
+			}
 			return err
 		}
 		if resp, err = c.do(cmd, rec.AccessToken); err != nil {

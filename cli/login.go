@@ -41,7 +41,7 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
   - or use a device code:  cozeauth login --device`,
 		Example: `  cozeauth login --client-id 7420000000000000001.app.coze
   cozeauth login --region cn --client-id … --client-secret …   # a coze.cn web app
-  cozeauth login --paste < address.txt
+  cozeauth login --paste          # prints the address to open, then reads where the browser ended
   cozeauth login --device`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -69,6 +69,9 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 			default:
 				res, err = loginBrowser(ctx, g, m, o)
 			}
+			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+				return fmt.Errorf("the login did not complete within --timeout %s: run it again, with a longer --timeout if needed", o.timeout)
+			}
 			if err != nil {
 				return err
 			}
@@ -95,6 +98,7 @@ func loginBrowser(ctx context.Context, g *globals, m *auth.Manager, o loginOptio
 	headless := auth.HeadlessReason(g.getenv, runtime.GOOS)
 	switch {
 	case o.noBrowser:
+		fmt.Fprint(g.env.Stderr, "Waiting for the callback, or paste the address the browser ended on here and press Enter…\n")
 	case headless != "" && !o.browser:
 		printLadder(g.env.Stderr, headless, flow.RedirectURI())
 	default:
@@ -102,11 +106,48 @@ func loginBrowser(ctx context.Context, g *globals, m *auth.Manager, o loginOptio
 			fmt.Fprintf(g.env.Stderr, "note: %v; open the address above yourself\n", err)
 		}
 	}
-	code, err := flow.Wait(ctx)
+	code, err := waitOrPaste(ctx, g, flow)
 	if err != nil {
 		return nil, err
 	}
 	return flow.Finish(ctx, code)
+}
+
+// waitOrPaste waits for the browser's callback and, at the same time, for
+// the address it ended on to be pasted on standard input: on a remote
+// machine the callback may never arrive. A pasted address of another login
+// is refused and the wait goes on.
+func waitOrPaste(ctx context.Context, g *globals, flow *auth.LoginFlow) (string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		code string
+		err  error
+	}
+	results := make(chan result, 2)
+	go func() {
+		code, err := flow.Wait(ctx)
+		results <- result{code, err}
+	}()
+	if g.env.Stdin != nil {
+		go func() {
+			lines := bufio.NewScanner(g.env.Stdin)
+			for lines.Scan() {
+				if strings.TrimSpace(lines.Text()) == "" {
+					continue
+				}
+				code, err := flow.CodeFromURL(lines.Text())
+				if errors.Is(err, auth.ErrStateMismatch) {
+					fmt.Fprintln(g.env.Stderr, "That address is not from this login (state mismatch); paste the address the browser ended on after opening the one above.")
+					continue
+				}
+				results <- result{code, err}
+				return
+			}
+		}()
+	}
+	r := <-results
+	return r.code, r.err
 }
 
 // printLadder tells a person on a machine without a browser the three ways on.
@@ -118,7 +159,7 @@ func printLadder(w io.Writer, reason, redirect string) {
 	fmt.Fprintf(w, `No browser was opened because %s. Ways on:
   1. Forward the callback port from the machine with the browser, then open the address there:
        ssh -L %s:localhost:%s <this host>
-  2. Open the address anywhere, then run `+"`cozeauth login --paste`"+` and paste the address the browser ended on
+  2. Open the address anywhere, approve, and paste here the address the browser ended on, then Enter
      (a "can't connect" page is fine: only its address matters).
   3. Use a device code instead: `+"`cozeauth login --device`"+`
 (--browser opens a browser anyway.) Waiting for the callback…

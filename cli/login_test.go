@@ -203,3 +203,26 @@ func TestLoginDevice(t *testing.T) {
 		})
 	}
 }
+
+// On a machine without a display, login shows the ways on and accepts the
+// address pasted while it also listens; another login's address is refused
+// and the wait goes on.
+func TestLoginHeadlessAcceptsPasteWhileListening(t *testing.T) {
+	r := startLogin(t) // the test's Getenv has no DISPLAY: headless
+	authorize := waitFor(t, r.stderr, authorizeURL)
+	for _, want := range []string{"No browser was opened", "ssh -L ", "paste here", "cozeauth login --device"} {
+		if !strings.Contains(r.stderr.String(), want) {
+			t.Errorf("ladder lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	io.WriteString(r.stdin, "http://127.0.0.1:9/callback?code=x&state=another-login\n")
+	waitFor(t, r.stderr, regexp.MustCompile(`(not from this login)`))
+	redirect, err := r.srv.Approve(authorize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(r.stdin, redirect+"\n")
+	if code := r.exit(t); code != 0 || !r.loggedIn(t) {
+		t.Fatalf("exit %d, logged in %v:\n%s", code, r.loggedIn(t), r.stderr)
+	}
+}

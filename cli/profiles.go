@@ -79,12 +79,12 @@ func listProfiles(st *auth.Store, now time.Time) ([]profileSummary, error) {
 				p.ClientID = &set.ClientID
 			}
 		}
-		rec, err := st.Load(name)
+		rec, err := st.Meta(name)
 		if err != nil {
 			return nil, err
 		}
 		if rec != nil {
-			p.LoggedIn = rec.ValidFor(now, 0) || rec.Refreshable(now)
+			p.LoggedIn = rec.LoggedIn(now)
 			p.AccessExpiresAt = timeOrNil(rec.Expiry)
 			p.RefreshExpiresAt = timeOrNil(rec.RefreshExpiry)
 		}
