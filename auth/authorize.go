@@ -97,7 +97,8 @@ func (r *AuthRequest) CodeFromURL(pasted string) (string, error) {
 	pasted = strings.TrimSpace(pasted)
 	u, err := url.Parse(pasted)
 	if err != nil || pasted == "" {
-		return "", fmt.Errorf("%q is not an address: paste the whole address from the browser's address bar", pasted)
+		// Not echoed: it may hold a code.
+		return "", errors.New("that is not an address: paste the whole address from the browser's address bar")
 	}
 	q := u.Query()
 	if len(q) == 0 && u.RawQuery == "" && !strings.Contains(pasted, "?") {
