@@ -223,6 +223,51 @@ func TestTUISandboxApproveKey(t *testing.T) {
 	}
 }
 
+var (
+	sshLadderRe = regexp.MustCompile(`ssh -L (\d+):localhost:(\d+) <this host>`)
+	userCodeRe  = regexp.MustCompile(`│\s+((?:[A-Z] ){4}-(?: [A-Z]){4})\s+│`)
+)
+
+// TestTUISandboxDevice logs in with a device code: on a machine with no
+// display the consent screen shows the three ways on, d switches to a device
+// code, and a approves it as the device page would. The first poll comes
+// after the sandbox's interval (5s), so this run takes that long.
+func TestTUISandboxDevice(t *testing.T) {
+	bin, _ := tuiBinaries(t)
+	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox")
+	walkToDashboard(s, func() {
+		consent := s.waitForText("Three ways on", "press p", "Press d")
+		m := sshLadderRe.FindStringSubmatch(consent)
+		if m == nil || m[1] != m[2] || m[1] == "0" {
+			t.Errorf("no ssh -L line with the callback port:\n%s", consent)
+		} else if !strings.Contains(strings.Join(strings.Fields(consent), ""), "127.0.0.1%3A"+m[1]+"%2Fcallback") {
+			t.Errorf("the ssh -L port %s is not the callback's:\n%s", m[1], consent)
+		}
+
+		s.keys("d")
+		device := s.waitFor("a user code", func(screen string) bool { return userCodeRe.MatchString(screen) })
+		code := strings.ReplaceAll(strings.ReplaceAll(userCodeRe.FindStringSubmatch(device)[1], " ", ""), "-", "")
+		flat := strings.Join(strings.Fields(device), "")
+		if !strings.Contains(flat, "/sandbox/device?user_code="+code[:4]+"-"+code[4:]) {
+			t.Errorf("the device screen lacks the verification URL for %s:\n%s", code, device)
+		}
+		for _, want := range []string{"(or scan)", "▀▀▀", "left", "press a"} {
+			if !strings.Contains(device, want) {
+				t.Errorf("the device screen lacks %q:\n%s", want, device)
+			}
+		}
+		s.keys("a")
+		// The note shows until the next poll (within 5s) picks the approval up.
+		s.waitFor("the approval", func(screen string) bool {
+			return strings.Contains(screen, "Approved as the sandbox user") || strings.Contains(screen, "Reachable")
+		})
+	})
+	s.keys("q")
+	if code := s.exitStatus(); code != 0 {
+		t.Errorf("exit status %d, want 0; last screen:\n%s", code, s.capture())
+	}
+}
+
 func TestTUISandboxFakeBrowser(t *testing.T) {
 	bin, browser := tuiBinaries(t)
 	log := filepath.Join(t.TempDir(), "opened.txt")

@@ -6,11 +6,12 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aymanbagabas/go-osc52/v2"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/probe"
@@ -22,26 +23,34 @@ import (
 // a terminal, help (and exit 2) anywhere else.
 func runWizard(cmd *cobra.Command, g *globals) error {
 	out, ok := g.env.Stdout.(*os.File)
-	if !ok || !term.IsTerminal(int(out.Fd())) {
+	if !ok || !isTerminal(out) {
 		cmd.SetOut(g.env.Stderr)
 		_ = cmd.Help()
 		return &ExitError{Code: ExitUsage, Err: errors.New("no command given, and standard output is not a terminal for the wizard: run one of the commands above")}
 	}
-	var sandboxApprove func(string) (string, error)
-	var sandboxBase string
+	var (
+		sandboxApprove       func(string) (string, error)
+		sandboxApproveDevice func(string) error
+		sandboxBase          string
+	)
 	if g.sandbox {
-		cleanup, approve, base, err := g.startSandbox()
+		cleanup, srv, base, err := g.startSandbox()
 		if err != nil {
 			return err
 		}
 		defer cleanup()
-		sandboxApprove, sandboxBase = approve, base
+		sandboxApprove, sandboxApproveDevice, sandboxBase = srv.Approve, srv.ApproveDevice, base
 	}
 	st, err := g.store()
 	if err != nil {
 		return err
 	}
-	st.Warn = nil // nothing may print over the screen; the store's warnings show in `cozeauth status`
+	// Nothing may print over the screen: the store's warnings (a keyring
+	// that fell back to the file, a token file others can read) are kept
+	// and printed when the wizard ends.
+	var warnings deferredWarnings
+	st.Warn = warnings.add
+	defer warnings.print(g.env.Stderr)
 	cfg, err := g.config(st)
 	if err != nil {
 		return err
@@ -54,15 +63,16 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	}
 	headless := auth.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
 	d := ui.Deps{
-		Initial:   cfg,
-		Manager:   func(c auth.Config) *auth.Manager { return g.managerFor(c, st) },
-		Prober:    &probe.Prober{UserAgent: auth.UserAgent},
-		Browser:   auth.SystemBrowser{Env: g.getenv("BROWSER")},
-		Headless:  headless,
-		Clipboard: osc52Copier(out, g.getenv),
-		Approve:   sandboxApprove,
-		Sandbox:   sandboxBase,
-		Now:       g.env.Now,
+		Initial:       cfg,
+		Manager:       func(c auth.Config) *auth.Manager { return g.managerFor(c, st) },
+		Prober:        &probe.Prober{UserAgent: auth.UserAgent},
+		Browser:       auth.SystemBrowser{Env: g.getenv("BROWSER")},
+		Headless:      headless,
+		Clipboard:     osc52Copier(out, g.getenv),
+		Approve:       sandboxApprove,
+		ApproveDevice: sandboxApproveDevice,
+		Sandbox:       sandboxBase,
+		Now:           g.env.Now,
 	}
 	return ui.Run(cmd.Context(), d)
 }
@@ -70,9 +80,10 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 // startSandbox starts the embedded fake Coze for `cozeauth --sandbox` and
 // points this run at it: every base URL, a throwaway config directory, the
 // sandbox's PKCE app and a loopback redirect URI on a free port, unless
-// given. approve is what the consent page's Approve button does.
-func (g *globals) startSandbox() (cleanup func(), approve func(string) (string, error), base string, err error) {
-	srv := sandbox.New(sandbox.Options{})
+// given. The server's Approve and ApproveDevice do what the Approve buttons
+// of its consent and device pages do.
+func (g *globals) startSandbox() (cleanup func(), srv *sandbox.Server, base string, err error) {
+	srv = sandbox.New(sandbox.Options{})
 	base, err = srv.Start("127.0.0.1:0")
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("could not start the sandbox: %w", err)
@@ -93,7 +104,7 @@ func (g *globals) startSandbox() (cleanup func(), approve func(string) (string, 
 		srv.Close()
 		os.RemoveAll(dir)
 	}
-	return cleanup, srv.Approve, base, nil
+	return cleanup, srv, base, nil
 }
 
 // osc52Copier copies to the terminal's clipboard with OSC 52, wrapped for
@@ -111,5 +122,27 @@ func osc52Copier(w io.Writer, getenv func(string) string) func(string) error {
 			return fmt.Errorf("could not write to the terminal: %w", err)
 		}
 		return nil
+	}
+}
+
+// deferredWarnings collects warnings while the screen is drawn, once each.
+type deferredWarnings struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (w *deferredWarnings) add(msg string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !slices.Contains(w.msgs, msg) {
+		w.msgs = append(w.msgs, msg)
+	}
+}
+
+func (w *deferredWarnings) print(out io.Writer) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, m := range w.msgs {
+		fmt.Fprintln(out, m)
 	}
 }

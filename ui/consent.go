@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -102,18 +103,21 @@ func (c consentModel) keys(k *keyMap, d Deps) {
 		k.Back.SetHelp("esc", "cancel")
 		return
 	case c.phase == consentWaiting:
-		k.enableOnly(&k.Open, &k.Copy, &k.Paste, &k.Approve, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
+		k.enableOnly(&k.Open, &k.Copy, &k.Paste, &k.Device, &k.Approve, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
 		k.Copy.SetEnabled(d.Clipboard != nil)
 		k.Approve.SetEnabled(d.Approve != nil)
 	case c.phase == consentFailed:
-		k.enableOnly(&k.Retry, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
+		k.enableOnly(&k.Retry, &k.Device, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
 	case c.phase == consentExchanging:
 		// The tokens are being saved: going back now would hide a login
 		// that worked.
 		k.enableOnly(&k.QuitQ, &k.Quit)
+	case c.phase == consentStarting:
+		k.enableOnly(&k.Device, &k.Back, &k.QuitQ, &k.Quit)
 	default:
 		k.enableOnly(&k.Back, &k.QuitQ, &k.Quit)
 	}
+	k.Retry.SetHelp("r", "retry")
 	k.Submit.SetHelp("enter", "continue")
 	k.Back.SetHelp("esc", "form")
 }
@@ -225,6 +229,8 @@ func (m Model) consentKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, c.stop()
 	case key.Matches(msg, k.Retry):
 		return m.startLogin(m.cfg)
+	case key.Matches(msg, k.Device):
+		return m.startDevice(m.cfg)
 	case key.Matches(msg, k.Open):
 		c.browser = ""
 		return m, openBrowserCmd(m.d, c.gen, c.flow.URL())
@@ -285,6 +291,10 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 		b.WriteString(spin + " Starting the callback listener…")
 	case consentWaiting, consentApproving:
 		left := c.deadline.Sub(now).Round(time.Second)
+		if c.phase == consentWaiting && c.browser == "" && d.Headless != "" {
+			b.WriteString(c.headlessView(st, width, spin, max(left, 0), d))
+			break
+		}
 		wait := fmt.Sprintf("%s Waiting for the browser to come back to %s", spin, c.flow.RedirectURI())
 		b.WriteString(wrap(wait, width) + "\n")
 		b.WriteString(st.Muted.Render(fmt.Sprintf("  %s left", clock(max(left, 0)))) + "\n\n")
@@ -295,9 +305,6 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 			b.WriteString(st.OK.Render("✓ Opened your browser.") + " If it did not, open this address:\n")
 		case c.browser == "failed":
 			b.WriteString(paint(st.Warn, wrap("! "+c.browserErr.Error(), width)) + "\nOpen this address yourself:\n")
-		case d.Headless != "":
-			how := "No browser opened: " + d.Headless + ". Open this address on any machine, then press p and paste where it ended (o opens one here anyway):"
-			b.WriteString(paint(st.Muted, wrap(how, width)) + "\n")
 		default:
 			b.WriteString(spin + " Opening your browser at:\n")
 		}
@@ -318,7 +325,7 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 		}[c.stage]
 		b.WriteString(st.Bad.Render("✗ "+what) + "\n\n")
 		b.WriteString(paint(st.Bad, wrap(c.err.Error(), width)) + "\n\n")
-		b.WriteString(paint(st.Muted, wrap("Press r to try again with the same settings, or Esc to change them.", width)))
+		b.WriteString(paint(st.Muted, wrap("Press r to try again with the same settings, d to use a device code instead, or Esc to change them.", width)))
 	}
 	if c.note != "" {
 		style := st.OK
@@ -328,6 +335,52 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 		status = paint(style, wrap(c.note, width))
 	}
 	return strings.TrimRight(b.String(), "\n"), status
+}
+
+// headlessView is the waiting screen where no browser was opened: why, and
+// the three ways on (the fallback ladder of `cozeauth login`), short enough
+// for a 60×20 window.
+func (c consentModel) headlessView(st Styles, width int, spin string, left time.Duration, d Deps) string {
+	var b strings.Builder
+	// No blank line under this one: the ladder needs every row at 60×20.
+	b.WriteString(wrap(fmt.Sprintf("%s Waiting for the browser · %s left", spin, clock(left)), width) + "\n")
+	if c.pasting {
+		b.WriteString(paint(st.Muted, wrap("Open this address in a browser anywhere:", width)) + "\n")
+	} else {
+		b.WriteString(paint(st.Muted, wrap("No browser opened: "+d.Headless+". Three ways on:", width)) + "\n")
+		port := callbackPort(c.flow.RedirectURI())
+		for i, way := range []string{
+			"On a machine with a browser, run\n" +
+				st.Value.Render(fmt.Sprintf("ssh -L %s:localhost:%s <this host>", port, port)) +
+				"\nto forward the port, then open the address below there.",
+			"Open it anywhere, then press p and paste the address the browser ended on.",
+			"Press d to log in with a device code instead.",
+		} {
+			b.WriteString(fmt.Sprintf("%d. ", i+1) + indentLines(wrap(way, width-3), "   ")[3:] + "\n")
+		}
+	}
+	b.WriteString(paint(st.Accent, hardwrap(c.flow.URL(), width)) + "\n")
+	if c.pasting {
+		b.WriteString("\n" + wrap("Paste the whole address your browser ended on (it starts with "+c.flow.RedirectURI()+"):", width) + "\n")
+		b.WriteString(c.paste.View() + "\n")
+	} else if d.Approve != nil {
+		b.WriteString(paint(st.Muted, wrap("Sandbox: press a to approve as the sandbox user.", width)) + "\n")
+	}
+	return b.String()
+}
+
+// callbackPort is the port the callback listener is on.
+func callbackPort(redirect string) string {
+	u, err := url.Parse(redirect)
+	switch {
+	case err != nil:
+		return "8080"
+	case u.Port() != "":
+		return u.Port()
+	case u.Scheme == "https":
+		return "443"
+	}
+	return "80"
 }
 
 // clock formats a countdown as m:ss (or h:mm:ss).

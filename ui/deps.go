@@ -44,6 +44,10 @@ type Deps struct {
 	// button does and returns the address the browser would be sent to. It
 	// enables the a key on the consent screen.
 	Approve func(authorizeURL string) (redirectURL string, err error)
+	// ApproveDevice, set only in sandbox mode, does what the device page's
+	// Approve button does for a user code. It enables the a key on the
+	// device code screen.
+	ApproveDevice func(userCode string) error
 	// Sandbox, when not empty, is the embedded fake Coze's base URL; the
 	// screens say that they are talking to it.
 	Sandbox string

@@ -48,7 +48,9 @@ func finalView(t *testing.T, tm *teatest.TestModel, f *fixture) []byte {
 		fixed := normalizeURL(u)
 		v = strings.Replace(v, hardwrap(u, goldenW), hardwrap(fixed, goldenW), 1)
 		port := portOf(fm.consent.flow.RedirectURI())
-		v = strings.ReplaceAll(v, "127.0.0.1:"+port+"/", "127.0.0.1:"+strings.Repeat("9", len(port))+"/")
+		nines := strings.Repeat("9", len(port))
+		v = strings.ReplaceAll(v, "127.0.0.1:"+port+"/", "127.0.0.1:"+nines+"/")
+		v = strings.ReplaceAll(v, port+":localhost:"+port, nines+":localhost:"+nines)
 	}
 	v = strings.ReplaceAll(v, f.coze.srv.URL, "http://127.0.0.1:"+strings.Repeat("8", len(portOf(f.coze.srv.URL))))
 	return []byte(v)
@@ -166,5 +168,43 @@ func TestGoldenDashboardHelp(t *testing.T) {
 	waitFor(t, tm, "token dashboard")
 	tm.Type("?")
 	waitFor(t, tm, "less")
+	teatest.RequireEqualOutput(t, finalView(t, tm, f))
+}
+
+// headlessReason is what auth.HeadlessReason says on Linux without a display.
+const headlessReason = "there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+
+func TestGoldenConsentHeadless(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Headless = headlessReason
+	tm := startProgram(t, f)
+	waitFor(t, tm, "Redirect URI")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Three ways on")
+	teatest.RequireEqualOutput(t, finalView(t, tm, f))
+}
+
+func TestGoldenDevice(t *testing.T) {
+	f := newFixture(t)
+	f.sleep = sleepUntilCancelled // nobody approves: the code stays on screen
+	f.deps.ApproveDevice = func(string) error { return nil }
+	tm := startProgram(t, f)
+	waitFor(t, tm, "Redirect URI")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Opened your browser")
+	tm.Type("d")
+	waitFor(t, tm, "Waiting for approval")
+	teatest.RequireEqualOutput(t, finalView(t, tm, f))
+}
+
+func TestGoldenDeviceDenied(t *testing.T) {
+	f := newFixture(t)
+	f.coze.set(func(fc *fakeCoze) { fc.deviceAnswer = "access_denied" })
+	tm := startProgram(t, f)
+	waitFor(t, tm, "Redirect URI")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Opened your browser")
+	tm.Type("d")
+	waitFor(t, tm, "new code")
 	teatest.RequireEqualOutput(t, finalView(t, tm, f))
 }

@@ -26,6 +26,10 @@ var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
 const testClientID = "7000000000000000001.app.coze"
 
+// testVerificationURI is where the fake Coze sends device logins: fixed, so
+// that the QR code in the golden files does not change from run to run.
+const testVerificationURI = "https://www.coze.test/device"
+
 // fakeClock is a clock tests move by hand.
 type fakeClock struct {
 	mu sync.Mutex
@@ -55,6 +59,11 @@ type fakeCoze struct {
 	issued       int
 	failExchange bool
 	refreshCode  int // HTTP status for refreshes; 0 means they work
+	// deviceAnswer is the error every device poll gets (authorization_pending,
+	// access_denied, …); "" issues the tokens. failDevice refuses to give a
+	// user code, as Coze does for an app that is not a device app.
+	deviceAnswer string
+	failDevice   bool
 	grants       []string
 	srv          *httptest.Server
 }
@@ -76,6 +85,16 @@ func (fc *fakeCoze) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Tt-Logid", "20250102FAKELOGID")
 	w.Header().Set("Content-Type", "application/json")
 	switch r.URL.Path {
+	case auth.DevicePath:
+		fc.mu.Lock()
+		fail := fc.failDevice
+		fc.mu.Unlock()
+		if fail {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"error":"invalid_client","error_code":"invalid_client","error_message":"this app cannot use the device code grant"}`)
+			return
+		}
+		io.WriteString(w, `{"device_code":"fake-device-code","user_code":"BCDF-GHJK","verification_uri":"`+testVerificationURI+`","expires_in":300,"interval":5}`)
 	case auth.TokenPath:
 		var body map[string]string
 		_ = json.NewDecoder(r.Body).Decode(&body)
@@ -90,6 +109,10 @@ func (fc *fakeCoze) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case body["grant_type"] == "refresh_token" && fc.refreshCode != 0:
 			w.WriteHeader(fc.refreshCode)
 			io.WriteString(w, `{"error":"internal_error","error_code":"internal_error","error_message":"try again later"}`)
+			return
+		case body["grant_type"] == auth.DeviceGrantType && fc.deviceAnswer != "":
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"error":%q,"error_description":"the fake says %s"}`, fc.deviceAnswer, fc.deviceAnswer)
 			return
 		}
 		fc.issued++
@@ -200,6 +223,8 @@ type fixture struct {
 	prober  *fakeProber
 	store   *auth.Store
 	copied  chan string
+	// sleep is the managers' wait between device polls (nil: none at all).
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 func asciiRenderer() *lipgloss.Renderer {
@@ -228,7 +253,12 @@ func newFixture(t testing.TB) *fixture {
 		}},
 		Manager: func(c auth.Config) *auth.Manager {
 			return &auth.Manager{Config: c, Store: f.store, HTTP: fc.srv.Client(), Now: clock.Now,
-				Sleep: func(context.Context, time.Duration) error { return nil }}
+				Sleep: func(ctx context.Context, d time.Duration) error {
+					if f.sleep != nil {
+						return f.sleep(ctx, d)
+					}
+					return nil
+				}}
 		},
 		Prober:    f.prober,
 		Browser:   f.browser,
@@ -399,6 +429,27 @@ func (f *fixture) consent(t *testing.T) (Model, tea.Cmd) {
 		t.Fatalf("screen = %v, want consent", m.screen)
 	}
 	m, cmd = step(m, await[loginStartedMsg](t, cmd))
+	t.Cleanup(func() { m.Close() })
+	return m, cmd
+}
+
+// sleepUntilCancelled is a wait between polls that only ends with its
+// context: the poll never comes, so a test sees a login still waiting.
+func sleepUntilCancelled(ctx context.Context, _ time.Duration) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// device returns a model showing a device code, reached with d from the
+// consent screen, and the command that polls for its approval.
+func (f *fixture) device(t *testing.T) (Model, tea.Cmd) {
+	t.Helper()
+	m, _ := f.consent(t)
+	m, cmd := step(m, press("d"))
+	if m.screen != screenDevice || m.device.phase != deviceStarting {
+		t.Fatalf("d: screen %v phase %v, want device starting", m.screen, m.device.phase)
+	}
+	m, cmd = step(m, await[deviceStartedMsg](t, cmd))
 	t.Cleanup(func() { m.Close() })
 	return m, cmd
 }

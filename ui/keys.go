@@ -14,8 +14,8 @@ type keyMap struct {
 	// Setup form.
 	Next, Prev, Region, Submit key.Binding
 
-	// Consent.
-	Back, Open, Copy, Paste, Approve, Retry key.Binding
+	// Consent, and the device code screen.
+	Back, Open, Copy, Paste, Device, Approve, Retry key.Binding
 
 	// Probe.
 	Rerun, Continue key.Binding
@@ -37,6 +37,7 @@ func newKeyMap() keyMap {
 		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open")),
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
 		Paste:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "paste")),
+		Device:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "device")),
 		Approve:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
 		Retry:    key.NewBinding(key.WithKeys("r", "enter"), key.WithHelp("r", "retry")),
 		Rerun:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "run again")),
@@ -51,7 +52,7 @@ func newKeyMap() keyMap {
 func (k *keyMap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Submit, &k.Continue, &k.Retry, &k.Next, &k.Prev, &k.Region,
-		&k.Approve, &k.Open, &k.Copy, &k.Paste, &k.Back,
+		&k.Approve, &k.Open, &k.Copy, &k.Paste, &k.Device, &k.Back,
 		&k.Rerun, &k.Refresh, &k.Probe, &k.Login,
 		&k.QuitQ, &k.Quit, &k.Help,
 	}
@@ -83,7 +84,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 // FullHelp is what ? shows: actions, then movement, then leaving.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Submit, k.Continue, k.Retry, k.Approve, k.Open, k.Copy, k.Paste, k.Rerun, k.Refresh, k.Probe, k.Login},
+		{k.Submit, k.Continue, k.Retry, k.Approve, k.Open, k.Copy, k.Paste, k.Device, k.Rerun, k.Refresh, k.Probe, k.Login},
 		{k.Next, k.Prev, k.Region, k.Back},
 		{k.QuitQ, k.Quit, k.Help},
 	}

@@ -36,6 +36,17 @@ func TestKeyMapDisabledKeysDoNotMatch(t *testing.T) {
 	}
 }
 
+func TestFullHelpOnConsentShowsDevice(t *testing.T) {
+	m, _ := newFixture(t).consent(t)
+	m, _ = step(m, press("?"))
+	v := m.View()
+	for _, want := range []string{"d      device", "p      paste", "a      approve", "? less"} {
+		if !strings.Contains(strings.Join(strings.Fields(v), " "), strings.Join(strings.Fields(want), " ")) {
+			t.Errorf("full help lacks %q:\n%s", want, v)
+		}
+	}
+}
+
 func TestKeyMapFullHelpCoversEveryBinding(t *testing.T) {
 	k := newKeyMap()
 	n := 0
@@ -61,6 +72,11 @@ func TestKeysPerScreen(t *testing.T) {
 	probing, started := newFixture(t).probing(t)
 	probed := finishProbe(t, probing, started)
 	dash := newFixture(t).dashboard(t)
+	df := newFixture(t)
+	df.sleep = sleepUntilCancelled
+	df.deps.ApproveDevice = func(string) error { return nil }
+	device, _ := df.device(t)
+	deviceFailed, _ := step(device, deviceFailedMsg{gen: device.device.gen, err: errString("x")})
 	tests := []struct {
 		name string
 		m    Model
@@ -68,8 +84,10 @@ func TestKeysPerScreen(t *testing.T) {
 		off  []string
 	}{
 		{"form", form, []string{"enter", "tab", "←/→"}, []string{"open", "refresh"}},
-		{"consent", consent, []string{"o open", "c copy", "p paste", "a approve", "esc form"}, []string{"retry", "refresh"}},
-		{"consent failed", failed, []string{"r retry", "esc form"}, []string{"o open", "paste"}},
+		{"consent", consent, []string{"o open", "c copy", "p paste", "d device", "a approve", "esc form"}, []string{"retry", "refresh"}},
+		{"consent failed", failed, []string{"r retry", "d device", "esc form"}, []string{"o open", "paste"}},
+		{"device", device, []string{"a approve", "c copy", "esc form", "q quit", "? more"}, []string{"retry", "new code", "d device", "paste"}},
+		{"device failed", deviceFailed, []string{"r new code", "esc form"}, []string{"approve", "copy", "d device"}},
 		{"probe", probed, []string{"r run again", "enter continue"}, []string{"refresh"}},
 		{"dashboard", dash, []string{"r refresh", "p probe", "l log in again", "q quit", "? more"}, []string{"continue", "paste"}},
 	}

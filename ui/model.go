@@ -1,8 +1,8 @@
 // Package ui is cozeauth's terminal interface: a wizard that walks a
 // first-time user from nothing to a working, self-refreshing Coze token
-// (setup form, browser consent, connectivity probe) and a dashboard that
-// shows the token's life and refreshes it. It is built on [auth] and
-// [probe]; every effect runs in a tea.Cmd over the injected [Deps].
+// (setup form, browser consent or a device code, connectivity probe) and a
+// dashboard that shows the token's life and refreshes it. It is built on
+// [auth] and [probe]; every effect runs in a tea.Cmd over the injected [Deps].
 package ui
 
 import (
@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cozeauth/cozeauth/auth"
 )
@@ -26,12 +27,13 @@ const (
 	screenLoading screen = iota // reading the saved profile, before the first decision
 	screenForm
 	screenConsent
+	screenDevice
 	screenProbe
 	screenDashboard
 )
 
 func (s screen) String() string {
-	return [...]string{"loading", "form", "consent", "probe", "dashboard"}[s]
+	return [...]string{"loading", "form", "consent", "device", "probe", "dashboard"}[s]
 }
 
 // Model is the root model: which screen shows, the child model of each
@@ -58,6 +60,7 @@ type Model struct {
 
 	form    formModel
 	consent consentModel
+	device  deviceModel
 	probe   probeModel
 	dash    dashModel
 }
@@ -167,6 +170,8 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.updateForm(msg)
 	case screenConsent:
 		return m.updateConsent(msg)
+	case screenDevice:
+		return m.updateDevice(msg)
 	case screenProbe:
 		return m.updateProbe(msg)
 	case screenDashboard:
@@ -197,6 +202,8 @@ func (m Model) busy() bool {
 		return true
 	case screenConsent:
 		return m.consent.busy()
+	case screenDevice:
+		return m.device.busy()
 	case screenProbe:
 		return m.probe.busy()
 	case screenDashboard:
@@ -210,6 +217,8 @@ func (m Model) needsClock() bool {
 	switch m.screen {
 	case screenConsent:
 		return m.consent.phase == consentWaiting
+	case screenDevice:
+		return m.device.phase == deviceWaiting
 	case screenDashboard:
 		return m.dash.status != nil
 	}
@@ -233,8 +242,11 @@ func (m *Model) keepAnimating() tea.Cmd {
 
 // onTick lets the active screen act on the new time.
 func (m *Model) onTick() tea.Cmd {
-	if m.screen == screenDashboard {
+	switch m.screen {
+	case screenDashboard:
 		return m.dashTick()
+	case screenDevice:
+		m.deviceTick()
 	}
 	return nil
 }
@@ -253,6 +265,8 @@ func (m *Model) syncKeys() {
 		k.enableOnly(on...)
 	case screenConsent:
 		m.consent.keys(k, m.d)
+	case screenDevice:
+		m.device.keys(k, m.d)
 	case screenProbe:
 		k.enableOnly(&k.Rerun, &k.Continue, &k.QuitQ, &k.Quit, &k.Help)
 		k.Rerun.SetEnabled(!m.probe.busy())
@@ -277,10 +291,25 @@ func (m Model) View() string {
 		body, status = m.probe.view(m.st, w, m.spin.View())
 	case screenDashboard:
 		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.cfg, m.d.Sandbox)
+	case screenDevice:
+		status = m.device.statusLine(m.st, w)
 	}
+	// bubbles' help overruns its width when not even its ellipsis fits:
+	// cut it to the window.
 	footer := m.help.View(m.keys)
+	lines := strings.Split(footer, "\n")
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, w, "…")
+	}
+	footer = strings.Join(lines, "\n")
 	if status != "" {
 		footer = status + "\n" + footer
+	}
+	if m.screen == screenDevice {
+		// The QR code is drawn only where it fits, so the body is drawn
+		// knowing the rows the footer leaves.
+		room := m.height - lineCount(footer) - 1
+		body = m.device.view(m.st, w, room, m.now, m.spin.View(), m.d)
 	}
 	return layout(body, footer, m.height)
 }
@@ -310,6 +339,7 @@ func layout(body, footer string, height int) string {
 // Close releases what a quit left open: the callback listener and the
 // contexts of any login or probe in progress. Run calls it on the final model.
 func (m Model) Close() {
+	m.device.stop()
 	for _, cmd := range []tea.Cmd{m.consent.stop(), m.probe.stop()} {
 		if cmd != nil {
 			cmd()

@@ -66,6 +66,9 @@ func TestCtrlCQuitsEverywhere(t *testing.T) {
 	screens["consent"] = c
 	p, _ := step(c, press("p")) // typing into the paste box
 	screens["consent paste"] = p
+	df := newFixture(t)
+	df.sleep = sleepUntilCancelled
+	screens["device"], _ = df.device(t)
 	for name, m := range screens {
 		if _, cmd := step(m, press("ctrl+c")); !isQuit(cmd) {
 			t.Errorf("%s: ctrl+c did not quit", name)
@@ -105,7 +108,18 @@ func TestSmallWindowFits(t *testing.T) {
 	probing, _ = step(probing, size)
 	probing = finishProbe(t, probing, started)
 	dash, _ := step(newFixture(t).dashboard(t), size)
-	for name, m := range map[string]Model{"form": form, "consent": consent, "consent failed": failed, "probe": probing, "dashboard": dash} {
+	hf := newFixture(t)
+	hf.deps.Headless = headlessReason
+	headless, _ := hf.consent(t)
+	headless, _ = step(headless, size)
+	df := newFixture(t)
+	df.sleep = sleepUntilCancelled
+	df.deps.ApproveDevice = func(string) error { return nil }
+	device, _ := df.device(t)
+	device, _ = step(device, size)
+	deviceFailed, _ := step(device, deviceFailedMsg{gen: device.device.gen, err: &auth.DeviceError{Code: "expired_token"}})
+	for name, m := range map[string]Model{"form": form, "consent": consent, "consent failed": failed, "probe": probing, "dashboard": dash,
+		"consent headless": headless, "device": device, "device failed": deviceFailed} {
 		lines := strings.Split(m.View(), "\n")
 		if len(lines) != minHeight {
 			t.Errorf("%s: %d lines, want %d", name, len(lines), minHeight)
@@ -118,6 +132,45 @@ func TestSmallWindowFits(t *testing.T) {
 		if last := lines[len(lines)-1]; !strings.Contains(last, "quit") && !strings.Contains(last, "…") {
 			t.Errorf("%s: help line missing at the bottom: %q", name, last)
 		}
+	}
+}
+
+// TestHeadlessLadderAt60x20 checks that the three ways on, with the real
+// callback port, all fit the smallest window, sandbox hint included.
+func TestHeadlessLadderAt60x20(t *testing.T) {
+	for _, reason := range []string{headlessReason, "this is an SSH session"} {
+		t.Run(reason, func(t *testing.T) {
+			f := newFixture(t)
+			f.deps.Headless = reason
+			m, _ := f.consent(t)
+			m, _ = step(m, tea.WindowSizeMsg{Width: minWidth, Height: minHeight})
+			port := portOf(m.consent.flow.RedirectURI())
+			v := m.View()
+			flat := strings.Join(strings.Fields(v), " ")
+			for _, want := range []string{
+				"No browser opened: " + reason + ". Three ways on:",
+				"1. On a machine with a browser, run ssh -L " + port + ":localhost:" + port + " <this host> to forward the port",
+				"2. Open it anywhere, then press p and paste the address the browser ended on.",
+				"3. Press d to log in with a device code instead.",
+				"Sandbox: press a to approve as the sandbox user.", // the last line of the body: nothing clipped
+			} {
+				if !strings.Contains(flat, want) {
+					t.Errorf("view lacks %q:\n%s", want, v)
+				}
+			}
+			if !strings.Contains(strings.ReplaceAll(v, "\n", ""), m.consent.flow.URL()) {
+				t.Errorf("the authorize URL is not whole:\n%s", v)
+			}
+			if len(f.browser.opened()) != 0 {
+				t.Error("a browser was opened on a headless machine")
+			}
+
+			// While pasting, the ladder gives way to the paste box.
+			p, _ := step(m, press("p"))
+			if pv := p.View(); strings.Contains(pv, "Three ways on") || !strings.Contains(pv, "> ") {
+				t.Errorf("paste view:\n%s", pv)
+			}
+		})
 	}
 }
 
@@ -159,7 +212,7 @@ func TestCloseReleasesListener(t *testing.T) {
 }
 
 func TestScreenNames(t *testing.T) {
-	for s, want := range map[screen]string{screenLoading: "loading", screenForm: "form", screenConsent: "consent", screenProbe: "probe", screenDashboard: "dashboard"} {
+	for s, want := range map[screen]string{screenLoading: "loading", screenForm: "form", screenConsent: "consent", screenDevice: "device", screenProbe: "probe", screenDashboard: "dashboard"} {
 		if s.String() != want {
 			t.Errorf("%d: %q", s, s.String())
 		}

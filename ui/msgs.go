@@ -85,6 +85,39 @@ type loginFinishedMsg struct {
 	now    time.Time
 }
 
+// deviceStartedMsg: Coze gave a user code for a device login; qr is the
+// verification URL drawn as a QR code (empty when it could not be drawn).
+type deviceStartedMsg struct {
+	gen  int
+	mgr  *auth.Manager
+	flow *auth.DeviceFlow
+	qr   string
+	now  time.Time
+}
+
+// deviceStartFailedMsg: no user code could be had (not a device app, no network).
+type deviceStartFailedMsg struct {
+	gen int
+	err error
+}
+
+// deviceFailedMsg: the device login ended without tokens: denied, expired
+// ([*auth.DeviceError]) or a poll that failed. Its success is a
+// loginFinishedMsg, as for any login.
+type deviceFailedMsg struct {
+	gen int
+	err error
+}
+
+// deviceApprovedMsg and deviceApproveFailedMsg answer the sandbox's a key on
+// the device screen; the login itself finishes at the next poll.
+type deviceApprovedMsg struct{ gen int }
+
+type deviceApproveFailedMsg struct {
+	gen int
+	err error
+}
+
 // exchangeFailedMsg: Coze did not exchange the code (or the save failed).
 type exchangeFailedMsg struct {
 	gen int

@@ -17,6 +17,10 @@ type palette struct {
 	// Phases colour the probe's timing bar: DNS, connect, TLS, waiting for
 	// the first byte and reading the rest.
 	Phases [5]lipgloss.AdaptiveColor
+	// QRLight and QRDark are the QR code's modules. They do not adapt: a
+	// scanner needs dark modules on a light ground whatever the terminal's
+	// background, so the code brings both.
+	QRLight, QRDark lipgloss.AdaptiveColor
 }
 
 func defaultPalette() palette {
@@ -35,6 +39,8 @@ func defaultPalette() palette {
 			{Light: "#F57C00", Dark: "#FFB74D"}, // first byte
 			{Light: "#757575", Dark: "#BDBDBD"}, // rest
 		},
+		QRLight: lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#FFFFFF"},
+		QRDark:  lipgloss.AdaptiveColor{Light: "#000000", Dark: "#000000"},
 	}
 }
 
@@ -57,7 +63,13 @@ type Styles struct {
 	Accent           lipgloss.Style
 	BarFull, BarRest lipgloss.Style
 	Phases           [5]lipgloss.Style
-	Help             help.Styles
+	// UserCode frames a device login's user code, spaced out and bold so
+	// that it reads easily off the screen.
+	UserCode lipgloss.Style
+	// QR draws a QR code whose light modules are the ink (█▀▄): without
+	// colours it relies on a light-on-dark terminal, the common case.
+	QR   lipgloss.Style
+	Help help.Styles
 }
 
 // NewStyles builds the styles for r (nil: lipgloss's default renderer, which
@@ -84,6 +96,8 @@ func NewStyles(r *lipgloss.Renderer) Styles {
 		Accent:   fg(p.Accent),
 		BarFull:  fg(p.Accent),
 		BarRest:  fg(p.Faint),
+		UserCode: fg(p.Accent).Bold(true).Border(lipgloss.RoundedBorder()).BorderForeground(p.Accent).Padding(0, 2),
+		QR:       fg(p.QRLight).Background(p.QRDark),
 	}
 	for i, c := range p.Phases {
 		s.Phases[i] = fg(c)
@@ -124,6 +138,22 @@ func hardwrap(s string, width int) string {
 		width = 8
 	}
 	return ansi.Hardwrap(s, width, true)
+}
+
+// urlwrap cuts a URL into lines of width cells: after its ? when that
+// leaves two lines, else after a / ? & or - where it can, so that its parts
+// (a user code) stay readable.
+func urlwrap(u string, width int) string {
+	if width < 8 {
+		width = 8
+	}
+	if ansi.StringWidth(u) <= width {
+		return u
+	}
+	if i := strings.IndexByte(u, '?'); i >= 0 && i < width && ansi.StringWidth(u[i+1:]) <= width {
+		return u[:i+1] + "\n" + u[i+1:]
+	}
+	return ansi.Wrap(u, width, "/?&")
 }
 
 // pad right-pads s with spaces to width cells.

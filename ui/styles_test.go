@@ -74,6 +74,23 @@ func TestWrapHelpers(t *testing.T) {
 	if got := strings.ReplaceAll(hardwrap(url, 20), "\n", ""); got != url {
 		t.Errorf("hardwrap lost characters: %q", got)
 	}
+	device := "http://127.0.0.1:37733/sandbox/device?user_code=WCKH-TSZS"
+	for _, w := range []int{8, 20, 40, 60} {
+		got := urlwrap(device, w)
+		for _, l := range strings.Split(got, "\n") {
+			if ansi.StringWidth(l) > w {
+				t.Errorf("urlwrap(%d) line %q is too wide", w, l)
+			}
+		}
+		if strings.ReplaceAll(got, "\n", "") != device {
+			t.Errorf("urlwrap(%d) lost characters: %q", w, got)
+		}
+	}
+	for _, w := range []int{40, 44} {
+		if got := urlwrap(device, w); got != "http://127.0.0.1:37733/sandbox/device?\nuser_code=WCKH-TSZS" {
+			t.Errorf("urlwrap(%d) = %q, want a break after the ?", w, got)
+		}
+	}
 	if got := wrap("one two three", 8); got != "one two\nthree" {
 		t.Errorf("wrap = %q", got)
 	}

@@ -1,0 +1,356 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/mdp/qrterminal/v3"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+// devicePhase is where a device login stands.
+type devicePhase int
+
+const (
+	deviceStarting devicePhase = iota // asking Coze for a user code
+	deviceWaiting                     // showing the code; polling until it is approved
+	deviceFailed                      // denied, expired or broken; r asks for a new code
+)
+
+// deviceModel is one device login (RFC 8628): the user code and where to
+// enter it, its countdown, and, once it is over, how it failed. Its tokens
+// arrive as a loginFinishedMsg, like a browser login's.
+type deviceModel struct {
+	gen    int
+	phase  devicePhase
+	cancel context.CancelFunc // ends the request for a code, then the polling
+	auth   *auth.DeviceAuth
+	qr     string // the verification URL as a QR code; "" when it cannot be drawn
+
+	// approving: the sandbox's a key is being answered; approved: it was.
+	approving, approved bool
+	// note is a one-line status: approved, copied, …; bad says it is an error.
+	note    string
+	noteBad bool
+	err     error
+	stage   string // "start" or "wait": what failed
+}
+
+func (dv deviceModel) busy() bool {
+	return dv.phase == deviceStarting || dv.phase == deviceWaiting
+}
+
+// stop ends the request or the polling at once.
+func (dv *deviceModel) stop() {
+	if dv.cancel != nil {
+		dv.cancel()
+		dv.cancel = nil
+	}
+}
+
+// keys enables the device screen's keys for its phase.
+func (dv deviceModel) keys(k *keyMap, d Deps) {
+	switch dv.phase {
+	case deviceWaiting:
+		k.enableOnly(&k.Approve, &k.Copy, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
+		k.Approve.SetEnabled(d.ApproveDevice != nil && !dv.approving && !dv.approved)
+		k.Copy.SetEnabled(d.Clipboard != nil)
+	case deviceFailed:
+		k.enableOnly(&k.Retry, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
+	default:
+		k.enableOnly(&k.Back, &k.QuitQ, &k.Quit)
+	}
+	k.Retry.SetHelp("r", "new code")
+	k.Back.SetHelp("esc", "form")
+}
+
+// startDevice leaves a browser login, if one is open (its listener is
+// closed), and asks Coze for a user code with cfg.
+func (m Model) startDevice(cfg auth.Config) (Model, tea.Cmd) {
+	stop := m.consent.stop()
+	m.device.stop()
+	m.cfg = cfg
+	m.gen++
+	ctx, cancel := context.WithTimeout(context.Background(), exchangeTimeout)
+	m.device = deviceModel{gen: m.gen, cancel: cancel}
+	m.screen = screenDevice
+	return m, tea.Batch(stop, beginDeviceCmd(ctx, m.d, m.gen, cfg))
+}
+
+// updateDevice handles the device screen's keys and its login's answers.
+func (m Model) updateDevice(msg tea.Msg) (Model, tea.Cmd) {
+	dv := &m.device
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		return m.deviceKey(msg)
+	case deviceStartedMsg:
+		if msg.gen != dv.gen {
+			return m, nil
+		}
+		dv.stop() // the request for a code is over; the polling gets its own context
+		ctx, cancel := context.WithCancel(context.Background())
+		dv.cancel, dv.auth, dv.qr, dv.phase = cancel, msg.flow.Auth(), msg.qr, deviceWaiting
+		m.now = msg.now
+		return m, waitForDeviceCmd(ctx, m.d, dv.gen, msg.mgr, msg.flow)
+	case deviceStartFailedMsg:
+		if msg.gen == dv.gen && dv.phase == deviceStarting {
+			dv.stop()
+			dv.phase, dv.err, dv.stage = deviceFailed, msg.err, "start"
+		}
+	case deviceFailedMsg:
+		if msg.gen == dv.gen && dv.phase == deviceWaiting {
+			dv.stop()
+			dv.phase, dv.err, dv.stage, dv.approving, dv.note = deviceFailed, msg.err, "wait", false, ""
+		}
+	case deviceApprovedMsg:
+		if msg.gen == dv.gen && dv.phase == deviceWaiting {
+			dv.approving, dv.approved = false, true
+			dv.note, dv.noteBad = "Approved as the sandbox user: the next check picks it up.", false
+		}
+	case deviceApproveFailedMsg:
+		if msg.gen == dv.gen && dv.phase == deviceWaiting {
+			dv.approving = false
+			dv.note, dv.noteBad = "The sandbox did not approve: "+msg.err.Error(), true
+		}
+	case urlCopiedMsg:
+		dv.note, dv.noteBad = "Copied the address to the clipboard (OSC 52).", false
+	case copyFailedMsg:
+		dv.note, dv.noteBad = "Could not copy: "+msg.err.Error(), true
+	case loginFinishedMsg:
+		// Taken even after the clock said the code expired: the tokens are saved.
+		if msg.gen != dv.gen {
+			return m, nil
+		}
+		dv.stop()
+		m.now = msg.now
+		return m.loginFinished(msg)
+	}
+	return m, nil
+}
+
+func (m Model) deviceKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	dv := &m.device
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		dv.stop()
+		m.form.notice = ""
+		m.screen = screenForm
+	case key.Matches(msg, k.Retry):
+		return m.startDevice(m.cfg)
+	case key.Matches(msg, k.Approve):
+		dv.approving, dv.note = true, ""
+		return m, approveDeviceCmd(m.d, dv.gen, dv.auth.UserCode)
+	case key.Matches(msg, k.Copy):
+		return m, copyCmd(m.d, dv.auth.VerificationURL())
+	}
+	return m, nil
+}
+
+// deviceTick ends a login whose code has expired by the clock, rather than
+// leave 0:00 on screen until the next poll hears it from Coze.
+func (m *Model) deviceTick() {
+	dv := &m.device
+	if dv.phase != deviceWaiting || m.now.Before(dv.auth.ExpiresAt) {
+		return
+	}
+	dv.stop()
+	dv.phase, dv.err, dv.stage, dv.approving, dv.note = deviceFailed, &auth.DeviceError{Code: "expired_token"}, "wait", false, ""
+}
+
+// statusLine is the note shown above the help.
+func (dv deviceModel) statusLine(st Styles, width int) string {
+	if dv.note == "" {
+		return ""
+	}
+	style := st.OK
+	if dv.noteBad {
+		style = st.Bad
+	}
+	return paint(style, wrap(dv.note, width))
+}
+
+// qrGap is the room between the text and the QR code beside it; textMin
+// and textMax bound the text's width there.
+const (
+	qrGap   = 3
+	textMin = 36
+	textMax = 60
+)
+
+// view draws the screen in width columns and at most room rows: the QR code
+// goes beside the text, else under it, else it is left out with a word why.
+func (dv deviceModel) view(st Styles, width, room int, now time.Time, spin string, d Deps) string {
+	header := st.Title.Render("cozeauth") + st.Subtitle.Render(" · log in with a device code") + "\n\n"
+	switch dv.phase {
+	case deviceStarting:
+		return header + spin + " Asking Coze for a device code…"
+	case deviceFailed:
+		return header + dv.failedView(st, width)
+	}
+	room -= 2 // the header
+	qrW, qrH := blockSize(dv.qr)
+	if dv.qr != "" {
+		if tw := min(width-qrW-qrGap, textMax); tw >= textMin {
+			text := dv.text(st, tw, now, spin, d, true)
+			if max(lineCount(text), qrH) <= room {
+				return header + beside(text, tw+qrGap, paint(st.QR, dv.qr))
+			}
+		}
+		text := dv.text(st, width, now, spin, d, true)
+		if qrW <= width && lineCount(text)+1+qrH <= room {
+			return header + text + "\n\n" + paint(st.QR, dv.qr)
+		}
+	}
+	text := dv.text(st, width, now, spin, d, false)
+	if dv.qr != "" {
+		text += "\n\n" + paint(st.Muted, wrap("The window is too small for the QR code of this address: enlarge it to see the code.", width))
+	}
+	return header + text
+}
+
+// text is the device screen's words: where to go, the code, the countdown.
+func (dv deviceModel) text(st Styles, width int, now time.Time, spin string, d Deps, withQR bool) string {
+	var b strings.Builder
+	open := "On any device, open"
+	if withQR {
+		open += " (or scan)"
+	}
+	b.WriteString(open + ":\n")
+	b.WriteString(paint(st.Accent, urlwrap(dv.auth.VerificationURL(), width)) + "\n\n")
+	b.WriteString("and enter the code:\n")
+	b.WriteString(st.UserCode.Render(spaced(dv.auth.UserCode)) + "\n\n")
+	left := max(dv.auth.ExpiresAt.Sub(now), 0)
+	b.WriteString(wrap(fmt.Sprintf("%s Waiting for approval · %s left", spin, clock(left)), width) + "\n")
+	if d.ApproveDevice != nil {
+		hint := "Sandbox: approve on the page, or press a to approve as the sandbox user."
+		switch {
+		case dv.approving:
+			hint = "Sandbox: approving as the sandbox user…"
+		case dv.approved:
+			hint = "Sandbox: approved as the sandbox user."
+		}
+		b.WriteString("\n" + paint(st.Muted, wrap(hint, width)) + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (dv deviceModel) failedView(st Styles, width int) string {
+	what := "The device login failed"
+	var de *auth.DeviceError
+	switch {
+	case dv.stage == "start":
+		what = "Could not get a device code"
+	case errors.As(dv.err, &de) && de.Code == "access_denied":
+		what = "The device login was denied"
+	case errors.As(dv.err, &de) && de.Code == "expired_token":
+		what = "The device code expired"
+	}
+	return st.Bad.Render("✗ "+what) + "\n\n" +
+		paint(st.Bad, wrap(dv.err.Error(), width)) + "\n\n" +
+		paint(st.Muted, wrap("Press r for a new code, or Esc to change the settings.", width))
+}
+
+// spaced puts a space between the characters of a user code, to read it out.
+func spaced(code string) string {
+	return strings.Join(strings.Split(code, ""), " ")
+}
+
+// beside joins left, padded to width columns, and right line by line.
+func beside(left string, width int, right string) string {
+	l, r := strings.Split(left, "\n"), strings.Split(right, "\n")
+	out := make([]string, max(len(l), len(r)))
+	for i := range out {
+		var a, b string
+		if i < len(l) {
+			a = l[i]
+		}
+		if i < len(r) {
+			b = r[i]
+		}
+		out[i] = pad(a, width) + b
+	}
+	return strings.Join(out, "\n")
+}
+
+// blockSize is the width and height of a block of text.
+func blockSize(s string) (w, h int) {
+	if s == "" {
+		return 0, 0
+	}
+	lines := strings.Split(s, "\n")
+	for _, l := range lines {
+		w = max(w, ansi.StringWidth(l))
+	}
+	return w, len(lines)
+}
+
+func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
+
+// qrMaxURL bounds what is drawn as a QR code: a longer address would not
+// fit a terminal anyway (and qrterminal cannot encode beyond a QR code's
+// capacity).
+const qrMaxURL = 300
+
+// qrCode draws u as a QR code in half blocks, two modules a row, with a
+// two-module quiet zone; "" when u is too long to draw.
+func qrCode(u string) string {
+	if u == "" || len(u) > qrMaxURL {
+		return ""
+	}
+	var b strings.Builder
+	qrterminal.GenerateWithConfig(u, qrterminal.Config{
+		Level: qrterminal.L, Writer: &b, HalfBlocks: true, QuietZone: 2,
+		BlackChar: qrterminal.BLACK_BLACK, WhiteChar: qrterminal.WHITE_WHITE,
+		BlackWhiteChar: qrterminal.BLACK_WHITE, WhiteBlackChar: qrterminal.WHITE_BLACK,
+	})
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// Commands of the device screen. Each runs off the UI goroutine.
+
+func beginDeviceCmd(ctx context.Context, d Deps, gen int, cfg auth.Config) tea.Cmd {
+	return func() tea.Msg {
+		mgr := d.Manager(cfg)
+		flow, err := mgr.BeginDevice(ctx)
+		switch {
+		case err != nil && errors.Is(ctx.Err(), context.Canceled):
+			return nil // the user left
+		case err != nil:
+			return deviceStartFailedMsg{gen: gen, err: err}
+		}
+		return deviceStartedMsg{gen: gen, mgr: mgr, flow: flow, qr: qrCode(flow.Auth().VerificationURL()), now: d.Now()}
+	}
+}
+
+// waitForDeviceCmd polls until the code is approved, refused or expired; a
+// wait cancelled by the UI (Esc, a new code, quitting) reports nothing.
+func waitForDeviceCmd(ctx context.Context, d Deps, gen int, mgr *auth.Manager, flow *auth.DeviceFlow) tea.Cmd {
+	return func() tea.Msg {
+		res, err := flow.Wait(ctx)
+		switch {
+		case err != nil && errors.Is(ctx.Err(), context.Canceled):
+			return nil
+		case err != nil:
+			return deviceFailedMsg{gen: gen, err: err}
+		}
+		st, _ := mgr.Status() // nil is handled: the login itself worked
+		return loginFinishedMsg{gen: gen, result: res, status: st, now: d.Now()}
+	}
+}
+
+func approveDeviceCmd(d Deps, gen int, userCode string) tea.Cmd {
+	return func() tea.Msg {
+		if err := d.ApproveDevice(userCode); err != nil {
+			return deviceApproveFailedMsg{gen: gen, err: err}
+		}
+		return deviceApprovedMsg{gen: gen}
+	}
+}
