@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -19,6 +20,10 @@ type Manager struct {
 	Now func() time.Time
 	// Sleep waits between refresh attempts; nil means a timer. Tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	// InFlight, when set, counts refreshes under way, so that a program
+	// about to exit can wait for them rather than lose a rotated token.
+	InFlight *sync.WaitGroup
 
 	lockWait time.Duration // lockWaitWhileUsable, shorter in tests
 }
@@ -107,6 +112,10 @@ const lockWaitWhileUsable = 5 * time.Second
 const refreshCallTimeout = 30 * time.Second
 
 func (m *Manager) refresh(ctx context.Context, force bool) (*Record, error) {
+	if m.InFlight != nil {
+		m.InFlight.Add(1)
+		defer m.InFlight.Done()
+	}
 	before, _ := m.Store.Load(m.Config.Profile)
 	usable := func() bool { return !force && before.ValidForMargin(m.now(), stillUsable) }
 	lockCtx := ctx

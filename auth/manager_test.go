@@ -317,3 +317,32 @@ func TestManagerDoesNotQueueWhileTokenUsable(t *testing.T) {
 		t.Fatalf("Token = %v, %v, warnings %q", rec, err, warned)
 	}
 }
+
+// A program about to exit can wait for a refresh under way.
+func TestManagerInFlightCountsRefreshes(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		fmt.Fprintf(w, `{"access_token":"czu_new","expires_in":%d,"refresh_token":"r-new"}`, fixedNow.Add(time.Hour).Unix())
+	}))
+	t.Cleanup(srv.Close)
+	m := newTestManager(t, t.TempDir(), srv.URL, func() time.Time { return fixedNow })
+	m.InFlight = &sync.WaitGroup{}
+	save(t, m.Store, "default", testRecord("a"))
+
+	go m.Refresh(context.Background())
+	<-started
+	waited := make(chan struct{})
+	go func() { m.InFlight.Wait(); close(waited) }()
+	select {
+	case <-waited:
+		t.Fatal("InFlight.Wait returned while the refresh was under way")
+	case <-time.After(50 * time.Millisecond): // a sample, not a limit
+	}
+	close(release)
+	<-waited
+	if rec, _ := m.Store.Load("default"); rec.RefreshToken != "r-new" {
+		t.Errorf("after the wait the store holds %q, want r-new", rec.RefreshToken)
+	}
+}

@@ -105,7 +105,7 @@ func (g *globals) managerFor(cfg auth.Config, st *auth.Store) *auth.Manager {
 	if cfg.Storage == "keyring" {
 		s.Keyring = auth.NewKeyring()
 	}
-	return &auth.Manager{Config: cfg, Store: &s, HTTP: g.httpClient(), Now: g.env.Now, Sleep: g.env.Sleep}
+	return &auth.Manager{Config: cfg, Store: &s, HTTP: g.httpClient(), Now: g.env.Now, Sleep: g.env.Sleep, InFlight: &g.refreshes}
 }
 
 func (g *globals) httpClient() *http.Client {

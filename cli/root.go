@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,6 +78,9 @@ type globals struct {
 	clientID, clientSecret   string
 	redirectURI, profile     string
 	refreshMargin, storage   string
+	// refreshes counts token refreshes under way; the wizard waits for them
+	// before exiting, so quitting mid-refresh loses no rotated token.
+	refreshes sync.WaitGroup
 	// configDir, when set, replaces $COZEAUTH_CONFIG_DIR (--sandbox uses a
 	// throwaway one).
 	configDir string

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aymanbagabas/go-osc52/v2"
 	"github.com/spf13/cobra"
@@ -74,7 +75,27 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		Sandbox:       sandboxBase,
 		Now:           g.env.Now,
 	}
-	return ui.Run(cmd.Context(), d)
+	err = ui.Run(cmd.Context(), d)
+	g.waitForRefreshes(g.env.Stderr, 35*time.Second)
+	return err
+}
+
+// waitForRefreshes lets a refresh that is under way finish and save the
+// refresh token Coze has rotated, waiting at most limit.
+func (g *globals) waitForRefreshes(w io.Writer, limit time.Duration) {
+	done := make(chan struct{})
+	go func() { g.refreshes.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-time.After(100 * time.Millisecond):
+		fmt.Fprintln(w, "Waiting for a token refresh to finish…")
+	}
+	select {
+	case <-done:
+	case <-time.After(limit):
+		fmt.Fprintln(w, "warning: a token refresh did not finish; if the next command says login required, run `cozeauth login`")
+	}
 }
 
 // startSandbox starts the embedded fake Coze for `cozeauth --sandbox` and
