@@ -97,7 +97,7 @@ func (c *Client) tokenCall(ctx context.Context, body map[string]string) (*Token,
 	return &Token{
 		AccessToken:   access,
 		RefreshToken:  refresh,
-		Expiry:        absoluteExpiry(fields["expires_in"], now),
+		Expiry:        absoluteExpiry(fields["expires_in"], now).Add(-clockSkew(resp, now)),
 		RefreshExpiry: now.Add(RefreshTokenLifetime),
 		IssuedAt:      now,
 	}, nil
@@ -110,6 +110,24 @@ func jsonString(raw json.RawMessage) string {
 		return ""
 	}
 	return s
+}
+
+// maxSkew is how far this machine's clock may be off Coze's before expiry
+// times are corrected: Date has a resolution of one second.
+const maxSkew = time.Minute
+
+// clockSkew is how far Coze's clock (its Date header) is ahead of ours.
+// Coze's expiry is a time on its clock; moved onto ours, a token is neither
+// handed out dead by a slow clock nor refreshed on every call by a fast one.
+func clockSkew(resp *http.Response, now time.Time) time.Duration {
+	date, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return 0
+	}
+	if skew := date.Sub(now); skew > maxSkew || skew < -maxSkew {
+		return skew
+	}
+	return 0
 }
 
 // accessTokenLifetime is what Coze documents, used when expires_in is

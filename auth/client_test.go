@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +29,7 @@ func tokenServer(t *testing.T, status int, body string, got *recorded) *httptest
 			_ = json.Unmarshal(data, &got.body)
 		}
 		w.Header().Set("X-Tt-Logid", "20261126LOGID")
+		w.Header().Set("Date", fixedNow.Format(http.TimeFormat))
 		w.WriteHeader(status)
 		io.WriteString(w, body)
 	}))
@@ -191,5 +193,35 @@ func TestClientMe(t *testing.T) {
 	}
 	if ae.Hint() == "" {
 		t.Error("4100 should carry a hint about the region")
+	}
+}
+
+func TestClientCorrectsClockSkew(t *testing.T) {
+	cozeNow := fixedNow.Add(20 * time.Minute) // this machine's clock is 20 minutes slow
+	tests := []struct {
+		name string
+		date string
+		want time.Time
+	}{
+		{"expiry moved onto our clock", cozeNow.Format(http.TimeFormat), fixedNow.Add(15 * time.Minute)},
+		{"a second or two is not corrected", fixedNow.Add(2 * time.Second).Format(http.TimeFormat), cozeNow.Add(15 * time.Minute)},
+		{"no Date header", "", cozeNow.Add(15 * time.Minute)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header()["Date"] = []string{tt.date} // nil-free: suppresses Go's own Date when empty
+				fmt.Fprintf(w, `{"access_token":"czu_a","refresh_token":"r","expires_in":%d}`, cozeNow.Add(15*time.Minute).Unix())
+			}))
+			t.Cleanup(srv.Close)
+			c := &Client{HTTP: srv.Client(), APIBase: srv.URL, ClientID: "1.app.coze", Now: func() time.Time { return fixedNow }}
+			tok, err := c.Refresh(context.Background(), "r0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tok.Expiry.Equal(tt.want) {
+				t.Errorf("expiry = %v, want %v", tok.Expiry, tt.want)
+			}
+		})
 	}
 }

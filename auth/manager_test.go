@@ -33,6 +33,7 @@ func newRotatingCoze(t *testing.T, now func() time.Time, initial string) (*rotat
 }
 
 func (c *rotatingCoze) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Date", c.now().UTC().Format(http.TimeFormat))
 	var body map[string]string
 	json.NewDecoder(r.Body).Decode(&body)
 	c.mu.Lock()

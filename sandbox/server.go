@@ -129,6 +129,8 @@ func (s *Server) routes() *http.ServeMux {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Coze puts a log id on every answer and cozeauth shows it in errors.
 	w.Header().Set("X-Tt-Logid", randHex(16))
+	// The Date of the sandbox's own clock, as a real server's is of its own.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	if s.failPaths[r.URL.Path] {
 		s.logRequest(r, "closed")
 		dropConnection(w)

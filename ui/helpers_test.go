@@ -83,6 +83,7 @@ func (fc *fakeCoze) set(f func(fc *fakeCoze)) {
 
 func (fc *fakeCoze) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Tt-Logid", "20250102FAKELOGID")
+	w.Header().Set("Date", fc.clock.Now().UTC().Format(http.TimeFormat)) // a Date of the fake clock, as Coze's is of its own
 	w.Header().Set("Content-Type", "application/json")
 	switch r.URL.Path {
 	case auth.DevicePath:
