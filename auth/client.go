@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -97,7 +98,7 @@ func (c *Client) tokenCall(ctx context.Context, body map[string]string) (*Token,
 	return &Token{
 		AccessToken:   access,
 		RefreshToken:  refresh,
-		Expiry:        absoluteExpiry(fields["expires_in"], now).Add(-clockSkew(resp, now)),
+		Expiry:        tokenExpiry(fields["expires_in"], resp, now),
 		RefreshExpiry: now.Add(RefreshTokenLifetime),
 		IssuedAt:      now,
 	}, nil
@@ -113,31 +114,40 @@ func jsonString(raw json.RawMessage) string {
 }
 
 // maxSkew is how far this machine's clock may be off Coze's before expiry
-// times are corrected: Date has a resolution of one second.
-const maxSkew = time.Minute
+// times are corrected: Date has a resolution of one second. A difference
+// beyond implausibleSkew is taken for a broken Date header and ignored.
+const (
+	maxSkew         = time.Minute
+	implausibleSkew = 12 * time.Hour
+)
 
 // clockSkew is how far Coze's clock (its Date header) is ahead of ours.
-// Coze's expiry is a time on its clock; moved onto ours, a token is neither
-// handed out dead by a slow clock nor refreshed on every call by a fast one.
 func clockSkew(resp *http.Response, now time.Time) time.Duration {
 	date, err := http.ParseTime(resp.Header.Get("Date"))
 	if err != nil {
 		return 0
 	}
-	if skew := date.Sub(now); skew > maxSkew || skew < -maxSkew {
-		return skew
+	skew := date.Sub(now)
+	if skew.Abs() <= maxSkew || skew.Abs() > implausibleSkew {
+		return 0
 	}
-	return 0
+	return skew
 }
 
 // accessTokenLifetime is what Coze documents, used when expires_in is
-// missing or unreadable.
+// missing or implausible.
 const accessTokenLifetime = 15 * time.Minute
 
-// absoluteExpiry reads Coze's expires_in, a Unix time in seconds (a number,
-// or a string of one). A small number is taken as a duration, in case Coze
-// ever follows RFC 6749 here.
-func absoluteExpiry(raw json.RawMessage, now time.Time) time.Time {
+// longestAccessLife bounds what expires_in may claim: a wrong far-future
+// expiry would hand out a dead token for months.
+const longestAccessLife = 24 * time.Hour
+
+// tokenExpiry reads Coze's expires_in, a Unix time in seconds on Coze's
+// clock (a number, or a string of one), and places it on ours using the
+// answer's Date. A small number is taken as a duration, in case Coze ever
+// follows RFC 6749 here. Anything missing, odd or implausible means the
+// documented 15 minutes: the token must be saved whatever this field says.
+func tokenExpiry(raw json.RawMessage, resp *http.Response, now time.Time) time.Time {
 	var n json.Number
 	if json.Unmarshal(raw, &n) != nil {
 		var s string
@@ -147,13 +157,19 @@ func absoluteExpiry(raw json.RawMessage, now time.Time) time.Time {
 		n = json.Number(s)
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
-	switch {
-	case err != nil || f <= 0:
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 || f > math.MaxInt32*4 {
 		return now.Add(accessTokenLifetime)
-	case f < 1_000_000_000: // before 2001: a duration, not a timestamp
-		return now.Add(time.Duration(f) * time.Second)
 	}
-	return time.Unix(int64(f), 0)
+	var exp time.Time
+	if f < 1_000_000_000 { // before 2001: a duration on our clock
+		exp = now.Add(time.Duration(f) * time.Second)
+	} else { // a time on Coze's clock, moved onto ours
+		exp = time.Unix(int64(f), 0).Add(-clockSkew(resp, now))
+	}
+	if !exp.After(now) || exp.Sub(now) > longestAccessLife {
+		return now.Add(accessTokenLifetime)
+	}
+	return exp
 }
 
 func (c *Client) postJSON(ctx context.Context, path string, body any) (*http.Response, []byte, error) {

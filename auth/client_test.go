@@ -88,20 +88,28 @@ func TestClientExchange(t *testing.T) {
 
 func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
-func TestClientExpiresInIsAbsolute(t *testing.T) {
+func TestClientExpiresIn(t *testing.T) {
+	in15 := fixedNow.Add(15 * time.Minute)
 	tests := []struct {
 		name      string
-		expiresIn string
+		expiresIn string // raw JSON; empty means absent
 		want      time.Time
 	}{
-		{"unix timestamp", "1795000000", time.Unix(1795000000, 0)},
+		{"unix timestamp", jsonInt(in15.Unix()), in15},
+		{"a timestamp as a string", `"` + jsonInt(in15.Unix()) + `"`, in15},
 		{"a small number is read as a duration", "900", fixedNow.Add(900 * time.Second)},
-		{"absent means 15 minutes", `""`, fixedNow.Add(15 * time.Minute)},
+		{"absent means 15 minutes", "", in15},
+		{"NaN means 15 minutes", `"NaN"`, in15},
+		{"Infinity means 15 minutes", `"Infinity"`, in15},
+		{"beyond year 9999 means 15 minutes", "1e13", in15},
+		{"months ahead means 15 minutes", jsonInt(fixedNow.Add(90 * 24 * time.Hour).Unix()), in15},
+		{"in the past means 15 minutes", jsonInt(fixedNow.Add(-time.Hour).Unix()), in15},
+		{"not a number means 15 minutes", `{"x":1}`, in15},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := `{"access_token":"czu_a","refresh_token":"r","expires_in":` + tt.expiresIn + `}`
-			if tt.expiresIn == `""` {
+			if tt.expiresIn == "" {
 				body = `{"access_token":"czu_a","refresh_token":"r"}`
 			}
 			srv := tokenServer(t, 200, body, nil)
@@ -110,8 +118,8 @@ func TestClientExpiresInIsAbsolute(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !tok.Expiry.Equal(tt.want) {
-				t.Errorf("expiry = %v, want %v", tok.Expiry, tt.want)
+			if !tok.Expiry.Equal(tt.want) || tok.RefreshToken != "r" {
+				t.Errorf("expiry = %v, refresh %q; want %v and the refresh token kept", tok.Expiry, tok.RefreshToken, tt.want)
 			}
 		})
 	}
@@ -199,19 +207,22 @@ func TestClientMe(t *testing.T) {
 func TestClientCorrectsClockSkew(t *testing.T) {
 	cozeNow := fixedNow.Add(20 * time.Minute) // this machine's clock is 20 minutes slow
 	tests := []struct {
-		name string
-		date string
-		want time.Time
+		name      string
+		date      string
+		expiresIn int64
+		want      time.Time
 	}{
-		{"expiry moved onto our clock", cozeNow.Format(http.TimeFormat), fixedNow.Add(15 * time.Minute)},
-		{"a second or two is not corrected", fixedNow.Add(2 * time.Second).Format(http.TimeFormat), cozeNow.Add(15 * time.Minute)},
-		{"no Date header", "", cozeNow.Add(15 * time.Minute)},
+		{"expiry moved onto our clock", cozeNow.Format(http.TimeFormat), cozeNow.Add(15 * time.Minute).Unix(), fixedNow.Add(15 * time.Minute)},
+		{"a second or two is not corrected", fixedNow.Add(2 * time.Second).Format(http.TimeFormat), fixedNow.Add(15 * time.Minute).Unix(), fixedNow.Add(15 * time.Minute)},
+		{"a duration is already on our clock", cozeNow.Format(http.TimeFormat), 900, fixedNow.Add(15 * time.Minute)},
+		{"an absurd Date is ignored", "Mon, 01 Jan 1990 00:00:00 GMT", fixedNow.Add(10 * time.Minute).Unix(), fixedNow.Add(10 * time.Minute)},
+		{"no Date header", "", fixedNow.Add(10 * time.Minute).Unix(), fixedNow.Add(10 * time.Minute)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header()["Date"] = []string{tt.date} // nil-free: suppresses Go's own Date when empty
-				fmt.Fprintf(w, `{"access_token":"czu_a","refresh_token":"r","expires_in":%d}`, cozeNow.Add(15*time.Minute).Unix())
+				w.Header()["Date"] = []string{tt.date} // set even when empty: it keeps Go's own Date out
+				fmt.Fprintf(w, `{"access_token":"czu_a","refresh_token":"r","expires_in":%d}`, tt.expiresIn)
 			}))
 			t.Cleanup(srv.Close)
 			c := &Client{HTTP: srv.Client(), APIBase: srv.URL, ClientID: "1.app.coze", Now: func() time.Time { return fixedNow }}

@@ -112,6 +112,7 @@ func (k *Keyring) fill(dir, profile string, r *Record) error {
 	return nil
 }
 
-func (k *Keyring) remove(dir, profile string) {
-	_, _ = k.call(func() (string, error) { return "", k.Backend.Delete(k.Service, k.user(dir, profile)) })
+func (k *Keyring) remove(dir, profile string) error {
+	_, err := k.call(func() (string, error) { return "", k.Backend.Delete(k.Service, k.user(dir, profile)) })
+	return err
 }

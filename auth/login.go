@@ -77,7 +77,8 @@ func (m *Manager) reuseStoredSecret() {
 		return
 	}
 	set, ok, err := m.Store.LoadSettings(m.Config.Profile)
-	if err != nil || !ok || set.ClientID != m.Config.ClientID {
+	// Only to the same app on the same host: never send a secret elsewhere.
+	if err != nil || !ok || set.ClientID != m.Config.ClientID || (Config{Settings: set}).API() != m.Config.API() {
 		return
 	}
 	if rec, err := m.Store.Load(m.Config.Profile); err == nil && rec != nil {

@@ -21,9 +21,10 @@ type Manager struct {
 	// Sleep waits between refresh attempts; nil means a timer. Tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	// InFlight, when set, counts refreshes under way, so that a program
-	// about to exit can wait for them rather than lose a rotated token.
-	InFlight *sync.WaitGroup
+	// InFlight, when set, is held for reading by every refresh under way, so
+	// that a program about to exit can take it for writing to wait for them
+	// rather than lose a rotated token.
+	InFlight *sync.RWMutex
 
 	lockWait time.Duration // lockWaitWhileUsable, shorter in tests
 }
@@ -113,8 +114,8 @@ const refreshCallTimeout = 30 * time.Second
 
 func (m *Manager) refresh(ctx context.Context, force bool) (*Record, error) {
 	if m.InFlight != nil {
-		m.InFlight.Add(1)
-		defer m.InFlight.Done()
+		m.InFlight.RLock()
+		defer m.InFlight.RUnlock()
 	}
 	before, _ := m.Store.Load(m.Config.Profile)
 	usable := func() bool { return !force && before.ValidForMargin(m.now(), stillUsable) }
@@ -130,7 +131,8 @@ func (m *Manager) refresh(ctx context.Context, force bool) (*Record, error) {
 	}
 	l, err := m.Store.Lock(lockCtx)
 	if err != nil {
-		if ctx.Err() == nil && usable() {
+		waitedOut := errors.Is(err, context.DeadlineExceeded) && lockCtx.Err() != nil && ctx.Err() == nil
+		if waitedOut && usable() {
 			m.Store.warn("warning: another cozeauth is still refreshing; using the current access token")
 			return before, nil
 		}
@@ -180,11 +182,14 @@ func (m *Manager) refresh(ctx context.Context, force bool) (*Record, error) {
 	return &next, nil
 }
 
-// refreshWithRetries retries a 5xx or a network error; a refusal (a 4xx, or
-// an error body on a 2xx) means only a login helps.
+// refreshWithRetries retries a 5xx, a 408, a 429 or a network error; a
+// refusal (another 4xx, or an error body on a 2xx) means only a login helps.
 func (m *Manager) refreshWithRetries(ctx context.Context, rec *Record) (*Token, error) {
 	client := m.Client(rec.ClientSecret)
 	for try := 0; ; try++ {
+		if err := ctx.Err(); err != nil { // nothing sent yet: safe to give up
+			return nil, err
+		}
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshCallTimeout)
 		tok, err := client.Refresh(callCtx, rec.RefreshToken)
 		cancel()
@@ -193,8 +198,9 @@ func (m *Manager) refreshWithRetries(ctx context.Context, rec *Record) (*Token, 
 		}
 		var oe *OAuthError
 		if errors.As(err, &oe) {
+			passing := oe.StatusCode == http.StatusRequestTimeout || oe.StatusCode == http.StatusTooManyRequests
 			switch class := oe.StatusCode / 100; {
-			case class == 4 || class == 2 && oe.Code != "":
+			case class == 4 && !passing || class == 2 && oe.Code != "":
 				return nil, m.loginRequired("coze refused the refresh token", err)
 			case class == 2:
 				// Coze may have rotated already: a retry would only be refused.

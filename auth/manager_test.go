@@ -329,16 +329,16 @@ func TestManagerInFlightCountsRefreshes(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	m := newTestManager(t, t.TempDir(), srv.URL, func() time.Time { return fixedNow })
-	m.InFlight = &sync.WaitGroup{}
+	m.InFlight = &sync.RWMutex{}
 	save(t, m.Store, "default", testRecord("a"))
 
 	go m.Refresh(context.Background())
 	<-started
 	waited := make(chan struct{})
-	go func() { m.InFlight.Wait(); close(waited) }()
+	go func() { m.InFlight.Lock(); close(waited) }()
 	select {
 	case <-waited:
-		t.Fatal("InFlight.Wait returned while the refresh was under way")
+		t.Fatal("InFlight was free while the refresh was under way")
 	case <-time.After(50 * time.Millisecond): // a sample, not a limit
 	}
 	close(release)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/google/renameio/v2/maybe"
+	"github.com/zalando/go-keyring"
 )
 
 // Record is what the store keeps for one profile: the token pair, the web
@@ -258,7 +259,9 @@ func (l *Locked) Delete(profile string) error {
 			if k == nil {
 				k = NewKeyring()
 			}
-			k.remove(l.s.Dir, profile)
+			if err := k.remove(l.s.Dir, profile); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+				l.s.warn(fmt.Sprintf("warning: could not remove profile %q's tokens from the system keyring (%v); remove the entry %q of service %q by hand", profile, err, k.user(l.s.Dir, profile), k.Service))
+			}
 		}
 		delete(f.Profiles, profile)
 	})

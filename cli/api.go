@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -230,17 +229,13 @@ func (c *apiCall) run(cmd *cobra.Command, m *auth.Manager, include bool) error {
 		// The token may have been revoked or rotated elsewhere before its
 		// expiry: a forced refresh gets a new one, then try once more.
 		first := &capBuffer{max: maxErrorBody}
-		_, _ = io.Copy(first, resp.Body)
+		_, _ = io.Copy(first, io.LimitReader(resp.Body, maxErrorBody))
 		drain(resp)
 		if rec, err = m.Refresh(ctx); err != nil {
 			// Say why the call was refused too: a token of the other region
 			// (or a wrong --api-base) is the usual cause, and a new login
 			// alone would not fix that.
-			var ee *ExitError
-			if errors.As(responseError(resp, first), &ee) {
-				return fmt.Errorf("%w; then refreshing the token failed: %w", ee.Err, err)
-			}
-			return err
+			return fmt.Errorf("%w; then refreshing the token failed: %w", apiError(resp, first), err)
 		}
 		if resp, err = c.do(cmd, rec.AccessToken); err != nil {
 			return err
@@ -322,13 +317,22 @@ type cozeBody struct {
 // responseError is nil for a 2xx answer whose code is 0 or absent, and an
 // exit-1 error carrying an [auth.APIError] otherwise.
 func responseError(resp *http.Response, kept *capBuffer) error {
+	ae := apiError(resp, kept)
+	if resp.StatusCode/100 == 2 && ae.Code == 0 {
+		return nil
+	}
+	var err error = ae
+	if ae.Hint() == "" && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
+		err = fmt.Errorf("%w; the token was refused even after a refresh: check the region (--region cn for coze.cn, com for coze.com) and the app's permissions in the Coze console", ae)
+	}
+	return &ExitError{Code: ExitFailure, Err: err}
+}
+
+// apiError reads Coze's code, msg and log id from an answer.
+func apiError(resp *http.Response, kept *capBuffer) *auth.APIError {
 	var cb cozeBody
 	if !kept.overflow {
 		_ = json.Unmarshal(kept.Bytes(), &cb) // not JSON (an event stream, HTML) means no code
-	}
-	ok2xx := resp.StatusCode/100 == 2
-	if ok2xx && (cb.Code == nil || *cb.Code == 0) {
-		return nil
 	}
 	ae := &auth.APIError{StatusCode: resp.StatusCode, Msg: cb.Msg, LogID: resp.Header.Get("X-Tt-Logid")}
 	if cb.Code != nil {
@@ -340,11 +344,7 @@ func responseError(resp *http.Response, kept *capBuffer) error {
 	if ae.LogID == "" {
 		ae.LogID = cb.Detail.LogID
 	}
-	var err error = ae
-	if ae.Hint() == "" && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
-		err = fmt.Errorf("%w; the token was refused even after a refresh: check the region (--region cn for coze.cn, com for coze.com) and the app's permissions in the Coze console", ae)
-	}
-	return &ExitError{Code: ExitFailure, Err: err}
+	return ae
 }
 
 func nonEmpty(ss ...string) []string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -106,6 +107,14 @@ func (g *globals) managerFor(cfg auth.Config, st *auth.Store) *auth.Manager {
 		s.Keyring = auth.NewKeyring()
 	}
 	return &auth.Manager{Config: cfg, Store: &s, HTTP: g.httpClient(), Now: g.env.Now, Sleep: g.env.Sleep, InFlight: &g.refreshes}
+}
+
+func (g *globals) stdinIsTerminal() bool {
+	if g.env.StdinIsTerminal != nil {
+		return g.env.StdinIsTerminal()
+	}
+	f, ok := g.env.Stdin.(*os.File)
+	return ok && isTerminal(f)
 }
 
 func (g *globals) httpClient() *http.Client {

@@ -129,7 +129,7 @@ func waitOrPaste(ctx context.Context, g *globals, flow *auth.LoginFlow) (string,
 		code, err := flow.Wait(ctx)
 		results <- result{code, err}
 	}()
-	if g.env.Stdin != nil {
+	if g.stdinIsTerminal() { // piped input belongs to whatever piped it
 		go func() {
 			lines := bufio.NewScanner(g.env.Stdin)
 			for lines.Scan() {
@@ -137,12 +137,16 @@ func waitOrPaste(ctx context.Context, g *globals, flow *auth.LoginFlow) (string,
 					continue
 				}
 				code, err := flow.CodeFromURL(lines.Text())
-				if errors.Is(err, auth.ErrStateMismatch) {
+				var refused *auth.ConsentError
+				switch {
+				case errors.Is(err, auth.ErrStateMismatch):
 					fmt.Fprintln(g.env.Stderr, "That address is not from this login (state mismatch); paste the address the browser ended on after opening the one above.")
-					continue
+				case err != nil && !errors.As(err, &refused):
+					fmt.Fprintf(g.env.Stderr, "%v; still waiting.\n", err) // a typo must not end the login
+				default:
+					results <- result{code, err}
+					return
 				}
-				results <- result{code, err}
-				return
 			}
 		}()
 	}

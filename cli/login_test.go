@@ -92,6 +92,7 @@ func startLogin(t *testing.T, args ...string) *loginRun {
 			Stdin: stdin, Stdout: io.Discard, Stderr: r.stderr,
 			Getenv: func(k string) string { return env[k] },
 			Now:    clock.Now, Sleep: clock.Sleep, Version: "test",
+			StdinIsTerminal: func() bool { return true }, // a person at the keyboard
 		})
 	}()
 	return r
@@ -217,6 +218,8 @@ func TestLoginHeadlessAcceptsPasteWhileListening(t *testing.T) {
 	}
 	io.WriteString(r.stdin, "http://127.0.0.1:9/callback?code=x&state=another-login\n")
 	waitFor(t, r.stderr, regexp.MustCompile(`(not from this login)`))
+	io.WriteString(r.stdin, "http://[::1/cb?code=typo\n")
+	waitFor(t, r.stderr, regexp.MustCompile(`(still waiting)`))
 	redirect, err := r.srv.Approve(authorize)
 	if err != nil {
 		t.Fatal(err)

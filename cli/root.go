@@ -66,8 +66,11 @@ type Env struct {
 	HTTP           *http.Client
 	Now            func() time.Time
 	// Sleep waits between refresh tries and device polls; nil means a timer.
-	Sleep   func(ctx context.Context, d time.Duration) error
-	Version string
+	Sleep func(ctx context.Context, d time.Duration) error
+	// StdinIsTerminal says whether a person can type on Stdin; nil means
+	// asking the terminal.
+	StdinIsTerminal func() bool
+	Version         string
 }
 
 // globals are the flags every command takes, before or after its name.
@@ -78,9 +81,10 @@ type globals struct {
 	clientID, clientSecret   string
 	redirectURI, profile     string
 	refreshMargin, storage   string
-	// refreshes counts token refreshes under way; the wizard waits for them
-	// before exiting, so quitting mid-refresh loses no rotated token.
-	refreshes sync.WaitGroup
+	// refreshes is held for reading by each token refresh under way; the
+	// wizard takes it for writing before exiting, so quitting mid-refresh
+	// loses no rotated token.
+	refreshes sync.RWMutex
 	// configDir, when set, replaces $COZEAUTH_CONFIG_DIR (--sandbox uses a
 	// throwaway one).
 	configDir string

@@ -84,7 +84,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 // refresh token Coze has rotated, waiting at most limit.
 func (g *globals) waitForRefreshes(w io.Writer, limit time.Duration) {
 	done := make(chan struct{})
-	go func() { g.refreshes.Wait(); close(done) }()
+	go func() { g.refreshes.Lock(); close(done) }() // the process exits; never unlocked
 	select {
 	case <-done:
 		return
