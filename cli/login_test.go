@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/sandbox"
 )
@@ -51,12 +53,20 @@ func waitFor(t *testing.T, buf *syncBuffer, re *regexp.Regexp) string {
 type fakeClock struct {
 	mu  sync.Mutex
 	now time.Time
+	// earlySleep, when set, is the sleep (counting from 1) whose timer fires
+	// after one second instead of the time asked: its poll comes too soon.
+	earlySleep int
+	waits      []time.Duration // every sleep asked for
 }
 
 func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
 func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
+	c.waits = append(c.waits, d)
+	if len(c.waits) == c.earlySleep {
+		d = time.Second
+	}
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
 	time.Sleep(time.Millisecond) // let the test's goroutine act between polls
@@ -64,6 +74,7 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 type loginRun struct {
+	clock  *fakeClock
 	srv    *sandbox.Server
 	dir    string
 	stderr *syncBuffer
@@ -74,14 +85,19 @@ type loginRun struct {
 // startLogin runs `cozeauth login args…` against an in-process sandbox.
 func startLogin(t *testing.T, args ...string) *loginRun {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	return startLoginWithClock(t, &fakeClock{}, args...)
+}
+
+func startLoginWithClock(t *testing.T, clock *fakeClock, args ...string) *loginRun {
+	t.Helper()
+	clock.now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	srv := sandbox.New(sandbox.Options{Now: clock.Now})
 	base, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	r := &loginRun{srv: srv, dir: t.TempDir(), stderr: &syncBuffer{}, done: make(chan int, 1)}
+	r := &loginRun{clock: clock, srv: srv, dir: t.TempDir(), stderr: &syncBuffer{}, done: make(chan int, 1)}
 	stdin, w := io.Pipe()
 	r.stdin = w
 	t.Cleanup(func() { w.Close() })
@@ -227,5 +243,33 @@ func TestLoginHeadlessAcceptsPasteWhileListening(t *testing.T) {
 	io.WriteString(r.stdin, redirect+"\n")
 	if code := r.exit(t); code != 0 || !r.loggedIn(t) {
 		t.Fatalf("exit %d, logged in %v:\n%s", code, r.loggedIn(t), r.stderr)
+	}
+}
+
+// pending, slow_down, success against the sandbox: the second poll comes too
+// early (its timer fired after 1s), the sandbox says slow_down, the next
+// waits are the interval plus 5s, and the approval then logs in.
+func TestLoginDeviceSlowDown(t *testing.T) {
+	r := startLoginWithClock(t, &fakeClock{earlySleep: 2}, "--device")
+	code := strings.ReplaceAll(waitFor(t, r.stderr, userCode), " ", "")
+	waits := func() []time.Duration {
+		r.clock.mu.Lock()
+		defer r.clock.mu.Unlock()
+		return append([]time.Duration(nil), r.clock.waits...)
+	}
+	for range 1000 { // until the poll after slow_down is waiting
+		if len(waits()) >= 3 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := r.srv.ApproveDevice(code); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.exit(t); got != 0 || !r.loggedIn(t) {
+		t.Fatalf("exit %d:\n%s", got, r.stderr)
+	}
+	if diff := cmp.Diff([]time.Duration{5 * time.Second, 5 * time.Second, 10 * time.Second}, waits()[:3]); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
 	}
 }
