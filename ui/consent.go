@@ -42,11 +42,9 @@ type consentModel struct {
 
 	browser    string // "", "opened", "failed"
 	browserErr error
-	// note is a one-line status: copied, paste rejected, …; bad says it is an error.
-	note    string
-	noteBad bool
-	pasting bool
-	paste   textinput.Model
+	note       statusNote // the status line above the help
+	pasting    bool
+	paste      textinput.Model
 	// err is why the attempt failed; stage says during what.
 	err   error
 	stage string
@@ -164,13 +162,13 @@ func (m Model) updateConsent(msg tea.Msg) (Model, tea.Cmd) {
 			c.browser, c.browserErr = "failed", msg.err
 		}
 	case urlCopiedMsg:
-		c.note, c.noteBad = "Copied the address to the clipboard (OSC 52).", false
+		c.note = okNote("Copied the address to the clipboard (OSC 52).")
 	case copyFailedMsg:
-		c.note, c.noteBad = "Could not copy: "+msg.err.Error(), true
+		c.note = badNote("Could not copy: " + msg.err.Error())
 	case pasteRejectedMsg:
 		if msg.gen == c.gen && c.phase == consentWaiting {
 			c.pasting = true
-			c.note, c.noteBad = msg.err.Error(), true
+			c.note = badNote(msg.err.Error())
 		}
 	case codeReceivedMsg:
 		if msg.gen != c.gen || (c.phase != consentWaiting && c.phase != consentApproving) {
@@ -179,7 +177,7 @@ func (m Model) updateConsent(msg tea.Msg) (Model, tea.Cmd) {
 		if c.cancel != nil {
 			c.cancel() // the listener has done its job
 		}
-		c.phase, c.pasting, c.note = consentExchanging, false, ""
+		c.phase, c.pasting, c.note = consentExchanging, false, statusNote{}
 		return m, finishLoginCmd(m.d, c.gen, c.mgr, c.flow, msg.code)
 	case consentFailedMsg:
 		if msg.gen == c.gen && (c.phase == consentWaiting || c.phase == consentApproving) {
@@ -212,7 +210,7 @@ func (m Model) consentKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	if c.pasting {
 		switch {
 		case key.Matches(msg, k.Back):
-			c.pasting, c.note = false, ""
+			c.pasting, c.note = false, statusNote{}
 			c.paste.Blur()
 			return m, nil
 		case key.Matches(msg, k.Submit):
@@ -237,7 +235,7 @@ func (m Model) consentKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Copy):
 		return m, copyCmd(m.d, c.flow.URL())
 	case key.Matches(msg, k.Paste):
-		c.pasting, c.note = true, ""
+		c.pasting, c.note = true, statusNote{}
 		c.paste.SetValue("")
 		return m, c.paste.Focus()
 	case key.Matches(msg, k.Approve):
@@ -264,7 +262,7 @@ func (m Model) loginFinished(msg loginFinishedMsg) (Model, tea.Cmd) {
 		m.dash.userErr = msg.result.UserErr
 	}
 	if msg.result.MovedAside != "" {
-		m.dash.note, m.dash.noteBad = "The unreadable token store was moved to "+msg.result.MovedAside, true
+		m.dash.note = badNote("The unreadable token store was moved to " + msg.result.MovedAside)
 	}
 	return m.startProbe()
 }
@@ -327,14 +325,7 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 		b.WriteString(paint(st.Bad, wrap(c.err.Error(), width)) + "\n\n")
 		b.WriteString(paint(st.Muted, wrap("Press r to try again with the same settings, d to use a device code instead, or Esc to change them.", width)))
 	}
-	if c.note != "" {
-		style := st.OK
-		if c.noteBad {
-			style = st.Bad
-		}
-		status = paint(style, wrap(c.note, width))
-	}
-	return strings.TrimRight(b.String(), "\n"), status
+	return strings.TrimRight(b.String(), "\n"), c.note.render(st, st.OK, width)
 }
 
 // headlessView is the waiting screen where no browser was opened: why, and

@@ -34,9 +34,7 @@ type dashModel struct {
 	userLoading bool
 	userErr     error
 	lastLogin   time.Time
-	// note is the status line; noteBad says it is an error.
-	note    string
-	noteBad bool
+	note        statusNote // the status line above the help
 }
 
 func newDash(st *auth.Status) dashModel { return dashModel{status: st} }
@@ -72,7 +70,7 @@ func (m *Model) dashTick() tea.Cmd {
 		return nil
 	}
 	d.refreshing, d.auto = true, true
-	d.note, d.noteBad = fmt.Sprintf("Refreshing automatically: the access token expires within %s…", m.cfg.Margin()), false
+	d.note = okNote(fmt.Sprintf("Refreshing automatically: the access token expires within %s…", m.cfg.Margin()))
 	return refreshCmd(m.d, m.cfg, true)
 }
 
@@ -83,7 +81,7 @@ func (m Model) updateDashboard(msg tea.Msg) (Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, m.keys.Refresh):
 			d.refreshing, d.auto = true, false
-			d.note, d.noteBad = "Refreshing…", false
+			d.note = okNote("Refreshing…")
 			return m, refreshCmd(m.d, m.cfg, false)
 		case key.Matches(msg, m.keys.Probe):
 			return m.startProbe()
@@ -99,16 +97,16 @@ func (m Model) updateDashboard(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		d.last = &refreshOutcome{at: msg.at, auto: msg.auto}
 		d.loginNeeded = false
-		d.note, d.noteBad = "", false
+		d.note = statusNote{}
 		m.now = msg.at
 	case refreshFailedMsg:
 		d.refreshing = false
 		d.last = &refreshOutcome{at: msg.at, auto: msg.auto, err: msg.err}
 		d.nextAuto = msg.at.Add(autoRetryAfter)
-		d.note, d.noteBad = "✗ "+msg.err.Error(), true
+		d.note = badNote("✗ " + msg.err.Error())
 		if auth.IsLoginRequired(msg.err) {
 			d.loginNeeded = true
-			d.note = "✗ " + msg.err.Error() + " — or press l to log in again here"
+			d.note = badNote("✗ " + msg.err.Error() + " — or press l to log in again here")
 		}
 	case userLoadedMsg:
 		d.userLoading = false
@@ -208,14 +206,7 @@ func (d dashModel) view(st Styles, width int, now time.Time, spin string, cfg au
 			row("Last refresh", v+st.OK.Render("✓ ok"))
 		}
 	}
-	if d.note != "" {
-		style := st.Muted
-		if d.noteBad {
-			style = st.Bad
-		}
-		status = paint(style, wrap(d.note, width))
-	}
-	return strings.TrimRight(b.String(), "\n"), status
+	return strings.TrimRight(b.String(), "\n"), d.note.render(st, st.Muted, width)
 }
 
 // shortDur formats a duration without zero units: 5m, 1h30m, 90s.

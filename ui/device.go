@@ -36,11 +36,9 @@ type deviceModel struct {
 
 	// approving: the sandbox's a key is being answered; approved: it was.
 	approving, approved bool
-	// note is a one-line status: approved, copied, …; bad says it is an error.
-	note    string
-	noteBad bool
-	err     error
-	stage   string // "start" or "wait": what failed
+	note                statusNote // the status line above the help
+	err                 error
+	stage               string // "start" or "wait": what failed
 }
 
 func (dv deviceModel) busy() bool {
@@ -107,22 +105,22 @@ func (m Model) updateDevice(msg tea.Msg) (Model, tea.Cmd) {
 	case deviceFailedMsg:
 		if msg.gen == dv.gen && dv.phase == deviceWaiting {
 			dv.stop()
-			dv.phase, dv.err, dv.stage, dv.approving, dv.note = deviceFailed, msg.err, "wait", false, ""
+			dv.phase, dv.err, dv.stage, dv.approving, dv.note = deviceFailed, msg.err, "wait", false, statusNote{}
 		}
 	case deviceApprovedMsg:
 		if msg.gen == dv.gen && dv.phase == deviceWaiting {
 			dv.approving, dv.approved = false, true
-			dv.note, dv.noteBad = "Approved as the sandbox user: the next check picks it up.", false
+			dv.note = okNote("Approved as the sandbox user: the next check picks it up.")
 		}
 	case deviceApproveFailedMsg:
 		if msg.gen == dv.gen && dv.phase == deviceWaiting {
 			dv.approving = false
-			dv.note, dv.noteBad = "The sandbox did not approve: "+msg.err.Error(), true
+			dv.note = badNote("The sandbox did not approve: " + msg.err.Error())
 		}
 	case urlCopiedMsg:
-		dv.note, dv.noteBad = "Copied the address to the clipboard (OSC 52).", false
+		dv.note = okNote("Copied the address to the clipboard (OSC 52).")
 	case copyFailedMsg:
-		dv.note, dv.noteBad = "Could not copy: "+msg.err.Error(), true
+		dv.note = badNote("Could not copy: " + msg.err.Error())
 	case loginFinishedMsg:
 		// Taken even after the clock said the code expired: the tokens are saved.
 		if msg.gen != dv.gen {
@@ -146,7 +144,7 @@ func (m Model) deviceKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Retry):
 		return m.startDevice(m.cfg)
 	case key.Matches(msg, k.Approve):
-		dv.approving, dv.note = true, ""
+		dv.approving, dv.note = true, statusNote{}
 		return m, approveDeviceCmd(m.d, dv.gen, dv.auth.UserCode)
 	case key.Matches(msg, k.Copy):
 		return m, copyCmd(m.d, dv.auth.VerificationURL())
@@ -162,19 +160,7 @@ func (m *Model) deviceTick() {
 		return
 	}
 	dv.stop()
-	dv.phase, dv.err, dv.stage, dv.approving, dv.note = deviceFailed, &auth.DeviceError{Code: "expired_token"}, "wait", false, ""
-}
-
-// statusLine is the note shown above the help.
-func (dv deviceModel) statusLine(st Styles, width int) string {
-	if dv.note == "" {
-		return ""
-	}
-	style := st.OK
-	if dv.noteBad {
-		style = st.Bad
-	}
-	return paint(style, wrap(dv.note, width))
+	dv.phase, dv.err, dv.stage, dv.approving, dv.note = deviceFailed, &auth.DeviceError{Code: "expired_token"}, "wait", false, statusNote{}
 }
 
 // qrGap is the room between the text and the QR code beside it; textMin

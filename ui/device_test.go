@@ -378,7 +378,7 @@ func TestDeviceStaleAnswersAreDropped(t *testing.T) {
 		consentFailedMsg{gen: old, err: errors.New("old")},
 	} {
 		next, _ := step(m, msg)
-		if next.screen != screenDevice || next.device.phase != deviceWaiting || next.device.err != nil || next.device.note != "" {
+		if next.screen != screenDevice || next.device.phase != deviceWaiting || next.device.err != nil || next.device.note.text != "" {
 			t.Errorf("%T of an old attempt changed the device screen", msg)
 		}
 	}

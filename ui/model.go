@@ -292,7 +292,7 @@ func (m Model) View() string {
 	case screenDashboard:
 		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.cfg, m.d.Sandbox)
 	case screenDevice:
-		status = m.device.statusLine(m.st, w)
+		status = m.device.note.render(m.st, m.st.OK, w)
 	}
 	// bubbles' help overruns its width when not even its ellipsis fits:
 	// cut it to the window.

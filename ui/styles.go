@@ -171,6 +171,28 @@ func indentLines(s, prefix string) string {
 
 // paint renders each line of s on its own, so that lines keep their own
 // width instead of being padded into a block.
+// statusNote is a screen's one-line status above the help: a good-news note,
+// or an error (bad).
+type statusNote struct {
+	text string
+	bad  bool
+}
+
+func okNote(s string) statusNote  { return statusNote{text: s} }
+func badNote(s string) statusNote { return statusNote{text: s, bad: true} }
+
+// render wraps the note to width and paints it in good, or Bad for an error;
+// an empty note renders as nothing.
+func (n statusNote) render(st Styles, good lipgloss.Style, width int) string {
+	if n.text == "" {
+		return ""
+	}
+	if n.bad {
+		good = st.Bad
+	}
+	return paint(good, wrap(n.text, width))
+}
+
 func paint(st lipgloss.Style, s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
