@@ -89,12 +89,13 @@ func (m *Manager) Token(ctx context.Context) (*Record, error) {
 	if rec.ValidForMargin(m.now(), m.Config.Margin()) {
 		return rec, nil
 	}
-	return m.refresh(ctx, false)
+	return m.refresh(ctx, false, rec)
 }
 
 // Refresh refreshes the token now, whatever its remaining life.
 func (m *Manager) Refresh(ctx context.Context) (*Record, error) {
-	return m.refresh(ctx, true)
+	before, _ := m.Store.Load(m.Config.Profile)
+	return m.refresh(ctx, true, before)
 }
 
 // ValidForMargin reports whether r holds an access token valid beyond margin.
@@ -112,12 +113,13 @@ const lockWaitWhileUsable = 5 * time.Second
 // on the answer would lose the new one and log the user out.
 const refreshCallTimeout = 30 * time.Second
 
-func (m *Manager) refresh(ctx context.Context, force bool) (*Record, error) {
+// refresh refreshes under the lock; before is the record as read without
+// it, to tell whether another process rotated the token meanwhile.
+func (m *Manager) refresh(ctx context.Context, force bool, before *Record) (*Record, error) {
 	if m.InFlight != nil {
 		m.InFlight.RLock()
 		defer m.InFlight.RUnlock()
 	}
-	before, _ := m.Store.Load(m.Config.Profile)
 	usable := func() bool { return !force && before.ValidForMargin(m.now(), stillUsable) }
 	lockCtx := ctx
 	if usable() {
