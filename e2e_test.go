@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cozeauth/cozeauth/sandbox"
+	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
 // goBuild compiles pkg into dir and returns the binary's path.
@@ -46,7 +46,7 @@ func startE2E(t *testing.T) *e2e {
 	}
 	dir := t.TempDir()
 	bin := goBuild(t, dir, ".")
-	browser := goBuild(t, dir, "./sandbox/fakebrowser")
+	browser := goBuild(t, dir, "./internal/sandbox/fakebrowser")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := exec.CommandContext(ctx, bin, "sandbox", "--addr", "127.0.0.1:0", "--quiet")

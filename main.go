@@ -14,7 +14,7 @@ import (
 	"github.com/pkg/browser"
 
 	"github.com/cozeauth/cozeauth/auth"
-	"github.com/cozeauth/cozeauth/cli"
+	"github.com/cozeauth/cozeauth/internal/cli"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".

@@ -14,7 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
-	"github.com/cozeauth/cozeauth/sandbox"
+	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
 // syncBuffer is stderr written by the command and read by the test at once.

@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
-	"github.com/cozeauth/cozeauth/sandbox"
+	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
 // The fake tokens look like Coze's so a leak is easy to grep for.

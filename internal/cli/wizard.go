@@ -16,7 +16,7 @@ import (
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/probe"
-	"github.com/cozeauth/cozeauth/sandbox"
+	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/ui"
 )
 

@@ -42,7 +42,7 @@ func tuiBinaries(t *testing.T) (cozeauth, fakebrowser string) {
 	}
 	dir := t.TempDir()
 	cozeauth, fakebrowser = filepath.Join(dir, "cozeauth"), filepath.Join(dir, "fakebrowser")
-	for out, pkg := range map[string]string{cozeauth: "github.com/cozeauth/cozeauth", fakebrowser: "github.com/cozeauth/cozeauth/sandbox/fakebrowser"} {
+	for out, pkg := range map[string]string{cozeauth: "github.com/cozeauth/cozeauth", fakebrowser: "github.com/cozeauth/cozeauth/internal/sandbox/fakebrowser"} {
 		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
 			t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 		}

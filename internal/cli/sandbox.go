@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cozeauth/cozeauth/sandbox"
+	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
 func newSandboxCmd(g *globals) *cobra.Command {

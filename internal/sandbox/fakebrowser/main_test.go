@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cozeauth/cozeauth/sandbox"
+	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/google/go-cmp/cmp"
 )
 
