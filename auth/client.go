@@ -83,7 +83,7 @@ func (c *Client) tokenCall(ctx context.Context, body map[string]string) (*Token,
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
 		// Never quote the body: it may hold tokens.
-		return nil, &OAuthError{StatusCode: resp.StatusCode, Message: "the answer is not JSON", LogID: resp.Header.Get("X-Tt-Logid")}
+		return nil, &OAuthError{StatusCode: resp.StatusCode, Message: "the answer is not JSON", LogID: resp.Header.Get(LogIDHeader)}
 	}
 	access, refresh := jsonString(fields["access_token"]), jsonString(fields["refresh_token"])
 	if access == "" {
@@ -210,7 +210,7 @@ func parseOAuthError(resp *http.Response, data []byte) *OAuthError {
 		Msg              string `json:"msg"`
 	}
 	_ = json.Unmarshal(data, &b)
-	e := &OAuthError{StatusCode: resp.StatusCode, Code: b.ErrorCode, Message: b.ErrorMessage, LogID: resp.Header.Get("X-Tt-Logid")}
+	e := &OAuthError{StatusCode: resp.StatusCode, Code: b.ErrorCode, Message: b.ErrorMessage, LogID: resp.Header.Get(LogIDHeader)}
 	if e.Code == "" {
 		e.Code = b.Error
 	}
@@ -276,14 +276,14 @@ func (c *Client) Me(ctx context.Context, accessToken string) (*User, error) {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var b struct {
-		Code int    `json:"code"`
-		Msg  string `json:"msg"`
-		Data User   `json:"data"`
+	if e := ReplyError(resp, data); e != nil {
+		return nil, e
 	}
-	jerr := json.Unmarshal(data, &b)
-	if resp.StatusCode/100 != 2 || jerr != nil || b.Code != 0 {
-		return nil, &APIError{StatusCode: resp.StatusCode, Code: b.Code, Msg: b.Msg, LogID: resp.Header.Get("X-Tt-Logid")}
+	var b struct {
+		Data User `json:"data"`
+	}
+	if err := json.Unmarshal(data, &b); err != nil {
+		return nil, &APIError{StatusCode: resp.StatusCode, Msg: "the answer is not Coze's JSON", LogID: resp.Header.Get(LogIDHeader)}
 	}
 	return &b.Data, nil
 }

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cozeauth/cozeauth/auth"
 )
 
 // DefaultTimeout bounds each target when [Prober.Timeout] is zero.
@@ -216,7 +218,7 @@ func (p *Prober) probe(parent context.Context, base *http.Transport, t Target) R
 	defer resp.Body.Close()
 	res.Status = resp.StatusCode
 	res.Class = classOfStatus(resp.StatusCode)
-	res.LogID = resp.Header.Get("X-Tt-Logid")
+	res.LogID = resp.Header.Get(auth.LogIDHeader)
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	snap := rec.end(time.Now())
 	res.Timings, res.RemoteAddr = snap.timings, snap.remote
@@ -224,7 +226,7 @@ func (p *Prober) probe(parent context.Context, base *http.Transport, t Target) R
 		// The answer proved the path; a body cut short only costs its details.
 		res.Error = "reading the body: " + readErr.Error()
 	}
-	if cb, ok := parseCoze(data); ok {
+	if cb, ok := auth.ParseReply(data); ok {
 		res.CozeCode, res.CozeMsg = cb.Code, cb.Msg
 		if res.LogID == "" {
 			res.LogID = cb.Detail.LogID

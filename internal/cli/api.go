@@ -235,7 +235,7 @@ func (c *apiCall) run(cmd *cobra.Command, m *auth.Manager, include bool) error {
 			// Say why the call was refused too: a token of the other region
 			// (or a wrong --api-base) is the usual cause, and a new login
 			// alone would not fix that.
-			return fmt.Errorf("%w; then refreshing the token failed: %w", apiError(resp, first), err)
+			return fmt.Errorf("%w; then refreshing the token failed: %w", auth.NewAPIError(resp, first.body()), err)
 		}
 		if resp, err = c.do(cmd, rec.AccessToken); err != nil {
 			return err
@@ -302,23 +302,11 @@ func writeResponseHead(w io.Writer, resp *http.Response) error {
 	return err
 }
 
-// cozeBody is the part of an open API answer that says whether it worked.
-type cozeBody struct {
-	Code   *int   `json:"code"`
-	Msg    string `json:"msg"`
-	Detail struct {
-		LogID string `json:"logid"`
-	} `json:"detail"`
-	// Gateways and the OAuth layer answer in the token endpoint's shape.
-	ErrorCode    string `json:"error_code"`
-	ErrorMessage string `json:"error_message"`
-}
-
 // responseError is nil for a 2xx answer whose code is 0 or absent, and an
 // exit-1 error carrying an [auth.APIError] otherwise.
 func responseError(resp *http.Response, kept *capBuffer) error {
-	ae := apiError(resp, kept)
-	if resp.StatusCode/100 == 2 && ae.Code == 0 {
+	ae := auth.ReplyError(resp, kept.body())
+	if ae == nil {
 		return nil
 	}
 	var err error = ae
@@ -328,40 +316,19 @@ func responseError(resp *http.Response, kept *capBuffer) error {
 	return &ExitError{Code: ExitFailure, Err: err}
 }
 
-// apiError reads Coze's code, msg and log id from an answer.
-func apiError(resp *http.Response, kept *capBuffer) *auth.APIError {
-	var cb cozeBody
-	if !kept.overflow {
-		_ = json.Unmarshal(kept.Bytes(), &cb) // not JSON (an event stream, HTML) means no code
-	}
-	ae := &auth.APIError{StatusCode: resp.StatusCode, Msg: cb.Msg, LogID: resp.Header.Get("X-Tt-Logid")}
-	if cb.Code != nil {
-		ae.Code = *cb.Code
-	}
-	if ae.Msg == "" {
-		ae.Msg = strings.Join(nonEmpty(cb.ErrorCode, cb.ErrorMessage), ": ")
-	}
-	if ae.LogID == "" {
-		ae.LogID = cb.Detail.LogID
-	}
-	return ae
-}
-
-func nonEmpty(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // capBuffer keeps the first max bytes written to it and notes whether more came.
 type capBuffer struct {
 	bytes.Buffer
 	max      int
 	overflow bool
+}
+
+// body is what was kept, or nil when the answer was too long to parse whole.
+func (b *capBuffer) body() []byte {
+	if b.overflow {
+		return nil
+	}
+	return b.Bytes()
 }
 
 func (b *capBuffer) Write(p []byte) (int, error) {

@@ -15,8 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
-	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
+	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/ui"
 )
 
