@@ -70,6 +70,9 @@ func (g *globals) config(st *auth.Store) (auth.Config, error) {
 	}
 	cfg.ClientID = pick(g.clientID, g.getenv("COZE_CLIENT_ID"), saved.ClientID)
 	cfg.ClientSecret = pick(g.clientSecret, g.getenv("COZE_CLIENT_SECRET"))
+	if err := g.resolveApp(&cfg, saved); err != nil {
+		return cfg, err
+	}
 	cfg.RedirectURI = pick(g.redirectURI, g.getenv("COZE_REDIRECT_URI"), saved.RedirectURI, auth.DefaultRedirectURI)
 	switch cfg.Storage = pick(g.storage, g.getenv("COZEAUTH_STORAGE"), saved.Storage); cfg.Storage {
 	case "", "file", "keyring":

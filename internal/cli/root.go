@@ -90,6 +90,8 @@ type globals struct {
 	configDir string
 	// sandbox runs the wizard against the embedded fake Coze (wizard.go).
 	sandbox bool
+	// app holds login's app-type flags (apptype.go).
+	app appFlags
 }
 
 // Run executes cozeauth with args and returns the exit code.
@@ -121,7 +123,7 @@ func exitCode(err error) int {
 		return ee.Code
 	case auth.IsLoginRequired(err):
 		return ExitLoginRequired
-	case isFlagError(err):
+	case isFlagError(err), isUsage(err):
 		return ExitUsage
 	}
 	return ExitFailure
@@ -133,6 +135,19 @@ type flagError struct{ error }
 func isFlagError(err error) bool {
 	var fe flagError
 	return errors.As(err, &fe)
+}
+
+// isUsage reports the auth errors that only a change to the command line,
+// the environment or the app's registration can fix: a flow the app type
+// does not allow, a redirect URI cozeauth cannot use, a config file
+// missing a field.
+func isUsage(err error) bool {
+	var (
+		at *auth.AppTypeError
+		re *auth.RedirectError
+		mf *auth.MissingFieldError
+	)
+	return errors.As(err, &at) || errors.As(err, &re) || errors.As(err, &mf)
 }
 
 func newRootCmd(g *globals) *cobra.Command {

@@ -3,10 +3,13 @@ package cli
 import (
 	"fmt"
 	"net"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
@@ -20,15 +23,27 @@ func newSandboxCmd(g *globals) *cobra.Command {
 		Use:   "sandbox",
 		Short: "Serve a fake Coze on loopback for offline use and tests",
 		Long: `Serve the embedded fake Coze on this machine only: the consent page (Approve and
-Deny buttons), the token endpoint (PKCE and web apps, rotation), device login,
-/v1/users/me, /v3/chat and the four probe targets. One base URL serves as both
---api-base and --www-base. Its apps:
+Deny buttons), the token endpoint (PKCE, web and device apps with rotation; JWT
+apps), device login, /v1/users/me, /v3/chat and the four probe targets. One
+base URL serves as both --api-base and --www-base. Like Coze it matches
+redirect URIs exactly (registered: --redirect-uri, default ` + strings.Join(sandbox.DefaultRedirectURIs, " and ") + `),
+answers access_deny "invalid app type" to a flow of the wrong app type, and
+checks JWTs (signature, kid, aud, iss, exp, single-use jti, duration).
 
-  PKCE app:  ` + sandbox.PKCEClientID + `
-  web app:   ` + sandbox.WebClientID + `  secret ` + sandbox.WebClientSecret,
+Its apps, one of each type:
+` + sandbox.AppsHelp() + `
+The JWT app's key pair (SANDBOX-ONLY TEST KEY: public, accepted by nothing but
+the sandbox, never register it on a real app). Save the private key as
+sandbox_key.pem to try the JWT login:
+
+` + sandbox.JWTPrivateKeyPEM + `
+` + sandbox.JWTPublicKeyPEM,
 		Example: `  cozeauth sandbox --addr 127.0.0.1:8808 &
   cozeauth login --api-base http://127.0.0.1:8808 --www-base http://127.0.0.1:8808 \
-    --client-id ` + sandbox.PKCEClientID,
+    --client-id ` + sandbox.PKCEClientID + `
+  cozeauth login --api-base http://127.0.0.1:8808 --app-type device --client-id ` + sandbox.DeviceClientID + `
+  cozeauth login --api-base http://127.0.0.1:8808 --app-type jwt --client-id ` + sandbox.JWTClientID + ` \
+    --public-key-id ` + sandbox.JWTPublicKeyID + ` --private-key-file sandbox_key.pem`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			host, _, err := net.SplitHostPort(addr)
@@ -37,6 +52,9 @@ Deny buttons), the token endpoint (PKCE and web apps, rotation), device login,
 			}
 			if !quiet {
 				opts.Log = g.env.Stderr
+			}
+			if len(opts.RedirectURIs) > sandbox.MaxRedirectURIs {
+				return usageError("--redirect-uri given %d times: Coze registers at most %d per app", len(opts.RedirectURIs), sandbox.MaxRedirectURIs)
 			}
 			srv := sandbox.New(opts)
 			base, err := srv.Start(addr)
@@ -56,5 +74,30 @@ Deny buttons), the token endpoint (PKCE and web apps, rotation), device login,
 	f.DurationVar(&opts.ProbeDelay, "probe-delay", 0, "wait this long before answering each probe target")
 	f.StringArrayVar(&opts.FailPaths, "fail-path", nil, "close the connection without answering requests to this path (repeatable)")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
+	f.StringArrayVar(&opts.RedirectURIs, "redirect-uri", nil, "register this redirect URI on the PKCE and web apps, replacing the defaults (repeatable, at most 3)")
 	return cmd
+}
+
+// sandboxRedirect is the redirect URI of `cozeauth --sandbox`: the one
+// given, or a loopback one, with a free port picked now for port 0 or none
+// given, so that the sandbox can register it exactly as Coze would.
+func sandboxRedirect(given string) (string, error) {
+	if given == "" {
+		given = "http://127.0.0.1:0/callback"
+	}
+	u, err := url.Parse(given)
+	if err != nil || auth.ValidateRedirectURI(given) != nil {
+		return "", usageError("--redirect-uri %q: %v", given, auth.ValidateRedirectURI(given))
+	}
+	if u.Port() != "0" {
+		return given, nil
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(u.Hostname(), "0"))
+	if err != nil {
+		return "", fmt.Errorf("could not find a free port for the sandbox's redirect URI: %w", err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	u.Host = net.JoinHostPort(u.Hostname(), port)
+	return u.String(), nil
 }

@@ -19,10 +19,15 @@ func newTokenCmd(g *globals) *cobra.Command {
 
   curl -H "Authorization: Bearer $(cozeauth token)" https://api.coze.com/v1/users/me
 
-The token is refreshed first when it expires within the refresh margin; otherwise
-no network call is made.`,
+The token is refreshed first when it expires within the refresh margin (a JWT
+app's is minted anew); otherwise no network call is made. With $COZE_API_TOKEN
+set (a personal or service access token), that token is printed as it is.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if tok := g.envToken(); tok != "" {
+				_, err := io.WriteString(g.env.Stdout, tok+"\n")
+				return err
+			}
 			m, err := g.manager()
 			if err != nil {
 				return err
@@ -78,6 +83,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 				return err
 			}
 			st, err := m.Status()
+			if tok := g.envToken(); tok != "" { // used as it is: no store
+				st, err = g.envTokenStatus(m.Config, tok), nil
+			}
 			if err != nil {
 				return err
 			}
@@ -104,6 +112,14 @@ func printStatus(w io.Writer, st *auth.Status, now time.Time) {
 	row("Profile", st.Profile)
 	row("Region", fmt.Sprintf("%s (%s)", st.Region, st.APIBase))
 	row("App", fmt.Sprintf("%s %s", st.AppType, st.ClientID))
+	if st.Source == "env" {
+		row("Logged in", "uses $COZE_API_TOKEN as it is (no store, no refresh)")
+		row("Access token", st.AccessToken)
+		return
+	}
+	if st.WorkspaceID != "" {
+		row("Workspace", st.WorkspaceID)
+	}
 	if st.AccessExpiresAt == nil {
 		row("Logged in", "no — run `cozeauth login`")
 		row("Storage", st.Storage)
@@ -121,6 +137,12 @@ func printStatus(w io.Writer, st *auth.Status, now time.Time) {
 	row("Access expires", fmt.Sprintf("%s (%s)", st.AccessExpiresAt.Local().Format(time.RFC3339), relative(*st.AccessExpiresAt, now)))
 	if st.RefreshExpiresAt != nil {
 		row("Refresh expires", fmt.Sprintf("%s (%s)", st.RefreshExpiresAt.Local().Format(time.RFC3339), relative(*st.RefreshExpiresAt, now)))
+	}
+	if st.Renewal != "" {
+		row("Renewal", st.Renewal)
+	}
+	if st.NextMintAt != nil {
+		row("Next mint", fmt.Sprintf("%s (%s)", st.NextMintAt.Local().Format(time.RFC3339), relative(*st.NextMintAt, now)))
 	}
 	row("Storage", st.Storage)
 }

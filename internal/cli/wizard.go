@@ -118,9 +118,12 @@ func (g *globals) startSandbox() (cleanup func(), srv *sandbox.Server, base stri
 	if g.clientID == "" {
 		g.clientID = sandbox.PKCEClientID
 	}
-	if g.redirectURI == "" {
-		g.redirectURI = "http://127.0.0.1:0/callback" // port 0: a free port; the sandbox accepts any loopback redirect
+	if g.redirectURI, err = sandboxRedirect(g.redirectURI); err != nil {
+		srv.Close()
+		os.RemoveAll(dir)
+		return nil, nil, "", err
 	}
+	srv.RegisterRedirectURI(g.redirectURI) // as a person registers it in the console
 	cleanup = func() {
 		srv.Close()
 		os.RemoveAll(dir)
