@@ -8,10 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
 )
@@ -51,12 +50,12 @@ type consentModel struct {
 	width int
 }
 
-func newConsent(gen int, width int) consentModel {
+func newConsent(gen int, width int, st Styles) consentModel {
 	ti := textinput.New()
 	ti.Prompt = "> "
 	ti.Placeholder = "http://localhost:8080/callback?code=…&state=…"
 	ti.CharLimit = 4096
-	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti.SetStyles(st.input())
 	c := consentModel{gen: gen, paste: ti}
 	c.setWidth(width)
 	return c
@@ -64,7 +63,7 @@ func newConsent(gen int, width int) consentModel {
 
 func (c *consentModel) setWidth(w int) {
 	c.width = w
-	c.paste.Width = max(10, w-4)
+	c.paste.SetWidth(max(10, w-4))
 }
 
 func (c consentModel) busy() bool {
@@ -125,7 +124,7 @@ func (m Model) startLogin(cfg auth.Config) (Model, tea.Cmd) {
 	stop := m.consent.stop()
 	m.cfg = cfg
 	m.gen++
-	m.consent = newConsent(m.gen, m.width)
+	m.consent = newConsent(m.gen, m.width, m.st)
 	m.screen = screenConsent
 	return m, tea.Batch(stop, beginLoginCmd(m.d, m.gen, cfg))
 }
@@ -134,7 +133,7 @@ func (m Model) startLogin(cfg auth.Config) (Model, tea.Cmd) {
 func (m Model) updateConsent(msg tea.Msg) (Model, tea.Cmd) {
 	c := &m.consent
 	switch msg := msg.(type) {
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		return m.consentKey(msg)
 	case loginStartedMsg:
 		if msg.gen != c.gen { // an attempt the user already left
@@ -204,7 +203,7 @@ func (m Model) updateConsent(msg tea.Msg) (Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m Model) consentKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+func (m Model) consentKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	c := &m.consent
 	k := m.keys
 	if c.pasting {

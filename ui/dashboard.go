@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
 )
@@ -77,7 +77,7 @@ func (m *Model) dashTick() tea.Cmd {
 func (m Model) updateDashboard(msg tea.Msg) (Model, tea.Cmd) {
 	d := &m.dash
 	switch msg := msg.(type) {
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, m.keys.Refresh):
 			d.refreshing, d.auto = true, false

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mdp/qrterminal/v3"
 
@@ -86,7 +86,7 @@ func (m Model) startDevice(cfg auth.Config) (Model, tea.Cmd) {
 func (m Model) updateDevice(msg tea.Msg) (Model, tea.Cmd) {
 	dv := &m.device
 	switch msg := msg.(type) {
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		return m.deviceKey(msg)
 	case deviceStartedMsg:
 		if msg.gen != dv.gen {
@@ -133,7 +133,7 @@ func (m Model) updateDevice(msg tea.Msg) (Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m Model) deviceKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+func (m Model) deviceKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	dv := &m.device
 	k := m.keys
 	switch {

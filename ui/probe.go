@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -55,7 +55,7 @@ func (m Model) startProbe() (Model, tea.Cmd) {
 func (m Model) updateProbe(msg tea.Msg) (Model, tea.Cmd) {
 	p := &m.probe
 	switch msg := msg.(type) {
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, m.keys.Rerun):
 			return m.startProbe()
