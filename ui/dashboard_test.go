@@ -1,6 +1,8 @@
 package ui
 
 import (
+	tea "charm.land/bubbletea/v2"
+
 	"errors"
 	"strings"
 	"testing"
@@ -70,10 +72,16 @@ func TestDashboardRefreshKey(t *testing.T) {
 
 func TestDashboardAutoRefreshAtMargin(t *testing.T) {
 	f := newFixture(t)
+	f.deps.TickEvery = time.Millisecond // the next tick's command returns at once
 	m := f.dashboard(t)
 	m, cmd := step(m, tickMsg{now: f.clock.Advance(9*time.Minute + 59*time.Second)})
 	if m.dash.refreshing {
 		t.Fatal("refreshing before the margin")
+	}
+	for _, msg := range drain(cmd) { // only the next tick: no refresh before the margin
+		if _, ok := msg.(tickMsg); !ok {
+			t.Errorf("before the margin the tick returned %T, want only the next tick", msg)
+		}
 	}
 	m, cmd = step(m, tickMsg{now: f.clock.Advance(time.Second)})
 	if !m.dash.refreshing || !m.dash.auto {
@@ -219,4 +227,24 @@ func BenchmarkDashboardTick(b *testing.B) {
 			b.StartTimer()
 		}
 	}
+}
+
+// drain runs cmd, and every command of a batch, one after the other, and
+// returns their messages. Only for commands that return promptly.
+func drain(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range b {
+			out = append(out, drain(c)...)
+		}
+		return out
+	}
+	if msg == nil {
+		return nil
+	}
+	return []tea.Msg{msg}
 }

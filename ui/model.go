@@ -139,16 +139,11 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.consent.setWidth(msg.Width)
 		return m, nil
 	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, m.keys.Quit), key.Matches(msg, m.keys.QuitQ):
+		if key.Matches(msg, m.keys.Quit, m.keys.QuitQ) {
 			return m, tea.Quit
-		case key.Matches(msg, m.keys.Help):
-			m.help.ShowAll = !m.help.ShowAll
-			if m.help.ShowAll {
-				m.keys.Help.SetHelp("?", "less")
-			} else {
-				m.keys.Help.SetHelp("?", "more")
-			}
+		}
+		if key.Matches(msg, m.keys.Help) {
+			m.toggleHelp()
 			return m, nil
 		}
 	case spinner.TickMsg:
@@ -182,6 +177,11 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.screen = screenForm
 		return m, nil
 	}
+	return m.updateScreen(msg)
+}
+
+// updateScreen hands msg to the active screen.
+func (m Model) updateScreen(msg tea.Msg) (Model, tea.Cmd) {
 	switch m.screen {
 	case screenForm:
 		return m.updateForm(msg)
@@ -195,6 +195,16 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.updateDashboard(msg)
 	}
 	return m, nil
+}
+
+// toggleHelp switches between the one-line help and the full one.
+func (m *Model) toggleHelp() {
+	m.help.ShowAll = !m.help.ShowAll
+	if m.help.ShowAll {
+		m.keys.Help.SetHelp("?", "less")
+	} else {
+		m.keys.Help.SetHelp("?", "more")
+	}
 }
 
 // profileLoaded opens the dashboard for a profile that is logged in, and the
