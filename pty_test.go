@@ -133,7 +133,7 @@ func TestNoTerminalQueriesInSilentPTY(t *testing.T) {
 		t.Skip("builds the binary and runs it in a pseudo-terminal")
 	}
 	f := newTokenFixture(t)
-	for _, args := range [][]string{{"version"}, {"status"}, {"token"}} {
+	for _, args := range [][]string{{"version"}, {"status"}, {"token"}, {"help"}, {"profiles"}} {
 		t.Run(args[0], func(t *testing.T) {
 			out, finished, err := runInSilentPTY(t, f.bin, f.env(), args...)
 			if !finished {
