@@ -6,8 +6,8 @@ import (
 	"errors"
 	"maps"
 	"net"
-	"slices"
 	"net/http/httptrace"
+	"slices"
 	"sync"
 	"time"
 )
