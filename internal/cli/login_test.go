@@ -178,7 +178,7 @@ func TestLoginPaste(t *testing.T) {
 		{"a refusal", func(t *testing.T, srv *sandbox.Server, authorize string) string {
 			u, _ := url.Parse(authorize)
 			return "http://127.0.0.1:9/callback?error=access_denied&error_description=the+user+refused&state=" + url.QueryEscape(u.Query().Get("state"))
-		}, 1, "denied in the browser (the user refused)"},
+		}, 1, "denied in the browser (access_denied: the user refused)"},
 		{"garbage", func(*testing.T, *sandbox.Server, string) string { return "I clicked the button" }, 1, "state does not match"},
 	}
 	for _, tt := range tests {
