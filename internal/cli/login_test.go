@@ -76,6 +76,7 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 type loginRun struct {
 	clock  *fakeClock
 	srv    *sandbox.Server
+	base   string
 	dir    string
 	stderr *syncBuffer
 	stdin  *io.PipeWriter
@@ -114,7 +115,7 @@ func startLoginEnv(t *testing.T, clock *fakeClock, extra map[string]string, args
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	r := &loginRun{clock: clock, srv: srv, dir: t.TempDir(), stderr: &syncBuffer{}, done: make(chan int, 1)}
+	r := &loginRun{clock: clock, srv: srv, base: base, dir: t.TempDir(), stderr: &syncBuffer{}, done: make(chan int, 1)}
 	stdin, w := io.Pipe()
 	r.stdin = w
 	t.Cleanup(func() { w.Close() })

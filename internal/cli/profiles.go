@@ -17,6 +17,7 @@ type profileSummary struct {
 	Profile          string       `json:"profile"`
 	Region           *auth.Region `json:"region"`
 	ClientID         *string      `json:"client_id"`
+	AppType          auth.AppType `json:"app_type,omitempty"`
 	LoggedIn         bool         `json:"logged_in"`
 	AccessExpiresAt  *time.Time   `json:"access_token_expires_at"`
 	RefreshExpiresAt *time.Time   `json:"refresh_token_expires_at"`
@@ -78,13 +79,19 @@ func listProfiles(st *auth.Store, now time.Time) ([]profileSummary, error) {
 			if set.ClientID != "" {
 				p.ClientID = &set.ClientID
 			}
+			p.AppType = (auth.Config{Settings: set}).AppType()
 		}
 		rec, err := st.Meta(name)
 		if err != nil {
 			return nil, err
 		}
 		if rec != nil {
-			p.LoggedIn = rec.LoggedIn(now)
+			if rec.ClientSecret != "" && set.AppType == "" {
+				p.AppType = auth.AppWeb
+			}
+			// A JWT app has no refresh token: it stays logged in while it
+			// can sign (its key is a saved path or in the store).
+			p.LoggedIn = rec.LoggedIn(now) || p.AppType == auth.AppJWT
 			p.AccessExpiresAt = timeOrNil(rec.Expiry)
 			p.RefreshExpiresAt = timeOrNil(rec.RefreshExpiry)
 		}
@@ -106,7 +113,7 @@ func printProfiles(w io.Writer, list []profileSummary, dir string, now time.Time
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tREGION\tCLIENT ID\tLOGGED IN\tACCESS EXPIRES\tREFRESH EXPIRES")
+	fmt.Fprintln(tw, "PROFILE\tREGION\tCLIENT ID\tTYPE\tLOGGED IN\tACCESS EXPIRES\tREFRESH EXPIRES")
 	var loggedOut []string
 	for _, p := range list {
 		region, client := "-", "-"
@@ -121,7 +128,11 @@ func printProfiles(w io.Writer, list []profileSummary, dir string, now time.Time
 			in = "no"
 			loggedOut = append(loggedOut, p.Profile)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Profile, region, client, in, when(p.AccessExpiresAt, now), when(p.RefreshExpiresAt, now))
+		typ := "-"
+		if p.AppType != "" {
+			typ = string(p.AppType)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Profile, region, client, typ, in, when(p.AccessExpiresAt, now), when(p.RefreshExpiresAt, now))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

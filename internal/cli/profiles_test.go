@@ -49,9 +49,9 @@ func TestProfiles(t *testing.T) {
 			name:  "table",
 			setup: twoProfiles,
 			args:  []string{"profiles"},
-			want: fmt.Sprintf(`PROFILE REGION CLIENT ID LOGGED IN ACCESS EXPIRES REFRESH EXPIRES
-default com %s yes %s (in 10m0s) %s (in 29 days)
-work cn 7420000000000000002.app.coze no %s (30 days ago) %s (24h0m0s ago)
+			want: fmt.Sprintf(`PROFILE REGION CLIENT ID TYPE LOGGED IN ACCESS EXPIRES REFRESH EXPIRES
+default com %s pkce yes %s (in 10m0s) %s (in 29 days)
+work cn 7420000000000000002.app.coze web no %s (30 days ago) %s (24h0m0s ago)
 Profile "work" is not logged in: run `+"`cozeauth login --profile work`"+`.
 `, testClient, local(10*time.Minute), local(29*24*time.Hour), local(-31*24*time.Hour+15*time.Minute), local(-24*time.Hour)),
 		},
@@ -64,6 +64,7 @@ Profile "work" is not logged in: run `+"`cozeauth login --profile work`"+`.
 "profile": "default",
 "region": "com",
 "client_id": "7420000000000000001.app.coze",
+"app_type": "pkce",
 "logged_in": true,
 "access_token_expires_at": "2025-06-01T12:10:00Z",
 "refresh_token_expires_at": "2025-06-30T12:00:00Z"
@@ -72,6 +73,7 @@ Profile "work" is not logged in: run `+"`cozeauth login --profile work`"+`.
 "profile": "work",
 "region": "cn",
 "client_id": "7420000000000000002.app.coze",
+"app_type": "web",
 "logged_in": false,
 "access_token_expires_at": "2025-05-01T12:15:00Z",
 "refresh_token_expires_at": "2025-05-31T12:00:00Z"
@@ -98,6 +100,7 @@ Profile "work" is not logged in: run `+"`cozeauth login --profile work`"+`.
 "profile": "new",
 "region": "com",
 "client_id": "7420000000000000001.app.coze",
+"app_type": "pkce",
 "logged_in": false,
 "access_token_expires_at": null,
 "refresh_token_expires_at": null
