@@ -162,3 +162,20 @@ func TestConsentErrorTellsRefusalsApart(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkspacePaths(t *testing.T) {
+	cfg := Config{Settings: Settings{ClientID: "1.app.coze", WWWBase: "https://www.coze.cn", WorkspaceID: "7480000000000000001"}}
+	req, err := NewAuthRequest(cfg, DefaultRedirectURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://www.coze.cn/api/permission/oauth2/workspace_id/7480000000000000001/authorize?"; !strings.HasPrefix(req.URL, want) {
+		t.Errorf("authorize URL %s, want the workspace path %s", req.URL, want)
+	}
+	if got, want := DevicePathFor("7480000000000000001"), "/api/permission/oauth2/workspace_id/7480000000000000001/device/code"; got != want {
+		t.Errorf("device path %s, want %s", got, want)
+	}
+	if DevicePathFor("") != DevicePath || AuthorizePathFor("") != AuthorizePath {
+		t.Error("no workspace must mean the plain paths")
+	}
+}
