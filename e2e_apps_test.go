@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
@@ -40,6 +43,27 @@ func (e *e2e) statusJSON(extraEnv ...string) map[string]any {
 	return got
 }
 
+// ageToken rewrites a profile's record, through the store as cozeauth
+// would, so that its access token has left of its life and no more.
+func (e *e2e) ageToken(profile string, left time.Duration) {
+	st := auth.NewStore(e.configDir())
+	l, err := st.Lock(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer l.Unlock()
+	rec, err := l.Load(profile)
+	if err != nil || rec == nil {
+		e.t.Fatalf("no record to age: %v", err)
+	}
+	life := rec.Expiry.Sub(rec.IssuedAt)
+	rec.Expiry = time.Now().Add(left)
+	rec.IssuedAt = rec.Expiry.Add(-life)
+	if err := l.Save(profile, rec); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func jwtLoginArgs(keyFile string, more ...string) []string {
 	return append([]string{"login", "--app-type", "jwt", "--client-id", sandbox.JWTClientID,
 		"--public-key-id", sandbox.JWTPublicKeyID, "--private-key-file", keyFile}, more...)
@@ -48,7 +72,7 @@ func jwtLoginArgs(keyFile string, more ...string) []string {
 func TestEndToEndJWTApp(t *testing.T) {
 	e := startE2E(t)
 	key := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
-	login := e.run(nil, jwtLoginArgs(key, "--duration", "6m")...)
+	login := e.run(nil, jwtLoginArgs(key)...)
 	if login.code != 0 || !strings.Contains(login.stderr, "jwt app") || !strings.Contains(login.stderr, "mints a new one") {
 		t.Fatalf("jwt login exit %d\n%s", login.code, login.stderr)
 	}
@@ -60,9 +84,11 @@ func TestEndToEndJWTApp(t *testing.T) {
 		t.Fatalf("token with a fresh JWT token: exit %d %q, %d mints", first.code, first.stdout, e.stats().JWTTokens)
 	}
 
-	// 32 processes find the 6-minute token inside a 10-minute margin at
-	// once: one mints a 15-minute token under the lock, the others use it.
-	inMargin := e.tokensAtOnce(32, "COZEAUTH_REFRESH_MARGIN=10m", "COZE_JWT_DURATION=15m")
+	// Age the cached token to 3 minutes left of its 15, inside the 5-minute
+	// margin: 32 processes at once find it there, one mints a new token
+	// under the lock and the others use that one.
+	e.ageToken("default", 3*time.Minute)
+	inMargin := e.tokensAtOnce(32)
 	for i, r := range inMargin {
 		if r.code != 0 || r.stdout != inMargin[0].stdout || r.stdout == first.stdout {
 			t.Errorf("token process %d: exit %d stdout %q stderr %q, want the one new token", i, r.code, r.stdout, r.stderr)

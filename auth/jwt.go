@@ -217,21 +217,32 @@ func (m *Manager) LoginJWT(ctx context.Context) (*LoginResult, error) {
 	})
 }
 
-// mintWithRetries mints a token, retrying a passing failure: each try signs
-// a new JWT (a JWT is single-use) and nothing rotates, so a retry is safe.
-func (m *Manager) mintWithRetries(ctx context.Context, rec *Record) (*Token, error) {
+// jwtGrant is a service app's way to renew: sign a new JWT with the key
+// (from the environment, the store or the key file) and trade it for a
+// token. Nothing rotates, so it can be retried like any call.
+func (m *Manager) jwtGrant(ctx context.Context, c *Client, rec *Record) (*Token, error) {
 	key, err := m.signingKey(rec)
 	if err != nil {
 		return nil, err
 	}
+	return c.MintJWT(ctx, key, m.Config.JWT)
+}
+
+// mintWithRetries mints a token, retrying a passing failure: each try signs
+// a new JWT (a JWT is single-use), so a retry is safe.
+func (m *Manager) mintWithRetries(ctx context.Context, rec *Record) (*Token, error) {
 	client := m.Client("")
 	for try := 0; ; try++ {
-		tok, err := client.MintJWT(ctx, key, m.Config.JWT)
+		tok, err := m.jwtGrant(ctx, client, rec)
 		if err == nil {
 			return tok, nil
 		}
 		var oe *OAuthError
-		if errors.As(err, &oe) && oe.StatusCode/100 == 4 && oe.StatusCode != http.StatusRequestTimeout && oe.StatusCode != http.StatusTooManyRequests {
+		var ke *KeyError
+		switch {
+		case errors.As(err, &ke):
+			return nil, err
+		case errors.As(err, &oe) && oe.StatusCode/100 == 4 && oe.StatusCode != http.StatusRequestTimeout && oe.StatusCode != http.StatusTooManyRequests:
 			return nil, m.loginRequired("coze refused the JWT (check the key, its public key id and the region)", err)
 		}
 		if try+1 >= refreshTries || ctx.Err() != nil {
