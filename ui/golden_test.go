@@ -11,6 +11,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/cozeauth/cozeauth/auth"
 )
 
 // The golden tests run the whole program (Init, commands, Update, View) in
@@ -237,11 +239,10 @@ func TestGoldenDevice(t *testing.T) {
 	f := newFixture(t)
 	f.sleep = sleepUntilCancelled // nobody approves: the code stays on screen
 	f.deps.ApproveDevice = func(string) error { return nil }
+	f.deps.Initial.Settings.AppType = auth.AppDevice // the form goes straight to the code
 	tm := startProgram(t, f)
-	waitFor(t, tm, "Redirect URI")
+	waitFor(t, tm, "Client ID")
 	tm.Send(press("enter"))
-	waitFor(t, tm, "Opened your browser")
-	tm.Type("d")
 	waitFor(t, tm, "Waiting for approval")
 	teatest.RequireEqualOutput(t, finalView(t, tm, f))
 }
@@ -249,11 +250,10 @@ func TestGoldenDevice(t *testing.T) {
 func TestGoldenDeviceDenied(t *testing.T) {
 	f := newFixture(t)
 	f.coze.set(func(fc *fakeCoze) { fc.deviceAnswer = "access_denied" })
+	f.deps.Initial.Settings.AppType = auth.AppDevice
 	tm := startProgram(t, f)
-	waitFor(t, tm, "Redirect URI")
+	waitFor(t, tm, "Client ID")
 	tm.Send(press("enter"))
-	waitFor(t, tm, "Opened your browser")
-	tm.Type("d")
 	waitFor(t, tm, "new code")
 	teatest.RequireEqualOutput(t, finalView(t, tm, f))
 }

@@ -92,6 +92,7 @@ func New(d Deps) Model {
 		cfg:    d.Initial,
 		form:   newForm(d.Initial),
 	}
+	m.form.sandboxApps, m.form.anyPort = d.SandboxApps, d.AnyRedirectPort
 	m.setStyles(NewStyles(true))
 	m.form.setWidth(m.width)
 	m.syncKeys()

@@ -101,3 +101,29 @@ func sandboxRedirect(given string) (string, error) {
 	u.Host = net.JoinHostPort(u.Hostname(), port)
 	return u.String(), nil
 }
+
+// sandboxAppConfigs are the sandbox's apps as configs, one per app type,
+// for the wizard's form: choosing a type there fills in that app.
+func sandboxAppConfigs() map[auth.AppType]auth.Config {
+	apps := map[auth.AppType]auth.Config{}
+	for _, a := range sandbox.Apps() {
+		t := auth.AppType(a.Type)
+		c := auth.Config{Settings: auth.Settings{ClientID: a.ClientID, AppType: t}, ClientSecret: a.Secret}
+		if t == auth.AppJWT {
+			c.JWT = &auth.JWTSettings{PublicKeyID: sandbox.JWTPublicKeyID}
+			c.PrivateKeyPEM = sandbox.JWTPrivateKeyPEM // the sandbox-only test key
+		}
+		apps[t] = c
+	}
+	return apps
+}
+
+// sandboxAppFor finds the sandbox app with clientID.
+func sandboxAppFor(apps map[auth.AppType]auth.Config, clientID string) (auth.Config, bool) {
+	for _, c := range apps {
+		if c.ClientID == clientID {
+			return c, true
+		}
+	}
+	return auth.Config{}, false
+}

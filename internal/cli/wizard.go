@@ -56,10 +56,14 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return err
 	}
+	var sandboxApps map[auth.AppType]auth.Config
 	if g.sandbox {
 		cfg.Storage = "file" // sandbox tokens never go to the system keyring
-		if cfg.ClientID == sandbox.PKCEClientID {
-			cfg.ClientSecret = "" // a $COZE_CLIENT_SECRET meant for a real app
+		sandboxApps = sandboxAppConfigs()
+		if app, ok := sandboxAppFor(sandboxApps, cfg.ClientID); ok {
+			// The sandbox prefills the type, and a secret or key meant for
+			// a real app is not sent to the fake one.
+			cfg.Settings.AppType, cfg.ClientSecret, cfg.PrivateKeyPEM, cfg.JWT = app.Settings.AppType, app.ClientSecret, app.PrivateKeyPEM, app.JWT
 		}
 	}
 	headless := auth.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
@@ -77,6 +81,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 			SandboxBase:   sandboxBase,
 			Approve:       sandboxApprove,
 			ApproveDevice: sandboxApproveDevice,
+			SandboxApps:   sandboxApps,
 		},
 	}
 	err = ui.Run(cmd.Context(), d)
