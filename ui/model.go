@@ -291,6 +291,10 @@ func (m *Model) syncKeys() {
 			on = append(on, &k.Region, &k.QuitQ)
 		}
 		k.enableOnly(on...)
+		k.Region.SetHelp("←/→", "region")
+		if m.form.focus == fieldAppType {
+			k.Region.SetHelp("←/→", "app type")
+		}
 	case screenConsent:
 		m.consent.keys(k, m.d)
 	case screenDevice:
