@@ -56,7 +56,13 @@ func (g *globals) resolveApp(cfg *auth.Config, saved auth.Settings) error {
 	if cfg.WorkspaceID == "" && same {
 		cfg.WorkspaceID = saved.WorkspaceID
 	}
-	cfg.PrivateKeyPEM = pick(a.privateKeyFromConfig, g.getenv("COZE_JWT_PRIVATE_KEY"))
+	cfg.PrivateKeyPEM = a.privateKeyFromConfig
+	// A key in the environment means a jwt app, but not for a profile saved
+	// before app types were (a PKCE or web login of the same app).
+	legacy := same && saved.AppType == "" && cfg.Settings.AppType == ""
+	if env := g.getenv("COZE_JWT_PRIVATE_KEY"); cfg.PrivateKeyPEM == "" && !legacy {
+		cfg.PrivateKeyPEM = env
+	}
 	js, err := g.jwtSettings(cfg, saved, same)
 	if err != nil {
 		return err
