@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
 )
@@ -350,22 +351,36 @@ func (f formModel) view(st Styles, width int, sandbox string) string {
 			b.WriteString(f.inputs[i].View())
 		}
 		b.WriteString("\n")
-		indent := strings.Repeat(" ", labelWidth+2)
-		show := f.submitted || f.touched[i]
-		switch {
-		case errs[i] != "" && show:
-			b.WriteString(indentLines(paint(st.Bad, wrap("✗ "+errs[i], width-len(indent))), indent) + "\n")
-		case warns[i] != "" && show:
-			b.WriteString(indentLines(paint(st.Warn, wrap("! "+warns[i], width-len(indent))), indent) + "\n")
-		case i == fieldSecret && i == f.focus:
-			b.WriteString(indent + st.Faint.Render("kept in the token store, never in config.json") + "\n")
-		case i == fieldAppType && i == f.focus:
-			b.WriteString(indentLines(paint(st.Faint, wrap(f.appType.ConsoleName()+" in the Coze console", width-len(indent))), indent) + "\n")
-		case i == fieldRegion && i == f.focus && cfg.APIBase != "":
-			b.WriteString(indentLines(paint(st.Faint, wrap("API "+cfg.API()+" (overrides the region)", width-len(indent))), indent) + "\n")
+		if note := f.fieldNote(i, errs[i], warns[i], st, width, cfg); note != "" {
+			b.WriteString(note + "\n")
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// fieldNote is the line under field i: its error or warning once shown,
+// else a hint while it has the focus.
+func (f formModel) fieldNote(i field, err, warn string, st Styles, width int, cfg auth.Config) string {
+	indent := strings.Repeat(" ", labelWidth+2)
+	line := func(style lipgloss.Style, text string) string {
+		return indentLines(paint(style, wrap(text, width-len(indent))), indent)
+	}
+	show := f.submitted || f.touched[i]
+	switch {
+	case err != "" && show:
+		return line(st.Bad, "✗ "+err)
+	case warn != "" && show:
+		return line(st.Warn, "! "+warn)
+	case i != f.focus:
+		return ""
+	case i == fieldSecret:
+		return indent + st.Faint.Render("kept in the token store, never in config.json")
+	case i == fieldAppType:
+		return line(st.Faint, f.appType.ConsoleName()+" in the Coze console")
+	case i == fieldRegion && cfg.APIBase != "":
+		return line(st.Faint, "API "+cfg.API()+" (overrides the region)")
+	}
+	return ""
 }
 
 // appTypeNote says what the chosen app type needs from the console.
