@@ -227,3 +227,32 @@ func TestEndToEndStaticToken(t *testing.T) {
 		t.Fatal(err) // the svc profile's
 	}
 }
+
+// The JWT options reach Coze: the account-scoped path (the sandbox knows
+// one account and refuses others), the scope object and the session name,
+// all saved in the profile; none of them is a secret.
+func TestEndToEndJWTScopedOptions(t *testing.T) {
+	e := startE2E(t)
+	key := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
+	scope := e.writeFile("scope.json", `{"account_permission":{"permission_list":["Connector.botChat"]}}`)
+	if r := e.run(nil, jwtLoginArgs(key, "--account-id", "1")...); r.code != 1 || !strings.Contains(r.stderr, "account_id") {
+		t.Fatalf("an unknown account: exit %d\n%s", r.code, r.stderr)
+	}
+	r := e.run(nil, jwtLoginArgs(key, "--account-id", sandbox.AccountID, "--scope-file", scope, "--session-name", "user_2222", "--duration", "2h")...)
+	if r.code != 0 {
+		t.Fatalf("scoped login: exit %d\n%s", r.code, r.stderr)
+	}
+	settings, _ := os.ReadFile(filepath.Join(e.configDir(), "config.json"))
+	for _, want := range []string{`"account_id": "` + sandbox.AccountID + `"`, `"session_name": "user_2222"`, `"duration_seconds": 7200`, `Connector.botChat`} {
+		if !strings.Contains(string(settings), want) {
+			t.Errorf("config.json lacks %s:\n%s", want, settings)
+		}
+	}
+	// The saved options apply to the next mint, with no flags.
+	if r := e.run(nil, "refresh"); r.code != 0 || e.stats().JWTTokens != 2 {
+		t.Errorf("refresh with the saved options: exit %d, %d mints\n%s", r.code, e.stats().JWTTokens, r.stderr)
+	}
+	if r := e.run(nil, jwtLoginArgs(key, "--account-id", "1", "--enterprise-id", "e")...); r.code != 2 {
+		t.Errorf("--account-id with --enterprise-id: exit %d, want 2", r.code)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
@@ -54,5 +55,29 @@ func TestDeviceAppLoginRefreshStatus(t *testing.T) {
 	c, out, _ = r.runAfter(t, nil, "profiles", "--json")
 	if c != 0 || !strings.Contains(out, `"app_type": "device"`) {
 		t.Errorf("profiles --json: exit %d\n%s", c, out)
+	}
+}
+
+// --workspace-id sends the device login to the workspace path and is saved
+// in the profile, so the next login keeps it.
+func TestDeviceLoginInAWorkspace(t *testing.T) {
+	r := startLoginEnv(t, &fakeClock{}, map[string]string{"COZE_CLIENT_ID": sandbox.DeviceClientID}, "--app-type", "device", "--workspace-id", "7480000000000000001")
+	code := strings.ReplaceAll(waitFor(t, r.stderr, userCode), " ", "")
+	if err := r.srv.ApproveDevice(code); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.exit(t); got != 0 {
+		t.Fatalf("exit %d\n%s", got, r.stderr)
+	}
+	if n := r.srv.Stats().WorkspaceRequests; n != 1 {
+		t.Errorf("%d device codes asked on the workspace path, want 1", n)
+	}
+	set, _, err := auth.NewStore(r.dir).LoadSettings("default")
+	if err != nil || set.WorkspaceID != "7480000000000000001" || set.AppType != auth.AppDevice {
+		t.Errorf("saved settings %+v, %v", set, err)
+	}
+	c, out, _ := r.runAfter(t, nil, "status", "--json")
+	if c != 0 || !strings.Contains(out, `"workspace_id": "7480000000000000001"`) {
+		t.Errorf("status: exit %d\n%s", c, out)
 	}
 }
