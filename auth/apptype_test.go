@@ -2,7 +2,10 @@ package auth
 
 import (
 	"errors"
+	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -177,5 +180,16 @@ func TestWorkspacePaths(t *testing.T) {
 	}
 	if DevicePathFor("") != DevicePath || AuthorizePathFor("") != AuthorizePath {
 		t.Error("no workspace must mean the plain paths")
+	}
+}
+
+func TestListenErrorSaysWhatToDo(t *testing.T) {
+	denied := listenError("127.0.0.1", "80", &net.OpError{Op: "listen", Err: os.NewSyscallError("bind", syscall.EACCES)})
+	if msg := denied.Error(); !strings.Contains(msg, "needs root") || !strings.Contains(msg, "register a redirect URI with another port") {
+		t.Errorf("port 80 without root: %v", msg)
+	}
+	var busy *BusyPortError
+	if err := listenError("127.0.0.1", "8080", &net.OpError{Op: "listen", Err: os.NewSyscallError("bind", syscall.EADDRINUSE)}); !errors.As(err, &busy) {
+		t.Errorf("a busy port: %v", err)
 	}
 }
