@@ -67,12 +67,12 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 			if err != nil {
 				return err
 			}
-			flow, err := loginFlow(g, m, o)
-			if err != nil {
-				return err
-			}
 			if m.Config.ClientID == "" {
 				return usageError("no client id: pass --client-id (or set $COZE_CLIENT_ID) with your OAuth app's id from the Coze console")
+			}
+			flow, err := loginFlow(m, o)
+			if err != nil {
+				return err
 			}
 			if warn, _ := auth.ValidateClientID(m.Config.ClientID); warn != "" {
 				fmt.Fprintln(g.env.Stderr, "note: "+warn)
@@ -116,7 +116,7 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 
 // loginFlow picks the flow for the app type and refuses, as a usage error,
 // one that Coze would refuse with access_deny "invalid app type".
-func loginFlow(g *globals, m *auth.Manager, o loginOptions) (auth.Flow, error) {
+func loginFlow(m *auth.Manager, o loginOptions) (auth.Flow, error) {
 	t := m.Config.AppType()
 	flow := auth.FlowBrowser
 	switch {
