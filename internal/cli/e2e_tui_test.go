@@ -213,17 +213,55 @@ func TestTUISandboxApproveKey(t *testing.T) {
 		return m != nil && m[1] != first[1]
 	})
 
-	// r moves the expiry later.
+	// r moves the expiry later. Two r's in one write, as SSH batches keys:
+	// each is a key of its own (the second finds the refresh under way).
 	before := expiryOf(t, s.last)
-	s.keys("r")
+	s.keys("-l", "rr")
 	s.waitFor("a later expiry than "+before.String(), func(screen string) bool {
 		m := expiryRe.FindStringSubmatch(screen)
 		return m != nil && strings.Contains(screen, "manual · ✓ ok") && expiryOf(t, screen).After(before)
 	})
 
-	s.keys("q")
+	// ? and then q in one write: the full help opens, and q quits.
+	s.keys("-l", "?q")
 	if code := s.exitStatus(); code != 0 {
-		t.Errorf("exit status %d, want 0; last screen:\n%s", code, s.capture())
+		t.Errorf("exit status %d, want 0 after a login; last screen:\n%s", code, s.capture())
+	}
+	// The summary stays on the normal screen.
+	summary := s.capture()
+	for _, want := range []string{"Sandbox run: logged in as Sandbox User", "throwaway login are gone", "$(cozeauth token)", "cozeauth api /v1/users/me", "cozeauth status"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, summary)
+		}
+	}
+}
+
+// TestTUIInterruptAndNoColor: under NO_COLOR the form's text input still
+// shows where the cursor is (reverse video), and Ctrl+C on the form exits
+// 130 and says that nothing was saved.
+func TestTUIInterruptAndNoColor(t *testing.T) {
+	bin, _ := tuiBinaries(t)
+	s := startTUI(t, headlessEnv()+" NO_COLOR=1 "+shellQuote(bin)+" --sandbox")
+	s.waitForText("Client ID", "Redirect URI")
+	s.keys("Tab") // to the client ID's text field
+	s.waitFor("the cursor in the client ID field", func(string) bool {
+		styled := s.tmux("capture-pane", "-p", "-e", "-t", "e2e")
+		for _, l := range strings.Split(styled, "\n") {
+			if strings.Contains(l, "Client ID") && strings.Contains(l, "\x1b[7m") {
+				return true
+			}
+		}
+		return false
+	})
+	if styled := s.tmux("capture-pane", "-p", "-e", "-t", "e2e"); regexp.MustCompile(`\x1b\[(?:[0-9]+;)*(?:3[0-7]|38|4[0-7]|48|9[0-7]|10[0-7])[;m]`).MatchString(styled) {
+		t.Errorf("NO_COLOR, yet colours on screen:\n%q", styled)
+	}
+	s.keys("C-c")
+	if code := s.exitStatus(); code != ExitInterrupted {
+		t.Errorf("exit status %d after Ctrl+C, want %d; screen:\n%s", code, ExitInterrupted, s.capture())
+	}
+	if screen := s.capture(); !strings.Contains(screen, "without a login; nothing was saved") {
+		t.Errorf("no word that nothing was saved:\n%s", screen)
 	}
 }
 
