@@ -422,24 +422,39 @@ func trimRight(l string) string {
 func sgrShows(seq string, shows bool) bool {
 	params := strings.FieldsFunc(strings.TrimSuffix(strings.TrimPrefix(seq, "\x1b["), "m"), func(r rune) bool { return r == ';' || r == ':' })
 	if len(params) == 0 {
-		return false
+		return false // ESC[m resets
 	}
 	for i := 0; i < len(params); i++ {
-		switch p := params[i]; {
+		p := params[i]
+		switch {
 		case p == "0" || p == "27" || p == "49":
 			shows = false
-		case p == "7" || (len(p) == 2 && p[0] == '4' && p[1] <= '7') || (len(p) == 3 && p[:2] == "10"):
+		case p == "7" || p == "48" || isBasicBackground(p):
 			shows = true
-		case p == "38" || p == "48" || p == "58": // a colour's own parameters follow
-			shows = shows || p == "48"
-			if i+1 < len(params) && params[i+1] == "5" {
-				i += 2
-			} else if i+1 < len(params) && params[i+1] == "2" {
-				i += 4
-			}
+		}
+		if p == "38" || p == "48" || p == "58" { // a colour's own parameters follow
+			i += colourParams(params[i+1:])
 		}
 	}
 	return shows
+}
+
+// isBasicBackground reports whether an SGR parameter sets one of the 16
+// basic background colours.
+func isBasicBackground(p string) bool {
+	return (len(p) == 2 && p[0] == '4' && p[1] <= '7') || (len(p) == 3 && p[:2] == "10")
+}
+
+// colourParams is how many parameters an extended colour takes after its
+// 38, 48 or 58: 5;n or 2;r;g;b.
+func colourParams(rest []string) int {
+	switch {
+	case len(rest) > 0 && rest[0] == "5":
+		return 2
+	case len(rest) > 0 && rest[0] == "2":
+		return 4
+	}
+	return 0
 }
 
 // Close releases what a quit left open: the callback listener and the
