@@ -32,6 +32,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	var (
 		sandboxApprove       func(string) (string, error)
 		sandboxApproveDevice func(string) error
+		sandboxRegister      func(string)
 		sandboxBase          string
 	)
 	if g.sandbox {
@@ -41,6 +42,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		}
 		defer cleanup()
 		sandboxApprove, sandboxApproveDevice, sandboxBase = srv.Approve, srv.ApproveDevice, base
+		sandboxRegister = srv.RegisterRedirectURI
 	}
 	st, err := g.store()
 	if err != nil {
@@ -77,6 +79,9 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 			SandboxBase:   sandboxBase,
 			Approve:       sandboxApprove,
 			ApproveDevice: sandboxApproveDevice,
+			// The callback listener picks a free port (port 0), registered
+			// on the sandbox's apps once it is known.
+			RegisterRedirect: sandboxRegister,
 		},
 	}
 	outcome, err := ui.Run(cmd.Context(), d)
@@ -197,7 +202,7 @@ func (g *globals) startSandbox() (cleanup func(), srv *sandbox.Server, base stri
 		g.clientID = sandbox.PKCEClientID
 	}
 	if g.redirectURI == "" {
-		g.redirectURI = "http://127.0.0.1:0/callback" // port 0: a free port; the sandbox accepts any loopback redirect
+		g.redirectURI = "http://127.0.0.1:0/callback" // port 0: a free port, registered on the sandbox's apps once picked
 	}
 	cleanup = func() {
 		srv.Close()
