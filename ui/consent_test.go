@@ -269,7 +269,7 @@ func TestConsentDeniedInBrowser(t *testing.T) {
 		}
 	}()
 	m, _ = step(m, await[consentFailedMsg](t, cmd))
-	if v := viewText(m); !strings.Contains(v, "access_denied") || !strings.Contains(v, "the user said no") {
+	if v := strings.Join(strings.Fields(viewText(m)), " "); !strings.Contains(v, "denied in the browser") || !strings.Contains(v, "the user said no") {
 		t.Errorf("view:\n%s", v)
 	}
 }

@@ -101,7 +101,9 @@ func finalView(t *testing.T, tm *program, f *fixture) []byte {
 		v = strings.ReplaceAll(v, "127.0.0.1:"+port+"/", "127.0.0.1:"+nines+"/")
 		v = strings.ReplaceAll(v, port+":localhost:"+port, nines+":localhost:"+nines)
 	}
-	v = strings.ReplaceAll(v, f.coze.srv.URL, "http://127.0.0.1:"+strings.Repeat("8", len(portOf(f.coze.srv.URL))))
+	// The fake Coze's address, also without its scheme (the probe's
+	// WebSocket target is on the same host, under ws://).
+	v = strings.ReplaceAll(v, strings.TrimPrefix(f.coze.srv.URL, "http://"), "127.0.0.1:"+strings.Repeat("8", len(portOf(f.coze.srv.URL))))
 	return []byte(v)
 }
 
