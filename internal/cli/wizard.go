@@ -33,6 +33,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		sandboxApprove       func(string) (string, error)
 		sandboxApproveDevice func(string) error
 		sandboxRegister      func(string)
+		sandboxDeviceApp     string
 		sandboxBase          string
 	)
 	if g.sandbox {
@@ -42,7 +43,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		}
 		defer cleanup()
 		sandboxApprove, sandboxApproveDevice, sandboxBase = srv.Approve, srv.ApproveDevice, base
-		sandboxRegister = srv.RegisterRedirectURI
+		sandboxRegister, sandboxDeviceApp = srv.RegisterRedirectURI, sandbox.DeviceClientID
 	}
 	st, err := g.store()
 	if err != nil {
@@ -82,6 +83,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 			// The callback listener picks a free port (port 0), registered
 			// on the sandbox's apps once it is known.
 			RegisterRedirect: sandboxRegister,
+			DeviceClientID:   sandboxDeviceApp,
 		},
 	}
 	outcome, err := ui.Run(cmd.Context(), d)
