@@ -351,10 +351,7 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 			b.WriteString(spin + " Opening your browser at:\n")
 		}
 		b.WriteString(link(st.Accent, c.flow.URL(), hardwrap(c.flow.URL(), width)) + "\n")
-		if c.pasting {
-			b.WriteString("\n" + wrap("Paste the whole address your browser ended on (it starts with "+c.flow.RedirectURI()+"):", width) + "\n")
-			b.WriteString(c.paste.View() + "\n")
-		} else if d.Approve != nil {
+		if !c.pasting && d.Approve != nil {
 			b.WriteString("\n" + paint(st.Muted, wrap("Sandbox: approve on the page, or press a to approve as the sandbox user.", width)) + "\n")
 		}
 	case consentExchanging:
@@ -395,13 +392,20 @@ func (c consentModel) headlessView(st Styles, width int, spin string, left time.
 		}
 	}
 	b.WriteString(link(st.Accent, c.flow.URL(), hardwrap(c.flow.URL(), width)) + "\n")
-	if c.pasting {
-		b.WriteString("\n" + wrap("Paste the whole address your browser ended on (it starts with "+c.flow.RedirectURI()+"):", width) + "\n")
-		b.WriteString(c.paste.View() + "\n")
-	} else if d.Approve != nil {
+	if !c.pasting && d.Approve != nil {
 		b.WriteString(paint(st.Muted, wrap("Sandbox: press a to approve as the sandbox user.", width)) + "\n")
 	}
 	return b.String()
+}
+
+// pasteView is the paste prompt and its input, drawn under the screen and
+// kept whole when the window is too small for all of it: what is cut is the
+// text above.
+func (c consentModel) pasteView(width int) string {
+	if !c.pasting || c.flow == nil {
+		return ""
+	}
+	return "\n" + wrap("Paste the whole address your browser ended on (it starts with "+c.flow.RedirectURI()+"):", width) + "\n" + c.paste.View()
 }
 
 // callbackPort is the port the callback listener is on.

@@ -336,8 +336,6 @@ func (m Model) content() string {
 		body = m.form.view(m.st, w, m.d.SandboxBase)
 	case screenConsent:
 		body, status = m.consent.view(m.st, w, m.now, m.spin.View(), m.d)
-	case screenProbe:
-		body, status = m.probe.view(m.st, w, m.spin.View())
 	case screenDashboard:
 		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.cfg, m.d.SandboxBase)
 	case screenDevice:
@@ -354,27 +352,43 @@ func (m Model) content() string {
 	if status != "" {
 		footer = status + "\n" + footer
 	}
-	if m.screen == screenDevice {
-		// The QR code is drawn only where it fits, so the body is drawn
-		// knowing the rows the footer leaves.
-		room := m.height - lineCount(footer) - 1
+	// The device screen's QR code and the probe's rows of targets that
+	// answered are drawn only where they fit, so those screens are drawn
+	// knowing the rows the footer leaves.
+	room := m.height - lineCount(footer) - 1
+	switch m.screen {
+	case screenDevice:
 		body = m.device.view(m.st, w, room, m.now, m.spin.View(), m.d)
+	case screenProbe:
+		body = m.probe.view(m.st, w, room, m.spin.View())
 	}
-	return layout(body, footer, m.height)
+	var input string
+	if m.screen == screenConsent {
+		input = m.consent.pasteView(w)
+	}
+	return layout(body, input, footer, m.height)
 }
 
-// layout pins the footer to the bottom of a height-row screen, clipping the
-// body when the window is too small for all of it.
-func layout(body, footer string, height int) string {
+// layout pins the footer to the bottom of a height-row screen, with input
+// (a prompt and its text field; "" for none) right under the body. When the
+// window is too small for all of it, the body is clipped first: an input
+// stays whole, its last lines (the field) the longest.
+func layout(body, input, footer string, height int) string {
 	bl := strings.Split(body, "\n")
 	fl := strings.Split(footer, "\n")
 	room := height - len(fl) - 1
 	if room < 1 {
 		room = 1
 	}
-	if len(bl) > room {
-		bl = bl[:room]
+	var il []string
+	if input != "" {
+		il = strings.Split(input, "\n")
+		il = il[max(0, len(il)-room):]
 	}
+	if len(bl)+len(il) > room {
+		bl = bl[:room-len(il)]
+	}
+	bl = append(bl, il...)
 	for len(bl) < room {
 		bl = append(bl, "")
 	}
