@@ -272,6 +272,7 @@ func TestGoldenDeviceDenied(t *testing.T) {
 // made for: nothing wider than 60 columns, hints wrapped rather than cut,
 // and text fields never clipped (the text above them is cut first).
 func TestGolden60x20(t *testing.T) {
+	var browser *fakeBrowser // the fake browser of the test that needs it
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, f *fixture)
@@ -298,12 +299,16 @@ func TestGolden60x20(t *testing.T) {
 		}},
 		{"paste after o failed", func(t *testing.T, f *fixture) {
 			f.browser.err = errors.New(`exec: "xdg-open": executable file not found in $PATH`)
+			browser = f.browser
 		}, func(t *testing.T, p *program) {
 			waitFor(t, p, "Redirect URI")
 			p.Send(press("enter"))
 			waitFor(t, p, "Open this address yourself")
 			p.Type("o")
-			waitFor(t, p, "Open this address yourself")
+			for len(browser.opened()) < 2 { // the o's attempt
+				time.Sleep(time.Millisecond)
+			}
+			waitFor(t, p, "Open this address yourself") // and its failure
 			p.Type("p")
 			waitFor(t, p, "Paste the whole address")
 		}},
