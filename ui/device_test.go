@@ -154,7 +154,7 @@ func TestDeviceRefusals(t *testing.T) {
 		answer, title, says string
 	}{
 		{"access_denied", "The device login was denied", "denied in the browser"},
-		{"access_deny", "The device login failed", "Coze refused the app itself, not you"}, // Coze's code for an app it refuses
+		{"access_deny", "The device login failed", "Coze refused the app itself, not you"}, // issue 9: not a refusal by the person
 		{"expired_token", "The device code expired", "expired before it was approved"},
 		{"invalid_grant", "The device login failed", "the fake says invalid_grant"},
 	} {

@@ -204,7 +204,7 @@ func (g *globals) startSandbox() (cleanup func(), srv *sandbox.Server, base stri
 		g.clientID = sandbox.PKCEClientID
 	}
 	if g.redirectURI == "" {
-		g.redirectURI = "http://127.0.0.1:0/callback" // port 0: a free port, registered on the sandbox's apps once picked
+		g.redirectURI = "http://127.0.0.1:0/callback" // port 0: a free port; the sandbox accepts any loopback redirect
 	}
 	cleanup = func() {
 		srv.Close()
