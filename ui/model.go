@@ -336,6 +336,8 @@ func (m Model) content() string {
 		body = m.form.view(m.st, w, m.d.SandboxBase)
 	case screenConsent:
 		body, status = m.consent.view(m.st, w, m.now, m.spin.View(), m.d)
+	case screenProbe:
+		body, status = m.probe.view(m.st, w, m.spin.View())
 	case screenDashboard:
 		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.cfg, m.d.SandboxBase)
 	case screenDevice:
@@ -352,15 +354,11 @@ func (m Model) content() string {
 	if status != "" {
 		footer = status + "\n" + footer
 	}
-	// The device screen's QR code and the probe's rows of targets that
-	// answered are drawn only where they fit, so those screens are drawn
-	// knowing the rows the footer leaves.
-	room := m.height - lineCount(footer) - 1
-	switch m.screen {
-	case screenDevice:
+	if m.screen == screenDevice {
+		// The QR code is drawn only where it fits, so the body is drawn
+		// knowing the rows the footer leaves.
+		room := m.height - lineCount(footer) - 1
 		body = m.device.view(m.st, w, room, m.now, m.spin.View(), m.d)
-	case screenProbe:
-		body = m.probe.view(m.st, w, room, m.spin.View())
 	}
 	var input string
 	if m.screen == screenConsent {

@@ -107,27 +107,24 @@ const (
 	timeWidth     = 7
 )
 
-// view draws the run in width columns and, where it can, room rows: when
-// they are too few, the legend goes first, then rows of targets that
-// answered give way to a count, so that failures and the verdict stay.
-func (p probeModel) view(st Styles, width, room int, spin string) string {
-	header := st.Title.Render("cozeauth") + st.Subtitle.Render(" · is Coze reachable from here?") + "\n\n"
+func (p probeModel) view(st Styles, width int, spin string) (body, status string) {
+	var b strings.Builder
+	b.WriteString(st.Title.Render("cozeauth") + st.Subtitle.Render(" · is Coze reachable from here?") + "\n\n")
 	switch {
 	case p.err != nil:
-		return header + paint(st.Bad, wrap("✗ Could not start the probe: "+p.err.Error(), width))
+		b.WriteString(paint(st.Bad, wrap("✗ Could not start the probe: "+p.err.Error(), width)))
+		return b.String(), ""
 	case p.targets == nil:
-		return header + spin + " Preparing the probe…"
+		b.WriteString(spin + " Preparing the probe…")
+		return b.String(), ""
 	}
-	tail := fmt.Sprintf("%s %d of %d answered so far…", spin, p.answered(), len(p.targets))
-	if p.report != nil {
-		tail = strings.TrimRight(reportView(st, width, p.report), "\n")
+	b.WriteString(p.tableView(st, width, spin))
+	if p.report == nil {
+		b.WriteString(fmt.Sprintf("%s %d of %d answered so far…", spin, p.answered(), len(p.targets)))
+		return b.String(), ""
 	}
-	body := header + p.tableView(st, width, spin, true, 0) + tail
-	if over := lineCount(body) - room; over > 0 {
-		// Without the legend, and with the count's own line: over more rows to hide.
-		body = header + p.tableView(st, width, spin, false, over) + tail
-	}
-	return body
+	b.WriteString(reportView(st, width, p.report))
+	return strings.TrimRight(b.String(), "\n"), ""
 }
 
 // answered counts the results that have landed.
@@ -142,42 +139,24 @@ func (p probeModel) answered() int {
 }
 
 // tableView is a row per target, filled in as its result lands, and the
-// legend of the phases. hide rows of targets that answered, the last first,
-// give way to one line that counts them.
-func (p probeModel) tableView(st Styles, width int, spin string, legend bool, hide int) string {
+// legend of the phases.
+func (p probeModel) tableView(st Styles, width int, spin string) string {
 	var b strings.Builder
 	labelW := max(12, width-2-statusWidth-classWidth-timeWidth-phaseBarWidth-4)
 	b.WriteString(st.Faint.Render("  "+pad("target", labelW)+" "+pad("code", statusWidth)+" "+pad("class", classWidth)+pad("time", timeWidth)+" phases") + "\n")
-	hidden := make([]bool, len(p.targets))
-	for i := len(p.targets) - 1; i >= 0 && hide > 0; i-- {
-		if r := p.results[i]; r != nil && r.Class.Answered() {
-			hidden[i] = true
-			hide--
-		}
-	}
-	n := 0
 	for i, t := range p.targets {
 		label := ansi.Truncate(t.Method+" "+p.shortURL(t.URL), labelW, "…")
-		switch r := p.results[i]; {
-		case hidden[i]:
-			n++
-		case r == nil:
-			b.WriteString(spin + " " + pad(label, labelW) + " " + st.Faint.Render("…") + "\n")
-		default:
+		if r := p.results[i]; r != nil {
 			b.WriteString(resultRow(st, label, labelW, r) + "\n")
+		} else {
+			b.WriteString(spin + " " + pad(label, labelW) + " " + st.Faint.Render("…") + "\n")
 		}
 	}
-	if n > 0 {
-		b.WriteString(st.OK.Render("✓") + fmt.Sprintf(" %d more answered over HTTP (a taller window lists them)", n) + "\n")
+	legend := make([]string, len(phaseNames))
+	for i, n := range phaseNames {
+		legend[i] = st.Phases[i].Render(phaseGlyphs[i]) + " " + n
 	}
-	if legend {
-		names := make([]string, len(phaseNames))
-		for i, name := range phaseNames {
-			names[i] = st.Phases[i].Render(phaseGlyphs[i]) + " " + name
-		}
-		b.WriteString(st.Faint.Render("  phases: ") + strings.Join(names, "  ") + "\n")
-	}
-	b.WriteString("\n")
+	b.WriteString(st.Faint.Render("  phases: ") + strings.Join(legend, "  ") + "\n\n")
 	return b.String()
 }
 
@@ -238,8 +217,7 @@ func targetNote(r probe.Result) string {
 	return ""
 }
 
-// shortURL drops the scheme, and the host when it is the API host (a
-// WebSocket on the API host is marked as one).
+// shortURL drops the scheme, and the host when it is the API host.
 func (p probeModel) shortURL(raw string) string {
 	if rest, ok := strings.CutPrefix(raw, p.api); ok && p.api != "" {
 		return rest
@@ -247,9 +225,6 @@ func (p probeModel) shortURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw
-	}
-	if api, err := url.Parse(p.api); err == nil && p.api != "" && api.Host == u.Host {
-		return u.EscapedPath() + " (" + u.Scheme + ")"
 	}
 	return u.Host + u.EscapedPath()
 }
