@@ -441,9 +441,6 @@ func beginLoginCmd(d Deps, gen int, cfg auth.Config) tea.Cmd {
 		if err != nil {
 			return loginStartFailedMsg{gen: gen, err: err}
 		}
-		if d.RegisterRedirect != nil {
-			d.RegisterRedirect(flow.RedirectURI())
-		}
 		now := d.Now()
 		return loginStartedMsg{gen: gen, mgr: mgr, flow: flow, deadline: now.Add(d.Timeout), now: now}
 	}

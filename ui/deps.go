@@ -65,13 +65,6 @@ type SandboxHooks struct {
 	// ApproveDevice does what the device page's Approve button does for a
 	// user code. It enables the a key on the device code screen.
 	ApproveDevice func(userCode string) error
-	// DeviceClientID is the sandbox's device app, which a device login (d)
-	// uses: Coze lets only a device app log in with a device code.
-	DeviceClientID string
-	// RegisterRedirect registers the redirect URI of a login's callback
-	// listener (on the port it picked) on the sandbox's apps, as a person
-	// registers theirs in the Coze console; Coze matches it exactly.
-	RegisterRedirect func(redirectURI string)
 }
 
 // Appearance is how the screens are drawn. The colours need nothing here:

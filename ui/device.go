@@ -72,9 +72,6 @@ func (dv deviceModel) keys(k *keyMap, d Deps) {
 // startDevice leaves a browser login, if one is open (its listener is
 // closed), and asks Coze for a user code with cfg.
 func (m Model) startDevice(cfg auth.Config) (Model, tea.Cmd) {
-	if m.d.DeviceClientID != "" && cfg.AppType() != auth.AppDevice {
-		cfg.ClientID, cfg.ClientSecret, cfg.Settings.AppType = m.d.DeviceClientID, "", auth.AppDevice
-	}
 	stop := m.consent.stop()
 	m.device.stop()
 	m.cfg = cfg

@@ -413,33 +413,3 @@ func TestQRCode(t *testing.T) {
 		t.Error("an address too long (or empty) was drawn")
 	}
 }
-
-// TestDeviceApps: Coze lets only a device app log in with a device code.
-// In the sandbox, d switches to its device app; a profile whose app is a
-// device app goes from the form straight to the device code.
-func TestDeviceApps(t *testing.T) {
-	f := newFixture(t)
-	f.sleep = sleepUntilCancelled
-	f.deps.DeviceClientID = "7000000000000000003.app.coze"
-	m, _ := f.consent(t)
-	m, cmd := step(m, press("d"))
-	m, _ = step(m, await[deviceStartedMsg](t, cmd))
-	t.Cleanup(func() { m.Close() })
-	if m.cfg.ClientID != f.deps.DeviceClientID || m.cfg.AppType() != auth.AppDevice {
-		t.Errorf("d in the sandbox logs in with %s (%s), want its device app", m.cfg.ClientID, m.cfg.AppType())
-	}
-
-	g := newFixture(t)
-	g.sleep = sleepUntilCancelled
-	g.deps.Initial.Settings.AppType = auth.AppDevice
-	form := g.form(t)
-	d, cmd := step(form, press("enter"))
-	if d.screen != screenDevice {
-		t.Fatalf("enter with a device app: screen %v, want device", d.screen)
-	}
-	d, _ = step(d, await[deviceStartedMsg](t, cmd))
-	t.Cleanup(func() { d.Close() })
-	if d.device.phase != deviceWaiting {
-		t.Errorf("phase %v, want waiting", d.device.phase)
-	}
-}

@@ -251,9 +251,6 @@ func (m Model) updateForm(msg tea.Msg) (Model, tea.Cmd) {
 		if m.form, ok = m.form.submit(); ok {
 			m.form.notice = ""
 			m.relogin = false
-			if cfg := m.form.config(); cfg.AppType() == auth.AppDevice {
-				return m.startDevice(cfg) // a device app has no browser login
-			}
 			return m.startLogin(m.form.config())
 		}
 		return m, nil

@@ -32,8 +32,6 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	var (
 		sandboxApprove       func(string) (string, error)
 		sandboxApproveDevice func(string) error
-		sandboxRegister      func(string)
-		sandboxDeviceApp     string
 		sandboxBase          string
 	)
 	if g.sandbox {
@@ -43,7 +41,6 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		}
 		defer cleanup()
 		sandboxApprove, sandboxApproveDevice, sandboxBase = srv.Approve, srv.ApproveDevice, base
-		sandboxRegister, sandboxDeviceApp = srv.RegisterRedirectURI, sandbox.DeviceClientID
 	}
 	st, err := g.store()
 	if err != nil {
@@ -80,10 +77,6 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 			SandboxBase:   sandboxBase,
 			Approve:       sandboxApprove,
 			ApproveDevice: sandboxApproveDevice,
-			// The callback listener picks a free port (port 0), registered
-			// on the sandbox's apps once it is known.
-			RegisterRedirect: sandboxRegister,
-			DeviceClientID:   sandboxDeviceApp,
 		},
 	}
 	outcome, err := ui.Run(cmd.Context(), d)
