@@ -369,6 +369,16 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 	return strings.TrimRight(b.String(), "\n"), c.note.render(st, st.OK, width)
 }
 
+// pasteView is the paste prompt and its input, drawn under the screen and
+// kept whole when the window is too small for all of it: what is cut is the
+// text above.
+func (c consentModel) pasteView(width int) string {
+	if !c.pasting || c.flow == nil {
+		return ""
+	}
+	return "\n" + wrap("Paste the whole address your browser ended on (it starts with "+c.flow.RedirectURI()+"):", width) + "\n" + c.paste.View()
+}
+
 // headlessView is the waiting screen where no browser was opened: why, and
 // the three ways on (the fallback ladder of `cozeauth login`), short enough
 // for a 60×20 window.
@@ -398,15 +408,6 @@ func (c consentModel) headlessView(st Styles, width int, spin string, left time.
 	return b.String()
 }
 
-// pasteView is the paste prompt and its input, drawn under the screen and
-// kept whole when the window is too small for all of it: what is cut is the
-// text above.
-func (c consentModel) pasteView(width int) string {
-	if !c.pasting || c.flow == nil {
-		return ""
-	}
-	return "\n" + wrap("Paste the whole address your browser ended on (it starts with "+c.flow.RedirectURI()+"):", width) + "\n" + c.paste.View()
-}
 
 // callbackPort is the port the callback listener is on.
 func callbackPort(redirect string) string {

@@ -250,7 +250,6 @@ func (m Model) updateForm(msg tea.Msg) (Model, tea.Cmd) {
 		var ok bool
 		if m.form, ok = m.form.submit(); ok {
 			m.form.notice = ""
-			m.relogin = false
 			return m.startLogin(m.form.config())
 		}
 		return m, nil
