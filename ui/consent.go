@@ -408,7 +408,6 @@ func (c consentModel) headlessView(st Styles, width int, spin string, left time.
 	return b.String()
 }
 
-
 // callbackPort is the port the callback listener is on.
 func callbackPort(redirect string) string {
 	u, err := url.Parse(redirect)
