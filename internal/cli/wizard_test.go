@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +114,42 @@ func TestOSC52Copier(t *testing.T) {
 				t.Errorf("wrote %q, want %q", got, strings.Join(tt.want, ""))
 			}
 		})
+	}
+}
+
+// TestInterruptedExits130: a command that Ctrl+C or SIGTERM ends (its
+// context cancelled) exits 130 and says so, like the wizard after Ctrl+C.
+func TestInterruptedExits130(t *testing.T) {
+	dir := t.TempDir()
+	st := auth.NewStore(dir)
+	l, err := st.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	err = l.Save("default", &auth.Record{Token: auth.Token{AccessToken: "czu_interrupted_test", RefreshToken: "r",
+		Expiry: now.Add(time.Hour), RefreshExpiry: now.Add(24 * time.Hour), IssuedAt: now}})
+	l.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveSettings("default", auth.Settings{ClientID: "7000000000000000001.app.coze", APIBase: "http://127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := Run(ctx, []string{"api", "/v1/users/me"}, &Env{
+		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+		Getenv: func(k string) string {
+			if k == "COZEAUTH_CONFIG_DIR" {
+				return dir
+			}
+			return ""
+		},
+		Now: time.Now, Version: "test",
+	})
+	if code != ExitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q; want %d and a word that it was interrupted", code, stderr.String(), ExitInterrupted)
 	}
 }
