@@ -158,6 +158,7 @@ func (s *tuiSession) pid() int {
 }
 
 var (
+	ansiSGR     = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
 	countdownRe = regexp.MustCompile(`(\d+:\d\d) left`)
 	expiryRe    = regexp.MustCompile(`expires (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+)`)
 )
@@ -243,16 +244,25 @@ func TestTUIInterruptAndNoColor(t *testing.T) {
 	bin, _ := tuiBinaries(t)
 	s := startTUI(t, headlessEnv()+" NO_COLOR=1 "+shellQuote(bin)+" --sandbox")
 	s.waitForText("Client ID", "Redirect URI")
-	s.keys("Tab") // to the client ID's text field
-	s.waitFor("the cursor in the client ID field", func(string) bool {
-		styled := s.tmux("capture-pane", "-p", "-e", "-t", "e2e")
-		for _, l := range strings.Split(styled, "\n") {
-			if strings.Contains(l, "Client ID") && strings.Contains(l, "\x1b[7m") {
+	// Tab to the client ID's text field: the focused row (marked >) shows a
+	// cursor in reverse video.
+	cursorOn := func(label string) bool {
+		for _, l := range strings.Split(s.tmux("capture-pane", "-p", "-e", "-t", "e2e"), "\n") {
+			if plain := ansiSGR.ReplaceAllString(l, ""); strings.HasPrefix(plain, "> "+label) && strings.Contains(l, "\x1b[7m") {
 				return true
 			}
 		}
 		return false
-	})
+	}
+	for range 8 {
+		if cursorOn("Client ID") {
+			break
+		}
+		before := s.capture()
+		s.keys("Tab")
+		s.waitFor("the focus to move", func(screen string) bool { return screen != before })
+	}
+	s.waitFor("the cursor in the client ID field", func(string) bool { return cursorOn("Client ID") })
 	if styled := s.tmux("capture-pane", "-p", "-e", "-t", "e2e"); regexp.MustCompile(`\x1b\[(?:[0-9]+;)*(?:3[0-7]|38|4[0-7]|48|9[0-7]|10[0-7])[;m]`).MatchString(styled) {
 		t.Errorf("NO_COLOR, yet colours on screen:\n%q", styled)
 	}
