@@ -250,7 +250,11 @@ func (m Model) updateForm(msg tea.Msg) (Model, tea.Cmd) {
 		var ok bool
 		if m.form, ok = m.form.submit(); ok {
 			m.form.notice = ""
-			return m.startLogin(m.form.config())
+			cfg := m.form.config()
+			if cfg.AppType() == auth.AppDevice {
+				return m.startDevice(cfg) // a device app has no browser login
+			}
+			return m.startLogin(cfg)
 		}
 		return m, nil
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/cozeauth/cozeauth/auth"
 )
 
 // The golden tests run the whole program (Init, commands, Update, View) in
@@ -281,11 +283,12 @@ func TestGolden60x20(t *testing.T) {
 	}{
 		{"form", func(t *testing.T, f *fixture) {
 			f.deps.Initial.ClientID, f.deps.Initial.APIBase, f.deps.Initial.WWWBase = "", "", ""
+			f.deps.Initial.ClientSecret = "s3cret-value" // a web app: its secret's field and hint show
 		}, func(t *testing.T, p *program) {
 			waitFor(t, p, "Redirect URI")
 			p.Send(press("enter"))
 			waitFor(t, p, "client id is empty")
-			p.Send(press("tab"))
+			p.Send(press("tab")) // from the client ID to the secret
 			waitFor(t, p, "token store")
 		}},
 		{"consent", nil, func(t *testing.T, p *program) {
@@ -323,18 +326,18 @@ func TestGolden60x20(t *testing.T) {
 		{"device", func(t *testing.T, f *fixture) {
 			f.sleep = sleepUntilCancelled
 			f.deps.ApproveDevice = func(string) error { return nil }
+			f.deps.Initial.Settings.AppType = auth.AppDevice // the form goes straight to the code
 		}, func(t *testing.T, p *program) {
-			waitFor(t, p, "Redirect URI")
+			waitFor(t, p, "Client ID")
 			p.Send(press("enter"))
-			waitFor(t, p, "Opened your browser")
-			p.Type("d")
 			waitFor(t, p, "Waiting for approval")
 		}},
-		{"device denied", func(t *testing.T, f *fixture) { f.coze.set(func(fc *fakeCoze) { fc.deviceAnswer = "access_denied" }) }, func(t *testing.T, p *program) {
-			waitFor(t, p, "Redirect URI")
+		{"device denied", func(t *testing.T, f *fixture) {
+			f.coze.set(func(fc *fakeCoze) { fc.deviceAnswer = "access_denied" })
+			f.deps.Initial.Settings.AppType = auth.AppDevice
+		}, func(t *testing.T, p *program) {
+			waitFor(t, p, "Client ID")
 			p.Send(press("enter"))
-			waitFor(t, p, "Opened your browser")
-			p.Type("d")
 			waitFor(t, p, "new code")
 		}},
 		{"dashboard", func(t *testing.T, f *fixture) { f.loggedIn(t) }, func(t *testing.T, p *program) {
