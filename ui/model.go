@@ -405,6 +405,9 @@ var sgr = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
 // text field's cursor) is kept, and a style cut off with the spaces is
 // reset.
 func trimRight(l string) string {
+	if !endsBlank(l) {
+		return l // most lines: nothing to trim, no need to read their styles
+	}
 	keep, shows, pos := 0, false, 0 // keep: the end of the last cell that shows
 	for _, loc := range append(sgr.FindAllStringIndex(l, -1), []int{len(l), len(l)}) {
 		switch text := l[pos:loc[0]]; {
@@ -427,6 +430,19 @@ func trimRight(l string) string {
 		l += ansi.ResetStyle
 	}
 	return l
+}
+
+// endsBlank reports whether l's last character, past any trailing SGR
+// sequences, is a space.
+func endsBlank(l string) bool {
+	for strings.HasSuffix(l, "m") {
+		i := strings.LastIndex(l, "\x1b[")
+		if i < 0 || strings.Trim(l[i+2:len(l)-1], "0123456789;:") != "" {
+			break
+		}
+		l = l[:i]
+	}
+	return strings.HasSuffix(l, " ")
 }
 
 // sgrShows reports whether, after seq, a space is visible: reverse video or
