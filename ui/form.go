@@ -374,7 +374,7 @@ func (f formModel) fieldNote(i field, err, warn string, st Styles, width int, cf
 	case i != f.focus:
 		return ""
 	case i == fieldSecret:
-		return indent + st.Faint.Render("kept in the token store, never in config.json")
+		return line(st.Faint, "kept in the token store, never in config.json")
 	case i == fieldAppType:
 		return line(st.Faint, f.appType.ConsoleName()+" in the Coze console")
 	case i == fieldRegion && cfg.APIBase != "":
