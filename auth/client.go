@@ -27,11 +27,11 @@ type Client struct {
 
 // NewClient builds a token client for cfg.
 func NewClient(cfg Config, hc *http.Client, now func() time.Time) *Client {
-	return &Client{HTTP: hc, APIBase: cfg.API(), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, UserAgent: UserAgent, Now: now}
+	return &Client{HTTP: hc, APIBase: cfg.API(), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, UserAgent: DefaultUserAgent, Now: now}
 }
 
-// UserAgent names cozeauth in every request; main sets the version.
-var UserAgent = "cozeauth"
+// DefaultUserAgent names cozeauth in requests whose caller named no version.
+const DefaultUserAgent = "cozeauth"
 
 // TokenPath is the token endpoint's path on the API host.
 const TokenPath = "/api/permission/oauth2/token"

@@ -82,6 +82,14 @@ func (c *Client) DeviceToken(ctx context.Context, deviceCode string) (*Token, er
 	})
 }
 
+// poll asks once for the tokens, detached from ctx: an approved device code
+// is spent by the answer.
+func (f *DeviceFlow) poll(ctx context.Context, client *Client) (*Token, error) {
+	call, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshCallTimeout)
+	defer cancel()
+	return client.DeviceToken(call, f.auth.DeviceCode)
+}
+
 // DeviceError ends a device login that the user refused or let expire.
 type DeviceError struct {
 	Code string
@@ -136,10 +144,13 @@ func (f *DeviceFlow) Wait(ctx context.Context) (*LoginResult, error) {
 		if err := f.m.sleep(ctx, interval); err != nil {
 			return nil, err
 		}
-		t, err := client.DeviceToken(ctx, f.auth.DeviceCode)
+		end := f.m.pending().begin() // until the tokens are saved
+		t, err := f.poll(ctx, client)
 		if err == nil {
-			return f.m.finishLogin(ctx, func(*Client) (*Token, error) { return t, nil })
+			defer end()
+			return f.m.finishLogin(context.WithoutCancel(ctx), func(context.Context, *Client) (*Token, error) { return t, nil })
 		}
+		end()
 		var oe *OAuthError
 		if !errors.As(err, &oe) || oe.StatusCode/100 == 5 {
 			if failures++; failures >= refreshTries || ctx.Err() != nil {

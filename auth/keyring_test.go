@@ -113,7 +113,7 @@ func TestUnreadableKeyringIsNoTrap(t *testing.T) {
 	}
 
 	m.Store.Keyring = nil // `cozeauth login --storage file`
-	res, err := m.finishLogin(context.Background(), func(*Client) (*Token, error) { return &testRecord("czu_b").Token, nil })
+	res, err := m.finishLogin(context.Background(), func(context.Context, *Client) (*Token, error) { return &testRecord("czu_b").Token, nil })
 	if err != nil || res.Record.AccessToken != "czu_b" {
 		t.Fatalf("login over an unreadable keyring entry: %v", err)
 	}

@@ -98,22 +98,31 @@ type LoginResult struct {
 // Finish exchanges code for tokens, asks Coze who they belong to, and saves
 // the tokens (with a web app's secret) and the profile's settings.
 func (f *LoginFlow) Finish(ctx context.Context, code string) (*LoginResult, error) {
-	return f.m.finishLogin(ctx, func(c *Client) (*Token, error) {
+	return f.m.finishLogin(ctx, func(ctx context.Context, c *Client) (*Token, error) {
 		return c.Exchange(ctx, code, f.req.RedirectURI, f.req.Verifier)
 	})
 }
 
-// finishLogin is shared by every way of getting a first token pair.
-func (m *Manager) finishLogin(ctx context.Context, obtain func(*Client) (*Token, error)) (*LoginResult, error) {
+// finishLogin is shared by every way of getting a first token pair. Once the
+// grant is sent it runs to the end whatever happens to ctx: Coze spends a
+// code once, and the tokens it gave for it must reach the store. ctx still
+// bounds the user lookup, which is only nice to have.
+func (m *Manager) finishLogin(ctx context.Context, obtain func(context.Context, *Client) (*Token, error)) (*LoginResult, error) {
+	defer m.pending().begin()()
+	if err := ctx.Err(); err != nil { // nothing sent yet: safe to give up
+		return nil, err
+	}
+	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshCallTimeout)
+	defer cancel()
 	client := m.Client("")
-	tok, err := obtain(client)
+	tok, err := obtain(work, client)
 	if err != nil {
 		return nil, err
 	}
 	res := &LoginResult{Record: &Record{Token: *tok, ClientSecret: m.Config.ClientSecret}}
 	res.Record.User, res.UserErr = client.Me(ctx, tok.AccessToken)
 
-	l, err := m.Store.Lock(ctx)
+	l, err := m.Store.Lock(work)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -21,12 +20,30 @@ type Manager struct {
 	// Sleep waits between refresh attempts; nil means a timer. Tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	// InFlight, when set, is held for reading by every refresh under way, so
-	// that a program about to exit can take it for writing to wait for them
-	// rather than lose a rotated token.
-	InFlight *sync.RWMutex
+	// UserAgent names the program in every request to Coze; "" means
+	// DefaultUserAgent.
+	UserAgent string
+	// Pending counts this Manager's refreshes and code exchanges under way;
+	// share one between all of a program's Managers and wait on it (or call
+	// [Manager.Close]) before exiting. nil means the Manager's own.
+	Pending *Pending
 
+	own      Pending
 	lockWait time.Duration // lockWaitWhileUsable, shorter in tests
+}
+
+func (m *Manager) pending() *Pending {
+	if m.Pending != nil {
+		return m.Pending
+	}
+	return &m.own
+}
+
+// Close waits until no refresh or code exchange of this Manager (and of the
+// others sharing its [Pending]) is under way, so that every token Coze
+// rotated is saved, or until ctx ends. The Manager stays usable.
+func (m *Manager) Close(ctx context.Context) error {
+	return m.pending().Wait(ctx)
 }
 
 // refreshTries and refreshBackoff bound retries of a refresh that failed with
@@ -68,7 +85,11 @@ func (m *Manager) Client(secret string) *Client {
 	if cfg.ClientSecret == "" {
 		cfg.ClientSecret = secret
 	}
-	return NewClient(cfg, m.HTTP, m.now)
+	c := NewClient(cfg, m.HTTP, m.now)
+	if m.UserAgent != "" {
+		c.UserAgent = m.UserAgent
+	}
+	return c
 }
 
 func (m *Manager) loginRequired(reason string, err error) error {
@@ -113,101 +134,126 @@ const lockWaitWhileUsable = 5 * time.Second
 // on the answer would lose the new one and log the user out.
 const refreshCallTimeout = 30 * time.Second
 
-// refresh refreshes under the lock; before is the record as read without
-// it, to tell whether another process rotated the token meanwhile.
+// errUseCurrent says the lock was not had in time but the current access
+// token is still good enough to hand out.
+var errUseCurrent = errors.New("another cozeauth is still refreshing; using the current access token")
+
+// refresh renews the profile's tokens in named steps: take the lock, re-read
+// the record under it, renew with the grant that fits the record, keep the
+// result. before is the record as read without the lock, to tell whether
+// another process rotated the token meanwhile.
 func (m *Manager) refresh(ctx context.Context, force bool, before *Record) (*Record, error) {
-	if m.InFlight != nil {
-		m.InFlight.RLock()
-		defer m.InFlight.RUnlock()
+	defer m.pending().begin()()
+	l, err := m.lockForRefresh(ctx, force, before)
+	if errors.Is(err, errUseCurrent) {
+		m.Store.warn("warning: " + err.Error())
+		return before, nil
 	}
-	usable := func() bool { return !force && before.ValidForMargin(m.now(), stillUsable) }
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	rec, renew, err := m.reread(l, force, before)
+	if err != nil || renew == nil {
+		return rec, err
+	}
+	tok, err := m.renew(ctx, rec, renew)
+	if err != nil {
+		return m.renewFailed(rec, force, err)
+	}
+	return m.keep(l, rec, tok)
+}
+
+// usable reports whether before may still be handed out when a refresh
+// cannot be had: never for an explicit refresh.
+func (m *Manager) usable(force bool, before *Record) bool {
+	return !force && before.ValidForMargin(m.now(), stillUsable)
+}
+
+// lockForRefresh takes the store's lock. While the current token is still
+// usable it waits only a little for another process's refresh, then answers
+// errUseCurrent.
+func (m *Manager) lockForRefresh(ctx context.Context, force bool, before *Record) (*Locked, error) {
 	lockCtx := ctx
-	if usable() {
-		var cancel context.CancelFunc
+	if m.usable(force, before) {
 		wait := lockWaitWhileUsable
 		if m.lockWait > 0 {
 			wait = m.lockWait
 		}
+		var cancel context.CancelFunc
 		lockCtx, cancel = context.WithTimeout(ctx, wait)
 		defer cancel()
 	}
 	l, err := m.Store.Lock(lockCtx)
 	if err != nil {
 		waitedOut := errors.Is(err, context.DeadlineExceeded) && lockCtx.Err() != nil && ctx.Err() == nil
-		if waitedOut && usable() {
-			m.Store.warn("warning: another cozeauth is still refreshing; using the current access token")
-			return before, nil
+		if waitedOut && m.usable(force, before) {
+			return nil, errUseCurrent
 		}
 		return nil, err
 	}
-	defer l.Unlock()
-	// Re-read under the lock: another process may have rotated the refresh
-	// token while this one waited, and the old one no longer works.
+	return l, nil
+}
+
+// A grant obtains a new token pair for rec from Coze. Refreshing is one;
+// another kind of app (a JWT-signing service app) plugs in its own.
+type grant func(ctx context.Context, c *Client, rec *Record) (*Token, error)
+
+// refreshGrant spends rec's refresh token.
+func refreshGrant(ctx context.Context, c *Client, rec *Record) (*Token, error) {
+	return c.Refresh(ctx, rec.RefreshToken)
+}
+
+// grantFor returns the grant that renews rec, or nil when none can.
+func (m *Manager) grantFor(rec *Record) grant {
+	if !rec.Refreshable(m.now()) {
+		return nil
+	}
+	return refreshGrant
+}
+
+// reread loads the record under the lock, since another process may have
+// rotated the refresh token while this one waited, and decides whether it
+// still needs renewing: it returns the grant to use, or nil with the record
+// to hand out (or the error that says why none can be).
+func (m *Manager) reread(l *Locked, force bool, before *Record) (*Record, grant, error) {
 	rec, err := l.Load(m.Config.Profile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if rec == nil || rec.AccessToken == "" && rec.RefreshToken == "" {
-		return nil, m.loginRequired("no token is stored", nil)
+		return nil, nil, m.loginRequired("no token is stored", nil)
 	}
 	now := m.now()
 	rotatedMeanwhile := before != nil && before.RefreshToken != rec.RefreshToken
 	if rec.ValidForMargin(now, m.Config.Margin()) && (!force || rotatedMeanwhile) {
-		return rec, nil
+		return rec, nil, nil
 	}
-	if !rec.Refreshable(now) {
-		if rec.ValidFor(now, 0) && !force {
-			return rec, nil // no way to refresh, but still good for a while
-		}
-		return nil, m.loginRequired("the refresh token has expired (it lives 30 days)", nil)
+	g := m.grantFor(rec)
+	switch {
+	case g != nil:
+		return rec, g, nil
+	case rec.ValidFor(now, 0) && !force:
+		return rec, nil, nil // no way to renew, but still good for a while
 	}
-	tok, err := m.refreshWithRetries(ctx, rec)
-	if err != nil {
-		if !IsLoginRequired(err) && !force && rec.ValidFor(m.now(), stillUsable) {
-			// Coze is unreachable for now, but the token still works:
-			// better to hand it out than to fail a script.
-			m.Store.warn(fmt.Sprintf("warning: could not refresh (%v); using the current access token, which expires %s", err, rec.Expiry.Local().Format(time.RFC3339)))
-			return rec, nil
-		}
-		return nil, err
-	}
-	if tok.RefreshToken == "" { // Coze always rotates; keep the old one if it ever does not
-		tok.RefreshToken, tok.RefreshExpiry = rec.RefreshToken, rec.RefreshExpiry
-	}
-	next := *rec
-	next.Token = *tok
-	// The rotated refresh token must be on disk before the access token is
-	// handed out: the old one is already dead at Coze.
-	if err := l.Save(m.Config.Profile, &next); err != nil {
-		return nil, fmt.Errorf("refreshed, but could not save the new tokens (the old refresh token no longer works; run `cozeauth login` if this persists): %w", err)
-	}
-	return &next, nil
+	return nil, nil, m.loginRequired("the refresh token has expired (it lives 30 days)", nil)
 }
 
-// refreshWithRetries retries a 5xx, a 408, a 429 or a network error; a
-// refusal (another 4xx, or an error body on a 2xx) means only a login helps.
-func (m *Manager) refreshWithRetries(ctx context.Context, rec *Record) (*Token, error) {
+// renew runs the grant, retrying what may pass.
+func (m *Manager) renew(ctx context.Context, rec *Record, g grant) (*Token, error) {
 	client := m.Client(rec.ClientSecret)
 	for try := 0; ; try++ {
 		if err := ctx.Err(); err != nil { // nothing sent yet: safe to give up
 			return nil, err
 		}
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshCallTimeout)
-		tok, err := client.Refresh(callCtx, rec.RefreshToken)
+		tok, err := g(callCtx, client, rec)
 		cancel()
 		if err == nil {
 			return tok, nil
 		}
-		var oe *OAuthError
-		if errors.As(err, &oe) {
-			passing := oe.StatusCode == http.StatusRequestTimeout || oe.StatusCode == http.StatusTooManyRequests
-			switch class := oe.StatusCode / 100; {
-			case class == 4 && !passing || class == 2 && oe.Code != "":
-				return nil, m.loginRequired("coze refused the refresh token", err)
-			case class == 2:
-				// Coze may have rotated already: a retry would only be refused.
-				return nil, fmt.Errorf("%w (the stored token was kept; if the next try says login required, run `cozeauth login`)", err)
-			}
+		if err := m.final(err); err != nil {
+			return nil, err
 		}
 		if try+1 >= refreshTries || ctx.Err() != nil {
 			return nil, fmt.Errorf("%w (tried %d times; the stored token was kept, try again later)", err, try+1)
@@ -216,6 +262,49 @@ func (m *Manager) refreshWithRetries(ctx context.Context, rec *Record) (*Token, 
 			return nil, err
 		}
 	}
+}
+
+// final returns the error to end the retries with, or nil when err may
+// pass: a 5xx, a 408, a 429 or a network error. A refusal (another 4xx, or
+// an error body on a 2xx) means only a login helps.
+func (m *Manager) final(err error) error {
+	var oe *OAuthError
+	if !errors.As(err, &oe) {
+		return nil
+	}
+	passing := oe.StatusCode == http.StatusRequestTimeout || oe.StatusCode == http.StatusTooManyRequests
+	switch class := oe.StatusCode / 100; {
+	case class == 4 && !passing || class == 2 && oe.Code != "":
+		return m.loginRequired("coze refused the refresh token", err)
+	case class == 2:
+		// Coze may have rotated already: a retry would only be refused.
+		return fmt.Errorf("%w (the stored token was kept; if the next try says login required, run `cozeauth login`)", err)
+	}
+	return nil
+}
+
+// renewFailed hands out the current token when Coze is unreachable for now
+// but the token still works: better than failing a script.
+func (m *Manager) renewFailed(rec *Record, force bool, err error) (*Record, error) {
+	if IsLoginRequired(err) || !m.usable(force, rec) {
+		return nil, err
+	}
+	m.Store.warn(fmt.Sprintf("warning: could not refresh (%v); using the current access token, which expires %s", err, rec.Expiry.Local().Format(time.RFC3339)))
+	return rec, nil
+}
+
+// keep saves the renewed pair. The rotated refresh token must be on disk
+// before the access token is handed out: the old one is already dead at Coze.
+func (m *Manager) keep(l *Locked, rec *Record, tok *Token) (*Record, error) {
+	if tok.RefreshToken == "" { // Coze always rotates; keep the old one if it ever does not
+		tok.RefreshToken, tok.RefreshExpiry = rec.RefreshToken, rec.RefreshExpiry
+	}
+	next := *rec
+	next.Token = *tok
+	if err := l.Save(m.Config.Profile, &next); err != nil {
+		return nil, fmt.Errorf("refreshed, but could not save the new tokens (the old refresh token no longer works; run `cozeauth login` if this persists): %w", err)
+	}
+	return &next, nil
 }
 
 // Logout forgets the profile's tokens. Coze documents no revocation endpoint,

@@ -4,6 +4,10 @@
 // the network path open; only a failure below HTTP (DNS, TCP, TLS, a
 // timeout) means something blocks it. Results stream out of [Prober.Start]
 // as they land so that a UI can draw each at once; the package prints nothing.
+//
+// It owns the targets, running them and classifying what came back. It must
+// not print, read or refresh stored tokens (the caller hands it a token, or
+// none), or treat an HTTP error status as a blocked path.
 package probe
 
 import (
@@ -13,6 +17,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -116,7 +121,7 @@ func (p *Prober) ProxyFor(rawURL string) string {
 func (p *Prober) ProxySummary(targets []Target) string {
 	var seen []string
 	for _, t := range targets {
-		if px := p.ProxyFor(t.URL); !containsString(seen, px) {
+		if px := p.ProxyFor(t.URL); !slices.Contains(seen, px) {
 			seen = append(seen, px)
 		}
 	}
@@ -129,15 +134,6 @@ func (p *Prober) ProxySummary(targets []Target) string {
 		}
 	}
 	return strings.Join(seen, ", ")
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func proxyURL(tr *http.Transport, req *http.Request) *url.URL {

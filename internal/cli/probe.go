@@ -65,7 +65,7 @@ honoured. Exit 0 when every target answered, 3 otherwise.`,
 			if !noAuth {
 				token = g.probeToken(ctx, cfg, token, timeout)
 			}
-			p := &probe.Prober{Transport: g.probeTransport(), Timeout: timeout, UserAgent: auth.UserAgent}
+			p := &probe.Prober{Transport: g.probeTransport(), Timeout: timeout, UserAgent: g.userAgent()}
 			targets := probe.Targets(cfg.API(), cfg.WWW(), token)
 			if !asJSON && isTerminal(g.env.Stderr) {
 				fmt.Fprintf(g.env.Stderr, "Probing %d targets at %s and %s (up to %s each)…\n", len(targets), cfg.API(), cfg.WWW(), timeout)

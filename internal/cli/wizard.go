@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aymanbagabas/go-osc52/v2"
 	"github.com/spf13/cobra"
@@ -66,8 +65,8 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	d := ui.Deps{
 		Initial:       cfg,
 		Manager:       func(c auth.Config) *auth.Manager { return g.managerFor(c, st) },
-		Prober:        &probe.Prober{UserAgent: auth.UserAgent},
-		Browser:       auth.SystemBrowser{Env: g.getenv("BROWSER")},
+		Prober:        &probe.Prober{UserAgent: g.userAgent()},
+		Browser:       g.browser(),
 		Headless:      headless,
 		Clipboard:     osc52Copier(out, g.getenv),
 		Approve:       sandboxApprove,
@@ -76,26 +75,8 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		Now:           g.env.Now,
 	}
 	err = ui.Run(cmd.Context(), d)
-	g.waitForRefreshes(g.env.Stderr, 35*time.Second)
+	g.waitForPending(g.env.Stderr, pendingLimit)
 	return err
-}
-
-// waitForRefreshes lets a refresh that is under way finish and save the
-// refresh token Coze has rotated, waiting at most limit.
-func (g *globals) waitForRefreshes(w io.Writer, limit time.Duration) {
-	done := make(chan struct{})
-	go func() { g.refreshes.Lock(); close(done) }() // the process exits; never unlocked
-	select {
-	case <-done:
-		return
-	case <-time.After(100 * time.Millisecond):
-		fmt.Fprintln(w, "Waiting for a token refresh to finish…")
-	}
-	select {
-	case <-done:
-	case <-time.After(limit):
-		fmt.Fprintln(w, "warning: a token refresh did not finish; if the next command says login required, run `cozeauth login`")
-	}
 }
 
 // startSandbox starts the embedded fake Coze for `cozeauth --sandbox` and

@@ -1,9 +1,16 @@
 // Package sandbox is an embedded fake Coze: one HTTP server that plays both
 // Coze's API host and its web host, well enough for cozeauth to log in (PKCE,
 // web app and device flows), refresh, call the API and probe, with no network.
-// It follows Coze's quirks as written down in COZE.md — a JSON token endpoint,
-// absolute expires_in, rotating refresh tokens — so code that works here has
-// met them. Failure injection (slow and dropped answers) exercises the probe.
+// It follows Coze's quirks as Coze's own documentation (coze-dev/coze-sdk-gen
+// docs/api-markdown/oauth_*.md) and official SDKs (coze-dev/coze-go auth.go,
+// coze-py cozepy/auth, coze-js src/auth.ts) describe them — a JSON token
+// endpoint, absolute expires_in, rotating refresh tokens — so code that works
+// here has met them. Failure injection (slow and dropped answers, and the
+// token-endpoint faults of faults.go) exercises the probe and the client.
+//
+// It owns the fake's behaviour only. It must not import auth or reuse the
+// client's constants: it is a second opinion on the protocol, not a copy of
+// the client's, and it must agree with Coze's documents, not with cozeauth.
 package sandbox
 
 import (
