@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // OAuthError is a token-endpoint failure in Coze's shape
@@ -13,18 +14,21 @@ type OAuthError struct {
 	Code       string // error_code, else error
 	Message    string // error_message, else error_description
 	LogID      string
+	// RetryAfter is the answer's Retry-After, 0 when it had none.
+	RetryAfter time.Duration
 }
 
+// Error says what Coze answered, with its text made safe for a terminal.
 func (e *OAuthError) Error() string {
 	msg := fmt.Sprintf("coze answered HTTP %d", e.StatusCode)
 	if e.Code != "" {
-		msg += ": " + e.Code
+		msg += ": " + Sanitize(e.Code)
 	}
 	if e.Message != "" {
-		msg += ": " + e.Message
+		msg += ": " + Sanitize(e.Message)
 	}
 	if e.LogID != "" {
-		msg += " (log id " + e.LogID + ")"
+		msg += " (log id " + Sanitize(e.LogID) + ")"
 	}
 	if e.Code == "invalid_client" {
 		msg += "; check the client id, and for a web app pass its secret with --client-secret"
@@ -47,10 +51,10 @@ func (e *APIError) Error() string {
 		msg += fmt.Sprintf(", code %d", e.Code)
 	}
 	if e.Msg != "" {
-		msg += ": " + e.Msg
+		msg += ": " + Sanitize(e.Msg)
 	}
 	if e.LogID != "" {
-		msg += " (log id " + e.LogID + ")"
+		msg += " (log id " + Sanitize(e.LogID) + ")"
 	}
 	if h := e.Hint(); h != "" {
 		msg += "; " + h
@@ -80,7 +84,7 @@ type LoginRequiredError struct {
 func (e *LoginRequiredError) Error() string {
 	msg := fmt.Sprintf("login required for profile %q", e.Profile)
 	if e.Reason != "" {
-		msg += ": " + e.Reason
+		msg += ": " + Sanitize(e.Reason)
 	}
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()

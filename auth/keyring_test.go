@@ -65,7 +65,7 @@ func TestKeyringFallsBackToFileWithAWarning(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := NewStore(t.TempDir())
+			s := NewStore(privateDir(t))
 			var warnings []string
 			s.Warn = func(m string) { warnings = append(warnings, m) }
 			s.Keyring = &Keyring{Backend: tt.backend(), Service: "cozeauth-test", Timeout: 20 * time.Millisecond}

@@ -3,8 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,8 +28,10 @@ type Manager struct {
 	// [Manager.Close]) before exiting. nil means the Manager's own.
 	Pending *Pending
 
-	own      Pending
-	lockWait time.Duration // lockWaitWhileUsable, shorter in tests
+	own          Pending
+	marginWarned atomic.Bool
+	// Shorter in tests: lockWaitWhileUsable, refreshDeadline, tryTimeout.
+	lockWait, deadline, perTry time.Duration
 }
 
 func (m *Manager) pending() *Pending {
@@ -45,17 +47,6 @@ func (m *Manager) pending() *Pending {
 func (m *Manager) Close(ctx context.Context) error {
 	return m.pending().Wait(ctx)
 }
-
-// refreshTries and refreshBackoff bound retries of a refresh that failed with
-// a 5xx or a network error. A 4xx is never retried: Coze has refused the
-// refresh token and only a login helps.
-const refreshTries = 3
-
-// stillUsable is how long an access token must still live to be handed out
-// when a refresh inside the margin failed for a passing reason.
-const stillUsable = time.Minute
-
-var refreshBackoff = [...]time.Duration{500 * time.Millisecond, 1500 * time.Millisecond}
 
 func (m *Manager) now() time.Time {
 	if m.Now != nil {
@@ -98,7 +89,9 @@ func (m *Manager) loginRequired(reason string, err error) error {
 
 // Token returns a record whose access token is valid for longer than the
 // refresh margin, refreshing it first if needed. With such a token on disk it
-// reads one file and makes no network call.
+// reads one file and makes no network call. Tokens are only used with the
+// issuer that gave them ([IssuerMismatchError]); a profile whose refresh
+// Coze refused stays logged out without asking Coze again.
 func (m *Manager) Token(ctx context.Context) (*Record, error) {
 	rec, err := m.Store.Load(m.Config.Profile)
 	if err != nil {
@@ -107,204 +100,33 @@ func (m *Manager) Token(ctx context.Context) (*Record, error) {
 	if rec == nil {
 		return nil, m.loginRequired("no token is stored", nil)
 	}
-	if rec.ValidForMargin(m.now(), m.Config.Margin()) {
+	if err := m.checkIssuer(rec); err != nil {
+		return nil, err
+	}
+	if rec.refused() {
+		return nil, m.refusedError(rec)
+	}
+	if rec.ValidForMargin(m.now(), m.margin(rec)) {
 		return rec, nil
 	}
 	return m.refresh(ctx, false, rec)
 }
 
-// Refresh refreshes the token now, whatever its remaining life.
+// Refresh refreshes the token now, whatever its remaining life, even after
+// a refusal; a refresh that Coze accepts clears the failure markers.
 func (m *Manager) Refresh(ctx context.Context) (*Record, error) {
 	before, _ := m.Store.Load(m.Config.Profile)
+	if before != nil {
+		if err := m.checkIssuer(before); err != nil {
+			return nil, err
+		}
+	}
 	return m.refresh(ctx, true, before)
 }
 
 // ValidForMargin reports whether r holds an access token valid beyond margin.
 func (r *Record) ValidForMargin(now time.Time, margin time.Duration) bool {
 	return r != nil && r.Token.ValidFor(now, margin)
-}
-
-// lockWaitWhileUsable bounds the wait for another process's refresh while
-// the current access token still works: using it beats queueing behind
-// another process's retries.
-const lockWaitWhileUsable = 5 * time.Second
-
-// refreshCallTimeout bounds one refresh call. The call is detached from the
-// caller's cancellation: once Coze has rotated the refresh token, giving up
-// on the answer would lose the new one and log the user out.
-const refreshCallTimeout = 30 * time.Second
-
-// errUseCurrent says the lock was not had in time but the current access
-// token is still good enough to hand out.
-var errUseCurrent = errors.New("another cozeauth is still refreshing; using the current access token")
-
-// refresh renews the profile's tokens in named steps: take the lock, re-read
-// the record under it, renew with the grant that fits the record, keep the
-// result. before is the record as read without the lock, to tell whether
-// another process rotated the token meanwhile.
-func (m *Manager) refresh(ctx context.Context, force bool, before *Record) (*Record, error) {
-	defer m.pending().begin()()
-	l, err := m.lockForRefresh(ctx, force, before)
-	if errors.Is(err, errUseCurrent) {
-		m.Store.warn("warning: " + err.Error())
-		return before, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer l.Unlock()
-	rec, renew, err := m.reread(l, force, before)
-	if err != nil || renew == nil {
-		return rec, err
-	}
-	tok, err := m.renew(ctx, rec, renew)
-	if err != nil {
-		return m.renewFailed(rec, force, err)
-	}
-	return m.keep(l, rec, tok)
-}
-
-// usable reports whether before may still be handed out when a refresh
-// cannot be had: never for an explicit refresh.
-func (m *Manager) usable(force bool, before *Record) bool {
-	return !force && before.ValidForMargin(m.now(), stillUsable)
-}
-
-// lockForRefresh takes the store's lock. While the current token is still
-// usable it waits only a little for another process's refresh, then answers
-// errUseCurrent.
-func (m *Manager) lockForRefresh(ctx context.Context, force bool, before *Record) (*Locked, error) {
-	lockCtx := ctx
-	if m.usable(force, before) {
-		wait := lockWaitWhileUsable
-		if m.lockWait > 0 {
-			wait = m.lockWait
-		}
-		var cancel context.CancelFunc
-		lockCtx, cancel = context.WithTimeout(ctx, wait)
-		defer cancel()
-	}
-	l, err := m.Store.Lock(lockCtx)
-	if err != nil {
-		waitedOut := errors.Is(err, context.DeadlineExceeded) && lockCtx.Err() != nil && ctx.Err() == nil
-		if waitedOut && m.usable(force, before) {
-			return nil, errUseCurrent
-		}
-		return nil, err
-	}
-	return l, nil
-}
-
-// A grant obtains a new token pair for rec from Coze. Refreshing is one;
-// another kind of app (a JWT-signing service app) plugs in its own.
-type grant func(ctx context.Context, c *Client, rec *Record) (*Token, error)
-
-// refreshGrant spends rec's refresh token.
-func refreshGrant(ctx context.Context, c *Client, rec *Record) (*Token, error) {
-	return c.Refresh(ctx, rec.RefreshToken)
-}
-
-// grantFor returns the grant that renews rec, or nil when none can.
-func (m *Manager) grantFor(rec *Record) grant {
-	if !rec.Refreshable(m.now()) {
-		return nil
-	}
-	return refreshGrant
-}
-
-// reread loads the record under the lock, since another process may have
-// rotated the refresh token while this one waited, and decides whether it
-// still needs renewing: it returns the grant to use, or nil with the record
-// to hand out (or the error that says why none can be).
-func (m *Manager) reread(l *Locked, force bool, before *Record) (*Record, grant, error) {
-	rec, err := l.Load(m.Config.Profile)
-	if err != nil {
-		return nil, nil, err
-	}
-	if rec == nil || rec.AccessToken == "" && rec.RefreshToken == "" {
-		return nil, nil, m.loginRequired("no token is stored", nil)
-	}
-	now := m.now()
-	rotatedMeanwhile := before != nil && before.RefreshToken != rec.RefreshToken
-	if rec.ValidForMargin(now, m.Config.Margin()) && (!force || rotatedMeanwhile) {
-		return rec, nil, nil
-	}
-	g := m.grantFor(rec)
-	switch {
-	case g != nil:
-		return rec, g, nil
-	case rec.ValidFor(now, 0) && !force:
-		return rec, nil, nil // no way to renew, but still good for a while
-	}
-	return nil, nil, m.loginRequired("the refresh token has expired (it lives 30 days)", nil)
-}
-
-// renew runs the grant, retrying what may pass.
-func (m *Manager) renew(ctx context.Context, rec *Record, g grant) (*Token, error) {
-	client := m.Client(rec.ClientSecret)
-	for try := 0; ; try++ {
-		if err := ctx.Err(); err != nil { // nothing sent yet: safe to give up
-			return nil, err
-		}
-		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshCallTimeout)
-		tok, err := g(callCtx, client, rec)
-		cancel()
-		if err == nil {
-			return tok, nil
-		}
-		if err := m.final(err); err != nil {
-			return nil, err
-		}
-		if try+1 >= refreshTries || ctx.Err() != nil {
-			return nil, fmt.Errorf("%w (tried %d times; the stored token was kept, try again later)", err, try+1)
-		}
-		if err := m.sleep(ctx, refreshBackoff[min(try, len(refreshBackoff)-1)]); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// final returns the error to end the retries with, or nil when err may
-// pass: a 5xx, a 408, a 429 or a network error. A refusal (another 4xx, or
-// an error body on a 2xx) means only a login helps.
-func (m *Manager) final(err error) error {
-	var oe *OAuthError
-	if !errors.As(err, &oe) {
-		return nil
-	}
-	passing := oe.StatusCode == http.StatusRequestTimeout || oe.StatusCode == http.StatusTooManyRequests
-	switch class := oe.StatusCode / 100; {
-	case class == 4 && !passing || class == 2 && oe.Code != "":
-		return m.loginRequired("coze refused the refresh token", err)
-	case class == 2:
-		// Coze may have rotated already: a retry would only be refused.
-		return fmt.Errorf("%w (the stored token was kept; if the next try says login required, run `cozeauth login`)", err)
-	}
-	return nil
-}
-
-// renewFailed hands out the current token when Coze is unreachable for now
-// but the token still works: better than failing a script.
-func (m *Manager) renewFailed(rec *Record, force bool, err error) (*Record, error) {
-	if IsLoginRequired(err) || !m.usable(force, rec) {
-		return nil, err
-	}
-	m.Store.warn(fmt.Sprintf("warning: could not refresh (%v); using the current access token, which expires %s", err, rec.Expiry.Local().Format(time.RFC3339)))
-	return rec, nil
-}
-
-// keep saves the renewed pair. The rotated refresh token must be on disk
-// before the access token is handed out: the old one is already dead at Coze.
-func (m *Manager) keep(l *Locked, rec *Record, tok *Token) (*Record, error) {
-	if tok.RefreshToken == "" { // Coze always rotates; keep the old one if it ever does not
-		tok.RefreshToken, tok.RefreshExpiry = rec.RefreshToken, rec.RefreshExpiry
-	}
-	next := *rec
-	next.Token = *tok
-	if err := l.Save(m.Config.Profile, &next); err != nil {
-		return nil, fmt.Errorf("refreshed, but could not save the new tokens (the old refresh token no longer works; run `cozeauth login` if this persists): %w", err)
-	}
-	return &next, nil
 }
 
 // Logout forgets the profile's tokens. Coze documents no revocation endpoint,
@@ -327,12 +149,15 @@ func (m *Manager) Logout(ctx context.Context) (bool, error) {
 
 // Status describes a profile for `cozeauth status` and the dashboard.
 type Status struct {
-	Profile          string     `json:"profile"`
-	Region           Region     `json:"region"`
-	APIBase          string     `json:"api_base"`
-	ClientID         string     `json:"client_id"`
-	AppType          AppType    `json:"app_type"`
-	LoggedIn         bool       `json:"logged_in"`
+	Profile  string  `json:"profile"`
+	Region   Region  `json:"region"`
+	APIBase  string  `json:"api_base"`
+	ClientID string  `json:"client_id"`
+	AppType  AppType `json:"app_type"`
+	LoggedIn bool    `json:"logged_in"`
+	// LoggedOutReason says why a profile with tokens is logged out: Coze
+	// refused its refresh token.
+	LoggedOutReason  string     `json:"logged_out_reason,omitempty"`
 	AccessToken      string     `json:"access_token"` // masked
 	AccessExpiresAt  *time.Time `json:"access_token_expires_at"`
 	RefreshExpiresAt *time.Time `json:"refresh_token_expires_at"`
@@ -368,6 +193,9 @@ func (m *Manager) Status() (*Status, error) {
 	}
 	now := m.now()
 	st.LoggedIn = rec.LoggedIn(now)
+	if rec.refused() {
+		st.LoggedOutReason = rec.Failure.String()
+	}
 	st.AccessToken = Mask(rec.AccessToken)
 	st.User = rec.User
 	st.AccessExpiresAt = timePtr(rec.Expiry)

@@ -35,8 +35,23 @@ func (g *globals) store() (*auth.Store, error) {
 		}
 	}
 	s := auth.NewStore(dir)
-	s.Warn = func(msg string) { fmt.Fprintln(g.env.Stderr, msg) }
+	s.Warn = g.warnOnce
 	return s, nil
+}
+
+// warnOnce prints each of the store's warnings once per command, however
+// many times the store reads a file that others can read.
+func (g *globals) warnOnce(msg string) {
+	g.warnMu.Lock()
+	defer g.warnMu.Unlock()
+	if g.warned == nil {
+		g.warned = map[string]bool{}
+	}
+	if g.warned[msg] {
+		return
+	}
+	g.warned[msg] = true
+	fmt.Fprintln(g.env.Stderr, msg)
 }
 
 // config resolves flags > environment > saved profile > defaults, with the

@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -91,6 +92,9 @@ type globals struct {
 	// this run's Managers; Run waits for them before returning, so quitting
 	// mid-refresh loses no rotated token.
 	pending auth.Pending
+	// warned holds the warnings already printed (warnOnce).
+	warnMu sync.Mutex
+	warned map[string]bool
 	// configDir, when set, replaces $COZEAUTH_CONFIG_DIR (--sandbox uses a
 	// throwaway one).
 	configDir string
@@ -122,10 +126,15 @@ func Run(ctx context.Context, args []string, env *Env) int {
 }
 
 func exitCode(err error) int {
-	var ee *ExitError
+	var (
+		ee       *ExitError
+		mismatch *auth.IssuerMismatchError
+	)
 	switch {
 	case errors.As(err, &ee):
 		return ee.Code
+	case errors.As(err, &mismatch):
+		return ExitUsage
 	case auth.IsLoginRequired(err):
 		return ExitLoginRequired
 	case isFlagError(err):
