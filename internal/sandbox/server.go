@@ -80,6 +80,7 @@ type Server struct {
 	userCodes map[string]string       // user_code -> device_code
 	stats     Stats
 	srv       *http.Server
+	faults    faultState // faults.go
 }
 
 // New returns a sandbox with opts' zero fields set to their defaults.
@@ -120,6 +121,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET "+devicePagePath, s.handleDevicePage)
 	mux.HandleFunc("POST "+devicePagePath, s.handleDevice)
 	mux.HandleFunc("GET /sandbox/stats", s.handleStats)
+	s.faultRoutes(mux)
 
 	mux.HandleFunc("GET /v1/users/me", s.delayed(s.handleUsersMe))
 	mux.HandleFunc("POST /v3/chat", s.handleChat)
@@ -144,6 +146,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sw := &statusWriter{ResponseWriter: w}
+	if s.intercept(sw, r) {
+		s.logRequest(r, "fault "+strconv.Itoa(sw.code()))
+		return
+	}
 	s.mux.ServeHTTP(sw, r)
 	s.logRequest(r, strconv.Itoa(sw.code()))
 }
