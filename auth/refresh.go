@@ -186,7 +186,7 @@ func (m *Manager) settledMeanwhile(rec *Record, force bool, before *Record) (*Re
 	case rec.ValidForMargin(now, m.margin(rec)) && (!force || rotatedMeanwhile):
 		return rec, true, nil
 	case rotatedMeanwhile && !force && rec.ValidFor(now, stillUsable) && rec.Failure == nil:
-		return rec, true, nil
+		return rec, true, nil // refreshed moments ago by the process waited for
 	case force || rec.Failure == nil || rec.Failure.Refused || now.Sub(rec.Failure.At) >= failureMemory:
 		return nil, false, nil
 	}

@@ -15,9 +15,10 @@ import (
 // POST /sandbox/faults and a JSON body; GET /sandbox/faults reports them
 // with [FaultStats].
 type Faults struct {
-	// Hold accepts token requests and answers none of them until the
-	// faults are changed (then they are answered as usual) or the client
-	// gives up: a silent or very slow token endpoint.
+	// Hold carries out token requests as usual — a refresh rotates the
+	// refresh token — but holds their answers until the faults change or
+	// the client gives up: a slow or silent token endpoint, and the answer
+	// a client that quits too early loses.
 	Hold bool `json:"hold,omitempty"`
 	// RedirectTo answers token and device-code requests with a 307 to it.
 	RedirectTo string `json:"redirect_to,omitempty"`
@@ -106,7 +107,8 @@ func (s *Server) intercept(w http.ResponseWriter, r *http.Request) bool {
 	case r.URL.Path != tokenPath:
 		return false
 	case f.Hold:
-		return s.hold(r, lifted)
+		s.hold(w, r, lifted)
+		return true
 	case f.Status != 0 && fs.take():
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
@@ -123,13 +125,11 @@ func (s *Server) intercept(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// hold keeps r waiting until the faults change (false: answer it as usual)
-// or the client gives up (true: nothing to answer).
-func (s *Server) hold(r *http.Request, lifted chan struct{}) bool {
-	// Read the body first: only then does the server notice when the
-	// client hangs up, and the body is kept for the real handler.
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	r.Body = io.NopCloser(bytes.NewReader(body))
+// hold carries out r and keeps its answer until the faults change, then
+// sends it; a client that gave up meanwhile gets nothing.
+func (s *Server) hold(w http.ResponseWriter, r *http.Request, lifted chan struct{}) {
+	answer := &heldAnswer{header: http.Header{}}
+	s.mux.ServeHTTP(answer, r) // reads the body: the server now notices a hang-up
 	fs := &s.faults
 	fs.mu.Lock()
 	fs.stats.Held++
@@ -139,16 +139,37 @@ func (s *Server) hold(r *http.Request, lifted chan struct{}) bool {
 		fs.stats.Held--
 		fs.mu.Unlock()
 	}()
-	if lifted == nil {
-		<-r.Context().Done()
-		return true
-	}
 	select {
 	case <-lifted:
-		return false
+		for k, v := range answer.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(answer.code)
+		_, _ = w.Write(answer.body.Bytes())
 	case <-r.Context().Done():
-		return true
 	}
+}
+
+// heldAnswer is an answer kept back by [Faults.Hold].
+type heldAnswer struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (a *heldAnswer) Header() http.Header { return a.header }
+
+func (a *heldAnswer) WriteHeader(code int) {
+	if a.code == 0 {
+		a.code = code
+	}
+}
+
+func (a *heldAnswer) Write(b []byte) (int, error) {
+	if a.code == 0 {
+		a.code = http.StatusOK
+	}
+	return a.body.Write(b)
 }
 
 // take counts one faulted answer against Times.

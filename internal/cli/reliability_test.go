@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/sandbox"
+)
+
+// sandboxed is a profile logged in to the embedded fake Coze, for the
+// commands to meet issue 10's faults.
+type sandboxed struct {
+	t    *testing.T
+	sb   *sandbox.Server
+	base string
+	dir  string
+}
+
+func loginToSandbox(t *testing.T) *sandboxed {
+	t.Helper()
+	sb := sandbox.New(sandbox.Options{Now: func() time.Time { return testNow }})
+	base, err := sb.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	dir := filepath.Join(t.TempDir(), "config")
+	m := &auth.Manager{
+		Config: auth.Config{Profile: "default", Settings: auth.Settings{Region: auth.RegionCOM, APIBase: base, WWWBase: base, ClientID: sandbox.PKCEClientID}},
+		Store:  auth.NewStore(dir),
+		Now:    func() time.Time { return testNow },
+	}
+	flow, err := m.BeginLogin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	redirect, err := sb.Approve(flow.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := flow.CodeFromURL(redirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := flow.Finish(context.Background(), code); err != nil {
+		t.Fatal(err)
+	}
+	return &sandboxed{t: t, sb: sb, base: base, dir: dir}
+}
+
+// run runs a command at testNow+after (the token lives 15 minutes; the
+// margin is 5).
+func (s *sandboxed) run(after time.Duration, env map[string]string, args ...string) runResult {
+	s.t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), args, &Env{
+		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+		Getenv: func(k string) string {
+			if k == "COZEAUTH_CONFIG_DIR" {
+				return s.dir
+			}
+			return env[k]
+		},
+		Now:     func() time.Time { return testNow.Add(after) },
+		Sleep:   func(context.Context, time.Duration) error { return nil },
+		Version: "test",
+	})
+	return runResult{code, stdout.String(), stderr.String()}
+}
+
+// Row 3: after Coze refuses the refresh token, status exits 4 and says why,
+// profiles shows the profile logged out, token exits 4 without calling
+// Coze; an explicit refresh that Coze accepts ends it.
+func TestRefusalIsRememberedByTheCommands(t *testing.T) {
+	s := loginToSandbox(t)
+	s.sb.SetFaults(sandbox.Faults{RefuseRefresh: true})
+	inMargin := 11 * time.Minute
+
+	if r := s.run(inMargin, nil, "token"); r.code != ExitLoginRequired || r.stdout != "" {
+		t.Fatalf("first token: exit %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
+	}
+	status := s.run(inMargin, nil, "status")
+	if status.code != ExitLoginRequired || !strings.Contains(status.stdout, "coze refused the refresh token") || !strings.Contains(status.stdout, "log id") {
+		t.Errorf("status: exit %d\n%s", status.code, status.stdout)
+	}
+	for range 3 {
+		if r := s.run(inMargin, nil, "token"); r.code != ExitLoginRequired || !strings.Contains(r.stderr, "cozeauth login") {
+			t.Errorf("token: exit %d stderr %s", r.code, r.stderr)
+		}
+	}
+	if n := s.sb.Stats().RejectedRefreshes; n != 1 {
+		t.Errorf("Coze refused %d refreshes, want 1: the dead token must not be sent again", n)
+	}
+	if r := s.run(inMargin, nil, "profiles"); !strings.Contains(r.stdout, "is not logged in") {
+		t.Errorf("profiles shows the refused profile logged in:\n%s", r.stdout)
+	}
+	s.sb.SetFaults(sandbox.Faults{})
+	if r := s.run(inMargin, nil, "refresh"); r.code != ExitOK {
+		t.Fatalf("explicit refresh: exit %d %s", r.code, r.stderr)
+	}
+	if r := s.run(inMargin, nil, "status"); r.code != ExitOK {
+		t.Errorf("status after an accepted refresh: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// Row 4: a run that resolves another API base or region than the one that
+// issued the tokens is a usage error naming both, with no call to either.
+func TestAnotherIssuerIsAUsageError(t *testing.T) {
+	s := loginToSandbox(t)
+	before := s.sb.FaultStats().TokenRequests
+	for _, args := range [][]string{
+		{"token", "--api-base", "http://127.0.0.1:9"},
+		{"refresh", "--region", "cn"},
+		{"token", "--client-id", "9.app.coze"},
+		{"api", "/v1/users/me", "--api-base", "http://127.0.0.1:9"},
+	} {
+		r := s.run(11*time.Minute, nil, args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, s.base) || !strings.Contains(r.stderr, "nothing was sent") {
+			t.Errorf("%v: exit %d stderr %s", args, r.code, r.stderr)
+		}
+	}
+	if r := s.run(11*time.Minute, map[string]string{"COZE_API_BASE": "https://api.coze.cn"}, "token"); r.code != ExitUsage || !strings.Contains(r.stderr, "https://api.coze.cn") {
+		t.Errorf("leftover COZE_API_BASE: exit %d stderr %s", r.code, r.stderr)
+	}
+	if after := s.sb.FaultStats().TokenRequests; after != before {
+		t.Errorf("%d token requests were sent", after-before)
+	}
+}
+
+// Row 7: a token file others can read is made 0600 by the next write, with
+// one warning, not one per read.
+func TestPermissionsFixedWithOneWarning(t *testing.T) {
+	s := loginToSandbox(t)
+	path := filepath.Join(s.dir, "tokens.json")
+	os.Chmod(path, 0o644)
+	r := s.run(time.Minute, nil, "refresh")
+	if r.code != ExitOK || strings.Count(r.stderr, "was open to other users") != 1 {
+		t.Errorf("refresh: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("tokens.json: %v mode %v", err, fi.Mode())
+	}
+}
+
+// Row 9: escape sequences in Coze's error reach the terminal escaped.
+func TestServerTextIsEscaped(t *testing.T) {
+	s := loginToSandbox(t)
+	s.sb.SetFaults(sandbox.Faults{Status: 400, Message: "nope\x1b[2J\x1b]52;c;ZXZpbA==\x07"})
+	r := s.run(time.Minute, nil, "refresh")
+	if r.code != ExitLoginRequired || strings.ContainsAny(r.stderr, "\x1b\x07") || !strings.Contains(r.stderr, `\x1b[2J`) {
+		t.Errorf("refresh: exit %d stderr %q", r.code, r.stderr)
+	}
+}
+
+// Row 11: a margin longer than the token's life is clamped with one warning;
+// a fresh token is not refreshed.
+func TestLongMarginDoesNotRefreshEveryCall(t *testing.T) {
+	s := loginToSandbox(t)
+	env := map[string]string{"COZEAUTH_REFRESH_MARGIN": "20m"}
+	for range 4 {
+		r := s.run(time.Minute, env, "token")
+		if r.code != ExitOK || strings.Count(r.stderr, "refresh margin 20m0s") != 1 {
+			t.Errorf("token: exit %d stderr %q", r.code, r.stderr)
+		}
+	}
+	if n := s.sb.Stats().Refreshes; n != 0 {
+		t.Errorf("%d refreshes of a fresh token", n)
+	}
+}
