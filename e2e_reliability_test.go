@@ -2,14 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
@@ -23,11 +26,43 @@ func (e *e2e) configDir() string {
 	return ""
 }
 
+// login logs in to the sandbox process as `cozeauth login --paste` would,
+// approving on its consent page over HTTP, with the redirect URI the
+// sandbox registers by default (nothing listens on it: the address is
+// "pasted").
 func (e *e2e) login() {
 	e.t.Helper()
-	r := e.run(nil, "login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")
-	if r.code != 0 {
-		e.t.Fatalf("login exit %d\n%s", r.code, r.stderr)
+	m := &auth.Manager{
+		Config: auth.Config{Profile: "default", Settings: auth.Settings{
+			APIBase: e.base, WWWBase: e.base, ClientID: sandbox.PKCEClientID, RedirectURI: sandbox.DefaultRedirectURIs[0],
+		}},
+		Store: auth.NewStore(e.configDir()),
+	}
+	flow, err := m.BeginLogin(false)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(flow.URL())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	consent, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp, err = noFollow.PostForm(e.base+consent.Path, url.Values{"action": {"approve"}, "req": {consent.Query().Get("req")}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	code, err := flow.CodeFromURL(resp.Header.Get("Location"))
+	if err != nil {
+		e.t.Fatalf("consent page answered %d to %q: %v", resp.StatusCode, resp.Header.Get("Location"), err)
+	}
+	if _, err := flow.Finish(context.Background(), code); err != nil {
+		e.t.Fatal(err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -49,6 +50,10 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURI, verifier strin
 		body["code_verifier"] = verifier
 	}
 	tok, err := c.tokenCall(ctx, body)
+	var oe *OAuthError
+	if errors.As(err, &oe) {
+		oe.RedirectURI = redirectURI
+	}
 	if err != nil {
 		return nil, fmt.Errorf("could not exchange the authorization code: %w", err)
 	}
@@ -71,7 +76,13 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Token, erro
 }
 
 func (c *Client) tokenCall(ctx context.Context, body map[string]string) (*Token, error) {
-	resp, data, err := c.postJSON(ctx, TokenPath, body)
+	return c.tokenCallAt(ctx, TokenPath, body)
+}
+
+// tokenCallAt posts body to a token endpoint at path (JWT apps have scoped
+// ones) and reads Coze's answer.
+func (c *Client) tokenCallAt(ctx context.Context, path string, body any) (*Token, error) {
+	resp, data, err := c.postJSON(ctx, path, body)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +217,7 @@ func (c *Client) postJSON(ctx context.Context, path string, body any) (*http.Res
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 == 3 {
-		return nil, nil, newRedirectError(resp)
+		return nil, nil, newGrantRedirectError(resp)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
@@ -223,24 +234,24 @@ func (c *Client) noRedirects() *http.Client {
 	return &hc
 }
 
-// RedirectError is a 3xx from an endpoint that takes grants. It is never
+// GrantRedirectError is a 3xx from an endpoint that takes grants. It is never
 // followed: nothing is sent again.
-type RedirectError struct {
+type GrantRedirectError struct {
 	StatusCode int
 	// LocationHost is the host the answer pointed to ("" when none).
 	LocationHost string
 	LogID        string
 }
 
-func newRedirectError(resp *http.Response) *RedirectError {
-	e := &RedirectError{StatusCode: resp.StatusCode, LogID: resp.Header.Get(LogIDHeader)}
+func newGrantRedirectError(resp *http.Response) *GrantRedirectError {
+	e := &GrantRedirectError{StatusCode: resp.StatusCode, LogID: resp.Header.Get(LogIDHeader)}
 	if u, err := resp.Location(); err == nil {
 		e.LocationHost = u.Host
 	}
 	return e
 }
 
-func (e *RedirectError) Error() string {
+func (e *GrantRedirectError) Error() string {
 	to := "nowhere"
 	if e.LocationHost != "" {
 		to = Sanitize(e.LocationHost)

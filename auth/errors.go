@@ -16,6 +16,8 @@ type OAuthError struct {
 	LogID      string
 	// RetryAfter is the answer's Retry-After, 0 when it had none.
 	RetryAfter time.Duration
+	// RedirectURI is the redirect URI sent with a code exchange, for the hint.
+	RedirectURI string
 }
 
 // Error says what Coze answered, with its text made safe for a terminal.
@@ -30,8 +32,8 @@ func (e *OAuthError) Error() string {
 	if e.LogID != "" {
 		msg += " (log id " + Sanitize(e.LogID) + ")"
 	}
-	if e.Code == "invalid_client" {
-		msg += "; check the client id, and for a web app pass its secret with --client-secret"
+	if h := oauthHint(e.Code, e.Message, e.RedirectURI); h != "" {
+		msg += "; " + h
 	}
 	return msg
 }

@@ -16,7 +16,10 @@ type Record struct {
 	// tokens, the secret and any renewal go only there.
 	Issuer
 	ClientSecret string `json:"client_secret,omitempty"`
-	User         *User  `json:"user,omitempty"`
+	// PrivateKey is a JWT app's PEM key when it came from the environment
+	// or a config file (a key file is kept as a path in the settings).
+	PrivateKey string `json:"private_key,omitempty"`
+	User       *User  `json:"user,omitempty"`
 	// Secrets is "keyring" when the tokens and secret are in the system
 	// keyring rather than in this file.
 	Secrets string `json:"secrets,omitempty"`

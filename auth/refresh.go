@@ -135,12 +135,24 @@ func refreshGrant(ctx context.Context, c *Client, rec *Record) (*Token, error) {
 	return c.Refresh(ctx, rec.RefreshToken)
 }
 
-// grantFor returns the grant that renews rec, or nil when none can.
+// grantFor returns the grant that renews rec, or nil when none can: a JWT
+// app mints, any other spends its refresh token.
 func (m *Manager) grantFor(rec *Record) grant {
-	if !rec.Refreshable(m.now()) {
+	switch {
+	case m.Config.AppType() == AppJWT:
+		return m.jwtGrant
+	case !rec.Refreshable(m.now()):
 		return nil
 	}
 	return refreshGrant
+}
+
+// refusal says what Coze refused when a grant gets a 4xx.
+func (m *Manager) refusal() string {
+	if m.Config.AppType() == AppJWT {
+		return "coze refused the JWT (check the key, its public key id and the region)"
+	}
+	return "coze refused the refresh token"
 }
 
 // reread loads the record under the lock, since another process may have
@@ -234,7 +246,7 @@ func (m *Manager) renew(ctx context.Context, rec *Record, g grant) (*Token, erro
 func retryable(err error, try int) (time.Duration, bool) {
 	backoff := refreshBackoff[min(try-1, len(refreshBackoff)-1)]
 	var oe *OAuthError
-	var re *RedirectError
+	var re *GrantRedirectError
 	switch {
 	case errors.As(err, &oe):
 		if oe.StatusCode/100 != 5 {
@@ -274,7 +286,7 @@ func (m *Manager) final(err error) error {
 	passing := oe.StatusCode == http.StatusRequestTimeout || oe.StatusCode == http.StatusTooManyRequests
 	switch class := oe.StatusCode / 100; {
 	case class == 4 && !passing || class == 2 && oe.Code != "":
-		return m.loginRequired("coze refused the refresh token", err)
+		return m.loginRequired(m.refusal(), err)
 	case class == 2:
 		// Coze may have rotated already: a retry would only be refused.
 		return fmt.Errorf("%w (the stored token was kept; if the next try says login required, run `cozeauth login`)", err)
@@ -288,7 +300,7 @@ func (m *Manager) final(err error) error {
 func (m *Manager) renewFailed(l *Locked, rec *Record, force bool, err error) (*Record, error) {
 	if !errors.Is(err, context.Canceled) {
 		marked := *rec
-		marked.Failure = failureOf(err, m.now())
+		marked.Failure = m.failureOf(err)
 		if serr := l.Save(m.Config.Profile, &marked); serr != nil {
 			m.Store.warn(fmt.Sprintf("warning: could not record the failed refresh: %v", serr))
 		}
@@ -310,7 +322,8 @@ func (m *Manager) handOut(rec *Record, force bool, err error) (*Record, error) {
 }
 
 // failureOf describes err for the record.
-func failureOf(err error, now time.Time) *Failure {
+func (m *Manager) failureOf(err error) *Failure {
+	now := m.now()
 	f := &Failure{At: now, Refused: IsLoginRequired(err), Reason: "could not refresh"}
 	var oe *OAuthError
 	if errors.As(err, &oe) {
@@ -319,7 +332,7 @@ func failureOf(err error, now time.Time) *Failure {
 			f.Message = firstOf(oe.Code+": "+oe.Message, oe.Message)
 		}
 		if f.Refused {
-			f.Reason = "coze refused the refresh token"
+			f.Reason = m.refusal()
 		}
 		return f
 	}

@@ -282,9 +282,9 @@ func TestTokenEndpointRedirectsAreNotFollowed(t *testing.T) {
 		m := newTestManager(t, privateDir(t), srv.URL, func() time.Time { return fixedNow.Add(12 * time.Minute) })
 		save(t, m.Store, "default", testRecord("czu_old"))
 		_, err := m.Refresh(context.Background())
-		var re *RedirectError
+		var re *GrantRedirectError
 		if !errors.As(err, &re) || re.StatusCode != status || !strings.Contains(err.Error(), fmt.Sprint(status)) {
-			t.Errorf("%d: err = %v, want a RedirectError naming the status", status, err)
+			t.Errorf("%d: err = %v, want a GrantRedirectError naming the status", status, err)
 		}
 		if status == 307 && !strings.Contains(fmt.Sprint(err), strings.TrimPrefix(thief.URL, "http://")) {
 			t.Errorf("307: %v does not name the Location host", err)

@@ -83,10 +83,15 @@ func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 	if err != nil {
 		return cfg, false, err
 	}
+	cfg.ClientID = firstOf(o.ClientID, saved.ClientID)
+	if cfg.ClientID == saved.ClientID {
+		// What an earlier login learnt about this app (its type, its
+		// workspace, a service app's key settings) still holds.
+		cfg.Settings.AppType, cfg.WorkspaceID, cfg.JWT = saved.AppType, saved.WorkspaceID, saved.JWT
+	}
 	if err := resolveHosts(&cfg, o, saved); err != nil {
 		return cfg, found, err
 	}
-	cfg.ClientID = firstOf(o.ClientID, saved.ClientID)
 	cfg.ClientSecret = o.ClientSecret
 	cfg.RedirectURI = firstOf(o.RedirectURI, saved.RedirectURI, DefaultRedirectURI)
 	switch cfg.Storage = firstOf(o.Storage, saved.Storage); cfg.Storage {

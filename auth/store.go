@@ -297,7 +297,7 @@ func (l *Locked) Save(profile string, r *Record) error {
 			l.s.warn(fmt.Sprintf("warning: the system keyring is not usable (%v); the tokens are kept in %s (mode 0600) instead", err, l.s.Path()))
 		} else {
 			stripped := *r
-			stripped.AccessToken, stripped.RefreshToken, stripped.ClientSecret = "", "", ""
+			stripped.AccessToken, stripped.RefreshToken, stripped.ClientSecret, stripped.PrivateKey = "", "", "", ""
 			stripped.Secrets = secretsInKeyring
 			onDisk = &stripped
 		}

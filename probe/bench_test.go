@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -9,22 +10,22 @@ import (
 // benchDelay is how long each stand-in server waits before answering.
 const benchDelay = 50 * time.Millisecond
 
-// benchTargets are the four default targets on loopback servers that each
-// wait benchDelay, one server per host as with Coze.
-func benchTargets(b *testing.B) []Target {
+// benchBases are loopback servers that each wait benchDelay and answer as
+// Coze does without a token (401 with its JSON), one server per host as with
+// Coze: API, web and WebSocket.
+func benchBases(b *testing.B) Bases {
 	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(benchDelay)
-		w.WriteHeader(http.StatusNotFound)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"code":4100,"msg":"authentication is invalid","error_code":"invalid_client"}`)
 	})
-	api := newServer(b, slow)
-	www := newServer(b, slow)
-	return Targets(api.URL, www.URL, "")
+	return Bases{API: newServer(b, slow).URL, WWW: newServer(b, slow).URL, WS: WSBase(newServer(b, slow).URL)}
 }
 
-// BenchmarkConcurrentProbe reports a probe's wall time in units of one
-// server delay: near 1.0 when the targets run at once (4.0 one by one).
-func BenchmarkConcurrentProbe(b *testing.B) {
-	targets := benchTargets(b)
+// benchProbe reports a probe's wall time over targets in units of one
+// server delay: near 1.0 when the targets run at once.
+func benchProbe(b *testing.B, targets []Target) {
 	p := &Prober{Transport: &http.Transport{}}
 	n, start := 0, time.Now()
 	for b.Loop() {
@@ -34,11 +35,28 @@ func BenchmarkConcurrentProbe(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(time.Since(start))/float64(n)/float64(benchDelay), "x-delay")
+	b.ReportMetric(float64(len(targets)), "targets")
 }
 
-// BenchmarkSequentialProbe is the baseline: the same targets one at a time.
+// BenchmarkConcurrentProbe is the whole probe of one region: every group,
+// with a token (users_me).
+func BenchmarkConcurrentProbe(b *testing.B) {
+	benchProbe(b, TargetsFor(benchBases(b), "tok", SetAll))
+}
+
+// BenchmarkConcurrentProbeAllRegions is `probe --region all`: both regions'
+// targets at once.
+func BenchmarkConcurrentProbeAllRegions(b *testing.B) {
+	benchProbe(b, RegionTargets([]Region{
+		{Name: "com", Bases: benchBases(b), Token: "tok"},
+		{Name: "cn", Bases: benchBases(b)},
+	}, SetAll))
+}
+
+// BenchmarkSequentialProbe is the baseline: the same targets as
+// BenchmarkConcurrentProbe one at a time.
 func BenchmarkSequentialProbe(b *testing.B) {
-	targets := benchTargets(b)
+	targets := TargetsFor(benchBases(b), "tok", SetAll)
 	p := &Prober{Transport: &http.Transport{}}
 	n, start := 0, time.Now()
 	for b.Loop() {

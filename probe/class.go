@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -32,6 +33,13 @@ const (
 	ClassTimeout        Class = "timeout"
 	ClassProxy          Class = "proxy"
 	ClassCanceled       Class = "canceled"
+	// ClassIntercepted is an answer only something in the path gives: HTML
+	// or another non-JSON body where Coze sends JSON, a WebSocket handshake
+	// answered without an upgrade. It counts as blocked.
+	ClassIntercepted Class = "intercepted"
+	// ClassDNSSuspect is a failure to connect after the name resolved to an
+	// address Coze cannot have (private, loopback, fake-IP ranges).
+	ClassDNSSuspect Class = "dns_suspect"
 	// ClassError is a failure none of the others describes, such as a
 	// malformed HTTP answer or an invalid URL.
 	ClassError Class = "error"
@@ -106,54 +114,132 @@ type failure struct {
 }
 
 // classify sorts a request that got no HTTP answer and says what went wrong
-// in words, without Go's "Get \"url\": " prefix.
+// in words, without Go's "Get \"url\": " prefix. The steps run in order,
+// from the caller's own cancel outwards along the path; the first that
+// recognises the failure names it.
 func classify(f failure) (Class, string) {
-	err := f.err
+	fc := newFacts(f)
+	for _, step := range []func(facts) (Class, string, bool){
+		classifyCanceled, classifyProxy, classifyDNS, classifyConnect, classifyCut,
+	} {
+		if c, msg, ok := step(fc); ok {
+			return c, msg
+		}
+	}
+	return ClassError, fc.err.Error()
+}
+
+// facts are what the steps of classify look at.
+type facts struct {
+	failure
+	op       *net.OpError // nil when the error is not one
+	timedOut bool         // a deadline passed, the target's or the network's
+}
+
+func newFacts(f failure) facts {
+	fc := facts{failure: f}
 	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
+	if errors.As(f.err, &ue) {
+		fc.err = ue.Err
 	}
-	var (
-		op  *net.OpError
-		dns *net.DNSError
-	)
-	isOp := errors.As(err, &op)
-	timedOut := errors.Is(err, context.DeadlineExceeded) || isTimeout(err)
+	if !errors.As(fc.err, &fc.op) {
+		fc.op = nil
+	}
+	fc.timedOut = errors.Is(fc.err, context.DeadlineExceeded) || isTimeout(fc.err)
+	return fc
+}
+
+// noAnswerWithin says that a deadline passed in the phase where it did.
+func (f facts) noAnswerWithin() string {
+	return fmt.Sprintf("no answer within %s %s", f.timeout, f.phase)
+}
+
+// classifyCanceled: the caller gave up, which says nothing about the path.
+func classifyCanceled(f facts) (Class, string, bool) {
+	return ClassCanceled, "canceled " + f.phase.String(), f.canceled
+}
+
+// classifyProxy: the proxy refused the tunnel, could not be reached, or
+// dropped the tunnel before it opened.
+func classifyProxy(f facts) (Class, string, bool) {
 	switch {
-	case f.canceled:
-		return ClassCanceled, "canceled " + f.phase.String()
 	case f.connectStatus != "":
-		return ClassProxy, "the proxy answered CONNECT with " + f.connectStatus
-	case isOp && op.Op == "proxyconnect":
-		return ClassProxy, "could not reach the proxy: " + op.Err.Error()
+		return ClassProxy, "the proxy answered CONNECT with " + f.connectStatus, true
+	case f.op != nil && f.op.Op == "proxyconnect":
+		return ClassProxy, "could not reach the proxy: " + f.op.Err.Error(), true
+	case f.proxied && f.phase == phaseProxy && f.timedOut:
+		return ClassProxy, f.noAnswerWithin(), true
 	case f.proxied && f.phase == phaseProxy:
-		if timedOut {
-			return ClassProxy, fmt.Sprintf("no answer within %s %s", f.timeout, f.phase)
-		}
-		return ClassProxy, "the proxy closed the tunnel: " + err.Error()
-	case errors.As(err, &dns):
-		return ClassDNS, err.Error()
-	case timedOut && f.phase == phaseDNS:
-		return ClassDNS, fmt.Sprintf("no answer within %s %s", f.timeout, f.phase)
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return ClassConnectRefused, err.Error()
-	case isOp && op.Op == "dial" && op.Timeout():
-		return ClassConnectTimeout, err.Error()
-	case timedOut && f.phase == phaseConnect:
-		return ClassConnectTimeout, fmt.Sprintf("no answer within %s %s", f.timeout, f.phase)
-	case isReset(err):
-		return ClassReset, err.Error()
-	case isTLS(err), f.tlsFailed && !timedOut:
-		return ClassTLS, err.Error()
-	case timedOut:
-		if errors.Is(err, context.DeadlineExceeded) {
-			return ClassTimeout, fmt.Sprintf("no answer within %s %s", f.timeout, f.phase)
-		}
-		return ClassTimeout, err.Error()
-	case f.phase == phaseTLS:
-		return ClassTLS, err.Error()
+		return ClassProxy, "the proxy closed the tunnel: " + f.err.Error(), true
 	}
-	return ClassError, err.Error()
+	return "", "", false
+}
+
+// classifyDNS: the name did not resolve, or not in time.
+func classifyDNS(f facts) (Class, string, bool) {
+	var dns *net.DNSError
+	switch {
+	case errors.As(f.err, &dns):
+		return ClassDNS, f.err.Error(), true
+	case f.timedOut && f.phase == phaseDNS:
+		return ClassDNS, f.noAnswerWithin(), true
+	}
+	return "", "", false
+}
+
+// classifyConnect: the TCP connection was refused or got no reply.
+func classifyConnect(f facts) (Class, string, bool) {
+	switch {
+	case errors.Is(f.err, syscall.ECONNREFUSED):
+		return ClassConnectRefused, f.err.Error(), true
+	case f.op != nil && f.op.Op == "dial" && f.op.Timeout():
+		return ClassConnectTimeout, f.err.Error(), true
+	case f.timedOut && f.phase == phaseConnect:
+		return ClassConnectTimeout, f.noAnswerWithin(), true
+	}
+	return "", "", false
+}
+
+// classifyCut: connected, then cut, refused in TLS, or left waiting.
+func classifyCut(f facts) (Class, string, bool) {
+	switch {
+	case isReset(f.err):
+		return ClassReset, f.err.Error(), true
+	case isTLS(f.err), f.tlsFailed && !f.timedOut:
+		return ClassTLS, f.err.Error(), true
+	case f.timedOut && errors.Is(f.err, context.DeadlineExceeded):
+		return ClassTimeout, f.noAnswerWithin(), true
+	case f.timedOut:
+		return ClassTimeout, f.err.Error(), true
+	case f.phase == phaseTLS:
+		return ClassTLS, f.err.Error(), true
+	}
+	return "", "", false
+}
+
+// suspectDNS turns a failure to connect into [ClassDNSSuspect] when the
+// target's name resolved to addresses Coze cannot have. A target that
+// answered is fine wherever it resolved (a proxy client in fake-IP mode
+// that works), and a failure before or outside the connection (DNS, the
+// proxy, a cancel) is its own story.
+func suspectDNS(c Class, msg, host string, resolved []string, proxied bool) (Class, string) {
+	switch c {
+	case ClassConnectRefused, ClassConnectTimeout, ClassReset, ClassTLS, ClassTimeout, ClassError:
+	default:
+		return c, msg
+	}
+	if proxied {
+		return c, msg
+	}
+	bad := suspectAddrs(host, resolved)
+	if len(bad) == 0 {
+		return c, msg
+	}
+	why := "which cannot be Coze"
+	if anyFakeIP(bad) {
+		why = "a proxy client's fake-IP range (198.18.0.0/15)"
+	}
+	return ClassDNSSuspect, fmt.Sprintf("%s resolved to %s, %s: %s", host, strings.Join(bad, ", "), why, msg)
 }
 
 func isTimeout(err error) bool {
@@ -205,6 +291,10 @@ func hint(c Class, ph phase) string {
 		return "no answer in time: the network is slow or drops the traffic; try a longer --timeout, another network or a proxy"
 	case ClassProxy:
 		return "the proxy failed: check HTTPS_PROXY/HTTP_PROXY/NO_PROXY and that the proxy runs and allows CONNECT to this host"
+	case ClassIntercepted:
+		return "something between here and Coze answered in its place (a captive portal, a filtering proxy or a gateway that rewrites traffic): sign in to the network's portal, or try another network or a proxy via HTTPS_PROXY"
+	case ClassDNSSuspect:
+		return "the name resolved to an address Coze cannot have: a proxy client in fake-IP mode (Clash, Surge, sing-box) that is not running, DNS interception on this network, or a hosts-file entry; start the proxy client, check /etc/hosts, or try another DNS server"
 	case ClassCanceled:
 		return "interrupted before this target finished: run the probe again and let it complete"
 	case ClassError:

@@ -15,7 +15,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -42,6 +44,26 @@ type Prober struct {
 	Timeout time.Duration
 	// UserAgent is sent with every request; "" means "cozeauth".
 	UserAgent string
+	// Resolver looks up host names; nil means the system's. Tests pass
+	// one that lies.
+	Resolver Resolver
+	// Now is the clock the Date of Coze's answers is compared with; nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+func (p *Prober) resolver() Resolver {
+	if p.Resolver != nil {
+		return p.Resolver
+	}
+	return &net.Resolver{}
+}
+
+func (p *Prober) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }
 
 func (p *Prober) timeout() time.Duration {
@@ -121,7 +143,7 @@ func (p *Prober) ProxyFor(rawURL string) string {
 func (p *Prober) ProxySummary(targets []Target) string {
 	var seen []string
 	for _, t := range targets {
-		if px := p.ProxyFor(t.URL); !slices.Contains(seen, px) {
+		if px := p.ProxyFor(httpURL(t.URL)); !slices.Contains(seen, px) {
 			seen = append(seen, px)
 		}
 	}
@@ -149,17 +171,45 @@ func proxyURL(tr *http.Transport, req *http.Request) *url.URL {
 
 // probe runs one target on its own clone of base under its own timeout.
 func (p *Prober) probe(parent context.Context, base *http.Transport, t Target) Result {
-	res := Result{Name: t.Name, Method: t.Method, URL: t.URL}
+	res := Result{Name: t.Name, Group: t.Group, Label: t.Label, Region: t.Region, Method: t.Method, URL: t.URL}
 	ctx, cancel := context.WithTimeout(parent, p.timeout())
 	defer cancel()
 
 	rec := &recorder{}
+	client, tr := p.client(base, t, rec)
+	defer tr.CloseIdleConnections()
+
+	req, key, err := p.newRequest(rec.withTrace(ctx), t)
+	if err != nil {
+		res.Class, res.Error, res.Hint = ClassError, "invalid request: "+err.Error(), hint(ClassError, phaseUnknown)
+		return res
+	}
+	proxied := proxyURL(tr, req) != nil
+
+	rec.begin(time.Now())
+	resp, err := client.Do(req)
+	if err != nil {
+		p.failed(&res, rec.end(time.Now()), failure{
+			err:      err,
+			canceled: errors.Is(parent.Err(), context.Canceled),
+			proxied:  proxied,
+			timeout:  p.timeout(),
+		}, req)
+		return res
+	}
+	defer resp.Body.Close()
+	p.answered(&res, t, resp, rec, key)
+	return res
+}
+
+// client returns a client over a clone of base that records into rec and
+// dials through the prober's resolver.
+func (p *Prober) client(base *http.Transport, t Target, rec *recorder) (*http.Client, *http.Transport) {
 	tr := base.Clone()
 	// This transport serves one request. Without keep-alives a connection
 	// whose dial completes after the request gave up is closed, not left
 	// idle in a transport nobody will use again.
 	tr.DisableKeepAlives = true
-	defer tr.CloseIdleConnections()
 	onConnect := tr.OnProxyConnectResponse
 	tr.OnProxyConnectResponse = func(ctx context.Context, pu *url.URL, req *http.Request, resp *http.Response) error {
 		rec.proxyAnswered(resp.StatusCode, resp.Status)
@@ -168,21 +218,33 @@ func (p *Prober) probe(parent context.Context, base *http.Transport, t Target) R
 		}
 		return nil
 	}
-	client := &http.Client{
+	inner := tr.DialContext
+	if inner == nil {
+		inner = (&net.Dialer{}).DialContext
+	}
+	host := ""
+	if u, err := url.Parse(httpURL(t.URL)); err == nil {
+		host = u.Hostname()
+	}
+	tr.DialContext = (&dialer{resolver: p.resolver(), inner: inner, rec: rec, host: host}).dial
+	return &http.Client{
 		Transport: tr,
 		// The first answer is the one that proves the path; a redirect may
 		// lead to another host.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	}, tr
+}
 
+// newRequest builds t's request; for a WebSocket target, the handshake and
+// the key its answer must prove it read.
+func (p *Prober) newRequest(ctx context.Context, t Target) (*http.Request, string, error) {
 	var body io.Reader
 	if t.Body != nil {
 		body = bytes.NewReader(t.Body)
 	}
-	req, err := http.NewRequestWithContext(rec.withTrace(ctx), t.Method, t.URL, body)
+	req, err := http.NewRequestWithContext(ctx, t.Method, httpURL(t.URL), body)
 	if err != nil {
-		res.Class, res.Error, res.Hint = ClassError, "invalid request: "+err.Error(), hint(ClassError, phaseUnknown)
-		return res
+		return nil, "", err
 	}
 	req.Header.Set("User-Agent", p.userAgent())
 	if t.Body != nil {
@@ -191,36 +253,66 @@ func (p *Prober) probe(parent context.Context, base *http.Transport, t Target) R
 	if t.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+t.Token)
 	}
-	proxied := proxyURL(tr, req) != nil
-
-	rec.begin(time.Now())
-	resp, err := client.Do(req)
-	if err != nil {
-		snap := rec.end(time.Now())
-		res.Timings, res.RemoteAddr = snap.timings, snap.remote
-		ph := snap.phase(proxied && req.URL.Scheme == "https")
-		res.Class, res.Error = classify(failure{
-			err:           err,
-			canceled:      errors.Is(parent.Err(), context.Canceled),
-			phase:         ph,
-			proxied:       proxied,
-			connectStatus: snap.connectStatus,
-			tlsFailed:     snap.tlsFailed,
-			timeout:       p.timeout(),
-		})
-		res.Hint = hint(res.Class, ph)
-		return res
+	key := ""
+	if t.Expect == ExpectWebSocket {
+		key = wsKey()
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "websocket")
+		req.Header.Set("Sec-WebSocket-Version", "13")
+		req.Header.Set("Sec-WebSocket-Key", key)
 	}
-	defer resp.Body.Close()
+	return req, key, nil
+}
+
+// failed fills in a target that got no HTTP answer.
+func (p *Prober) failed(res *Result, snap snapshot, f failure, req *http.Request) {
+	res.Timings, res.RemoteAddr = snap.timings, snap.remote
+	p.noteDNS(res, snap)
+	f.phase = snap.phase(f.proxied && req.URL.Scheme == "https")
+	f.connectStatus, f.tlsFailed = snap.connectStatus, snap.tlsFailed
+	res.Class, res.Error = classify(f)
+	res.Class, res.Error = suspectDNS(res.Class, res.Error, req.URL.Hostname(), snap.resolved, f.proxied)
+	res.Hint = hint(res.Class, f.phase)
+}
+
+// answered fills in a target that got an HTTP answer.
+func (p *Prober) answered(res *Result, t Target, resp *http.Response, rec *recorder, key string) {
 	res.Status = resp.StatusCode
-	res.Class = classOfStatus(resp.StatusCode)
 	res.LogID = resp.Header.Get(auth.LogIDHeader)
-	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	res.Skew, res.HasDate = p.skew(resp)
+	var data []byte
+	var readErr error
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		// An upgraded connection has no body to read: it stays open.
+		data, readErr = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	}
 	snap := rec.end(time.Now())
 	res.Timings, res.RemoteAddr = snap.timings, snap.remote
+	p.noteDNS(res, snap)
 	if readErr != nil {
 		// The answer proved the path; a body cut short only costs its details.
 		res.Error = "reading the body: " + readErr.Error()
+	}
+	var detail string
+	res.Class, detail = judgeAnswer(t, resp, data, key)
+	if detail != "" {
+		res.Error = detail
+	}
+	p.readCoze(res, t, resp, data)
+	res.Hint = hint(res.Class, phaseUnknown)
+	if t.Token != "" && res.Hint == "" {
+		res.Hint = tokenHint(res.Status, res.CozeCode)
+	}
+	if res.Hint == "" && res.FamilyNote != "" {
+		res.Hint = familyHint
+	}
+}
+
+// readCoze reads Coze's code, message and log id from an answer: the
+// open-API envelope, or the OAuth layer's error.
+func (p *Prober) readCoze(res *Result, t Target, resp *http.Response, data []byte) {
+	if res.Class == ClassIntercepted {
+		return
 	}
 	if cb, ok := auth.ParseReply(data); ok {
 		res.CozeCode, res.CozeMsg = cb.Code, cb.Msg
@@ -230,10 +322,21 @@ func (p *Prober) probe(parent context.Context, base *http.Transport, t Target) R
 		if t.Token != "" && *cb.Code == 0 && res.Class == ClassOK {
 			res.User = userName(cb.Data)
 		}
+		return
 	}
-	res.Hint = hint(res.Class, phaseUnknown)
-	if t.Token != "" && res.Hint == "" {
-		res.Hint = tokenHint(res.Status, res.CozeCode)
+	if t.Expect == ExpectOAuthJSON {
+		res.CozeMsg = auth.NewAPIError(resp, data).Msg
 	}
-	return res
+}
+
+// noteDNS copies what the target's name resolved to and how each IP family
+// fared.
+func (p *Prober) noteDNS(res *Result, snap snapshot) {
+	res.Resolved = snap.resolved
+	if host, _, err := net.SplitHostPort(snap.remote); err == nil && snap.connected {
+		if ip, err := netip.ParseAddr(host); err == nil {
+			res.Family = familyOf(ip)
+		}
+	}
+	res.FamilyNote = familyNote(snap.families, res.Family)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -251,31 +252,51 @@ func TestClasses(t *testing.T) {
 
 // TestRequests checks what each request carries.
 func TestRequests(t *testing.T) {
-	type seen struct{ Method, Path, UA, ContentType, Body, Auth string }
-	got := make(chan seen, 5)
+	type seen struct{ Method, Path, UA, ContentType, Body, Auth, Upgrade string }
+	got := make(chan seen, 20)
 	s := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		got <- seen{r.Method, r.URL.Path, r.UserAgent(), r.Header.Get("Content-Type"), string(b), r.Header.Get("Authorization")}
+		got <- seen{r.Method, r.URL.Path, r.UserAgent(), r.Header.Get("Content-Type"), string(b), r.Header.Get("Authorization"), r.Header.Get("Upgrade")}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"code":0,"msg":""}`)
 	}))
 	p := &Prober{Transport: &http.Transport{}, UserAgent: "cozeauth/1.2.3"}
 	rep := p.Run(t.Context(), Targets(s.URL+"/", s.URL, "tok"))
 	close(got)
-	byPath := map[string]seen{}
+	var all []seen
 	for r := range got {
-		byPath[r.Path] = r
+		all = append(all, r)
 	}
-	want := map[string]seen{
-		"/open_api/v2/chat": {"POST", "/open_api/v2/chat", "cozeauth/1.2.3", "application/json", "{}", ""},
-		"/v1/workflows/run": {"POST", "/v1/workflows/run", "cozeauth/1.2.3", "application/json", "{}", ""},
-		"/":                 {"GET", "/", "cozeauth/1.2.3", "", "", ""},
-		"/v1/chat":          {"GET", "/v1/chat", "cozeauth/1.2.3", "", "", ""},
-		"/v1/users/me":      {"GET", "/v1/users/me", "cozeauth/1.2.3", "", "", "Bearer tok"},
+	slices.SortFunc(all, func(a, b seen) int { return strings.Compare(a.Path+a.Upgrade, b.Path+b.Upgrade) })
+	ua := "cozeauth/1.2.3"
+	want := []seen{
+		{"GET", "/", ua, "", "", "", ""},
+		{"GET", "/api/permission/oauth2/authorize", ua, "", "", "", ""},
+		{"POST", "/api/permission/oauth2/token", ua, "application/json", "{}", "", ""},
+		{"POST", "/open_api/v2/chat", ua, "application/json", "{}", "", ""},
+		{"GET", "/v1/chat", ua, "", "", "", ""},
+		{"GET", "/v1/chat", ua, "", "", "", "websocket"},
+		{"GET", "/v1/users/me", ua, "", "", "Bearer tok", ""},
+		{"POST", "/v1/workflow/run", ua, "application/json", "{}", "", ""},
+		{"POST", "/v1/workflows/run", ua, "application/json", "{}", "", ""},
+		{"POST", "/v3/chat", ua, "application/json", "{}", "", ""},
 	}
-	if diff := cmp.Diff(want, byPath); diff != "" {
+	if diff := cmp.Diff(want, all); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
-	if rep.Verdict != VerdictReachable {
-		t.Errorf("verdict %q, want reachable", rep.Verdict)
+	// A plain 200 to the WebSocket handshake is not Coze's answer.
+	if rep.Verdict != VerdictPartial {
+		t.Errorf("verdict %q, want partial (ws_chat intercepted)", rep.Verdict)
+	}
+	for _, r := range rep.Targets {
+		if want := ClassOK; r.Name == "ws_chat" {
+			want = ClassIntercepted
+			if r.Class != want {
+				t.Errorf("%s: class %q, want %q", r.Name, r.Class, want)
+			}
+		} else if r.Class != want {
+			t.Errorf("%s: class %q, want %q", r.Name, r.Class, want)
+		}
 	}
 }
 
@@ -294,7 +315,7 @@ func TestRunSeedReport(t *testing.T) {
 	api := newServer(t, mux)
 	www := newServer(t, mux)
 	p := &Prober{Transport: &http.Transport{}}
-	rep := p.Run(t.Context(), Targets(api.URL, www.URL, ""))
+	rep := p.Run(t.Context(), TargetsFor(Bases{API: api.URL, WWW: www.URL}, "", SetSeed))
 	type row struct {
 		Index  int
 		Name   string

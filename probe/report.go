@@ -36,6 +36,10 @@ type Result struct {
 	// Index is the target's position in the slice given to [Prober.Start].
 	Index             int
 	Name, Method, URL string
+	// Group, Label and Region are the target's.
+	Group  Group
+	Label  string
+	Region string
 	// Status is the HTTP status, 0 when there was no answer.
 	Status  int
 	Class   Class
@@ -55,25 +59,51 @@ type Result struct {
 	// User is whom the token belongs to, for a target with a token that
 	// Coze accepted (users_me).
 	User string
+	// Resolved are the addresses the target's host name resolved to (none
+	// for an IP literal, or through a proxy, which resolves it itself).
+	Resolved []string
+	// Family is the IP family that connected, "ipv4" or "ipv6", or "".
+	Family string
+	// FamilyNote says when the other family failed while this one worked.
+	FamilyNote string
+	// Skew is how far the answer's Date was ahead of this machine's clock,
+	// when HasDate.
+	Skew    time.Duration
+	HasDate bool
 }
+
+// familyHint is the hint for a target that answered over one IP family
+// after the other failed.
+const familyHint = "one IP family fails here: if programs stall connecting to Coze, prefer the working one (e.g. disable IPv6 on this network) or fix its route"
 
 // MarshalJSON writes the result in the shape `cozeauth probe --json` shows.
 func (r Result) MarshalJSON() ([]byte, error) {
+	resolved := r.Resolved
+	if resolved == nil {
+		resolved = []string{}
+	}
 	return json.Marshal(struct {
-		Name       string  `json:"name"`
-		Method     string  `json:"method"`
-		URL        string  `json:"url"`
-		Status     int     `json:"status"`
-		Class      Class   `json:"class"`
-		Timings    Timings `json:"timings_ms"`
-		RemoteAddr string  `json:"remote_addr"`
-		CozeCode   *int    `json:"coze_code"`
-		CozeMsg    string  `json:"coze_msg"`
-		LogID      string  `json:"logid"`
-		Hint       string  `json:"hint"`
-		Error      string  `json:"error"`
-		User       string  `json:"user,omitempty"`
-	}{r.Name, r.Method, r.URL, r.Status, r.Class, r.Timings, r.RemoteAddr, r.CozeCode, r.CozeMsg, r.LogID, r.Hint, r.Error, r.User})
+		Name       string   `json:"name"`
+		Group      Group    `json:"group"`
+		Label      string   `json:"label"`
+		Region     string   `json:"region,omitempty"`
+		Method     string   `json:"method"`
+		URL        string   `json:"url"`
+		Status     int      `json:"status"`
+		Class      Class    `json:"class"`
+		Timings    Timings  `json:"timings_ms"`
+		RemoteAddr string   `json:"remote_addr"`
+		Resolved   []string `json:"resolved"`
+		Family     string   `json:"family"`
+		FamilyNote string   `json:"family_note,omitempty"`
+		CozeCode   *int     `json:"coze_code"`
+		CozeMsg    string   `json:"coze_msg"`
+		LogID      string   `json:"logid"`
+		Hint       string   `json:"hint"`
+		Error      string   `json:"error"`
+		User       string   `json:"user,omitempty"`
+	}{r.Name, r.Group, r.Label, r.Region, r.Method, r.URL, r.Status, r.Class, r.Timings, r.RemoteAddr, resolved, r.Family, r.FamilyNote,
+		r.CozeCode, r.CozeMsg, r.LogID, r.Hint, r.Error, r.User})
 }
 
 // Verdict sums up a probe.
@@ -98,26 +128,64 @@ type Report struct {
 	Duration time.Duration
 	// Targets are ordered by Index.
 	Targets []Result
+	// Skew is how far Coze's clock is ahead of this machine's (negative:
+	// behind), from the Date of the answers, when HasSkew.
+	Skew    time.Duration
+	HasSkew bool
+	// Regions judge each region on its own when the targets cover several
+	// (`probe --region all`); nil otherwise.
+	Regions []RegionVerdict
+	// Recommendation says which region to use from here, with Regions.
+	Recommendation string
 }
 
-// NewReport orders results by Index and judges them.
+// NewReport orders results by Index and judges them, each region apart
+// when they cover several.
 func NewReport(results []Result, elapsed time.Duration, proxy string) Report {
 	rs := slices.Clone(results)
 	slices.SortStableFunc(rs, func(a, b Result) int { return cmp.Compare(a.Index, b.Index) })
+	rep := Report{Verdict: verdictOf(rs), Proxy: proxy, Duration: elapsed, Targets: rs}
+	rep.Skew, rep.HasSkew = clockSkew(rs)
+	rep.Regions = regionVerdicts(rs)
+	rep.Recommendation = recommend(rep.Regions)
+	return rep
+}
+
+// verdictOf judges a set of results: reachable when all answered over
+// HTTP, unreachable when none did.
+func verdictOf(rs []Result) Verdict {
 	answered := 0
 	for _, r := range rs {
 		if r.Class.Answered() {
 			answered++
 		}
 	}
-	v := VerdictPartial
 	switch {
 	case answered == 0:
-		v = VerdictUnreachable
+		return VerdictUnreachable
 	case answered == len(rs):
-		v = VerdictReachable
+		return VerdictReachable
 	}
-	return Report{Verdict: v, Proxy: proxy, Duration: elapsed, Targets: rs}
+	return VerdictPartial
+}
+
+// SkewNotable reports whether the clock skew is over [SkewThreshold].
+func (r Report) SkewNotable() bool {
+	return r.HasSkew && (r.Skew > SkewThreshold || r.Skew < -SkewThreshold)
+}
+
+// Reachable reports whether the probe found a way to Coze: every target
+// answered, or, over several regions, every target of one region did.
+func (r Report) Reachable() bool {
+	if len(r.Regions) == 0 {
+		return r.Verdict == VerdictReachable
+	}
+	for _, rv := range r.Regions {
+		if rv.Verdict == VerdictReachable {
+			return true
+		}
+	}
+	return false
 }
 
 // Answered counts the targets that answered over HTTP.
@@ -137,10 +205,18 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	if targets == nil {
 		targets = []Result{}
 	}
+	var skew *float64
+	if r.HasSkew {
+		s := r.Skew.Seconds()
+		skew = &s
+	}
 	return json.Marshal(struct {
-		Verdict    Verdict  `json:"verdict"`
-		Proxy      string   `json:"proxy"`
-		DurationMS float64  `json:"duration_ms"`
-		Targets    []Result `json:"targets"`
-	}{r.Verdict, r.Proxy, millis(r.Duration), targets})
+		Verdict        Verdict         `json:"verdict"`
+		Proxy          string          `json:"proxy"`
+		DurationMS     float64         `json:"duration_ms"`
+		ClockSkewS     *float64        `json:"clock_skew_s"`
+		Regions        []RegionVerdict `json:"regions,omitempty"`
+		Recommendation string          `json:"recommendation,omitempty"`
+		Targets        []Result        `json:"targets"`
+	}{r.Verdict, r.Proxy, millis(r.Duration), skew, r.Regions, r.Recommendation, targets})
 }

@@ -53,29 +53,32 @@ func TestReportJSON(t *testing.T) {
 		Proxy:    "http://proxy:3128",
 		Duration: 1234567 * time.Microsecond,
 		Targets: []Result{
-			{Index: 0, Name: "users_me", Method: "GET", URL: "https://api.coze.com/v1/users/me", Status: 200, Class: ClassOK,
+			{Index: 0, Name: "users_me", Group: GroupAccount, Label: "whose token", Method: "GET", URL: "https://api.coze.com/v1/users/me", Status: 200, Class: ClassOK,
 				Timings:    Timings{DNS: 12340 * time.Microsecond, Connect: 20 * time.Millisecond, TLS: 30 * time.Millisecond, FirstByte: 80 * time.Millisecond, Total: 81049 * time.Microsecond},
-				RemoteAddr: "1.2.3.4:443", CozeCode: intp(0), LogID: "L", User: "Ada (@ada)"},
-			{Index: 1, Name: "www", Method: "GET", URL: "https://www.coze.com/", Class: ClassDNS,
+				RemoteAddr: "1.2.3.4:443", Resolved: []string{"1.2.3.4", "2001:db8::1"}, Family: "ipv4",
+				FamilyNote: "IPv6 fails", CozeCode: intp(0), LogID: "L", User: "Ada (@ada)", Skew: 42 * time.Second, HasDate: true},
+			{Index: 1, Name: "www", Group: GroupSeed, Label: "web host front page", Method: "GET", URL: "https://www.coze.com/", Class: ClassDNS,
 				Timings: Timings{DNS: 3 * time.Millisecond, Total: 3 * time.Millisecond}, Hint: "h", Error: "no such host"},
 		},
+		Skew: 42 * time.Second, HasSkew: true,
 	}
 	b, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"verdict":"partial","proxy":"http://proxy:3128","duration_ms":1234.6,"targets":[` +
-		`{"name":"users_me","method":"GET","url":"https://api.coze.com/v1/users/me","status":200,"class":"ok",` +
+	want := `{"verdict":"partial","proxy":"http://proxy:3128","duration_ms":1234.6,"clock_skew_s":42,"targets":[` +
+		`{"name":"users_me","group":"account","label":"whose token","method":"GET","url":"https://api.coze.com/v1/users/me","status":200,"class":"ok",` +
 		`"timings_ms":{"dns":12.3,"connect":20,"tls":30,"first_byte":80,"total":81},"remote_addr":"1.2.3.4:443",` +
+		`"resolved":["1.2.3.4","2001:db8::1"],"family":"ipv4","family_note":"IPv6 fails",` +
 		`"coze_code":0,"coze_msg":"","logid":"L","hint":"","error":"","user":"Ada (@ada)"},` +
-		`{"name":"www","method":"GET","url":"https://www.coze.com/","status":0,"class":"dns",` +
-		`"timings_ms":{"dns":3,"connect":0,"tls":0,"first_byte":0,"total":3},"remote_addr":"",` +
+		`{"name":"www","group":"seed","label":"web host front page","method":"GET","url":"https://www.coze.com/","status":0,"class":"dns",` +
+		`"timings_ms":{"dns":3,"connect":0,"tls":0,"first_byte":0,"total":3},"remote_addr":"","resolved":[],"family":"",` +
 		`"coze_code":null,"coze_msg":"","logid":"","hint":"h","error":"no such host"}]}`
 	if diff := cmp.Diff(want, string(b)); diff != "" {
 		t.Errorf("JSON (-want +got):\n%s", diff)
 	}
 	empty, _ := json.Marshal(Report{Verdict: VerdictUnreachable})
-	if want := `{"verdict":"unreachable","proxy":"","duration_ms":0,"targets":[]}`; string(empty) != want {
+	if want := `{"verdict":"unreachable","proxy":"","duration_ms":0,"clock_skew_s":null,"targets":[]}`; string(empty) != want {
 		t.Errorf("empty report JSON %s, want %s", empty, want)
 	}
 }

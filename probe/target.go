@@ -1,40 +1,210 @@
 package probe
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 // Target is one request of a probe.
 type Target struct {
 	Name, Method, URL string
+	// Group is the heading the target is shown under ([GroupAPI], …).
+	Group Group
+	// Label says in a few words what the target is for or what it is.
+	Label string
+	// Region names the region the target belongs to when a probe covers
+	// several ("com", "cn"); "" otherwise.
+	Region string
 	// Body, when not nil, is sent as application/json.
 	Body []byte
 	// Token, when set, is sent as a Bearer token.
 	Token string
+	// Expect is the kind of answer only Coze gives; another kind means
+	// something on the path answered in its place.
+	Expect Expect
 }
 
-// The names of the default targets.
+// Group sorts targets by what they prove.
+type Group string
+
+// The groups of targets, in the order a report shows them.
 const (
-	nameOpenAPIV2Chat = "open_api_v2_chat"
-	nameWorkflowsRun  = "workflows_run"
-	nameWWW           = "www"
-	nameV1Chat        = "v1_chat"
-	nameUsersMe       = "users_me"
+	GroupAPI       Group = "api"       // the open API cozeauth's users call
+	GroupOAuth     Group = "oauth"     // the endpoints cozeauth's own logins need
+	GroupWebSocket Group = "websocket" // the ws host that streams chat
+	GroupAccount   Group = "account"   // the token, checked with Coze
+	GroupSeed      Group = "seed"      // the four endpoints of the original report
 )
 
-// Targets returns the four requests users ask about for a region's API and
-// web bases, plus users_me — which needs a token and tells whose it is —
-// when token is not empty. None of the four carries the token: their answer
-// without one is what proves the path open.
+// Groups lists the groups in display order.
+func Groups() []Group {
+	return []Group{GroupAPI, GroupOAuth, GroupWebSocket, GroupAccount, GroupSeed}
+}
+
+// Expect is the shape of answer a target must get to count as Coze's.
+type Expect int
+
+const (
+	// ExpectAny: any HTTP answer proves the path.
+	ExpectAny Expect = iota
+	// ExpectAPIJSON: Coze's open-API envelope with a "code".
+	ExpectAPIJSON
+	// ExpectOAuthJSON: a JSON object, such as the OAuth layer's
+	// {"error_code",…}.
+	ExpectOAuthJSON
+	// ExpectWebSocket: the URL is ws:// or wss:// and the request is a
+	// WebSocket handshake; 101, 401 and 403 prove the path.
+	ExpectWebSocket
+)
+
+// Set chooses which targets a probe runs.
+type Set string
+
+// The target sets of `cozeauth probe --targets`.
+const (
+	SetAll     Set = "all"     // the current endpoints and the seed's four
+	SetCurrent Set = "current" // what Coze serves and cozeauth uses today
+	SetSeed    Set = "seed"    // the four endpoints of the original report
+)
+
+// ParseSet reads a --targets value.
+func ParseSet(s string) (Set, bool) {
+	switch Set(s) {
+	case SetAll, SetCurrent, SetSeed:
+		return Set(s), true
+	}
+	return "", false
+}
+
+// The names of the targets.
+const (
+	nameV3Chat         = "v3_chat"
+	nameWorkflowRun    = "workflow_run"
+	nameOAuthToken     = "oauth_token"
+	nameOAuthAuthorize = "oauth_authorize"
+	nameWSChat         = "ws_chat"
+	nameUsersMe        = "users_me"
+	nameOpenAPIV2Chat  = "open_api_v2_chat"
+	nameWorkflowsRun   = "workflows_run"
+	nameWWW            = "www"
+	nameV1Chat         = "v1_chat"
+)
+
+// Bases are the three hosts of one Coze region, or of whatever stands in
+// for it (a gateway, the sandbox).
+type Bases struct {
+	API, WWW string
+	// WS is the WebSocket base; "" means [WSBase] of API.
+	WS string
+}
+
+func (b Bases) trimmed() Bases {
+	ws := b.WS
+	if ws == "" {
+		ws = WSBase(b.API)
+	}
+	return Bases{API: strings.TrimRight(b.API, "/"), WWW: strings.TrimRight(b.WWW, "/"), WS: strings.TrimRight(ws, "/")}
+}
+
+// WSBase derives the WebSocket base from an API base the way Coze lays out
+// its hosts: an "api." host becomes "ws." (api.coze.com → ws.coze.com), any
+// other host is kept, and http becomes ws, https wss. So a probe pointed at a
+// gateway or a local server never reaches out to Coze's own ws host.
+func WSBase(apiBase string) string {
+	u, err := url.Parse(strings.TrimRight(apiBase, "/"))
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	}
+	if rest, ok := strings.CutPrefix(u.Host, "api."); ok {
+		u.Host = "ws." + rest
+	}
+	return u.String()
+}
+
+// Targets returns every target for a region's API and web bases, the
+// WebSocket base derived from the API base, and users_me when token is not
+// empty.
 func Targets(apiBase, wwwBase, token string) []Target {
-	api := strings.TrimRight(apiBase, "/")
-	www := strings.TrimRight(wwwBase, "/")
+	return TargetsFor(Bases{API: apiBase, WWW: wwwBase}, token, SetAll)
+}
+
+// TargetsFor returns the targets of set for bases, grouped in display order.
+// users_me, which needs a token and tells whose it is, is in the current set
+// when token is not empty; no other target carries the token: their answer
+// without one is what proves the path open.
+func TargetsFor(b Bases, token string, set Set) []Target {
+	b = b.trimmed()
+	var ts []Target
+	if set != SetSeed {
+		ts = append(ts, currentTargets(b, token)...)
+	}
+	if set != SetCurrent {
+		ts = append(ts, seedTargets(b)...)
+	}
+	return ts
+}
+
+func currentTargets(b Bases, token string) []Target {
 	ts := []Target{
-		{Name: nameOpenAPIV2Chat, Method: "POST", URL: api + "/open_api/v2/chat", Body: []byte("{}")},
-		{Name: nameWorkflowsRun, Method: "POST", URL: api + "/v1/workflows/run", Body: []byte("{}")},
-		{Name: nameWWW, Method: "GET", URL: www + "/"},
-		{Name: nameV1Chat, Method: "GET", URL: api + "/v1/chat"},
+		{Name: nameV3Chat, Group: GroupAPI, Label: "chat", Method: "POST", URL: b.API + "/v3/chat", Body: []byte("{}"), Expect: ExpectAPIJSON},
+		{Name: nameWorkflowRun, Group: GroupAPI, Label: "run a workflow", Method: "POST", URL: b.API + "/v1/workflow/run", Body: []byte("{}"), Expect: ExpectAPIJSON},
+		{Name: nameOAuthToken, Group: GroupOAuth, Label: "token endpoint: logins and refreshes", Method: "POST", URL: b.API + "/api/permission/oauth2/token", Body: []byte("{}"), Expect: ExpectOAuthJSON},
+		{Name: nameOAuthAuthorize, Group: GroupOAuth, Label: "authorize page: browser logins", Method: "GET", URL: b.WWW + "/api/permission/oauth2/authorize"},
+		{Name: nameWSChat, Group: GroupWebSocket, Label: "WebSocket chat", Method: "GET", URL: b.WS + "/v1/chat", Expect: ExpectWebSocket},
 	}
 	if token != "" {
-		ts = append(ts, Target{Name: nameUsersMe, Method: "GET", URL: api + "/v1/users/me", Token: token})
+		ts = append(ts, Target{Name: nameUsersMe, Group: GroupAccount, Label: "whose token", Method: "GET", URL: b.API + "/v1/users/me", Token: token, Expect: ExpectAPIJSON})
+	}
+	return ts
+}
+
+// seedTargets are the four endpoints the seed's report names, kept under
+// their names and labelled for what they are.
+func seedTargets(b Bases) []Target {
+	return []Target{
+		{Name: nameOpenAPIV2Chat, Group: GroupSeed, Label: "legacy v2 chat", Method: "POST", URL: b.API + "/open_api/v2/chat", Body: []byte("{}")},
+		{Name: nameWorkflowsRun, Group: GroupSeed, Label: "not a Coze route: answered by the auth gateway", Method: "POST", URL: b.API + "/v1/workflows/run", Body: []byte("{}")},
+		{Name: nameWWW, Group: GroupSeed, Label: "web host front page", Method: "GET", URL: b.WWW + "/"},
+		{Name: nameV1Chat, Group: GroupSeed, Label: "WebSocket lives on the ws host", Method: "GET", URL: b.API + "/v1/chat"},
+	}
+}
+
+// WithoutGroup drops the targets of group g, e.g. the account check when the
+// token belongs to another API base.
+func WithoutGroup(ts []Target, g Group) []Target {
+	var out []Target
+	for _, t := range ts {
+		if t.Group != g {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Region is a region's name and bases, for a probe of several at once.
+type Region struct {
+	Name  string // "com", "cn"
+	Bases Bases
+	// Token, when set, is checked with users_me in this region only: a
+	// token works in the region that issued it.
+	Token string
+}
+
+// RegionTargets returns the targets of set for each region, each marked
+// with its region's name.
+func RegionTargets(regions []Region, set Set) []Target {
+	var ts []Target
+	for _, r := range regions {
+		for _, t := range TargetsFor(r.Bases, r.Token, set) {
+			t.Region = r.Name
+			ts = append(ts, t)
+		}
 	}
 	return ts
 }

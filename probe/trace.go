@@ -3,7 +3,11 @@ package probe
 import (
 	"context"
 	"crypto/tls"
+	"errors"
+	"maps"
+	"net"
 	"net/http/httptrace"
+	"slices"
 	"sync"
 	"time"
 )
@@ -22,6 +26,8 @@ type recorder struct {
 	lastAddr, remote   string
 	connectCode        int    // status of the proxy's answer to CONNECT, 0 if none
 	connectStatus      string // that answer when not 200, as "403 Forbidden"
+	resolved           []string
+	families           map[string]string // "ipv4"/"ipv6" -> "" when it connected, else why not
 	ended              bool
 }
 
@@ -31,6 +37,8 @@ type snapshot struct {
 	remote        string
 	connectStatus string
 	tlsFailed     bool // a TLS handshake ended in an error
+	resolved      []string
+	families      map[string]string
 	// For phase: which steps started and finished.
 	dnsPending, connPending, tlsPending bool
 	connected, tunneled, gotConn        bool
@@ -46,8 +54,7 @@ func (r *recorder) withTrace(ctx context.Context) context.Context {
 		}
 	}
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		DNSStart: func(httptrace.DNSStartInfo) { at(func(t time.Time) { r.dnsStart = t }) },
-		DNSDone:  func(httptrace.DNSDoneInfo) { at(func(t time.Time) { r.dnsDone = t }) },
+		// DNS is timed by the prober's dialer, which does the lookups.
 		ConnectStart: func(_, addr string) {
 			at(func(t time.Time) {
 				// Several addresses may be tried at once; time from the first.
@@ -89,6 +96,60 @@ func (r *recorder) begin(now time.Time) {
 	r.start = now
 }
 
+// dnsBegin and dnsEnd time a lookup; with several (a proxy's name, then
+// none for the target) the last counts.
+func (r *recorder) dnsBegin(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.ended {
+		r.dnsStart, r.dnsDone = now, time.Time{}
+	}
+}
+
+func (r *recorder) dnsEnd(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.ended {
+		r.dnsDone = now
+	}
+}
+
+// resolvedTo notes the addresses the target's host resolved to.
+func (r *recorder) resolvedTo(ips []net.IPAddr) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return
+	}
+	r.resolved = r.resolved[:0]
+	for _, ip := range ips {
+		r.resolved = append(r.resolved, ip.IP.String())
+	}
+}
+
+// familyDone notes how connecting over one IP family to the target ended.
+func (r *recorder) familyDone(family string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return
+	}
+	if r.families == nil {
+		r.families = map[string]string{}
+	}
+	if err == nil {
+		r.families[family] = ""
+		return
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		err = op.Err
+	}
+	if _, ok := r.families[family]; !ok || r.families[family] != "" {
+		r.families[family] = err.Error()
+	}
+}
+
 func (r *recorder) proxyAnswered(code int, status string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -122,6 +183,8 @@ func (r *recorder) end(now time.Time) snapshot {
 		remote:        r.remote,
 		connectStatus: r.connectStatus,
 		tlsFailed:     r.tlsErr != nil,
+		resolved:      slices.Clone(r.resolved),
+		families:      maps.Clone(r.families),
 		dnsPending:    !r.dnsStart.IsZero() && r.dnsDone.IsZero(),
 		connPending:   !r.connStart.IsZero() && r.connOK.IsZero(),
 		tlsPending:    !r.tlsStart.IsZero() && r.tlsDone.IsZero(),

@@ -5,39 +5,64 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/lipgloss/v2"
 	"github.com/mattn/go-isatty"
-	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/probe"
 )
 
+// probeOpts are the probe command's own flags.
+type probeOpts struct {
+	asJSON, noAuth, watch bool
+	timeout, interval     time.Duration
+	count                 int
+	token, wsBase, set    string
+}
+
 func newProbeCmd(g *globals) *cobra.Command {
-	var (
-		asJSON, noAuth bool
-		timeout        time.Duration
-		token          string
-	)
+	var o probeOpts
 	cmd := &cobra.Command{
 		Use:   "probe",
 		Short: "Check whether Coze is reachable from here (exit 3 when not)",
-		Long: `Send a few requests to the region's hosts at once and report how each went.
+		Long: `Send requests to the region's hosts at once and report how each went, grouped:
+
+  api        POST /v3/chat and /v1/workflow/run, without a token: Coze's 401 and
+             JSON code prove the path
+  oauth      the token endpoint (logins, refreshes) on the API host and the
+             authorize page on the web host: what cozeauth itself needs
+  websocket  a WebSocket handshake to /v1/chat on the ws host (wss://ws.coze.com,
+             wss://ws.coze.cn), which a firewall can block on its own
+  account    GET /v1/users/me with the token: does Coze accept it, and whose is it
+  seed       the four endpoints of the original connectivity report, labelled
+             for what they are
 
 An HTTP answer of any status (200, 401, 404, …) proves the network path open;
-only a failure below HTTP — DNS, connection refused or dropped, reset, TLS, a
-timeout, the proxy — means something blocks it. With a token (the profile's
-when logged in, --token or $COZE_API_TOKEN), users_me also checks that Coze
-accepts it and says for whom. HTTPS_PROXY, NO_PROXY and SSL_CERT_FILE are
-honoured. Exit 0 when every target answered, 3 otherwise.`,
+a failure below HTTP — DNS, connection refused or dropped, reset, TLS, a
+timeout, the proxy — means something blocks it, and so does an answer only
+something in the path gives (HTML where Coze sends JSON: "intercepted"). The
+report shows what each name resolved to and which IP family connected; a
+failure after a Coze name resolved to a private or fake-IP address is
+"dns_suspect". With a token (the profile's when logged in, --token or
+$COZE_API_TOKEN), users_me also checks that Coze accepts it and says for whom.
+HTTPS_PROXY, NO_PROXY and SSL_CERT_FILE are honoured.
+
+--region all probes coze.com and coze.cn at once and recommends one.
+--watch probes again every --interval, one JSON object per round and line.
+Exit 0 when every target answered (with --region all: every target of one
+region), 3 otherwise.`,
 		Example: `  cozeauth probe
   cozeauth probe --region cn --json
+  cozeauth probe --region all
+  cozeauth probe --targets current --ws-base wss://ws.example.com
+  cozeauth probe --watch --interval 10s | jq -c '{round, verdict}'
   COZE_API_TOKEN=pat_… cozeauth probe`,
 		// Not cobra.NoArgs, whose error would exit 1 rather than 2.
 		Args: func(_ *cobra.Command, args []string) error {
@@ -47,34 +72,27 @@ honoured. Exit 0 when every target answered, 3 otherwise.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if timeout <= 0 {
-				return usageError("--timeout %s: give a positive duration like 10s", timeout)
-			}
-			if noAuth && token != "" {
-				return usageError("--token and --no-auth contradict each other: --no-auth skips the token check")
-			}
-			st, err := g.store()
-			if err != nil {
-				return err
-			}
-			cfg, err := g.config(st)
+			set, err := o.validate(cmd)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			if !noAuth {
-				token = g.probeToken(ctx, cfg, token, timeout)
+			targets, where, err := g.probePlan(ctx, o, set)
+			if err != nil {
+				return err
 			}
-			p := &probe.Prober{Transport: g.probeTransport(), Timeout: timeout, UserAgent: g.userAgent()}
-			targets := probe.Targets(cfg.API(), cfg.WWW(), token)
-			if !asJSON && isTerminal(g.env.Stderr) {
-				fmt.Fprintf(g.env.Stderr, "Probing %d targets at %s and %s (up to %s each)…\n", len(targets), cfg.API(), cfg.WWW(), timeout)
+			p := &probe.Prober{Transport: g.probeTransport(), Timeout: o.timeout, UserAgent: g.userAgent(), Now: g.env.Now}
+			if o.watch {
+				return g.watchProbe(ctx, p, targets, o)
+			}
+			if !o.asJSON && isTerminal(g.env.Stderr) {
+				fmt.Fprintf(g.env.Stderr, "Probing %d targets at %s (up to %s each)…\n", len(targets), where, o.timeout)
 			}
 			rep := p.Run(ctx, targets)
 			if ctx.Err() != nil {
 				fmt.Fprintln(g.env.Stderr, "Interrupted: showing what finished.")
 			}
-			if asJSON {
+			if o.asJSON {
 				err = writeJSON(g.env.Stdout, rep)
 			} else {
 				color := isTerminal(g.env.Stdout) && g.getenv("NO_COLOR") == ""
@@ -83,32 +101,164 @@ honoured. Exit 0 when every target answered, 3 otherwise.`,
 			if err != nil {
 				return err
 			}
-			if rep.Verdict != probe.VerdictReachable {
-				return &ExitError{Code: ExitBlocked}
-			}
-			return nil
+			return probeExit(rep)
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	f.DurationVar(&timeout, "timeout", probe.DefaultTimeout, "time allowed for each target")
-	f.StringVar(&token, "token", "", "token for the users_me check, e.g. a personal access token [$COZE_API_TOKEN] (default: the profile's when logged in)")
-	f.BoolVar(&noAuth, "no-auth", false, "skip the users_me token check")
+	f.BoolVar(&o.asJSON, "json", false, "print the report as JSON (with --watch: one object per round and line)")
+	f.DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "time allowed for each target")
+	f.StringVar(&o.token, "token", "", "token for the users_me check, e.g. a personal access token [$COZE_API_TOKEN] (default: the profile's when logged in)")
+	f.BoolVar(&o.noAuth, "no-auth", false, "skip the users_me token check")
+	f.StringVar(&o.set, "targets", string(probe.SetAll), "which targets: current (what Coze serves today), seed (the original report's four) or all")
+	f.StringVar(&o.wsBase, "ws-base", "", "WebSocket base URL, e.g. wss://ws.coze.com [$COZE_WS_BASE] (default: derived from the API base)")
+	f.BoolVar(&o.watch, "watch", false, "probe again every --interval until interrupted, printing one JSON object per round")
+	f.DurationVar(&o.interval, "interval", 5*time.Second, "time between rounds with --watch")
+	f.IntVar(&o.count, "count", 0, "with --watch, stop after this many rounds (0: until interrupted)")
 	return cmd
+}
+
+// validate checks the flags alone, before anything is resolved.
+func (o probeOpts) validate(cmd *cobra.Command) (probe.Set, error) {
+	set, ok := probe.ParseSet(o.set)
+	switch {
+	case !ok:
+		return "", usageError("--targets %q: use current, seed or all", o.set)
+	case o.timeout <= 0:
+		return "", usageError("--timeout %s: give a positive duration like 10s", o.timeout)
+	case o.noAuth && o.token != "":
+		return "", usageError("--token and --no-auth contradict each other: --no-auth skips the token check")
+	case o.watch && o.interval <= 0:
+		return "", usageError("--interval %s: give a positive duration like 5s", o.interval)
+	case o.count < 0:
+		return "", usageError("--count %d: give the number of rounds, or 0 to run until interrupted", o.count)
+	case !o.watch && (cmd.Flags().Changed("interval") || cmd.Flags().Changed("count")):
+		return "", usageError("--interval and --count go with --watch")
+	}
+	return set, nil
+}
+
+// probeExit is nil when the probe found the way to Coze open, exit 3 otherwise.
+func probeExit(rep probe.Report) error {
+	if rep.Reachable() {
+		return nil
+	}
+	return &ExitError{Code: ExitBlocked}
+}
+
+// probePlan resolves what to probe: the profile's region and bases, or both
+// regions for --region all; where says it in words.
+func (g *globals) probePlan(ctx context.Context, o probeOpts, set probe.Set) (targets []probe.Target, where string, err error) {
+	if strings.EqualFold(pick(g.region, g.getenv("COZE_REGION")), "all") {
+		return g.allRegionsPlan(ctx, o, set)
+	}
+	st, err := g.store()
+	if err != nil {
+		return nil, "", err
+	}
+	cfg, err := g.config(st)
+	if err != nil {
+		return nil, "", err
+	}
+	ws, err := wsBaseFlag(pick(o.wsBase, g.getenv("COZE_WS_BASE")))
+	if err != nil {
+		return nil, "", err
+	}
+	token := ""
+	if !o.noAuth && set != probe.SetSeed {
+		token = g.probeToken(ctx, cfg, st, o.token, o.timeout)
+	}
+	b := probe.Bases{API: cfg.API(), WWW: cfg.WWW(), WS: ws}
+	if b.WS == "" {
+		b.WS = probe.WSBase(b.API)
+	}
+	return probe.TargetsFor(b, token, set), fmt.Sprintf("%s, %s and %s", b.API, b.WWW, b.WS), nil
+}
+
+// allRegionsPlan is --region all: Coze's own hosts in both regions, with the
+// token checked in the region of the profile that holds it.
+func (g *globals) allRegionsPlan(ctx context.Context, o probeOpts, set probe.Set) ([]probe.Target, string, error) {
+	for flag, v := range map[string]string{"--api-base": g.apiBase, "--www-base": g.wwwBase, "--ws-base": o.wsBase} {
+		if v != "" {
+			return nil, "", usageError("--region all probes Coze's own hosts in both regions: drop %s, or probe that host with --region com or cn", flag)
+		}
+	}
+	st, err := g.store()
+	if err != nil {
+		return nil, "", err
+	}
+	cfg, err := g.configOfProfile(st)
+	if err != nil {
+		return nil, "", err
+	}
+	token, region := "", auth.Region("")
+	if !o.noAuth && set != probe.SetSeed {
+		region = regionOfBase(cfg.API())
+		if token = g.probeToken(ctx, cfg, st, o.token, o.timeout); token != "" && region == "" {
+			fmt.Fprintf(g.env.Stderr, "Note: skipping users_me: the token is for %s, which is neither coze.com nor coze.cn\n", cfg.API())
+			token = ""
+		}
+	}
+	return probe.RegionTargets(probe.Regions(token, region), set), "coze.com and coze.cn", nil
+}
+
+// configOfProfile resolves the profile's config without the region flag or
+// $COZE_REGION, which say "all".
+func (g *globals) configOfProfile(st *auth.Store) (auth.Config, error) {
+	region, getenv := g.region, g.env.Getenv
+	defer func() { g.region, g.env.Getenv = region, getenv }()
+	g.region = ""
+	g.env.Getenv = func(k string) string {
+		if k == "COZE_REGION" {
+			return ""
+		}
+		if getenv != nil {
+			return getenv(k)
+		}
+		return os.Getenv(k)
+	}
+	return g.config(st)
+}
+
+// regionOfBase names the region whose API base is base, or "" for another host.
+func regionOfBase(base string) auth.Region {
+	for _, r := range []auth.Region{auth.RegionCOM, auth.RegionCN} {
+		if strings.TrimRight(base, "/") == r.APIBase() {
+			return r
+		}
+	}
+	return ""
+}
+
+// wsBaseFlag checks a --ws-base value: ws, wss, http or https with a host.
+func wsBaseFlag(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		return "", usageError("--ws-base %q is not a URL like wss://ws.coze.com", v)
+	}
+	switch u.Scheme {
+	case "ws", "wss":
+		return v, nil
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	default:
+		return "", usageError("--ws-base %q: use a ws:// or wss:// URL like wss://ws.coze.com", v)
+	}
+	return u.String(), nil
 }
 
 // probeToken picks the token for users_me: the flag, then $COZE_API_TOKEN,
 // then the profile's (refreshed if needed, within timeout). A profile that
 // cannot give one only costs the check, with a note.
-func (g *globals) probeToken(ctx context.Context, cfg auth.Config, flag string, timeout time.Duration) string {
+func (g *globals) probeToken(ctx context.Context, cfg auth.Config, st *auth.Store, flag string, timeout time.Duration) string {
 	if t := pick(flag, g.getenv("COZE_API_TOKEN")); t != "" {
 		return t
 	}
-	m, err := g.manager()
-	if err != nil {
-		fmt.Fprintf(g.env.Stderr, "Note: skipping users_me: %v\n", err)
-		return ""
-	}
+	m := g.managerFor(cfg, st)
 	if rec, err := m.Store.Load(cfg.Profile); err == nil && rec == nil {
 		return "" // never logged in: nothing to check, nothing to say
 	}
@@ -152,15 +302,13 @@ func newProbeStyles(w io.Writer, color bool) probeStyles {
 		id := func(s string) string { return s }
 		return probeStyles{id, id, id, id, id}
 	}
-	r := lipgloss.NewRenderer(w)
-	r.SetColorProfile(termenv.ANSI)
 	render := func(st lipgloss.Style) func(string) string { return func(s string) string { return st.Render(s) } }
 	return probeStyles{
-		OK:    render(r.NewStyle().Foreground(lipgloss.Color("2"))),
-		Warn:  render(r.NewStyle().Foreground(lipgloss.Color("3"))),
-		Bad:   render(r.NewStyle().Foreground(lipgloss.Color("1"))),
-		Faint: render(r.NewStyle().Faint(true)),
-		Bold:  render(r.NewStyle().Bold(true)),
+		OK:    render(lipgloss.NewStyle().Foreground(lipgloss.Green)),
+		Warn:  render(lipgloss.NewStyle().Foreground(lipgloss.Yellow)),
+		Bad:   render(lipgloss.NewStyle().Foreground(lipgloss.Red)),
+		Faint: render(lipgloss.NewStyle().Faint(true)),
+		Bold:  render(lipgloss.NewStyle().Bold(true)),
 	}
 }
 
@@ -184,48 +332,22 @@ func (s probeStyles) verdict(v probe.Verdict) func(string) string {
 	return s.Bad
 }
 
-// printProbe writes the report as a table for people: a row per target,
-// the verdict, and the hints of what failed.
+// groupHeadings name each group of targets in the table.
+var groupHeadings = map[probe.Group]string{
+	probe.GroupAPI:       "API — the open API, answered without a token",
+	probe.GroupOAuth:     "OAuth — what cozeauth's logins and refreshes need",
+	probe.GroupWebSocket: "WebSocket — the ws host that streams chat",
+	probe.GroupAccount:   "Account — the token, checked with Coze",
+	probe.GroupSeed:      "Seed — the endpoints of the original connectivity report",
+}
+
+// printProbe writes the report as a table for people: a heading per group
+// (and region), a row per target, the verdict, and the hints of what failed.
 func printProbe(w io.Writer, rep probe.Report, s probeStyles) error {
 	var b strings.Builder
-	nameW := len("TARGET")
-	for _, r := range rep.Targets {
-		nameW = max(nameW, len(r.Name))
-	}
-	const classW = len("connect_timeout")
-	// Colour goes on after padding, so escape codes do not skew the columns.
-	cell := func(text string, width int, style func(string) string) string {
-		return style(text) + strings.Repeat(" ", max(0, width-len(text))+2)
-	}
-	header := cell("TARGET", nameW, noStyle) + cell("STATUS", 6, noStyle) + cell("CLASS", classW, noStyle) + cell("TIME", 8, noStyle) + "DETAIL"
-	b.WriteString(s.Bold(header) + "\n")
-	for _, r := range rep.Targets {
-		status := "-"
-		if r.Status != 0 {
-			status = fmt.Sprint(r.Status)
-		}
-		row := cell(r.Name, nameW, noStyle) + cell(status, 6, noStyle) + cell(string(r.Class), classW, s.class(r.Class)) +
-			cell(fmtMillis(r.Timings.Total), 8, noStyle) + probeDetail(r)
-		b.WriteString(strings.TrimRight(row, " ") + "\n")
-	}
+	writeProbeTable(&b, rep, s)
 	b.WriteString("\n")
-	answered, n := rep.Answered(), len(rep.Targets)
-	var why string
-	switch rep.Verdict {
-	case probe.VerdictReachable:
-		why = fmt.Sprintf("all %d targets answered over HTTP: nothing blocks the path to Coze", n)
-	case probe.VerdictPartial:
-		why = fmt.Sprintf("%d of %d targets answered over HTTP; the others failed below it", answered, n)
-	default:
-		why = fmt.Sprintf("none of the %d targets answered over HTTP", n)
-	}
-	fmt.Fprintf(&b, "Verdict:  %s — %s\n", s.verdict(rep.Verdict)(string(rep.Verdict)), why)
-	proxy := rep.Proxy
-	if proxy == "" {
-		proxy = "none (direct)"
-	}
-	fmt.Fprintf(&b, "Proxy:    %s\n", proxy)
-	fmt.Fprintf(&b, "Duration: %s\n", fmtMillis(rep.Duration))
+	writeProbeSummary(&b, rep, s)
 	if hints := probeHints(rep); len(hints) > 0 {
 		b.WriteString("\nHints:\n")
 		for _, h := range hints {
@@ -236,20 +358,125 @@ func printProbe(w io.Writer, rep probe.Report, s probeStyles) error {
 	return err
 }
 
+// writeProbeTable writes the header and the rows, with a heading line
+// whenever the group (or region) changes. Results without a group (a
+// report built by hand) get no headings.
+func writeProbeTable(b *strings.Builder, rep probe.Report, s probeStyles) {
+	grouped := slices.ContainsFunc(rep.Targets, func(r probe.Result) bool { return r.Group != "" })
+	pad := ""
+	if grouped {
+		pad = "  "
+	}
+	nameW := len("TARGET") - len(pad)
+	for _, r := range rep.Targets {
+		nameW = max(nameW, len(r.Name))
+	}
+	const classW = len("connect_timeout")
+	// Colour goes on after padding, so escape codes do not skew the columns.
+	cell := func(text string, width int, style func(string) string) string {
+		return style(text) + strings.Repeat(" ", max(0, width-len(text))+2)
+	}
+	header := cell("TARGET", nameW+len(pad), noStyle) + cell("STATUS", 6, noStyle) + cell("CLASS", classW, noStyle) + cell("TIME", 8, noStyle) + "DETAIL"
+	b.WriteString(s.Bold(header) + "\n")
+	heading := ""
+	for _, r := range rep.Targets {
+		if h := probeHeading(r); grouped && h != heading {
+			heading = h
+			b.WriteString(s.Bold(h) + "\n")
+		}
+		status := "-"
+		if r.Status != 0 {
+			status = fmt.Sprint(r.Status)
+		}
+		row := pad + cell(r.Name, nameW, noStyle) + cell(status, 6, noStyle) + cell(string(r.Class), classW, s.class(r.Class)) +
+			cell(fmtMillis(r.Timings.Total), 8, noStyle) + probeDetail(r, s)
+		b.WriteString(strings.TrimRight(row, " ") + "\n")
+	}
+}
+
+// probeHeading is the heading a result goes under: its group, after its
+// region's host when the report covers several.
+func probeHeading(r probe.Result) string {
+	h := groupHeadings[r.Group]
+	if h == "" {
+		h = string(r.Group)
+	}
+	switch r.Region {
+	case string(auth.RegionCOM):
+		return "coze.com · " + h
+	case string(auth.RegionCN):
+		return "coze.cn · " + h
+	}
+	return h
+}
+
+// writeProbeSummary writes the verdict and what else the report found: the
+// regions and the one to use, the proxy, the clock, the time it took.
+func writeProbeSummary(b *strings.Builder, rep probe.Report, s probeStyles) {
+	answered, n := rep.Answered(), len(rep.Targets)
+	var why string
+	switch rep.Verdict {
+	case probe.VerdictReachable:
+		why = fmt.Sprintf("all %d targets answered over HTTP: nothing blocks the path to Coze", n)
+	case probe.VerdictPartial:
+		why = fmt.Sprintf("%d of %d targets answered; the others failed below HTTP or were answered by something else", answered, n)
+	default:
+		why = fmt.Sprintf("none of the %d targets answered over HTTP", n)
+	}
+	fmt.Fprintf(b, "Verdict:  %s — %s\n", s.verdict(rep.Verdict)(string(rep.Verdict)), why)
+	if len(rep.Regions) > 0 {
+		var parts []string
+		for _, rv := range rep.Regions {
+			parts = append(parts, fmt.Sprintf("%s %s (%d of %d answered)", rv.Host, s.verdict(rv.Verdict)(string(rv.Verdict)), rv.Answered, rv.Total))
+		}
+		fmt.Fprintf(b, "Regions:  %s\n", strings.Join(parts, ", "))
+		fmt.Fprintf(b, "Advice:   %s\n", rep.Recommendation)
+	}
+	proxy := rep.Proxy
+	if proxy == "" {
+		proxy = "none (direct)"
+	}
+	fmt.Fprintf(b, "Proxy:    %s\n", proxy)
+	if rep.SkewNotable() {
+		fmt.Fprintf(b, "Clock:    %s\n", s.Warn(skewText(rep.Skew)))
+	}
+	fmt.Fprintf(b, "Duration: %s\n", fmtMillis(rep.Duration))
+}
+
+// skewText explains a clock skew: Coze stamps tokens with its own clock.
+func skewText(d time.Duration) string {
+	if d > 0 {
+		return fmt.Sprintf("this machine's clock is %s behind Coze's: tokens expire earlier than it expects; sync the clock (NTP)", d.Round(time.Second))
+	}
+	return fmt.Sprintf("this machine's clock is %s ahead of Coze's: tokens seem to expire early and are refreshed too soon; sync the clock (NTP)", (-d).Round(time.Second))
+}
+
 func noStyle(s string) string { return s }
 
 // probeDetail is the last column: who the token belongs to, Coze's error,
-// or what went wrong below HTTP.
-func probeDetail(r probe.Result) string {
+// or what went wrong, then the target's label.
+func probeDetail(r probe.Result, s probeStyles) string {
+	var d string
 	switch {
 	case r.User != "":
-		return "token of " + r.User
+		d = "token of " + r.User
 	case r.Class.Answered() && r.CozeCode != nil && *r.CozeCode != 0:
-		return strings.TrimSuffix(fmt.Sprintf("code %d: %s", *r.CozeCode, r.CozeMsg), ": ")
+		d = strings.TrimSuffix(fmt.Sprintf("code %d: %s", *r.CozeCode, r.CozeMsg), ": ")
+	case r.Class.Answered() && r.CozeCode == nil && r.CozeMsg != "":
+		d = r.CozeMsg
 	case !r.Class.Answered():
-		return r.Error
+		d = r.Error
 	}
-	return ""
+	if r.FamilyNote != "" {
+		d = strings.TrimPrefix(d+"; "+r.FamilyNote, "; ")
+	}
+	if r.Label == "" {
+		return d
+	}
+	if d == "" {
+		return s.Faint(r.Label)
+	}
+	return d + " " + s.Faint("· "+r.Label)
 }
 
 type probeHint struct {

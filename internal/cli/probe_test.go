@@ -35,6 +35,9 @@ type probeCoze struct {
 	// hold, when set, makes GET /v1/chat wait for the request to be
 	// canceled, reporting on it when it starts.
 	hold chan struct{}
+	// handler serves it all; skew moves the Date of its answers.
+	handler http.Handler
+	skew    time.Duration
 }
 
 func newProbeCoze(t *testing.T) *probeCoze {
@@ -49,10 +52,19 @@ func newProbeCoze(t *testing.T) *probeCoze {
 			io.WriteString(w, body)
 		}
 	}
+	mux.Handle("POST /v3/chat", coze(401, `{"code":4100,"msg":"authentication is invalid"}`))
+	mux.Handle("POST /v1/workflow/run", coze(401, `{"code":4100,"msg":"authentication is invalid"}`))
+	mux.HandleFunc("GET /api/permission/oauth2/authorize", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/sign", http.StatusFound)
+	})
 	mux.Handle("POST /open_api/v2/chat", coze(200, `{"code":4000,"msg":"bot_id is required"}`))
 	mux.Handle("POST /v1/workflows/run", coze(401, `{"code":4100,"msg":"authentication is invalid"}`))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html>Coze</html>") })
 	mux.HandleFunc("GET /v1/chat", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "websocket" {
+			coze(401, `{"code":4100,"msg":"authentication is invalid"}`)(w, r)
+			return
+		}
 		if f.hold != nil {
 			f.hold <- struct{}{}
 			<-r.Context().Done()
@@ -72,15 +84,18 @@ func newProbeCoze(t *testing.T) *probeCoze {
 		coze(200, `{"code":0,"msg":"","data":{"user_id":"7","user_name":"ada","nick_name":"Ada"}}`)(w, r)
 	})
 	mux.HandleFunc("POST /api/permission/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(400)
 		io.WriteString(w, `{"error":"invalid_request","error_code":"invalid_request","error_message":"invalid refresh token"}`)
 	})
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.agents = append(f.agents, r.UserAgent())
 		f.mu.Unlock()
+		w.Header().Set("Date", probeNow.Add(f.skew).Format(http.TimeFormat))
 		mux.ServeHTTP(w, r)
-	}))
+	})
+	f.srv = httptest.NewServer(f.handler)
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -110,18 +125,28 @@ type probeRun struct {
 // runProbeCLI runs cozeauth with a config directory of its own and env.
 func runProbeCLI(ctx context.Context, t *testing.T, env map[string]string, args ...string) probeRun {
 	t.Helper()
+	return runProbeCLIWith(ctx, t, env, nil, args...)
+}
+
+// runProbeCLIWith is runProbeCLI with a hook to change the Env.
+func runProbeCLIWith(ctx context.Context, t *testing.T, env map[string]string, change func(*Env), args ...string) probeRun {
+	t.Helper()
 	vars := map[string]string{"COZEAUTH_CONFIG_DIR": t.TempDir()}
 	for k, v := range env {
 		vars[k] = v
 	}
 	var stdout, stderr bytes.Buffer
-	code := Run(ctx, args, &Env{
+	e := &Env{
 		Stdout:  &stdout,
 		Stderr:  &stderr,
 		Getenv:  func(k string) string { return vars[k] },
 		Now:     func() time.Time { return probeNow },
 		Version: "test",
-	})
+	}
+	if change != nil {
+		change(e)
+	}
+	code := Run(ctx, args, e)
 	return probeRun{code, stdout.String(), stderr.String()}
 }
 
@@ -143,6 +168,7 @@ type probeJSON struct {
 	Verdict    string           `json:"verdict"`
 	Proxy      *string          `json:"proxy"`
 	DurationMS *float64         `json:"duration_ms"`
+	ClockSkewS *float64         `json:"clock_skew_s"`
 	Targets    []map[string]any `json:"targets"`
 }
 
@@ -156,19 +182,19 @@ func TestProbeJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, res.stdout)
 	}
-	if got.Verdict != "reachable" || got.Proxy == nil || *got.Proxy != "" || got.DurationMS == nil {
+	if got.Verdict != "reachable" || got.Proxy == nil || *got.Proxy != "" || got.DurationMS == nil || got.ClockSkewS == nil || *got.ClockSkewS != 0 {
 		t.Errorf("report header = %+v, want reachable, direct, with a duration", got)
 	}
 	type row struct {
-		Name, Method, Class string
-		Status              float64
-		Code                any
-		User                any
+		Group, Name, Method, Class string
+		Status                     float64
+		Code                       any
+		User                       any
 	}
 	var rows []row
-	wantKeys := []string{"class", "coze_code", "coze_msg", "error", "hint", "logid", "method", "name", "remote_addr", "status", "timings_ms", "url"}
+	wantKeys := []string{"class", "coze_code", "coze_msg", "error", "family", "group", "hint", "label", "logid", "method", "name", "remote_addr", "resolved", "status", "timings_ms", "url"}
 	for _, tg := range got.Targets {
-		rows = append(rows, row{tg["name"].(string), tg["method"].(string), tg["class"].(string), tg["status"].(float64), tg["coze_code"], tg["user"]})
+		rows = append(rows, row{tg["group"].(string), tg["name"].(string), tg["method"].(string), tg["class"].(string), tg["status"].(float64), tg["coze_code"], tg["user"]})
 		var keys []string
 		for k := range tg {
 			if k != "user" {
@@ -184,14 +210,22 @@ func TestProbeJSON(t *testing.T) {
 		}
 	}
 	want := []row{
-		{"open_api_v2_chat", "POST", "ok", 200, 4000.0, nil},
-		{"workflows_run", "POST", "auth_required", 401, 4100.0, nil},
-		{"www", "GET", "ok", 200, nil, nil},
-		{"v1_chat", "GET", "not_found", 404, nil, nil},
-		{"users_me", "GET", "ok", 200, 0.0, "Ada (@ada)"},
+		{"api", "v3_chat", "POST", "auth_required", 401, 4100.0, nil},
+		{"api", "workflow_run", "POST", "auth_required", 401, 4100.0, nil},
+		{"oauth", "oauth_token", "POST", "http_error", 400, nil, nil},
+		{"oauth", "oauth_authorize", "GET", "ok", 302, nil, nil},
+		{"websocket", "ws_chat", "GET", "auth_required", 401, 4100.0, nil},
+		{"account", "users_me", "GET", "ok", 200, 0.0, "Ada (@ada)"},
+		{"seed", "open_api_v2_chat", "POST", "ok", 200, 4000.0, nil},
+		{"seed", "workflows_run", "POST", "auth_required", 401, 4100.0, nil},
+		{"seed", "www", "GET", "ok", 200, nil, nil},
+		{"seed", "v1_chat", "GET", "not_found", 404, nil, nil},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	if ws := got.Targets[4]; ws["url"] != "ws"+strings.TrimPrefix(f.srv.URL, "http")+"/v1/chat" {
+		t.Errorf("ws_chat url %v, want the ws base derived from the API base", ws["url"])
 	}
 	_, agents := f.seen()
 	for _, a := range agents {
@@ -208,6 +242,9 @@ func tableRows(out string) []string {
 	for _, l := range lines[1:] {
 		if l == "" {
 			break
+		}
+		if !strings.HasPrefix(l, " ") {
+			continue // a group's heading
 		}
 		names = append(names, strings.Fields(l)[0])
 	}
@@ -229,43 +266,65 @@ func TestProbeTable(t *testing.T) {
 	closed := closedURL(t)
 	tests := []struct {
 		name     string
-		api, www string
+		args     []string
 		wantCode int
 		want     []string // lines or pieces the output must contain
 		dontWant []string
 	}{
 		{
-			name: "reachable", api: f.srv.URL, www: f.srv.URL, wantCode: ExitOK,
+			name: "reachable", args: []string{"--api-base", f.srv.URL, "--www-base", f.srv.URL}, wantCode: ExitOK,
 			want: []string{
-				"TARGET            STATUS  CLASS            TIME      DETAIL",
-				"open_api_v2_chat  200     ok",
-				"code 4000: bot_id is required",
-				"workflows_run     401     auth_required",
-				"v1_chat           404     not_found",
-				"Verdict:  reachable — all 4 targets answered over HTTP: nothing blocks the path to Coze",
+				"TARGET              STATUS  CLASS            TIME      DETAIL",
+				"API — the open API, answered without a token\n  v3_chat           401     auth_required",
+				"code 4100: authentication is invalid · chat",
+				"OAuth — what cozeauth's logins and refreshes need\n  oauth_token       400     http_error",
+				"invalid_request: invalid refresh token · token endpoint: logins and refreshes",
+				"  oauth_authorize   302     ok",
+				"WebSocket — the ws host that streams chat\n  ws_chat           401     auth_required",
+				"Seed — the endpoints of the original connectivity report\n  open_api_v2_chat  200     ok",
+				"code 4000: bot_id is required · legacy v2 chat",
+				"  workflows_run     401     auth_required",
+				"not a Coze route: answered by the auth gateway",
+				"  v1_chat           404     not_found",
+				"Verdict:  reachable — all 9 targets answered over HTTP: nothing blocks the path to Coze",
 				"Proxy:    none (direct)",
 			},
-			dontWant: []string{"Hints:", "users_me", "\x1b["},
+			dontWant: []string{"Hints:", "users_me", "\x1b[", "Clock:"},
 		},
 		{
-			name: "partial", api: f.srv.URL, www: closed, wantCode: ExitBlocked,
+			name: "current only", args: []string{"--api-base", f.srv.URL, "--www-base", f.srv.URL, "--targets", "current"}, wantCode: ExitOK,
+			want:     []string{"ws_chat", "Verdict:  reachable — all 5 targets answered"},
+			dontWant: []string{"Seed", "open_api_v2_chat"},
+		},
+		{
+			name: "seed only", args: []string{"--api-base", f.srv.URL, "--www-base", f.srv.URL, "--targets", "seed"}, wantCode: ExitOK,
+			want:     []string{"open_api_v2_chat", "Verdict:  reachable — all 4 targets answered"},
+			dontWant: []string{"v3_chat", "ws_chat"},
+		},
+		{
+			name: "web host refused", args: []string{"--api-base", f.srv.URL, "--www-base", closed}, wantCode: ExitBlocked,
 			want: []string{
-				"www               -       connect_refused",
-				"Verdict:  partial — 3 of 4 targets answered over HTTP; the others failed below it",
-				"Hints:\n  www (connect_refused)\n    the connection was refused",
+				"  oauth_authorize   -       connect_refused",
+				"  www               -       connect_refused",
+				"Verdict:  partial — 7 of 9 targets answered; the others failed below HTTP or were answered by something else",
+				"Hints:\n  oauth_authorize, www (connect_refused)\n    the connection was refused",
 			},
 		},
 		{
-			name: "unreachable", api: closed, www: closed, wantCode: ExitBlocked,
+			name: "ws host refused", args: []string{"--api-base", f.srv.URL, "--www-base", f.srv.URL, "--ws-base", strings.Replace(closed, "http:", "ws:", 1)}, wantCode: ExitBlocked,
+			want: []string{"  ws_chat           -       connect_refused", "Verdict:  partial — 8 of 9"},
+		},
+		{
+			name: "unreachable", args: []string{"--api-base", closed, "--www-base", closed}, wantCode: ExitBlocked,
 			want: []string{
-				"Verdict:  unreachable — none of the 4 targets answered over HTTP",
-				"  open_api_v2_chat, workflows_run, www, v1_chat (connect_refused)\n",
+				"Verdict:  unreachable — none of the 9 targets answered over HTTP",
+				"  v3_chat, workflow_run, oauth_token, oauth_authorize, ws_chat, open_api_v2_chat, workflows_run, www, v1_chat (connect_refused)\n",
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := runProbeCLI(t.Context(), t, nil, "probe", "--api-base", tt.api, "--www-base", tt.www)
+			res := runProbeCLI(t.Context(), t, nil, append([]string{"probe"}, tt.args...)...)
 			if res.code != tt.wantCode {
 				t.Errorf("exit %d, want %d; stderr: %s", res.code, tt.wantCode, res.stderr)
 			}
@@ -298,6 +357,12 @@ func TestProbeUsage(t *testing.T) {
 		{"token and no-auth", []string{"--token", "x", "--no-auth"}, "contradict"},
 		{"bad region", []string{"--region", "eu"}, "unknown region"},
 		{"argument", []string{"coze.com"}, "no arguments"},
+		{"bad target set", []string{"--targets", "new"}, "--targets \"new\""},
+		{"bad ws base", []string{"--ws-base", "ftp://ws.example.com"}, "--ws-base"},
+		{"interval without watch", []string{"--interval", "1s"}, "go with --watch"},
+		{"zero interval", []string{"--watch", "--interval", "0s"}, "--interval 0s"},
+		{"negative count", []string{"--watch", "--count", "-1"}, "--count -1"},
+		{"all regions with a base", []string{"--region", "all", "--api-base", "http://127.0.0.1:1"}, "drop --api-base"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -316,8 +381,10 @@ func TestProbeUsage(t *testing.T) {
 func TestProbeToken(t *testing.T) {
 	fresh := auth.Token{AccessToken: "good", RefreshToken: "r1", Expiry: probeNow.Add(time.Hour), IssuedAt: probeNow}
 	stale := auth.Token{AccessToken: "old", RefreshToken: "r0", Expiry: probeNow.Add(-time.Hour), IssuedAt: probeNow.Add(-2 * time.Hour)}
-	four := []string{"open_api_v2_chat", "workflows_run", "www", "v1_chat"}
-	five := append(four[:4:4], "users_me")
+	current := []string{"v3_chat", "workflow_run", "oauth_token", "oauth_authorize", "ws_chat"}
+	seed := []string{"open_api_v2_chat", "workflows_run", "www", "v1_chat"}
+	four := slices.Concat(current, seed)
+	five := slices.Concat(current, []string{"users_me"}, seed)
 	tests := []struct {
 		name       string
 		args       []string
@@ -389,12 +456,12 @@ func TestProbeInterrupt(t *testing.T) {
 		t.Errorf("exit %d, want %d", res.code, ExitBlocked)
 	}
 	// v1_chat was held; the others may have finished or not.
-	for _, w := range []string{"v1_chat           -       canceled", "interrupted before this target finished"} {
+	for _, w := range []string{"  v1_chat           -       canceled", "interrupted before this target finished"} {
 		if !strings.Contains(res.stdout, w) {
 			t.Errorf("output lacks %q:\n%s", w, res.stdout)
 		}
 	}
-	if diff := cmp.Diff([]string{"open_api_v2_chat", "workflows_run", "www", "v1_chat"}, tableRows(res.stdout)); diff != "" {
+	if diff := cmp.Diff([]string{"v3_chat", "workflow_run", "oauth_token", "oauth_authorize", "ws_chat", "open_api_v2_chat", "workflows_run", "www", "v1_chat"}, tableRows(res.stdout)); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	for _, l := range strings.Split(res.stdout, "\n") {
@@ -434,7 +501,7 @@ www       200     ok               182 ms
 v1_chat   -       reset            3.0 ms    connection reset by peer
 users_me  500     server_error     0.0 ms
 
-Verdict:  partial — 2 of 3 targets answered over HTTP; the others failed below it
+Verdict:  partial — 2 of 3 targets answered; the others failed below HTTP or were answered by something else
 Proxy:    none (direct)
 Duration: 200 ms
 

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/cozeauth/cozeauth/probe"
+)
+
+// watchProbe is `probe --watch`: a round every interval until the context
+// ends (Ctrl-C) or --count rounds are done, each written as one JSON object
+// on its own line, for logs and jq. The exit code is the last complete
+// round's: 0 when it found the way open, 3 when not. A round cut short by
+// Ctrl-C is not written: it would report the interruption, not the network.
+func (g *globals) watchProbe(ctx context.Context, p *probe.Prober, targets []probe.Target, o probeOpts) error {
+	var last *probe.Report
+	for round := 1; o.count == 0 || round <= o.count; round++ {
+		if round > 1 {
+			if err := g.sleep(ctx, o.interval); err != nil {
+				break
+			}
+		}
+		started := g.now()
+		rep := p.Run(ctx, targets)
+		if ctx.Err() != nil {
+			break
+		}
+		last = &rep
+		if err := writeRound(g.env.Stdout, round, started, rep); err != nil {
+			return err
+		}
+	}
+	if last == nil {
+		return &ExitError{Code: ExitBlocked, Err: fmt.Errorf("interrupted before the first round finished: nothing to report")}
+	}
+	return probeExit(*last)
+}
+
+// writeRound writes one round as a single line: the report's JSON with the
+// round number and its start time in front.
+func writeRound(w io.Writer, round int, started time.Time, rep probe.Report) error {
+	body, err := json.Marshal(rep)
+	if err != nil {
+		return fmt.Errorf("could not encode the probe report: %w", err)
+	}
+	head, err := json.Marshal(struct {
+		Round int    `json:"round"`
+		Time  string `json:"time"`
+	}{round, started.UTC().Format(time.RFC3339Nano)})
+	if err != nil {
+		return fmt.Errorf("could not encode the probe report: %w", err)
+	}
+	var line bytes.Buffer
+	line.Write(head[:len(head)-1]) // without its closing brace
+	line.WriteByte(',')
+	line.Write(body[1:]) // without its opening brace
+	line.WriteByte('\n')
+	if _, err := w.Write(line.Bytes()); err != nil {
+		return fmt.Errorf("could not write the probe report: %w", err)
+	}
+	return nil
+}
+
+// sleep waits d or until ctx ends, with the Env's Sleep when tests set one.
+func (g *globals) sleep(ctx context.Context, d time.Duration) error {
+	if g.env.Sleep != nil {
+		return g.env.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
