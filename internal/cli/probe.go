@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -265,7 +266,12 @@ func (g *globals) probeToken(ctx context.Context, cfg auth.Config, st *auth.Stor
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	rec, err := m.Token(ctx)
-	if err != nil {
+	var other *auth.IssuerMismatchError
+	switch {
+	case errors.As(err, &other): // tokens go only to their issuer
+		fmt.Fprintf(g.env.Stderr, "Note: skipping users_me: the stored token was issued by %s, not by %s, and is not sent there\n", other.Stored, other.Resolved)
+		return ""
+	case err != nil:
 		fmt.Fprintf(g.env.Stderr, "Note: skipping users_me: %v\n", err)
 		return ""
 	}

@@ -173,3 +173,17 @@ func TestLongMarginDoesNotRefreshEveryCall(t *testing.T) {
 		t.Errorf("%d refreshes of a fresh token", n)
 	}
 }
+
+// Row 4, the probe: pointed at another API base, it probes it but skips its
+// account check with a note instead of sending the stored token there.
+func TestProbeSkipsTheAccountCheckForAnotherIssuer(t *testing.T) {
+	s := loginToSandbox(t)
+	before := s.sb.FaultStats().TokenRequests
+	r := s.run(time.Minute, nil, "probe", "--api-base", "http://127.0.0.1:9", "--www-base", "http://127.0.0.1:9", "--timeout", "2s")
+	if r.code == ExitUsage || !strings.Contains(r.stderr, "skipping users_me: the stored token was issued by "+s.base) {
+		t.Errorf("probe: exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	if after := s.sb.FaultStats().TokenRequests; after != before {
+		t.Errorf("%d token requests were sent", after-before)
+	}
+}
