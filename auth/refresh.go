@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -241,8 +242,9 @@ func (m *Manager) renew(ctx context.Context, rec *Record, g grant) (*Token, erro
 
 // retryable says whether a failed try may be repeated, and after how long:
 // a 5xx (after its Retry-After, if any) or a failure below HTTP. Never a
-// 4xx, a 2xx that is not a token, a redirect, or a certificate that fails
-// verification: trying again changes nothing.
+// 4xx, a 2xx that is not a token, a redirect, a certificate that fails
+// verification, or a failure before anything was sent (a JWT app's missing
+// key): trying again changes nothing.
 func retryable(err error, try int) (time.Duration, bool) {
 	backoff := refreshBackoff[min(try-1, len(refreshBackoff)-1)]
 	var oe *OAuthError
@@ -259,7 +261,8 @@ func retryable(err error, try int) (time.Duration, bool) {
 	case errors.As(err, &re), isCertificateError(err):
 		return 0, false
 	}
-	return backoff, true
+	var ue *url.Error // the request failed below HTTP: a timeout, a reset
+	return backoff, errors.As(err, &ue)
 }
 
 // isCertificateError reports a TLS certificate that failed verification.
