@@ -232,7 +232,7 @@ func (m *Manager) renew(ctx context.Context, rec *Record, g grant) (*Token, erro
 			return nil, m.final(err)
 		}
 		if try >= refreshTries || overall.Err() != nil || m.now().Add(wait).After(end) {
-			return nil, fmt.Errorf("%w (tried %d times within %s; the stored token was kept, try again later)", err, try, budget)
+			return nil, fmt.Errorf("%w (tried %d times; the stored token was kept, try again later)", err, try)
 		}
 		if err := m.sleep(ctx, wait); err != nil {
 			return nil, err

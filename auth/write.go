@@ -162,6 +162,12 @@ func (s *Store) rescueTo(dir, path, profile string, r *Record) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	// A shared place like the temporary directory may hold a directory or a
+	// link someone else put there: only a real directory of ours will do
+	// (chmod fails on another user's).
+	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory of this user's", dir)
+	}
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return err
 	}
