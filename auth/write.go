@@ -124,22 +124,35 @@ func (s *Store) rescueName() string {
 }
 
 // rescueDirs are where a token pair goes when the config directory cannot
-// take it, best first: the user's state directory (it survives a reboot),
-// the runtime directory, the temporary directory.
+// take it: [Store.RescueDirs], else [DefaultRescueDirs] of the process's
+// environment.
 func (s *Store) rescueDirs() []string {
 	if s.RescueDirs != nil {
 		return s.RescueDirs
 	}
+	return DefaultRescueDirs(os.Getenv)
+}
+
+// DefaultRescueDirs lists, best first, where tokens go when the config
+// directory cannot take them: the user's state directory (it survives a
+// reboot), the runtime directory, the temporary directory.
+func DefaultRescueDirs(getenv func(string) string) []string {
 	var dirs []string
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+	if d := getenv("XDG_STATE_HOME"); d != "" {
 		dirs = append(dirs, filepath.Join(d, "cozeauth", "rescue"))
+	} else if home := getenv("HOME"); home != "" {
+		dirs = append(dirs, filepath.Join(home, ".local", "state", "cozeauth", "rescue"))
 	} else if home, err := os.UserHomeDir(); err == nil {
 		dirs = append(dirs, filepath.Join(home, ".local", "state", "cozeauth", "rescue"))
 	}
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+	if d := getenv("XDG_RUNTIME_DIR"); d != "" {
 		dirs = append(dirs, filepath.Join(d, "cozeauth", "rescue"))
 	}
-	return append(dirs, filepath.Join(os.TempDir(), fmt.Sprintf("cozeauth-rescue-%d", os.Getuid())))
+	tmp := getenv("TMPDIR")
+	if tmp == "" {
+		tmp = os.TempDir()
+	}
+	return append(dirs, filepath.Join(tmp, fmt.Sprintf("cozeauth-rescue-%d", os.Getuid())))
 }
 
 // rescue keeps profile's record, which the config directory could not take,

@@ -36,6 +36,7 @@ func (g *globals) store() (*auth.Store, error) {
 	}
 	s := auth.NewStore(dir)
 	s.Warn = g.warnOnce
+	s.RescueDirs = auth.DefaultRescueDirs(g.getenv)
 	return s, nil
 }
 

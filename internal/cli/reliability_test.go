@@ -3,6 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,5 +189,68 @@ func TestProbeSkipsTheAccountCheckForAnotherIssuer(t *testing.T) {
 	}
 	if after := s.sb.FaultStats().TokenRequests; after != before {
 		t.Errorf("%d token requests were sent", after-before)
+	}
+}
+
+// Row 1 through `token`: the config directory cannot take the new pair
+// after Coze rotated it. With a rescue directory the pair is kept there and
+// the next command imports it; with none, the access token is still
+// printed and stderr says what happened.
+func TestTokenKeepsOrPrintsWhatCouldNotBeSaved(t *testing.T) {
+	for _, rescuable := range []bool{true, false} {
+		t.Run(map[bool]string{true: "rescued", false: "lost"}[rescuable], func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "config")
+			var broke func()
+			var sent []string // the refresh tokens Coze was sent
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var body map[string]string
+				json.NewDecoder(r.Body).Decode(&body)
+				sent = append(sent, body["refresh_token"])
+				broke() // the disk fills up while Coze rotates the refresh token
+				fmt.Fprintf(w, `{"access_token":%q,"expires_in":%d,"refresh_token":%q}`, newAccess, testNow.Add(15*time.Minute).Unix(), newRefresh)
+			}))
+			t.Cleanup(srv.Close)
+			storeTokens(t, dir, "default", auth.Settings{APIBase: srv.URL, ClientID: "1.app.coze"}, &auth.Token{
+				AccessToken: oldAccess, RefreshToken: oldRefresh, Expiry: testNow.Add(30 * time.Second), IssuedAt: testNow.Add(-15 * time.Minute),
+			})
+			broke = func() {
+				os.Remove(filepath.Join(dir, "tokens.json"))
+				os.Mkdir(filepath.Join(dir, "tokens.json"), 0o700)
+			}
+			nowhere := filepath.Join(t.TempDir(), "file")
+			os.WriteFile(nowhere, nil, 0o600)
+			env := map[string]string{"XDG_STATE_HOME": filepath.Join(t.TempDir(), "state"), "TMPDIR": nowhere}
+			if !rescuable {
+				env["XDG_STATE_HOME"], env["HOME"] = nowhere, nowhere
+			}
+			s := &sandboxed{t: t, dir: dir}
+			r := s.run(0, env, "token")
+			if r.stdout != newAccess+"\n" {
+				t.Errorf("stdout %q, want the new access token", r.stdout)
+			}
+			if rescuable {
+				if r.code != ExitOK || !strings.Contains(r.stderr, "the next cozeauth command using this config directory imports") {
+					t.Errorf("exit %d stderr %s", r.code, r.stderr)
+				}
+				os.Remove(filepath.Join(dir, "tokens.json")) // the directory is fixed
+				broke = func() {}
+				if r := s.run(0, env, "status", "--json"); r.code != ExitOK || !strings.Contains(r.stdout, `"logged_in": true`) {
+					t.Errorf("after the fix: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+				}
+				if r := s.run(0, env, "token"); r.stdout != newAccess+"\n" {
+					t.Errorf("token after the fix: %q %s", r.stdout, r.stderr)
+				}
+				if r := s.run(0, env, "refresh"); r.code != ExitOK || len(sent) != 2 || sent[1] != newRefresh {
+					t.Errorf("refresh after the fix: exit %d, sent %q (want the rescued %s)\n%s", r.code, sent, newRefresh, r.stderr)
+				}
+				if data, err := os.ReadFile(filepath.Join(dir, "tokens.json")); err != nil || strings.Contains(string(data), oldRefresh) {
+					t.Errorf("tokens.json after the import: %v", err)
+				}
+				return
+			}
+			if r.code != ExitFailure || !strings.Contains(r.stderr, "could not be saved") || !strings.Contains(r.stderr, "cozeauth login") {
+				t.Errorf("exit %d stderr %s", r.code, r.stderr)
+			}
+		})
 	}
 }
