@@ -188,6 +188,10 @@ func (f *DeviceFlow) Wait(ctx context.Context) (*LoginResult, error) {
 			return f.m.finishLogin(context.WithoutCancel(ctx), func(context.Context, *Client) (*Token, error) { return t, nil })
 		}
 		end()
+		var redirected *GrantRedirectError
+		if errors.As(err, &redirected) || isCertificateError(err) {
+			return nil, fmt.Errorf("could not poll for the device login: %w", err) // never sent again
+		}
 		var oe *OAuthError
 		if !errors.As(err, &oe) || oe.StatusCode/100 == 5 {
 			if failures++; failures >= refreshTries || ctx.Err() != nil {

@@ -410,3 +410,28 @@ func TestLongMarginIsClampedNotAStorm(t *testing.T) {
 		t.Errorf("default margin became %s", got)
 	}
 }
+
+// Row 6 for the device flow: a redirect of the device-code endpoint or of a
+// poll ends the login; the device code is not sent again.
+func TestDeviceEndpointsDoNotFollowRedirects(t *testing.T) {
+	var polls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == DevicePath {
+			fmt.Fprint(w, `{"device_code":"dc","user_code":"ABCD-EFGH","verification_uri":"https://www.coze.com/device","expires_in":300,"interval":5}`)
+			return
+		}
+		polls.Add(1)
+		http.Redirect(w, r, "http://elsewhere.test/token", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(srv.Close)
+	m := newTestManager(t, privateDir(t), srv.URL, func() time.Time { return fixedNow })
+	flow, err := m.BeginDevice(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = flow.Wait(context.Background())
+	var re *GrantRedirectError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "elsewhere.test") || polls.Load() != 1 {
+		t.Errorf("err = %v after %d polls; want one poll and a redirect error naming the host", err, polls.Load())
+	}
+}
