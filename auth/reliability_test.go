@@ -435,3 +435,21 @@ func TestDeviceEndpointsDoNotFollowRedirects(t *testing.T) {
 		t.Errorf("err = %v after %d polls; want one poll and a redirect error naming the host", err, polls.Load())
 	}
 }
+
+// Row 9's bounds: a store file over 1 MiB is refused as unreadable (and left
+// alone), a pasted text over 64 KiB is refused without being echoed.
+func TestInputsAreBounded(t *testing.T) {
+	s := NewStore(privateDir(t))
+	big := `{"profiles":{"default":{"access_token":"` + strings.Repeat("a", MaxStoreFile) + `"}}}`
+	os.WriteFile(s.Path(), []byte(big), 0o600)
+	_, err := s.Load("default")
+	var ce *CorruptError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("Load of a %d-byte store = %v, want a CorruptError saying it is too large", len(big), err)
+	}
+	req := &AuthRequest{State: "s"}
+	pasted := "http://localhost:8080/callback?state=s&code=" + strings.Repeat("c", MaxPaste)
+	if _, err := req.CodeFromURL(pasted); err == nil || strings.Contains(err.Error(), "ccc") {
+		t.Errorf("CodeFromURL of %d bytes = %v", len(pasted), err)
+	}
+}
