@@ -216,6 +216,7 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 		return nil, fmt.Errorf("could not lock the token store %s: %w", s.Dir, err)
 	}
 	l := &Locked{s: s, fl: fl}
+	removeStale(s.Path())
 	l.importRescued()
 	return l, nil
 }
@@ -249,7 +250,7 @@ func (l *Locked) Prepare() error {
 	if fi, err := os.Stat(l.s.Path()); err == nil {
 		size += int(min(fi.Size(), MaxStoreFile))
 	}
-	st, err := stage(l.s.Dir, size)
+	st, err := stage(l.s.Path(), size)
 	if err != nil {
 		return &StoreFullError{Dir: l.s.Dir, Err: err}
 	}
@@ -264,7 +265,7 @@ func (s *Store) CanWrite() error {
 	if err := s.ensureDir(); err != nil {
 		return &StoreFullError{Dir: s.Dir, Err: err}
 	}
-	st, err := stage(s.Dir, stageHeadroom)
+	st, err := stage(filepath.Join(s.Dir, "write-check"), stageHeadroom)
 	if err != nil {
 		return &StoreFullError{Dir: s.Dir, Err: err}
 	}
@@ -335,7 +336,7 @@ func (l *Locked) update(change func(*tokenFile)) error {
 	st := l.staged
 	l.staged = nil
 	if st == nil {
-		if st, err = stage(l.s.Dir, len(data)); err != nil {
+		if st, err = stage(l.s.Path(), len(data)); err != nil {
 			return err
 		}
 	}

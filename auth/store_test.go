@@ -207,3 +207,20 @@ func TestSettingsRoundTrip(t *testing.T) {
 		t.Error("settings file mentions a secret")
 	}
 }
+
+// A process killed between staging and committing leaves a temporary file;
+// the next holder of the lock removes it.
+func TestLockRemovesStaleTemporaryFiles(t *testing.T) {
+	s := NewStore(privateDir(t))
+	stale := filepath.Join(s.Dir, ".tokens.json-123.tmp")
+	settingsTmp := filepath.Join(s.Dir, ".config.json-456.tmp") // may be another process's, written without the lock
+	os.WriteFile(stale, make([]byte, 100), 0o600)
+	os.WriteFile(settingsTmp, nil, 0o600)
+	save(t, s, "default", testRecord("a"))
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale token temp file still there: %v", err)
+	}
+	if _, err := os.Stat(settingsTmp); err != nil {
+		t.Errorf("the settings temp file was removed: %v", err)
+	}
+}

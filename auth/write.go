@@ -31,9 +31,13 @@ type staged struct {
 	f *os.File
 }
 
-// stage creates and writes a temporary file of size bytes in dir.
-func stage(dir string, size int) (*staged, error) {
-	f, err := os.CreateTemp(dir, ".tokens-*.tmp") // 0600
+// stagePattern names the temporary files that will replace target.
+func stagePattern(target string) string { return "." + filepath.Base(target) + "-*.tmp" }
+
+// stage creates and writes a temporary file of size bytes next to target.
+func stage(target string, size int) (*staged, error) {
+	dir := filepath.Dir(target)
+	f, err := os.CreateTemp(dir, stagePattern(target)) // 0600
 	if err != nil {
 		return nil, fmt.Errorf("could not create a file in %s: %w", dir, err)
 	}
@@ -74,6 +78,16 @@ func writeAt0(f *os.File, data []byte) error {
 	return err
 }
 
+// removeStale removes temporary files of target left by a process that was
+// killed between staging and committing. Only the holder of the store's
+// lock stages the token file, so under the lock none of them is in use.
+func removeStale(target string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(target), stagePattern(target)))
+	for _, f := range stale {
+		_ = os.Remove(f)
+	}
+}
+
 // abort removes a staged file that will not be used.
 func (st *staged) abort() {
 	if st == nil || st.f == nil {
@@ -97,7 +111,7 @@ func syncDir(dir string) {
 
 // writeFileAtomic writes data to path through a staged file.
 func writeFileAtomic(path string, data []byte) error {
-	st, err := stage(filepath.Dir(path), len(data))
+	st, err := stage(path, len(data))
 	if err != nil {
 		return err
 	}
