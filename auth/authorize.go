@@ -14,6 +14,15 @@ import (
 // AuthorizePath is the consent endpoint's path on the web host.
 const AuthorizePath = "/api/permission/oauth2/authorize"
 
+// AuthorizePathFor is the consent endpoint's path, scoped to a workspace
+// when workspaceID is set.
+func AuthorizePathFor(workspaceID string) string {
+	if workspaceID == "" {
+		return AuthorizePath
+	}
+	return "/api/permission/oauth2/workspace_id/" + url.PathEscape(workspaceID) + "/authorize"
+}
+
 // AuthRequest is one authorization attempt: the URL to open, and the state
 // and PKCE verifier that its callback must match.
 type AuthRequest struct {
@@ -33,7 +42,7 @@ func NewAuthRequest(cfg Config, redirectURI string) (*AuthRequest, error) {
 	}
 	oc := &oauth2.Config{
 		ClientID:    cfg.ClientID,
-		Endpoint:    oauth2.Endpoint{AuthURL: cfg.WWW() + AuthorizePath, TokenURL: cfg.API() + TokenPath},
+		Endpoint:    oauth2.Endpoint{AuthURL: cfg.WWW() + AuthorizePathFor(cfg.WorkspaceID), TokenURL: cfg.API() + TokenPath},
 		RedirectURL: redirectURI,
 	}
 	r := &AuthRequest{State: state, RedirectURI: redirectURI}
@@ -58,16 +67,32 @@ func randomState() (string, error) {
 // belongs to another attempt or to an attacker, and is ignored.
 var ErrStateMismatch = errors.New("the callback's state does not match this login")
 
-// ConsentError is a refusal that Coze sent back to the redirect URI.
+// ConsentError is a refusal that Coze sent back to the redirect URI:
+// access_denied when the person said no, access_deny (sic) when Coze
+// refused the app itself.
 type ConsentError struct {
 	Code        string
 	Description string
+	LogID       string
 }
 
 func (e *ConsentError) Error() string {
+	if e.Code == "access_denied" {
+		msg := "the authorization was denied in the browser"
+		if e.Description != "" {
+			msg += " (" + e.Description + ")"
+		}
+		return msg + "; run the login again and choose Authorize to retry"
+	}
 	msg := "coze did not authorize the app: " + e.Code
 	if e.Description != "" {
 		msg += ": " + e.Description
+	}
+	if e.LogID != "" {
+		msg += " (log id " + e.LogID + ")"
+	}
+	if h := oauthHint(e.Code, e.Description, ""); h != "" {
+		msg += "; " + h
 	}
 	return msg
 }
@@ -82,7 +107,7 @@ func (r *AuthRequest) CodeFromQuery(q url.Values) (string, error) {
 		return "", ErrStateMismatch
 	}
 	if e := q.Get("error"); e != "" {
-		return "", &ConsentError{Code: e, Description: q.Get("error_description")}
+		return "", &ConsentError{Code: e, Description: pick1(q.Get("error_description"), q.Get("error_message")), LogID: pick1(q.Get("log_id"), q.Get("logid"))}
 	}
 	code := q.Get("code")
 	if code == "" {
@@ -105,4 +130,12 @@ func (r *AuthRequest) CodeFromURL(pasted string) (string, error) {
 		q, _ = url.ParseQuery(pasted) // a bare "code=…&state=…" also works
 	}
 	return r.CodeFromQuery(q)
+}
+
+// pick1 returns a if it is set, else b.
+func pick1(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

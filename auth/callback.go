@@ -7,7 +7,9 @@ import (
 	"html"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,9 +38,12 @@ func (e *BusyPortError) Error() string {
 
 func (e *BusyPortError) Unwrap() error { return e.Err }
 
-// ListenCallback starts listening for redirectURI. "localhost" listens on
-// 127.0.0.1 and, where available, ::1; port 0 picks a free port, and
-// [CallbackServer.RedirectURI] then names it.
+// ListenCallback starts listening for redirectURI on exactly its loopback
+// host and port: "localhost" listens on 127.0.0.1 and, where available,
+// ::1; no port means port 80, as it does for the browser. Port 0 picks a
+// free port, which [CallbackServer.RedirectURI] then names; only a server
+// that accepts any port (the sandbox) can use it, since Coze matches
+// redirect URIs exactly. The URI itself is never rewritten otherwise.
 func ListenCallback(redirectURI string) (*CallbackServer, error) {
 	if err := ValidateRedirectURI(redirectURI); err != nil {
 		return nil, err
@@ -46,10 +51,7 @@ func ListenCallback(redirectURI string) (*CallbackServer, error) {
 	u, _ := url.Parse(redirectURI)
 	port := u.Port()
 	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
-	if u.Scheme == "https" {
-		return nil, fmt.Errorf("redirect URI %s uses https, but cozeauth can only receive the callback over http on this machine: register an http://localhost redirect URI", redirectURI)
+		port = "80"
 	}
 	hosts := []string{u.Hostname()}
 	if strings.EqualFold(u.Hostname(), "localhost") {
@@ -59,27 +61,11 @@ func ListenCallback(redirectURI string) (*CallbackServer, error) {
 	if cs.path == "" {
 		cs.path = "/"
 	}
-	var lns []net.Listener
-	for i, h := range hosts {
-		ln, err := net.Listen("tcp", net.JoinHostPort(h, port))
-		if err != nil {
-			if i > 0 && !errors.Is(err, syscall.EADDRINUSE) {
-				continue // no IPv6 loopback here: 127.0.0.1 is enough
-			}
-			for _, l := range lns {
-				l.Close()
-			}
-			if errors.Is(err, syscall.EADDRINUSE) {
-				return nil, &BusyPortError{Port: port, Err: err}
-			}
-			return nil, fmt.Errorf("could not listen for the login callback on %s: %w", net.JoinHostPort(h, port), err)
-		}
-		if port == "0" { // the other loopback family must use the same port
-			_, port, _ = net.SplitHostPort(ln.Addr().String())
-		}
-		lns = append(lns, ln)
+	lns, port, err := listenLoopback(hosts, port)
+	if err != nil {
+		return nil, err
 	}
-	if u.Port() == "0" || u.Port() == "" && port != "" {
+	if u.Port() == "0" {
 		u.Host = net.JoinHostPort(u.Hostname(), port)
 	}
 	for _, ln := range lns {
@@ -88,6 +74,43 @@ func ListenCallback(redirectURI string) (*CallbackServer, error) {
 		go func() { _ = srv.Serve(ln) }()
 	}
 	return cs, nil
+}
+
+// listenLoopback listens on port of each host (all loopback literals), and
+// returns the port actually used. Only the first host is required: a
+// machine without IPv6 loopback still has 127.0.0.1.
+func listenLoopback(hosts []string, port string) ([]net.Listener, string, error) {
+	var lns []net.Listener
+	for i, h := range hosts {
+		if ip, err := netip.ParseAddr(h); err != nil || !ip.IsLoopback() {
+			return nil, "", fmt.Errorf("refusing to listen on %q: the login callback is only received on loopback", h)
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(h, port))
+		if err != nil {
+			if i > 0 && !errors.Is(err, syscall.EADDRINUSE) {
+				continue // no IPv6 loopback here: 127.0.0.1 is enough
+			}
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, "", listenError(h, port, err)
+		}
+		if port == "0" { // the other loopback family must use the same port
+			_, port, _ = net.SplitHostPort(ln.Addr().String())
+		}
+		lns = append(lns, ln)
+	}
+	return lns, port, nil
+}
+
+func listenError(host, port string, err error) error {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return &BusyPortError{Port: port, Err: err}
+	case errors.Is(err, syscall.EACCES) || errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("could not listen for the login callback on %s: port %s needs root here; register a redirect URI with another port (like %s) on the app and pass it with --redirect-uri: %w", net.JoinHostPort(host, port), port, DefaultRedirectURI, err)
+	}
+	return fmt.Errorf("could not listen for the login callback on %s: %w", net.JoinHostPort(host, port), err)
 }
 
 // RedirectURI is the redirect URI with the port actually listened on.

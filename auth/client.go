@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -49,6 +50,10 @@ func (c *Client) Exchange(ctx context.Context, code, redirectURI, verifier strin
 		body["code_verifier"] = verifier
 	}
 	tok, err := c.tokenCall(ctx, body)
+	var oe *OAuthError
+	if errors.As(err, &oe) {
+		oe.RedirectURI = redirectURI
+	}
 	if err != nil {
 		return nil, fmt.Errorf("could not exchange the authorization code: %w", err)
 	}
@@ -71,7 +76,13 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Token, erro
 }
 
 func (c *Client) tokenCall(ctx context.Context, body map[string]string) (*Token, error) {
-	resp, data, err := c.postJSON(ctx, TokenPath, body)
+	return c.tokenCallAt(ctx, TokenPath, body)
+}
+
+// tokenCallAt posts body to a token endpoint at path (JWT apps have scoped
+// ones) and reads Coze's answer.
+func (c *Client) tokenCallAt(ctx context.Context, path string, body any) (*Token, error) {
+	resp, data, err := c.postJSON(ctx, path, body)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,9 @@ package auth
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -48,15 +50,6 @@ func (r Region) WWWBase() string {
 	return "https://www.coze.com"
 }
 
-// AppType tells a public PKCE app from a confidential web app.
-type AppType string
-
-// The OAuth app types cozeauth supports.
-const (
-	AppPKCE AppType = "pkce"
-	AppWeb  AppType = "web"
-)
-
 // DefaultRedirectURI is what Coze's console accepts for development and what
 // a user most likely registered.
 const DefaultRedirectURI = "http://localhost:8080/callback"
@@ -76,6 +69,14 @@ type Settings struct {
 	WWWBase     string `json:"www_base,omitempty"`
 	ClientID    string `json:"client_id"`
 	RedirectURI string `json:"redirect_uri,omitempty"`
+	// AppType is the app's client type in the Coze console; empty means
+	// inferred (see [Config.AppType]).
+	AppType AppType `json:"app_type,omitempty"`
+	// WorkspaceID scopes the authorize page and the device code to one
+	// workspace (Coze's workspace_id paths).
+	WorkspaceID string `json:"workspace_id,omitempty"`
+	// JWT holds a service app's settings; never its private key.
+	JWT *JWTSettings `json:"jwt,omitempty"`
 	// Storage is where the secrets are kept: "file" (default) or "keyring".
 	Storage string `json:"storage,omitempty"`
 }
@@ -87,16 +88,16 @@ type Config struct {
 	Settings
 	// ClientSecret is set only for web apps; it is kept in the token store,
 	// never in the settings file.
-	ClientSecret  string
+	ClientSecret string
+	// PrivateKeyPEM is a JWT app's private key when it came from the
+	// environment or a config file rather than a key file; it is kept in the
+	// token store (or keyring), never in the settings file.
+	PrivateKeyPEM string
 	RefreshMargin time.Duration
-}
-
-// AppType is web when a client secret is known, PKCE otherwise.
-func (c Config) AppType() AppType {
-	if c.ClientSecret != "" {
-		return AppWeb
-	}
-	return AppPKCE
+	// AnyRedirectPort lets the redirect URI's port be 0 (a free port): only
+	// for a server that registers whatever port was picked, like the
+	// in-process sandbox. Coze matches redirect URIs exactly.
+	AnyRedirectPort bool
 }
 
 // API returns the API base URL without a trailing slash.
@@ -152,32 +153,76 @@ func ValidateClientID(id string) (warning string, err error) {
 	return "", nil
 }
 
-// ValidateRedirectURI checks that a redirect URI is http(s) on a loopback host
-// with a valid port, since cozeauth must listen on it.
+// RedirectError is a redirect URI cozeauth cannot use. It is the user's to
+// fix (a flag, the environment or the saved profile), so commands report it
+// as a usage error.
+type RedirectError struct {
+	URI    string
+	Reason string
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("redirect URI %q %s", e.URI, e.Reason)
+}
+
+// ValidateRedirectURI checks that cozeauth can receive the callback of raw
+// on this machine, and only here: plain http (a loopback listener has no
+// certificate a browser trusts) on localhost, an IPv4 address in
+// 127.0.0.0/8 or [::1]. Anything else, even a name that resolves to
+// loopback today, could make the listener answer beyond this machine. No
+// port means port 80, as it does for the browser; port 0 (a free port) is
+// accepted here and refused by [CheckRegistrable].
 func ValidateRedirectURI(raw string) error {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("redirect URI %q is not a URL: use something like %s", raw, DefaultRedirectURI)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("redirect URI %q must start with http:// (cozeauth listens for it on this machine)", raw)
-	}
-	if !isLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("redirect URI host %q is not loopback: use localhost or 127.0.0.1 so cozeauth can receive the callback", u.Hostname())
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || u.Opaque != "":
+		return &RedirectError{raw, "is not a URL: use the one registered on the app, like " + DefaultRedirectURI}
+	case u.Scheme == "https":
+		return &RedirectError{raw, "uses https, but cozeauth receives the callback on this machine over plain http (a loopback listener has no certificate a browser trusts): register an http:// loopback URI on the app, like " + DefaultRedirectURI}
+	case u.Scheme != "http":
+		return &RedirectError{raw, "must start with http:// (cozeauth listens for it on this machine): register one like " + DefaultRedirectURI}
+	case u.User != nil || u.Fragment != "":
+		return &RedirectError{raw, "must not carry a user name or a #fragment"}
+	case !IsLoopbackHost(u.Hostname()) || strings.Contains(u.Host, "%"):
+		return &RedirectError{raw, fmt.Sprintf("has host %q, which is not loopback: use localhost, an address in 127.0.0.0/8 or [::1], so that only this machine receives the callback", u.Hostname())}
 	}
 	if p := u.Port(); p != "" {
-		var n int
-		if _, err := fmt.Sscanf(p, "%d", &n); err != nil || n < 0 || n > 65535 || fmt.Sprint(n) != p {
-			return fmt.Errorf("redirect URI port %q is not a number from 0 to 65535", p)
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 65535 || strconv.Itoa(n) != p {
+			return &RedirectError{raw, fmt.Sprintf("has port %q, which is not a number from 1 to 65535", p)}
 		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return &RedirectError{raw, "has an empty port"}
 	}
 	return nil
 }
 
-func isLoopbackHost(h string) bool {
-	switch strings.ToLower(h) {
-	case "localhost", "127.0.0.1", "::1":
+// CheckRegistrable is [ValidateRedirectURI] for a URI sent to Coze, which
+// matches redirect URIs exactly against the (at most 3) registered on the
+// app: port 0 would be replaced by a random port that can never match.
+func CheckRegistrable(raw string) error {
+	if err := ValidateRedirectURI(raw); err != nil {
+		return err
+	}
+	if u, _ := url.Parse(raw); u.Port() == "0" {
+		return &RedirectError{raw, "has port 0, a random port, but Coze only accepts a redirect URI registered on the app exactly: register a fixed port, like " + DefaultRedirectURI + ", and pass that"}
+	}
+	return nil
+}
+
+// IsLoopbackHost reports whether h (a URL's host name, without brackets) is
+// localhost, an IPv4 literal in 127.0.0.0/8 or ::1. Other names are refused
+// even when they resolve to loopback: their resolution is not ours to trust.
+func IsLoopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
 		return true
 	}
-	return strings.HasPrefix(h, "127.")
+	ip, err := netip.ParseAddr(h)
+	if err != nil || ip.Zone() != "" {
+		return false
+	}
+	if ip.Is4() {
+		return ip.As4()[0] == 127
+	}
+	return ip == netip.IPv6Loopback()
 }

@@ -37,9 +37,19 @@ func (d *DeviceAuth) VerificationURL() string {
 	return u.String()
 }
 
-// DeviceCode starts a device authorization.
-func (c *Client) DeviceCode(ctx context.Context) (*DeviceAuth, error) {
-	resp, data, err := c.postJSON(ctx, DevicePath, map[string]string{"client_id": c.ClientID})
+// DevicePathFor is the device authorization endpoint's path, scoped to a
+// workspace when workspaceID is set.
+func DevicePathFor(workspaceID string) string {
+	if workspaceID == "" {
+		return DevicePath
+	}
+	return "/api/permission/oauth2/workspace_id/" + url.PathEscape(workspaceID) + "/device/code"
+}
+
+// DeviceCode starts a device authorization; workspaceID, when set, scopes
+// it to that workspace.
+func (c *Client) DeviceCode(ctx context.Context, workspaceID string) (*DeviceAuth, error) {
+	resp, data, err := c.postJSON(ctx, DevicePathFor(workspaceID), map[string]string{"client_id": c.ClientID})
 	if err != nil {
 		return nil, fmt.Errorf("could not start the device login: %w", err)
 	}
@@ -108,8 +118,13 @@ func (m *Manager) BeginDevice(ctx context.Context) (*DeviceFlow, error) {
 	if _, err := ValidateClientID(m.Config.ClientID); err != nil {
 		return nil, err
 	}
-	m.reuseStoredSecret()
-	da, err := m.Client("").DeviceCode(ctx)
+	if err := m.Config.CheckFlow(FlowDevice); err != nil {
+		return nil, err
+	}
+	if m.Config.Settings.AppType == "" { // asked for by name: saved as a device app
+		m.Config.Settings.AppType = AppDevice
+	}
+	da, err := m.Client("").DeviceCode(ctx, m.Config.WorkspaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +167,7 @@ func (f *DeviceFlow) Wait(ctx context.Context) (*LoginResult, error) {
 		case "authorization_pending":
 		case "slow_down":
 			interval += slowDownStep
-		case "access_denied", "access_deny": // Coze documents the second spelling
+		case "access_denied":
 			return nil, &DeviceError{Code: "access_denied"}
 		case "expired_token":
 			return nil, &DeviceError{Code: "expired_token"}

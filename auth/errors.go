@@ -13,6 +13,8 @@ type OAuthError struct {
 	Code       string // error_code, else error
 	Message    string // error_message, else error_description
 	LogID      string
+	// RedirectURI is the redirect URI sent with a code exchange, for the hint.
+	RedirectURI string
 }
 
 func (e *OAuthError) Error() string {
@@ -26,8 +28,8 @@ func (e *OAuthError) Error() string {
 	if e.LogID != "" {
 		msg += " (log id " + e.LogID + ")"
 	}
-	if e.Code == "invalid_client" {
-		msg += "; check the client id, and for a web app pass its secret with --client-secret"
+	if h := oauthHint(e.Code, e.Message, e.RedirectURI); h != "" {
+		msg += "; " + h
 	}
 	return msg
 }

@@ -46,6 +46,7 @@ type keyringSecrets struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 	ClientSecret string `json:"client_secret,omitempty"`
+	PrivateKey   string `json:"private_key,omitempty"`
 }
 
 // ErrKeyringTimeout means the keyring did not answer in time.
@@ -94,7 +95,7 @@ func (e *KeyringError) Error() string {
 func (e *KeyringError) Unwrap() error { return e.Err }
 
 func (k *Keyring) put(dir, profile string, r *Record) error {
-	blob, _ := json.Marshal(keyringSecrets{r.AccessToken, r.RefreshToken, r.ClientSecret})
+	blob, _ := json.Marshal(keyringSecrets{r.AccessToken, r.RefreshToken, r.ClientSecret, r.PrivateKey})
 	_, err := k.call(func() (string, error) { return "", k.Backend.Set(k.Service, k.user(dir, profile), string(blob)) })
 	return err
 }
@@ -108,7 +109,7 @@ func (k *Keyring) fill(dir, profile string, r *Record) error {
 	if err := json.Unmarshal([]byte(blob), &s); err != nil {
 		return &KeyringError{Profile: profile, Err: errors.New("the entry is not cozeauth's")}
 	}
-	r.AccessToken, r.RefreshToken, r.ClientSecret, r.Secrets = s.AccessToken, s.RefreshToken, s.ClientSecret, ""
+	r.AccessToken, r.RefreshToken, r.ClientSecret, r.PrivateKey, r.Secrets = s.AccessToken, s.RefreshToken, s.ClientSecret, s.PrivateKey, ""
 	return nil
 }
 

@@ -23,6 +23,9 @@ func (m *Manager) BeginLogin(listen bool) (*LoginFlow, error) {
 		return nil, err
 	}
 	m.reuseStoredSecret()
+	if err := m.Config.CheckFlow(FlowBrowser); err != nil {
+		return nil, err
+	}
 	redirect := m.Config.Redirect()
 	f := &LoginFlow{m: m}
 	if listen {
@@ -110,7 +113,7 @@ func (m *Manager) finishLogin(ctx context.Context, obtain func(*Client) (*Token,
 	if err != nil {
 		return nil, err
 	}
-	res := &LoginResult{Record: &Record{Token: *tok, ClientSecret: m.Config.ClientSecret}}
+	res := &LoginResult{Record: &Record{Token: *tok, ClientSecret: m.Config.ClientSecret, PrivateKey: m.Config.PrivateKeyPEM}}
 	res.Record.User, res.UserErr = client.Me(ctx, tok.AccessToken)
 
 	l, err := m.Store.Lock(ctx)
@@ -133,6 +136,7 @@ func (m *Manager) finishLogin(ctx context.Context, obtain func(*Client) (*Token,
 	}
 	set := m.Config.Settings
 	set.Region = m.Config.regionOrDefault()
+	set.AppType = m.Config.AppType() // explicit from now on: later logins keep it
 	if err := m.Store.SaveSettings(m.Config.Profile, set); err != nil {
 		return nil, fmt.Errorf("logged in and saved the tokens, but could not save the profile's settings: %w", err)
 	}

@@ -155,6 +155,9 @@ func (m *Manager) refresh(ctx context.Context, force bool, before *Record) (*Rec
 	if rec.ValidForMargin(now, m.Config.Margin()) && (!force || rotatedMeanwhile) {
 		return rec, nil
 	}
+	if m.Config.AppType() == AppJWT { // no refresh token: sign a new JWT
+		return m.renewJWT(ctx, l, rec, force)
+	}
 	if !rec.Refreshable(now) {
 		if rec.ValidFor(now, 0) && !force {
 			return rec, nil // no way to refresh, but still good for a while
@@ -250,6 +253,12 @@ type Status struct {
 	IssuedAt         *time.Time `json:"issued_at,omitempty"`
 	User             *User      `json:"user,omitempty"`
 	Storage          string     `json:"storage"`
+	// Source is "store", or "env" for a static $COZE_API_TOKEN.
+	Source      string `json:"source"`
+	WorkspaceID string `json:"workspace_id,omitempty"`
+	// Renewal and NextMintAt describe a JWT profile's tokens.
+	Renewal    string     `json:"renewal,omitempty"`
+	NextMintAt *time.Time `json:"next_mint_at,omitempty"`
 }
 
 // Status reads the profile's state without touching the network.
@@ -261,6 +270,9 @@ func (m *Manager) Status() (*Status, error) {
 		ClientID: m.Config.ClientID,
 		AppType:  m.Config.AppType(),
 		Storage:  m.Store.Path(),
+		Source:   "store",
+
+		WorkspaceID: m.Config.WorkspaceID,
 	}
 	rec, err := m.Store.Load(m.Config.Profile)
 	var ke *KeyringError
@@ -274,7 +286,7 @@ func (m *Manager) Status() (*Status, error) {
 	if rec == nil {
 		return st, nil
 	}
-	if rec.ClientSecret != "" {
+	if rec.ClientSecret != "" && m.Config.Settings.AppType == "" {
 		st.AppType = AppWeb
 	}
 	now := m.now()
@@ -284,6 +296,9 @@ func (m *Manager) Status() (*Status, error) {
 	st.AccessExpiresAt = timePtr(rec.Expiry)
 	st.RefreshExpiresAt = timePtr(rec.RefreshExpiry)
 	st.IssuedAt = timePtr(rec.IssuedAt)
+	if st.AppType == AppJWT {
+		m.jwtStatus(st, rec)
+	}
 	return st, nil
 }
 

@@ -21,7 +21,10 @@ import (
 type Record struct {
 	Token
 	ClientSecret string `json:"client_secret,omitempty"`
-	User         *User  `json:"user,omitempty"`
+	// PrivateKey is a JWT app's PEM key when it came from the environment
+	// or a config file (a key file is kept as a path in the settings).
+	PrivateKey string `json:"private_key,omitempty"`
+	User       *User  `json:"user,omitempty"`
 	// Secrets is "keyring" when the tokens and secret are in the system
 	// keyring rather than in this file.
 	Secrets string `json:"secrets,omitempty"`
@@ -242,7 +245,7 @@ func (l *Locked) Save(profile string, r *Record) error {
 			l.s.warn(fmt.Sprintf("warning: the system keyring is not usable (%v); the tokens are kept in %s (mode 0600) instead", err, l.s.Path()))
 		} else {
 			stripped := *r
-			stripped.AccessToken, stripped.RefreshToken, stripped.ClientSecret = "", "", ""
+			stripped.AccessToken, stripped.RefreshToken, stripped.ClientSecret, stripped.PrivateKey = "", "", "", ""
 			stripped.Secrets = secretsInKeyring
 			onDisk = &stripped
 		}

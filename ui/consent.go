@@ -8,10 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
 )
@@ -51,12 +50,12 @@ type consentModel struct {
 	width int
 }
 
-func newConsent(gen int, width int) consentModel {
+func newConsent(gen int, width int, st Styles) consentModel {
 	ti := textinput.New()
 	ti.Prompt = "> "
 	ti.Placeholder = "http://localhost:8080/callback?code=…&state=…"
 	ti.CharLimit = 4096
-	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti.SetStyles(st.input())
 	c := consentModel{gen: gen, paste: ti}
 	c.setWidth(width)
 	return c
@@ -64,7 +63,7 @@ func newConsent(gen int, width int) consentModel {
 
 func (c *consentModel) setWidth(w int) {
 	c.width = w
-	c.paste.Width = max(10, w-4)
+	c.paste.SetWidth(max(10, w-4))
 }
 
 func (c consentModel) busy() bool {
@@ -125,86 +124,127 @@ func (m Model) startLogin(cfg auth.Config) (Model, tea.Cmd) {
 	stop := m.consent.stop()
 	m.cfg = cfg
 	m.gen++
-	m.consent = newConsent(m.gen, m.width)
+	m.consent = newConsent(m.gen, m.width, m.st)
 	m.screen = screenConsent
 	return m, tea.Batch(stop, beginLoginCmd(m.d, m.gen, cfg))
 }
 
-// updateConsent handles the consent screen's keys and its attempt's answers.
+// updateConsent handles the consent screen's keys and its attempt's
+// answers; answers to an attempt the user has already left are dropped.
 func (m Model) updateConsent(msg tea.Msg) (Model, tea.Cmd) {
+	if a, ok := msg.(attemptMsg); ok && a.attempt() != m.consent.gen {
+		return m, dropStale(msg)
+	}
 	c := &m.consent
 	switch msg := msg.(type) {
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		return m.consentKey(msg)
 	case loginStartedMsg:
-		if msg.gen != c.gen { // an attempt the user already left
-			return m, closeFlowCmd(msg.flow)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), m.d.Timeout)
-		c.mgr, c.flow, c.cancel = msg.mgr, msg.flow, cancel
-		c.deadline, m.now = msg.deadline, msg.now
-		c.phase = consentWaiting
-		cmds := []tea.Cmd{waitForCallbackCmd(ctx, c.gen, c.flow)}
-		if m.d.Headless == "" {
-			cmds = append(cmds, openBrowserCmd(m.d, c.gen, c.flow.URL()))
-		}
-		return m, tea.Batch(cmds...)
+		return m.listenerStarted(msg)
 	case loginStartFailedMsg:
-		if msg.gen == c.gen {
-			c.phase, c.err, c.stage = consentFailed, msg.err, "start"
-		}
+		c.fail("start", msg.err)
 	case browserOpenedMsg:
-		if msg.gen == c.gen {
-			c.browser, c.browserErr = "opened", nil
-		}
+		c.browser, c.browserErr = "opened", nil
 	case browserFailedMsg:
-		if msg.gen == c.gen {
-			c.browser, c.browserErr = "failed", msg.err
-		}
+		c.browser, c.browserErr = "failed", msg.err
 	case urlCopiedMsg:
 		c.note = okNote("Copied the address to the clipboard (OSC 52).")
 	case copyFailedMsg:
 		c.note = badNote("Could not copy: " + msg.err.Error())
 	case pasteRejectedMsg:
-		if msg.gen == c.gen && c.phase == consentWaiting {
-			c.pasting = true
-			c.note = badNote(msg.err.Error())
-		}
+		c.pasteRejected(msg.err)
 	case codeReceivedMsg:
-		if msg.gen != c.gen || (c.phase != consentWaiting && c.phase != consentApproving) {
-			return m, nil
-		}
-		if c.cancel != nil {
-			c.cancel() // the listener has done its job
-		}
-		c.phase, c.pasting, c.note = consentExchanging, false, statusNote{}
-		return m, finishLoginCmd(m.d, c.gen, c.mgr, c.flow, msg.code)
+		return m, c.codeReceived(m.d, msg.code)
 	case consentFailedMsg:
-		if msg.gen == c.gen && (c.phase == consentWaiting || c.phase == consentApproving) {
-			c.phase, c.err, c.stage, c.pasting = consentFailed, msg.err, "consent", false
-			return m, c.stop()
-		}
+		return m, c.consentFailed(msg.err)
 	case exchangeFailedMsg:
-		if msg.gen == c.gen {
-			c.phase, c.err, c.stage = consentFailed, msg.err, "exchange"
-		}
+		c.fail("exchange", msg.err)
 	case loginFinishedMsg:
-		if msg.gen != c.gen {
-			return m, nil
-		}
 		m.now = msg.now
 		return m.loginFinished(msg)
 	default:
-		if c.pasting {
-			var cmd tea.Cmd
-			c.paste, cmd = c.paste.Update(msg)
-			return m, cmd
-		}
+		return m, c.updatePaste(msg)
 	}
 	return m, nil
 }
 
-func (m Model) consentKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+// dropStale releases what an answer to an abandoned attempt holds: a
+// callback listener that came up after the user left.
+func dropStale(msg tea.Msg) tea.Cmd {
+	if started, ok := msg.(loginStartedMsg); ok {
+		return closeFlowCmd(started.flow)
+	}
+	return nil
+}
+
+// listenerStarted shows the authorize URL, waits for the browser to come
+// back, and opens the browser unless this machine has none to open.
+func (m Model) listenerStarted(msg loginStartedMsg) (Model, tea.Cmd) {
+	c := &m.consent
+	ctx, cancel := context.WithTimeout(context.Background(), m.d.Timeout)
+	c.mgr, c.flow, c.cancel = msg.mgr, msg.flow, cancel
+	c.deadline, m.now = msg.deadline, msg.now
+	c.phase = consentWaiting
+	cmds := []tea.Cmd{waitForCallbackCmd(ctx, c.gen, c.flow)}
+	if m.d.Headless == "" {
+		cmds = append(cmds, openBrowserCmd(m.d, c.gen, c.flow.URL()))
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// fail ends the attempt: stage says during what ("start", "consent",
+// "exchange").
+func (c *consentModel) fail(stage string, err error) {
+	c.phase, c.err, c.stage, c.pasting = consentFailed, err, stage, false
+}
+
+// waiting reports whether the attempt still waits for a code.
+func (c *consentModel) waiting() bool {
+	return c.phase == consentWaiting || c.phase == consentApproving
+}
+
+// pasteRejected reopens the paste prompt with why the address was refused.
+func (c *consentModel) pasteRejected(err error) {
+	if c.phase == consentWaiting {
+		c.pasting = true
+		c.note = badNote(err.Error())
+	}
+}
+
+// codeReceived stops listening and trades the code for tokens.
+func (c *consentModel) codeReceived(d Deps, code string) tea.Cmd {
+	if !c.waiting() {
+		return nil
+	}
+	if c.cancel != nil {
+		c.cancel() // the listener has done its job
+	}
+	c.phase, c.pasting, c.note = consentExchanging, false, statusNote{}
+	return finishLoginCmd(d, c.gen, c.mgr, c.flow, code)
+}
+
+// consentFailed ends an attempt whose browser brought back no code, and
+// releases its listener.
+func (c *consentModel) consentFailed(err error) tea.Cmd {
+	if !c.waiting() {
+		return nil
+	}
+	c.fail("consent", err)
+	return c.stop()
+}
+
+// updatePaste hands anything else (a paste, a cursor blink) to the paste
+// prompt while it is open.
+func (c *consentModel) updatePaste(msg tea.Msg) tea.Cmd {
+	if !c.pasting {
+		return nil
+	}
+	var cmd tea.Cmd
+	c.paste, cmd = c.paste.Update(msg)
+	return cmd
+}
+
+func (m Model) consentKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	c := &m.consent
 	k := m.keys
 	if c.pasting {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
 )
@@ -23,7 +23,7 @@ func TestConsentWaitingOpensBrowser(t *testing.T) {
 	if got := f.browser.opened(); len(got) != 1 || got[0] != m.consent.flow.URL() {
 		t.Errorf("browser opened %q, want the authorize URL", got)
 	}
-	v := m.View()
+	v := viewText(m)
 	for _, want := range []string{"Opened your browser", "5:00 left", "Waiting for the browser"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
@@ -31,7 +31,7 @@ func TestConsentWaitingOpensBrowser(t *testing.T) {
 	}
 	// The countdown follows the clock.
 	m, _ = step(m, tickMsg{now: f.clock.Advance(90 * time.Second)})
-	if v := m.View(); !strings.Contains(v, "3:30 left") {
+	if v := viewText(m); !strings.Contains(v, "3:30 left") {
 		t.Errorf("after 90s the countdown does not show 3:30:\n%s", v)
 	}
 }
@@ -52,7 +52,7 @@ func TestConsentHeadlessDoesNotOpen(t *testing.T) {
 	if got := f.browser.opened(); len(got) != 0 {
 		t.Errorf("browser opened %q on a headless machine", got)
 	}
-	if v := m.View(); !strings.Contains(v, "this is an SSH session") || !strings.Contains(v, "press p") {
+	if v := viewText(m); !strings.Contains(v, "this is an SSH session") || !strings.Contains(v, "press p") {
 		t.Errorf("headless view does not say why nor what to do:\n%s", v)
 	}
 	if msg.via != "browser" || msg.code != "fake-code" {
@@ -65,7 +65,7 @@ func TestConsentBrowserFailureIsShown(t *testing.T) {
 	f.browser.err = errors.New("could not open a browser: xdg-open not found")
 	m, cmd := f.consent(t)
 	m, _ = step(m, await[browserFailedMsg](t, cmd))
-	if v := m.View(); !strings.Contains(v, "xdg-open not found") || !strings.Contains(v, "Open this address yourself") {
+	if v := viewText(m); !strings.Contains(v, "xdg-open not found") || !strings.Contains(v, "Open this address yourself") {
 		t.Errorf("view:\n%s", v)
 	}
 	if m.consent.phase != consentWaiting {
@@ -91,7 +91,7 @@ func TestConsentKeyC(t *testing.T) {
 	if got := <-f.copied; got != m.consent.flow.URL() {
 		t.Errorf("copied %q", got)
 	}
-	if v := m.View(); !strings.Contains(v, "Copied the address") {
+	if v := viewText(m); !strings.Contains(v, "Copied the address") {
 		t.Errorf("view:\n%s", v)
 	}
 	// Without a clipboard the key is off.
@@ -105,7 +105,7 @@ func TestConsentKeyC(t *testing.T) {
 func TestConsentCopyFailure(t *testing.T) {
 	m, _ := newFixture(t).consent(t)
 	m, _ = step(m, copyFailedMsg{err: errors.New("not a terminal")})
-	if v := m.View(); !strings.Contains(v, "Could not copy: not a terminal") {
+	if v := viewText(m); !strings.Contains(v, "Could not copy: not a terminal") {
 		t.Errorf("view:\n%s", v)
 	}
 }
@@ -128,8 +128,8 @@ func TestConsentPaste(t *testing.T) {
 	m = typeText(m, m.consent.flow.RedirectURI()+"?code=abc&state=wrong")
 	m, cmd := step(m, press("enter"))
 	m, _ = step(m, await[pasteRejectedMsg](t, cmd))
-	if !m.consent.pasting || !strings.Contains(m.View(), "state does not match") {
-		t.Errorf("wrong state: pasting %v, view:\n%s", m.consent.pasting, m.View())
+	if !m.consent.pasting || !strings.Contains(viewText(m), "state does not match") {
+		t.Errorf("wrong state: pasting %v, view:\n%s", m.consent.pasting, viewText(m))
 	}
 
 	// The right address goes on to the exchange.
@@ -169,16 +169,16 @@ func TestConsentApproveKeyOnlyInSandbox(t *testing.T) {
 	if m, _ = step(m, press("a")); m.consent.phase != consentWaiting {
 		t.Errorf("a outside sandbox mode changed the phase to %v", m.consent.phase)
 	}
-	if strings.Contains(m.View(), "approve") {
-		t.Errorf("the view offers a outside sandbox mode:\n%s", m.View())
+	if strings.Contains(viewText(m), "approve") {
+		t.Errorf("the view offers a outside sandbox mode:\n%s", viewText(m))
 	}
 }
 
 func TestConsentApproveKeyLogsIn(t *testing.T) {
 	f := newFixture(t)
 	m, _ := f.consent(t)
-	if !strings.Contains(m.View(), "press a") {
-		t.Errorf("sandbox consent does not offer a:\n%s", m.View())
+	if !strings.Contains(viewText(m), "press a") {
+		t.Errorf("sandbox consent does not offer a:\n%s", viewText(m))
 	}
 	m, cmd := step(m, press("a"))
 	if m.consent.phase != consentApproving {
@@ -209,8 +209,8 @@ func TestConsentApproveFailure(t *testing.T) {
 	m, _ := f.consent(t)
 	m, cmd := step(m, press("a"))
 	m, _ = step(m, await[consentFailedMsg](t, cmd))
-	if m.consent.phase != consentFailed || !strings.Contains(m.View(), "unknown client_id") {
-		t.Errorf("phase %v view:\n%s", m.consent.phase, m.View())
+	if m.consent.phase != consentFailed || !strings.Contains(viewText(m), "unknown client_id") {
+		t.Errorf("phase %v view:\n%s", m.consent.phase, viewText(m))
 	}
 }
 
@@ -224,10 +224,10 @@ func TestConsentExchangeFailureAndRetry(t *testing.T) {
 	if m.consent.phase != consentFailed || m.consent.stage != "exchange" {
 		t.Fatalf("phase %v stage %q", m.consent.phase, m.consent.stage)
 	}
-	v := strings.Join(strings.Fields(m.View()), " ")
+	v := strings.Join(strings.Fields(viewText(m)), " ")
 	for _, want := range []string{"Coze did not exchange the code", "the authorization code has expired", "20250102FAKELOGID", "Press r to try again"} {
 		if !strings.Contains(v, want) {
-			t.Errorf("view lacks %q:\n%s", want, m.View())
+			t.Errorf("view lacks %q:\n%s", want, viewText(m))
 		}
 	}
 	if !m.keys.Retry.Enabled() || m.keys.Open.Enabled() {
@@ -253,8 +253,8 @@ func TestConsentTimeoutFails(t *testing.T) {
 	f.deps.Timeout = time.Millisecond
 	m, cmd := f.consent(t)
 	m, _ = step(m, await[consentFailedMsg](t, cmd))
-	if m.consent.phase != consentFailed || !strings.Contains(m.View(), "timed out") {
-		t.Errorf("phase %v view:\n%s", m.consent.phase, m.View())
+	if m.consent.phase != consentFailed || !strings.Contains(viewText(m), "timed out") {
+		t.Errorf("phase %v view:\n%s", m.consent.phase, viewText(m))
 	}
 }
 
@@ -269,7 +269,7 @@ func TestConsentDeniedInBrowser(t *testing.T) {
 		}
 	}()
 	m, _ = step(m, await[consentFailedMsg](t, cmd))
-	if v := m.View(); !strings.Contains(v, "access_denied") || !strings.Contains(v, "the user said no") {
+	if v := viewText(m); !strings.Contains(v, "access_denied") || !strings.Contains(v, "the user said no") {
 		t.Errorf("view:\n%s", v)
 	}
 }
@@ -319,9 +319,9 @@ func TestConsentStartFailure(t *testing.T) {
 	m := f.form(t)
 	m, _ = step(m, press("enter"))
 	m, _ = step(m, loginStartFailedMsg{gen: m.consent.gen, err: &busy})
-	v := strings.Join(strings.Fields(m.View()), " ")
+	v := strings.Join(strings.Fields(viewText(m)), " ")
 	if m.consent.phase != consentFailed || !strings.Contains(v, "port 8080 is already in use") {
-		t.Errorf("phase %v view:\n%s", m.consent.phase, m.View())
+		t.Errorf("phase %v view:\n%s", m.consent.phase, viewText(m))
 	}
 	if m, _ = step(m, press("esc")); m.screen != screenForm {
 		t.Errorf("esc after a failed start: screen %v", m.screen)

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
 )
@@ -77,7 +77,7 @@ func (m *Model) dashTick() tea.Cmd {
 func (m Model) updateDashboard(msg tea.Msg) (Model, tea.Cmd) {
 	d := &m.dash
 	switch msg := msg.(type) {
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, m.keys.Refresh):
 			d.refreshing, d.auto = true, false
@@ -129,84 +129,91 @@ func (d dashModel) view(st Styles, width int, now time.Time, spin string, cfg au
 	}
 	b.WriteString(title + "\n\n")
 	s := d.status
-	valueW := max(10, width-dashLabel)
 	row := func(label, value string) {
 		b.WriteString(st.Label.Render(pad(label, dashLabel)) + indentLines(value, strings.Repeat(" ", dashLabel))[dashLabel:] + "\n")
 	}
 	row("Profile", st.Value.Render(s.Profile))
 	row("Region", st.Value.Render(string(s.Region))+st.Muted.Render(" · "+s.APIBase))
-	switch {
-	case s.User != nil:
-		row("User", st.Value.Render(s.User.Display()))
-	case d.userLoading:
-		row("User", spin+st.Muted.Render(" asking /v1/users/me…"))
-	case d.userErr != nil:
-		row("User", paint(st.Warn, wrap("unknown: "+d.userErr.Error(), valueW)))
-	default:
-		row("User", st.Muted.Render("unknown"))
-	}
+	row("User", d.userValue(st, spin, max(10, width-dashLabel)))
 	row("App", st.Value.Render(string(s.AppType))+st.Muted.Render(" · "+s.ClientID))
 	b.WriteString("\n")
 
 	loc := now.Location()
 	row("Access token", st.Value.Render(s.AccessToken))
 	if exp := s.AccessExpiresAt; exp != nil {
-		left := exp.Sub(now)
-		life := 15 * time.Minute
-		if s.IssuedAt != nil && exp.After(*s.IssuedAt) {
-			life = exp.Sub(*s.IssuedAt)
-		}
-		var count string
-		switch {
-		case left > 0:
-			count = st.Value.Render(clock(left) + " left")
-		default:
-			count = st.Bad.Render("expired " + clock(-left) + " ago")
-		}
-		barW := max(10, min(30, width-dashLabel-len(" 00:00 left  ")))
-		row("", count+"  "+st.bar(barW, float64(left)/float64(life)))
+		row("", accessCountdown(st, width, now, *exp, s.IssuedAt))
 		row("", st.Muted.Render("expires "+exp.In(loc).Format("2006-01-02 15:04:05 MST")))
 		row("", st.Faint.Render(fmt.Sprintf("refreshed automatically %s before expiry", shortDur(cfg.Margin()))))
 	}
 	if rexp := s.RefreshExpiresAt; rexp != nil {
-		left := rexp.Sub(now)
-		var v string
-		switch {
-		case left >= 48*time.Hour:
-			v = fmt.Sprintf("%d days left", int(left.Hours()/24+0.5)) // a fresh one has 30, not 29
-		case left > 0:
-			v = fmt.Sprintf("%s left", shortDur(left.Round(time.Minute)))
-		default:
-			v = st.Bad.Render("expired: log in again (l)")
+		row("Refresh token", refreshLeft(st, rexp.Sub(now))+st.Muted.Render(" · until "+rexp.In(loc).Format("2006-01-02")))
+	}
+	row("Last refresh", d.lastRefreshValue(st, spin, loc))
+	return strings.TrimRight(b.String(), "\n"), d.note.render(st, st.Muted, width)
+}
+
+// userValue is whom the token belongs to, or how finding out goes.
+func (d dashModel) userValue(st Styles, spin string, width int) string {
+	switch {
+	case d.status.User != nil:
+		return st.Value.Render(d.status.User.Display())
+	case d.userLoading:
+		return spin + st.Muted.Render(" asking /v1/users/me…")
+	case d.userErr != nil:
+		return paint(st.Warn, wrap("unknown: "+d.userErr.Error(), width))
+	}
+	return st.Muted.Render("unknown")
+}
+
+// accessCountdown is the access token's time left and a bar of its life.
+func accessCountdown(st Styles, width int, now, exp time.Time, issued *time.Time) string {
+	left := exp.Sub(now)
+	life := 15 * time.Minute
+	if issued != nil && exp.After(*issued) {
+		life = exp.Sub(*issued)
+	}
+	count := st.Value.Render(clock(left) + " left")
+	if left <= 0 {
+		count = st.Bad.Render("expired " + clock(-left) + " ago")
+	}
+	barW := max(10, min(30, width-dashLabel-len(" 00:00 left  ")))
+	return count + "  " + st.bar(barW, float64(left)/float64(life))
+}
+
+// refreshLeft is the refresh token's time left: days while there are some.
+func refreshLeft(st Styles, left time.Duration) string {
+	switch {
+	case left >= 48*time.Hour:
+		return st.Value.Render(fmt.Sprintf("%d days left", int(left.Hours()/24+0.5))) // a fresh one has 30, not 29
+	case left > 0:
+		return st.Value.Render(fmt.Sprintf("%s left", shortDur(left.Round(time.Minute))))
+	}
+	return st.Value.Render(st.Bad.Render("expired: log in again (l)"))
+}
+
+// lastRefreshValue is the refresh under way, or how the last one went.
+func (d dashModel) lastRefreshValue(st Styles, spin string, loc *time.Location) string {
+	kind := func(auto bool) string {
+		if auto {
+			return "automatic"
 		}
-		row("Refresh token", st.Value.Render(v)+st.Muted.Render(" · until "+rexp.In(loc).Format("2006-01-02")))
+		return "manual"
 	}
 	switch {
 	case d.refreshing:
-		kind := "manual"
-		if d.auto {
-			kind = "automatic"
-		}
-		row("Last refresh", spin+" "+kind+" refresh in progress…")
+		return spin + " " + kind(d.auto) + " refresh in progress…"
 	case d.last == nil:
 		v := "none yet"
-		if s.IssuedAt != nil {
-			v += " · token issued " + s.IssuedAt.In(loc).Format("15:04:05")
+		if d.status.IssuedAt != nil {
+			v += " · token issued " + d.status.IssuedAt.In(loc).Format("15:04:05")
 		}
-		row("Last refresh", st.Muted.Render(v))
-	default:
-		kind := "manual"
-		if d.last.auto {
-			kind = "automatic"
-		}
-		v := d.last.at.In(loc).Format("15:04:05") + " " + kind + " · "
-		if d.last.err != nil {
-			row("Last refresh", v+st.Bad.Render("✗ failed"))
-		} else {
-			row("Last refresh", v+st.OK.Render("✓ ok"))
-		}
+		return st.Muted.Render(v)
 	}
-	return strings.TrimRight(b.String(), "\n"), d.note.render(st, st.Muted, width)
+	v := d.last.at.In(loc).Format("15:04:05") + " " + kind(d.last.auto) + " · "
+	if d.last.err != nil {
+		return v + st.Bad.Render("✗ failed")
+	}
+	return v + st.OK.Render("✓ ok")
 }
 
 // shortDur formats a duration without zero units: 5m, 1h30m, 90s.

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	tea "charm.land/bubbletea/v2"
+
 	"errors"
 	"strings"
 	"testing"
@@ -12,7 +14,7 @@ import (
 func TestDashboardOpensForLoggedInProfile(t *testing.T) {
 	f := newFixture(t)
 	m := f.dashboard(t)
-	v := m.View()
+	v := viewText(m)
 	for _, want := range []string{"Profile        default", "Test User (@tester)", "pkce", testClientID, "15:00 left", "expires 2025-01-02 03:19:05 UTC", "30 days left", "none yet"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
@@ -30,15 +32,15 @@ func TestDashboardCountdownTicks(t *testing.T) {
 		t.Fatal("the dashboard's clock is not running")
 	}
 	m, cmd := step(m, tickMsg{now: f.clock.Advance(time.Second)})
-	if !strings.Contains(m.View(), "14:59 left") {
-		t.Errorf("after a tick:\n%s", m.View())
+	if !strings.Contains(viewText(m), "14:59 left") {
+		t.Errorf("after a tick:\n%s", viewText(m))
 	}
 	if cmd == nil {
 		t.Error("the tick was not re-issued")
 	}
 	m, _ = step(m, tickMsg{now: f.clock.Advance(20 * time.Minute)})
-	if !strings.Contains(m.View(), "expired") && !m.dash.refreshing {
-		t.Errorf("past expiry shows no expiry nor refresh:\n%s", m.View())
+	if !strings.Contains(viewText(m), "expired") && !m.dash.refreshing {
+		t.Errorf("past expiry shows no expiry nor refresh:\n%s", viewText(m))
 	}
 }
 
@@ -51,15 +53,15 @@ func TestDashboardRefreshKey(t *testing.T) {
 	if !m.dash.refreshing || m.keys.Refresh.Enabled() {
 		t.Fatalf("r: refreshing %v, key still enabled %v", m.dash.refreshing, m.keys.Refresh.Enabled())
 	}
-	if !strings.Contains(m.View(), "manual refresh in progress") {
-		t.Errorf("view while refreshing:\n%s", m.View())
+	if !strings.Contains(viewText(m), "manual refresh in progress") {
+		t.Errorf("view while refreshing:\n%s", viewText(m))
 	}
 	m, _ = step(m, await[tokenRefreshedMsg](t, cmd))
 	after := *m.dash.status.AccessExpiresAt
 	if !after.After(before) {
 		t.Errorf("expiry %v did not move later than %v", after, before)
 	}
-	v := m.View()
+	v := viewText(m)
 	if !strings.Contains(v, "03:05:05 manual · ✓ ok") || !strings.Contains(v, "expires 2025-01-02 03:20:05 UTC") {
 		t.Errorf("view after refresh:\n%s", v)
 	}
@@ -70,20 +72,26 @@ func TestDashboardRefreshKey(t *testing.T) {
 
 func TestDashboardAutoRefreshAtMargin(t *testing.T) {
 	f := newFixture(t)
+	f.deps.TickEvery = time.Millisecond // the next tick's command returns at once
 	m := f.dashboard(t)
 	m, cmd := step(m, tickMsg{now: f.clock.Advance(9*time.Minute + 59*time.Second)})
 	if m.dash.refreshing {
 		t.Fatal("refreshing before the margin")
 	}
+	for _, msg := range drain(cmd) { // only the next tick: no refresh before the margin
+		if _, ok := msg.(tickMsg); !ok {
+			t.Errorf("before the margin the tick returned %T, want only the next tick", msg)
+		}
+	}
 	m, cmd = step(m, tickMsg{now: f.clock.Advance(time.Second)})
 	if !m.dash.refreshing || !m.dash.auto {
 		t.Fatalf("at the margin: refreshing %v auto %v", m.dash.refreshing, m.dash.auto)
 	}
-	if !strings.Contains(m.View(), "Refreshing automatically") {
-		t.Errorf("the automatic refresh is not shown:\n%s", m.View())
+	if !strings.Contains(viewText(m), "Refreshing automatically") {
+		t.Errorf("the automatic refresh is not shown:\n%s", viewText(m))
 	}
 	m, _ = step(m, await[tokenRefreshedMsg](t, cmd))
-	if v := m.View(); !strings.Contains(v, "03:14:05 automatic · ✓ ok") || !strings.Contains(v, "15:00 left") {
+	if v := viewText(m); !strings.Contains(v, "03:14:05 automatic · ✓ ok") || !strings.Contains(v, "15:00 left") {
 		t.Errorf("after the automatic refresh:\n%s", v)
 	}
 }
@@ -97,10 +105,10 @@ func TestDashboardRefreshFailureStays(t *testing.T) {
 	if m.screen != screenDashboard || m.dash.refreshing {
 		t.Fatalf("screen %v refreshing %v", m.screen, m.dash.refreshing)
 	}
-	v := strings.Join(strings.Fields(m.View()), " ")
+	v := strings.Join(strings.Fields(viewText(m)), " ")
 	for _, want := range []string{"manual · ✗ failed", "HTTP 500", "try again later", "15:00 left"} {
 		if !strings.Contains(v, want) {
-			t.Errorf("view lacks %q:\n%s", want, m.View())
+			t.Errorf("view lacks %q:\n%s", want, viewText(m))
 		}
 	}
 	if !m.keys.Refresh.Enabled() {
@@ -114,9 +122,9 @@ func TestDashboardAutoRefreshBacksOff(t *testing.T) {
 	m := f.dashboard(t)
 	m, cmd := step(m, tickMsg{now: f.clock.Advance(10 * time.Minute)})
 	m, _ = step(m, await[refreshFailedMsg](t, cmd))
-	v := strings.Join(strings.Fields(m.View()), " ")
+	v := strings.Join(strings.Fields(viewText(m)), " ")
 	if !strings.Contains(v, "could not refresh") || !strings.Contains(v, "retrying in 30s") || !strings.Contains(v, "automatic · ✗ failed") {
-		t.Errorf("view after a failed automatic refresh:\n%s", m.View())
+		t.Errorf("view after a failed automatic refresh:\n%s", viewText(m))
 	}
 	if m, _ = step(m, tickMsg{now: f.clock.Advance(time.Second)}); m.dash.refreshing {
 		t.Error("the automatic refresh retried a second after failing")
@@ -130,8 +138,8 @@ func TestDashboardLoginRequired(t *testing.T) {
 	f := newFixture(t)
 	m := f.dashboard(t)
 	m, _ = step(m, refreshFailedMsg{err: &auth.LoginRequiredError{Profile: "default", Reason: "coze refused the refresh token"}, at: f.clock.Now()})
-	if !m.dash.loginNeeded || !strings.Contains(m.View(), "press l to log in again") {
-		t.Errorf("loginNeeded %v view:\n%s", m.dash.loginNeeded, m.View())
+	if !m.dash.loginNeeded || !strings.Contains(viewText(m), "press l to log in again") {
+		t.Errorf("loginNeeded %v view:\n%s", m.dash.loginNeeded, viewText(m))
 	}
 	if m, _ = step(m, tickMsg{now: f.clock.Advance(11 * time.Minute)}); m.dash.refreshing {
 		t.Error("an automatic refresh started although a login is needed")
@@ -148,12 +156,12 @@ func TestDashboardUserLookup(t *testing.T) {
 	l.Unlock()
 	m := New(f.deps)
 	m, cmd := step(m, await[profileLoadedMsg](t, m.Init()))
-	if !m.dash.userLoading || !strings.Contains(m.View(), "asking /v1/users/me") {
-		t.Fatalf("no lookup of an unknown user:\n%s", m.View())
+	if !m.dash.userLoading || !strings.Contains(viewText(m), "asking /v1/users/me") {
+		t.Fatalf("no lookup of an unknown user:\n%s", viewText(m))
 	}
 	m, _ = step(m, await[userLoadedMsg](t, cmd))
-	if !strings.Contains(m.View(), "Test User (@tester)") {
-		t.Errorf("view:\n%s", m.View())
+	if !strings.Contains(viewText(m), "Test User (@tester)") {
+		t.Errorf("view:\n%s", viewText(m))
 	}
 	m, _ = step(m, userLookupFailedMsg{err: errors.New("no network")})
 	if m.dash.userLoading {
@@ -176,8 +184,8 @@ func TestDashboardKeys(t *testing.T) {
 	}
 	started := await[loginStartedMsg](t, cmd)
 	started.flow.Close()
-	if next, _ = step(m, press("?")); !next.help.ShowAll || !strings.Contains(next.View(), "log in again") {
-		t.Errorf("? did not show the full help:\n%s", next.View())
+	if next, _ = step(m, press("?")); !next.help.ShowAll || !strings.Contains(viewText(next), "log in again") {
+		t.Errorf("? did not show the full help:\n%s", viewText(next))
 	}
 	if next, _ = step(next, press("?")); next.help.ShowAll {
 		t.Error("? did not close the full help")
@@ -188,8 +196,8 @@ func TestDashboardRefreshTokenRunningOut(t *testing.T) {
 	f := newFixture(t)
 	m := f.dashboard(t)
 	m, _ = step(m, tickMsg{now: f.clock.Advance(auth.RefreshTokenLifetime - 5*time.Hour)})
-	if !strings.Contains(m.View(), "5h left") {
-		t.Errorf("view:\n%s", m.View())
+	if !strings.Contains(viewText(m), "5h left") {
+		t.Errorf("view:\n%s", viewText(m))
 	}
 }
 
@@ -211,7 +219,7 @@ func BenchmarkDashboardTick(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m, _ = step(m, tickMsg{now: f.clock.Advance(time.Second)})
-		_ = m.View()
+		_ = viewText(m)
 		if m.dash.refreshing { // keep the countdown away from the margin
 			b.StopTimer()
 			m.dash.refreshing = false
@@ -219,4 +227,24 @@ func BenchmarkDashboardTick(b *testing.B) {
 			b.StartTimer()
 		}
 	}
+}
+
+// drain runs cmd, and every command of a batch, one after the other, and
+// returns their messages. Only for commands that return promptly.
+func drain(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range b {
+			out = append(out, drain(c)...)
+		}
+		return out
+	}
+	if msg == nil {
+		return nil
+	}
+	return []tea.Msg{msg}
 }

@@ -4,8 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/charmbracelet/bubbles/spinner"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/spinner"
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/probe"
@@ -19,20 +18,30 @@ type Prober interface {
 	ProxySummary(targets []probe.Target) string
 }
 
-// Deps is everything the UI needs from outside. Every effect the screens
-// have goes through one of these, from inside a tea.Cmd.
+// Deps is everything the UI needs from outside, in three groups: the
+// services every effect goes through (each from inside a tea.Cmd), the
+// sandbox's hooks, and how the screens look.
 type Deps struct {
 	// Initial prefills the form: flags, environment and the saved profile,
 	// already resolved by the caller.
 	Initial auth.Config
+	// Timeout bounds the wait for the browser (default 5m).
+	Timeout time.Duration
+
+	Services
+	SandboxHooks
+	Appearance
+}
+
+// Services are the outside effects: tokens, the probe, the browser, the
+// clipboard and the clock.
+type Services struct {
 	// Manager builds a token manager for a config (the form's, once
 	// submitted); the caller wires its store, HTTP client and clock.
 	Manager func(auth.Config) *auth.Manager
 	// Prober runs the probe; Targets lists what it probes (nil: probe.Targets).
 	Prober  Prober
 	Targets func(apiBase, wwwBase, token string) []probe.Target
-	// Proxy names the proxy the probe goes through, for its report.
-	Proxy string
 	// Browser opens the authorize URL. Headless, when not empty, says why it
 	// is not opened by itself (an SSH session, no display: the rules of
 	// `cozeauth login`); the o key still opens it on request.
@@ -40,23 +49,28 @@ type Deps struct {
 	Headless string
 	// Clipboard copies text for the user (OSC 52); nil disables the c key.
 	Clipboard func(s string) error
-	// Approve, set only in sandbox mode, does what the consent page's Approve
-	// button does and returns the address the browser would be sent to. It
-	// enables the a key on the consent screen.
-	Approve func(authorizeURL string) (redirectURL string, err error)
-	// ApproveDevice, set only in sandbox mode, does what the device page's
-	// Approve button does for a user code. It enables the a key on the
-	// device code screen.
-	ApproveDevice func(userCode string) error
-	// Sandbox, when not empty, is the embedded fake Coze's base URL; the
-	// screens say that they are talking to it.
-	Sandbox string
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
-	// Timeout bounds the wait for the browser (default 5m).
-	Timeout time.Duration
-	// Renderer draws the styles (nil: lipgloss's default, on stdout).
-	Renderer *lipgloss.Renderer
+}
+
+// SandboxHooks are set only in sandbox mode (`cozeauth --sandbox`).
+type SandboxHooks struct {
+	// SandboxBase, when not empty, is the embedded fake Coze's base URL;
+	// the screens say that they are talking to it.
+	SandboxBase string
+	// Approve does what the consent page's Approve button does and returns
+	// the address the browser would be sent to. It enables the a key on the
+	// consent screen.
+	Approve func(authorizeURL string) (redirectURL string, err error)
+	// ApproveDevice does what the device page's Approve button does for a
+	// user code. It enables the a key on the device code screen.
+	ApproveDevice func(userCode string) error
+}
+
+// Appearance is how the screens are drawn. The colours need nothing here:
+// the wizard asks the terminal for its background once it runs, and Bubble
+// Tea's renderer fits them to the terminal (none under NO_COLOR).
+type Appearance struct {
 	// Spinner is the busy indicator (zero: a dot spinner). Tests use a
 	// one-frame spinner so that golden files do not depend on timing.
 	Spinner spinner.Spinner

@@ -13,7 +13,7 @@ func TestDepsDefaults(t *testing.T) {
 	if d.Timeout != DefaultTimeout || d.TickEvery != time.Second {
 		t.Errorf("timeout %v tick %v", d.Timeout, d.TickEvery)
 	}
-	kept := Deps{Timeout: time.Minute, TickEvery: time.Hour}.withDefaults()
+	kept := Deps{Timeout: time.Minute, Appearance: Appearance{TickEvery: time.Hour}}.withDefaults()
 	if kept.Timeout != time.Minute || kept.TickEvery != time.Hour {
 		t.Errorf("given values were replaced: %v %v", kept.Timeout, kept.TickEvery)
 	}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mdp/qrterminal/v3"
 
@@ -82,50 +82,37 @@ func (m Model) startDevice(cfg auth.Config) (Model, tea.Cmd) {
 	return m, tea.Batch(stop, beginDeviceCmd(ctx, m.d, m.gen, cfg))
 }
 
-// updateDevice handles the device screen's keys and its login's answers.
+// updateDevice handles the device screen's keys and its login's answers;
+// answers to a login the user has already left are dropped.
 func (m Model) updateDevice(msg tea.Msg) (Model, tea.Cmd) {
+	if a, ok := msg.(attemptMsg); ok && a.attempt() != m.device.gen {
+		return m, nil
+	}
 	dv := &m.device
 	switch msg := msg.(type) {
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		return m.deviceKey(msg)
 	case deviceStartedMsg:
-		if msg.gen != dv.gen {
-			return m, nil
-		}
-		dv.stop() // the request for a code is over; the polling gets its own context
-		ctx, cancel := context.WithCancel(context.Background())
-		dv.cancel, dv.auth, dv.qr, dv.phase = cancel, msg.flow.Auth(), msg.qr, deviceWaiting
 		m.now = msg.now
-		return m, waitForDeviceCmd(ctx, m.d, dv.gen, msg.mgr, msg.flow)
+		return m, dv.started(m.d, msg)
 	case deviceStartFailedMsg:
-		if msg.gen == dv.gen && dv.phase == deviceStarting {
-			dv.stop()
-			dv.phase, dv.err, dv.stage = deviceFailed, msg.err, "start"
+		if dv.phase == deviceStarting {
+			dv.fail("start", msg.err)
 		}
 	case deviceFailedMsg:
-		if msg.gen == dv.gen && dv.phase == deviceWaiting {
-			dv.stop()
-			dv.phase, dv.err, dv.stage, dv.approving, dv.note = deviceFailed, msg.err, "wait", false, statusNote{}
+		if dv.phase == deviceWaiting {
+			dv.fail("wait", msg.err)
 		}
 	case deviceApprovedMsg:
-		if msg.gen == dv.gen && dv.phase == deviceWaiting {
-			dv.approving, dv.approved = false, true
-			dv.note = okNote("Approved as the sandbox user: the next check picks it up.")
-		}
+		dv.sandboxAnswered(nil)
 	case deviceApproveFailedMsg:
-		if msg.gen == dv.gen && dv.phase == deviceWaiting {
-			dv.approving = false
-			dv.note = badNote("The sandbox did not approve: " + msg.err.Error())
-		}
+		dv.sandboxAnswered(msg.err)
 	case urlCopiedMsg:
 		dv.note = okNote("Copied the address to the clipboard (OSC 52).")
 	case copyFailedMsg:
 		dv.note = badNote("Could not copy: " + msg.err.Error())
 	case loginFinishedMsg:
 		// Taken even after the clock said the code expired: the tokens are saved.
-		if msg.gen != dv.gen {
-			return m, nil
-		}
 		dv.stop()
 		m.now = msg.now
 		return m.loginFinished(msg)
@@ -133,7 +120,35 @@ func (m Model) updateDevice(msg tea.Msg) (Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m Model) deviceKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+// started shows the user code and polls until it is approved.
+func (dv *deviceModel) started(d Deps, msg deviceStartedMsg) tea.Cmd {
+	dv.stop() // the request for a code is over; the polling gets its own context
+	ctx, cancel := context.WithCancel(context.Background())
+	dv.cancel, dv.auth, dv.qr, dv.phase = cancel, msg.flow.Auth(), msg.qr, deviceWaiting
+	return waitForDeviceCmd(ctx, d, dv.gen, msg.mgr, msg.flow)
+}
+
+// fail ends the login: stage says during what ("start" or "wait").
+func (dv *deviceModel) fail(stage string, err error) {
+	dv.stop()
+	dv.phase, dv.err, dv.stage, dv.approving, dv.note = deviceFailed, err, stage, false, statusNote{}
+}
+
+// sandboxAnswered notes how the sandbox's a key went (err nil: approved).
+func (dv *deviceModel) sandboxAnswered(err error) {
+	if dv.phase != deviceWaiting {
+		return
+	}
+	dv.approving = false
+	if err != nil {
+		dv.note = badNote("The sandbox did not approve: " + err.Error())
+		return
+	}
+	dv.approved = true
+	dv.note = okNote("Approved as the sandbox user: the next check picks it up.")
+}
+
+func (m Model) deviceKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	dv := &m.device
 	k := m.keys
 	switch {
@@ -159,8 +174,7 @@ func (m *Model) deviceTick() {
 	if dv.phase != deviceWaiting || m.now.Before(dv.auth.ExpiresAt) {
 		return
 	}
-	dv.stop()
-	dv.phase, dv.err, dv.stage, dv.approving, dv.note = deviceFailed, &auth.DeviceError{Code: "expired_token"}, "wait", false, statusNote{}
+	dv.fail("wait", &auth.DeviceError{Code: "expired_token"})
 }
 
 // qrGap is the room between the text and the QR code beside it; textMin

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -30,7 +30,7 @@ func TestDeviceKeyLeavesTheBrowserLogin(t *testing.T) {
 	if m.consent.flow != nil || m.consent.cancel != nil {
 		t.Error("the browser login was not stopped")
 	}
-	if v := m.View(); !strings.Contains(v, "Asking Coze for a device code") {
+	if v := viewText(m); !strings.Contains(v, "Asking Coze for a device code") {
 		t.Errorf("starting view:\n%s", v)
 	}
 	m, _ = step(m, await[deviceStartedMsg](t, cmd))
@@ -60,14 +60,14 @@ func TestDeviceScreenShowsCodeURLQRAndCountdown(t *testing.T) {
 	if m.device.phase != deviceWaiting || m.device.auth.UserCode != "BCDF-GHJK" {
 		t.Fatalf("phase %v auth %+v", m.device.phase, m.device.auth)
 	}
-	v := m.View()
+	v := viewText(m)
 	for _, want := range []string{"B C D F - G H J K", "╭", "5:00 left", "(or scan)", "█▀", testVerificationURI + "?user_code=BCDF-GHJK"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
 	}
 	m, _ = step(m, tickMsg{now: f.clock.Advance(90 * time.Second)})
-	if v := m.View(); !strings.Contains(v, "3:30 left") {
+	if v := viewText(m); !strings.Contains(v, "3:30 left") {
 		t.Errorf("after 90s the countdown does not show 3:30:\n%s", v)
 	}
 	if !m.needsClock() || !m.busy() {
@@ -95,7 +95,7 @@ func TestDeviceQRFitsOrIsHidden(t *testing.T) {
 		{80, 18, false, false},
 	} {
 		m, _ := step(m, tea.WindowSizeMsg{Width: tt.w, Height: tt.h})
-		v := m.View()
+		v := viewText(m)
 		lines := strings.Split(v, "\n")
 		if len(lines) != tt.h {
 			t.Errorf("%dx%d: %d lines", tt.w, tt.h, len(lines))
@@ -166,10 +166,10 @@ func TestDeviceRefusals(t *testing.T) {
 			if m.device.phase != deviceFailed || m.device.cancel != nil {
 				t.Fatalf("phase %v, cancel left %v", m.device.phase, m.device.cancel != nil)
 			}
-			v := strings.Join(strings.Fields(m.View()), " ")
+			v := strings.Join(strings.Fields(viewText(m)), " ")
 			for _, want := range []string{"✗ " + tt.title, tt.says, "Press r for a new code", "r new code", "esc form"} {
 				if !strings.Contains(v, want) {
-					t.Errorf("view lacks %q:\n%s", want, m.View())
+					t.Errorf("view lacks %q:\n%s", want, viewText(m))
 				}
 			}
 			if m.needsClock() || m.busy() {
@@ -199,14 +199,14 @@ func TestDeviceExpiresByTheClock(t *testing.T) {
 	f.sleep = sleepUntilCancelled
 	m, _ := f.device(t)
 	m, _ = step(m, tickMsg{now: f.clock.Advance(4*time.Minute + 59*time.Second)})
-	if m.device.phase != deviceWaiting || !strings.Contains(m.View(), "0:01 left") {
-		t.Fatalf("one second before expiry: phase %v\n%s", m.device.phase, m.View())
+	if m.device.phase != deviceWaiting || !strings.Contains(viewText(m), "0:01 left") {
+		t.Fatalf("one second before expiry: phase %v\n%s", m.device.phase, viewText(m))
 	}
 	m, _ = step(m, tickMsg{now: f.clock.Advance(time.Second)})
 	if m.device.phase != deviceFailed || m.device.cancel != nil {
 		t.Fatalf("at expiry: phase %v, polling still on %v", m.device.phase, m.device.cancel != nil)
 	}
-	if v := m.View(); !strings.Contains(v, "The device code expired") {
+	if v := viewText(m); !strings.Contains(v, "The device code expired") {
 		t.Errorf("view:\n%s", v)
 	}
 	// The poll's own report of the expiry, arriving late, changes nothing.
@@ -273,9 +273,9 @@ func TestDeviceStartFailure(t *testing.T) {
 	m, _ := f.consent(t)
 	m, cmd := step(m, press("d"))
 	m, _ = step(m, await[deviceStartFailedMsg](t, cmd))
-	v := strings.Join(strings.Fields(m.View()), " ")
+	v := strings.Join(strings.Fields(viewText(m)), " ")
 	if m.device.phase != deviceFailed || !strings.Contains(v, "Could not get a device code") || !strings.Contains(v, "cannot use the device code grant") {
-		t.Errorf("phase %v view:\n%s", m.device.phase, m.View())
+		t.Errorf("phase %v view:\n%s", m.device.phase, viewText(m))
 	}
 }
 
@@ -285,8 +285,8 @@ func TestDeviceFromAFailedBrowserLogin(t *testing.T) {
 	m := f.form(t)
 	m, _ = step(m, press("enter"))
 	m, _ = step(m, loginStartFailedMsg{gen: m.consent.gen, err: &auth.BusyPortError{Port: "8080"}})
-	if !m.keys.Device.Enabled() || !strings.Contains(m.View(), "d to use a device code") {
-		t.Fatalf("a failed browser login does not offer d:\n%s", m.View())
+	if !m.keys.Device.Enabled() || !strings.Contains(viewText(m), "d to use a device code") {
+		t.Fatalf("a failed browser login does not offer d:\n%s", viewText(m))
 	}
 	m, cmd := step(m, press("d"))
 	m, _ = step(m, await[deviceStartedMsg](t, cmd))
@@ -308,15 +308,15 @@ func TestDeviceSandboxApproveKey(t *testing.T) {
 		return nil
 	}
 	m, _ := f.device(t)
-	if !m.keys.Approve.Enabled() || !strings.Contains(m.View(), "press a") {
-		t.Fatalf("sandbox device screen does not offer a:\n%s", m.View())
+	if !m.keys.Approve.Enabled() || !strings.Contains(viewText(m), "press a") {
+		t.Fatalf("sandbox device screen does not offer a:\n%s", viewText(m))
 	}
 	m, cmd := step(m, press("a"))
 	if !m.device.approving || m.keys.Approve.Enabled() {
 		t.Errorf("a: approving %v, a still on %v", m.device.approving, m.keys.Approve.Enabled())
 	}
 	m, _ = step(m, await[deviceApprovedMsg](t, cmd))
-	if v := m.View(); !strings.Contains(v, "Approved as the sandbox user") || m.device.approving || m.keys.Approve.Enabled() {
+	if v := viewText(m); !strings.Contains(v, "Approved as the sandbox user") || m.device.approving || m.keys.Approve.Enabled() {
 		t.Errorf("after a: approving %v, a still on %v\n%s", m.device.approving, m.keys.Approve.Enabled(), v)
 	}
 	mu.Lock()
@@ -332,8 +332,8 @@ func TestDeviceSandboxApproveKey(t *testing.T) {
 	m, _ = f2.device(t)
 	m, cmd = step(m, press("a"))
 	m, _ = step(m, await[deviceApproveFailedMsg](t, cmd))
-	if v := strings.Join(strings.Fields(m.View()), " "); !strings.Contains(v, "already been answered") || m.device.phase != deviceWaiting || !m.keys.Approve.Enabled() {
-		t.Errorf("a failed approval: phase %v a on %v\n%s", m.device.phase, m.keys.Approve.Enabled(), m.View())
+	if v := strings.Join(strings.Fields(viewText(m)), " "); !strings.Contains(v, "already been answered") || m.device.phase != deviceWaiting || !m.keys.Approve.Enabled() {
+		t.Errorf("a failed approval: phase %v a on %v\n%s", m.device.phase, m.keys.Approve.Enabled(), viewText(m))
 	}
 }
 
@@ -341,8 +341,8 @@ func TestDeviceApproveKeyOnlyInSandbox(t *testing.T) {
 	f := newFixture(t)
 	f.sleep = sleepUntilCancelled
 	m, _ := f.device(t)
-	if m.keys.Approve.Enabled() || strings.Contains(m.View(), "press a") {
-		t.Errorf("a is offered outside sandbox mode:\n%s", m.View())
+	if m.keys.Approve.Enabled() || strings.Contains(viewText(m), "press a") {
+		t.Errorf("a is offered outside sandbox mode:\n%s", viewText(m))
 	}
 	if m, _ = step(m, press("a")); m.device.approving {
 		t.Error("a outside sandbox mode started an approval")
@@ -358,8 +358,8 @@ func TestDeviceCopyKey(t *testing.T) {
 	if got := <-f.copied; got != testVerificationURI+"?user_code=BCDF-GHJK" {
 		t.Errorf("copied %q", got)
 	}
-	if !strings.Contains(m.View(), "Copied the address") {
-		t.Errorf("view:\n%s", m.View())
+	if !strings.Contains(viewText(m), "Copied the address") {
+		t.Errorf("view:\n%s", viewText(m))
 	}
 }
 

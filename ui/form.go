@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
 )
@@ -42,7 +41,7 @@ type formModel struct {
 	notice string
 }
 
-func newForm(cfg auth.Config, st Styles) formModel {
+func newForm(cfg auth.Config) formModel {
 	f := formModel{base: cfg, region: cfg.Region}
 	if f.region == "" {
 		f.region = auth.RegionCOM
@@ -59,10 +58,6 @@ func newForm(cfg auth.Config, st Styles) formModel {
 		ti.Placeholder = placeholders[i]
 		ti.SetValue(values[i])
 		ti.CharLimit = 512
-		ti.Cursor.SetMode(cursor.CursorStatic) // no blink: no timer while idle
-		ti.TextStyle = st.Value
-		ti.PlaceholderStyle = st.Faint
-		ti.Cursor.Style = st.Accent
 		if i == fieldSecret {
 			ti.EchoMode = textinput.EchoPassword
 			ti.EchoCharacter = '•'
@@ -150,7 +145,7 @@ func (f formModel) submit() (formModel, bool) {
 
 // update handles moving between fields, the region switch and typing.
 func (f formModel) update(msg tea.Msg, k keyMap) (formModel, tea.Cmd) {
-	km, isKey := msg.(tea.KeyMsg)
+	km, isKey := msg.(tea.KeyPressMsg)
 	switch {
 	case isKey && key.Matches(km, k.Next):
 		f.touched[f.focus] = true // leaving a field shows what is wrong with it
@@ -182,7 +177,14 @@ func (f formModel) update(msg tea.Msg, k keyMap) (formModel, tea.Cmd) {
 // setWidth fits the text fields to the window.
 func (f *formModel) setWidth(w int) {
 	for i := fieldClientID; i < fieldCount; i++ {
-		f.inputs[i].Width = max(10, w-labelWidth-4)
+		f.inputs[i].SetWidth(max(10, w-labelWidth-4))
+	}
+}
+
+// setStyles draws the text fields with st.
+func (f *formModel) setStyles(st Styles) {
+	for i := fieldClientID; i < fieldCount; i++ {
+		f.inputs[i].SetStyles(st.input())
 	}
 }
 
@@ -244,7 +246,7 @@ func (f formModel) regionView(st Styles) string {
 // updateForm handles the form: Enter continues to the consent screen when
 // the form is valid, anything else edits it.
 func (m Model) updateForm(msg tea.Msg) (Model, tea.Cmd) {
-	if km, ok := msg.(tea.KeyMsg); ok && key.Matches(km, m.keys.Submit) {
+	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, m.keys.Submit) {
 		var ok bool
 		if m.form, ok = m.form.submit(); ok {
 			m.form.notice = ""

@@ -21,7 +21,7 @@ func TestFormPrefill(t *testing.T) {
 	if m.form.focus != fieldRegion {
 		t.Errorf("focus = %v, want the region (the client ID is filled in)", m.form.focus)
 	}
-	if v := m.View(); strings.Contains(v, "s3cret-value") {
+	if v := viewText(m); strings.Contains(v, "s3cret-value") {
 		t.Errorf("the secret shows in the form:\n%s", v)
 	}
 }
@@ -118,14 +118,14 @@ func TestFormValidation(t *testing.T) {
 			f := newFixture(t)
 			f.deps.Initial.ClientID, f.deps.Initial.RedirectURI = tt.clientID, tt.redirect
 			m := f.form(t)
-			if strings.Contains(m.View(), tt.wantErr) {
-				t.Errorf("error shown before anything was touched:\n%s", m.View())
+			if strings.Contains(viewText(m), tt.wantErr) {
+				t.Errorf("error shown before anything was touched:\n%s", viewText(m))
 			}
 			m, cmd := step(m, press("enter"))
 			if m.screen != screenForm || cmd != nil {
 				t.Fatalf("enter on an invalid form: screen %v, cmd %v", m.screen, cmd != nil)
 			}
-			if v := m.View(); !strings.Contains(strings.Join(strings.Fields(v), " "), tt.wantErr) {
+			if v := viewText(m); !strings.Contains(strings.Join(strings.Fields(v), " "), tt.wantErr) {
 				t.Errorf("view lacks %q:\n%s", tt.wantErr, v)
 			}
 			if m.form.focus != tt.focus {
@@ -141,8 +141,8 @@ func TestFormErrorShowsOnceTouched(t *testing.T) {
 	m := f.form(t) // focus on the client ID
 	m = typeText(m, "x")
 	m, _ = step(m, press("backspace"))
-	if !strings.Contains(m.View(), "client id is empty") {
-		t.Errorf("emptying the client ID shows no error:\n%s", m.View())
+	if !strings.Contains(viewText(m), "client id is empty") {
+		t.Errorf("emptying the client ID shows no error:\n%s", viewText(m))
 	}
 }
 
@@ -151,7 +151,7 @@ func TestFormWarnsOnOddClientID(t *testing.T) {
 	f.deps.Initial.ClientID = ""
 	m := f.form(t)
 	m = typeText(m, "my-app")
-	v := m.View()
+	v := viewText(m)
 	if !strings.Contains(v, "does not look like <digits>.app.coze") {
 		t.Errorf("no warning for an odd client ID:\n%s", v)
 	}
@@ -172,7 +172,7 @@ func TestFormSecretMakesWebApp(t *testing.T) {
 	if cfg.ClientSecret != "topsecret" || cfg.AppType() != auth.AppWeb {
 		t.Errorf("config = %+v, want a web app with the secret", cfg)
 	}
-	if v := m.View(); strings.Contains(v, "topsecret") || !strings.Contains(v, "•••••••••") {
+	if v := viewText(m); strings.Contains(v, "topsecret") || !strings.Contains(v, "•••••••••") {
 		t.Errorf("the secret is not masked:\n%s", v)
 	}
 }
@@ -199,23 +199,23 @@ func TestFormNoteNamesRedirect(t *testing.T) {
 	f.deps.Initial.APIBase, f.deps.Initial.WWWBase = "", ""
 	f.deps.Initial.RedirectURI = "http://localhost:9999/cb"
 	m := f.form(t)
-	v := strings.Join(strings.Fields(m.View()), " ")
+	v := strings.Join(strings.Fields(viewText(m)), " ")
 	for _, want := range []string{"https://www.coze.com/open/oauth/apps", "http://localhost:9999/cb", "PKCE"} {
 		if !strings.Contains(v, want) {
-			t.Errorf("note lacks %q:\n%s", want, m.View())
+			t.Errorf("note lacks %q:\n%s", want, viewText(m))
 		}
 	}
 	m, _ = step(m, press("left")) // cn
-	if v := m.View(); !strings.Contains(v, "https://www.coze.cn/open/oauth/apps") {
+	if v := viewText(m); !strings.Contains(v, "https://www.coze.cn/open/oauth/apps") {
 		t.Errorf("the note does not follow the region:\n%s", v)
 	}
 }
 
 func TestFormSandboxNote(t *testing.T) {
 	f := newFixture(t)
-	f.deps.Sandbox = "http://127.0.0.1:1234"
+	f.deps.SandboxBase = "http://127.0.0.1:1234"
 	m := f.form(t)
-	if v := m.View(); !strings.Contains(v, "Sandbox mode") || !strings.Contains(v, "press Enter") {
+	if v := viewText(m); !strings.Contains(v, "Sandbox mode") || !strings.Contains(v, "press Enter") {
 		t.Errorf("no sandbox note:\n%s", v)
 	}
 }

@@ -1,46 +1,95 @@
 package ui
 
 import (
-	"bytes"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/exp/teatest"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 )
 
 // The golden tests run the whole program (Init, commands, Update, View) in
 // teatest at a fixed size, with a fixed clock, the ASCII colour profile and a
-// one-frame spinner, and compare the final screen with testdata/*.golden.
+// one-frame spinner, and compare the final screen, as text, with
+// testdata/*.golden. Nobody answers the program's background query, so the
+// screens are the dark default.
 // Regenerate with: go test ./ui -run Golden -update
 
 const goldenW, goldenH = 80, 24
 
-func startProgram(t *testing.T, f *fixture) *teatest.TestModel {
-	t.Helper()
-	return teatest.NewTestModel(t, New(f.deps), teatest.WithInitialTermSize(goldenW, goldenH))
+// program is a teatest program whose model notes each screen it draws, so
+// that tests wait for what the screen holds rather than for the bytes the
+// renderer sent (v2's renderer sends only the cells that changed).
+type program struct {
+	*teatest.TestModel
+	screen *lastScreen
 }
 
-// waitFor polls the program's output until it shows want.
-func waitFor(t *testing.T, tm *teatest.TestModel, want string) {
+type lastScreen struct {
+	mu   sync.Mutex
+	text string
+}
+
+func (l *lastScreen) set(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.text = s
+}
+
+func (l *lastScreen) get() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text
+}
+
+// watched is the model under test, noting its screen after every update.
+type watched struct {
+	Model
+	screen *lastScreen
+}
+
+func (w watched) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := w.Model.Update(msg)
+	w.Model = next.(Model)
+	w.screen.set(viewText(w.Model))
+	return w, cmd
+}
+
+func startProgram(t *testing.T, f *fixture) *program {
 	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
-		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	screen := &lastScreen{}
+	tm := teatest.NewTestModel(t, watched{New(f.deps), screen}, teatest.WithInitialTermSize(goldenW, goldenH),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	return &program{tm, screen}
+}
+
+// waitFor polls the program's screen until it shows want.
+func waitFor(t *testing.T, p *program, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(p.screen.get(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the screen never showed %q; last screen:\n%s", want, p.screen.get())
+		}
+		time.Sleep(5 * time.Millisecond) // polling for a condition, not waiting out time
+	}
 }
 
 // finalView quits the program and returns its last screen, with the
 // addresses that change from run to run replaced by fixed ones.
-func finalView(t *testing.T, tm *teatest.TestModel, f *fixture) []byte {
+func finalView(t *testing.T, tm *program, f *fixture) []byte {
 	t.Helper()
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model)
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(watched).Model
 	defer fm.Close()
-	v := fm.View()
+	v := viewText(fm)
 	if fm.consent.flow != nil {
 		// The authorize URL carries a random state and PKCE challenge, and
 		// the callback a free port: show fixed ones of the same length.
@@ -94,7 +143,7 @@ func TestGoldenFormErrors(t *testing.T) {
 	f.deps.Initial.RedirectURI = "http://example.com:8080/callback"
 	tm := startProgram(t, f)
 	waitFor(t, tm, "Redirect URI")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	tm.Send(press("enter"))
 	waitFor(t, tm, "is not loopback")
 	teatest.RequireEqualOutput(t, finalView(t, tm, f))
 }
@@ -103,7 +152,7 @@ func TestGoldenConsent(t *testing.T) {
 	f := newFixture(t)
 	tm := startProgram(t, f)
 	waitFor(t, tm, "Redirect URI")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	tm.Send(press("enter"))
 	waitFor(t, tm, "Opened your browser")
 	teatest.RequireEqualOutput(t, finalView(t, tm, f))
 }
@@ -113,7 +162,7 @@ func TestGoldenConsentExchangeFailed(t *testing.T) {
 	f.coze.set(func(fc *fakeCoze) { fc.failExchange = true })
 	tm := startProgram(t, f)
 	waitFor(t, tm, "Redirect URI")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	tm.Send(press("enter"))
 	waitFor(t, tm, "press a")
 	tm.Type("a")
 	waitFor(t, tm, "Press r to try again")
@@ -179,7 +228,7 @@ func TestGoldenConsentHeadless(t *testing.T) {
 	f.deps.Headless = headlessReason
 	tm := startProgram(t, f)
 	waitFor(t, tm, "Redirect URI")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	tm.Send(press("enter"))
 	waitFor(t, tm, "Three ways on")
 	teatest.RequireEqualOutput(t, finalView(t, tm, f))
 }
@@ -190,7 +239,7 @@ func TestGoldenDevice(t *testing.T) {
 	f.deps.ApproveDevice = func(string) error { return nil }
 	tm := startProgram(t, f)
 	waitFor(t, tm, "Redirect URI")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	tm.Send(press("enter"))
 	waitFor(t, tm, "Opened your browser")
 	tm.Type("d")
 	waitFor(t, tm, "Waiting for approval")
@@ -202,7 +251,7 @@ func TestGoldenDeviceDenied(t *testing.T) {
 	f.coze.set(func(fc *fakeCoze) { fc.deviceAnswer = "access_denied" })
 	tm := startProgram(t, f)
 	waitFor(t, tm, "Redirect URI")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	tm.Send(press("enter"))
 	waitFor(t, tm, "Opened your browser")
 	tm.Type("d")
 	waitFor(t, tm, "new code")

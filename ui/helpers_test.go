@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/bubbles/spinner"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/probe"
@@ -228,12 +227,8 @@ type fixture struct {
 	sleep func(ctx context.Context, d time.Duration) error
 }
 
-func asciiRenderer() *lipgloss.Renderer {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	r.SetHasDarkBackground(true)
-	return r
-}
+// viewText is what the model draws, without colours and attributes.
+func viewText(m Model) string { return ansi.Strip(m.content()) }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
@@ -252,22 +247,23 @@ func newFixture(t testing.TB) *fixture {
 			Region: auth.RegionCOM, APIBase: fc.srv.URL, WWWBase: fc.srv.URL,
 			ClientID: testClientID, RedirectURI: "http://127.0.0.1:0/callback",
 		}},
-		Manager: func(c auth.Config) *auth.Manager {
-			return &auth.Manager{Config: c, Store: f.store, HTTP: fc.srv.Client(), Now: clock.Now,
-				Sleep: func(ctx context.Context, d time.Duration) error {
-					if f.sleep != nil {
-						return f.sleep(ctx, d)
-					}
-					return nil
-				}}
+		Services: Services{
+			Manager: func(c auth.Config) *auth.Manager {
+				return &auth.Manager{Config: c, Store: f.store, HTTP: fc.srv.Client(), Now: clock.Now,
+					Sleep: func(ctx context.Context, d time.Duration) error {
+						if f.sleep != nil {
+							return f.sleep(ctx, d)
+						}
+						return nil
+					}}
+			},
+			Prober:    f.prober,
+			Browser:   f.browser,
+			Clipboard: func(s string) error { f.copied <- s; return nil },
+			Now:       clock.Now,
 		},
-		Prober:    f.prober,
-		Browser:   f.browser,
-		Clipboard: func(s string) error { f.copied <- s; return nil },
-		Approve:   approveURL,
-		Now:       clock.Now,
-		Renderer:  asciiRenderer(),
-		Spinner:   spinner.Spinner{Frames: []string{"*"}, FPS: time.Hour},
+		SandboxHooks: SandboxHooks{Approve: approveURL},
+		Appearance:   Appearance{Spinner: spinner.Spinner{Frames: []string{"*"}, FPS: time.Hour}},
 	}
 	return f
 }
@@ -308,30 +304,31 @@ func step(m Model, msg tea.Msg) (Model, tea.Cmd) {
 	return next.(Model), cmd
 }
 
-func press(s string) tea.KeyMsg {
+func press(s string) tea.KeyPressMsg {
 	switch s {
 	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
 	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
+		return tea.KeyPressMsg{Code: tea.KeyTab}
 	case "shift+tab":
-		return tea.KeyMsg{Type: tea.KeyShiftTab}
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
 	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
 	case "ctrl+c":
-		return tea.KeyMsg{Type: tea.KeyCtrlC}
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	case "left":
-		return tea.KeyMsg{Type: tea.KeyLeft}
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
 	case "backspace":
-		return tea.KeyMsg{Type: tea.KeyBackspace}
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
 	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+	r := []rune(s)
+	return tea.KeyPressMsg{Code: r[0], Text: s}
 }
 
 // typeText sends s one rune at a time.
 func typeText(m Model, s string) Model {
 	for _, r := range s {
-		m, _ = step(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		m, _ = step(m, press(string(r)))
 	}
 	return m
 }

@@ -1,6 +1,6 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import "charm.land/bubbles/v2/key"
 
 // keyMap is every key the wizard and dashboard answer to. Bindings that do
 // nothing in the current state are disabled by [Model.syncKeys], which makes
@@ -31,7 +31,7 @@ func newKeyMap() keyMap {
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more")),
 		Next:     key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next")),
 		Prev:     key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "back")),
-		Region:   key.NewBinding(key.WithKeys("left", "right", " "), key.WithHelp("←/→", "region")),
+		Region:   key.NewBinding(key.WithKeys("left", "right", "space"), key.WithHelp("←/→", "region")),
 		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "form")),
 		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open")),

@@ -1,18 +1,19 @@
 package ui
 
 import (
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"testing"
 
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 )
 
 func TestKeyMapHelpShowsOnlyEnabled(t *testing.T) {
 	k := newKeyMap()
 	k.enableOnly(&k.Refresh, &k.QuitQ, &k.Quit)
 	h := help.New()
-	got := h.View(k)
+	got := ansi.Strip(h.View(k))
 	if !strings.Contains(got, "r refresh") || !strings.Contains(got, "q quit") {
 		t.Errorf("short help = %q", got)
 	}
@@ -23,7 +24,7 @@ func TestKeyMapHelpShowsOnlyEnabled(t *testing.T) {
 		t.Errorf("short help shows disabled keys: %q", got)
 	}
 	k.enableOnly(&k.Submit, &k.Quit)
-	if got := h.View(k); !strings.Contains(got, "ctrl+c quit") {
+	if got := ansi.Strip(h.View(k)); !strings.Contains(got, "ctrl+c quit") {
 		t.Errorf("without q, ctrl+c is not shown: %q", got)
 	}
 }
@@ -39,7 +40,7 @@ func TestKeyMapDisabledKeysDoNotMatch(t *testing.T) {
 func TestFullHelpOnConsentShowsDevice(t *testing.T) {
 	m, _ := newFixture(t).consent(t)
 	m, _ = step(m, press("?"))
-	v := m.View()
+	v := viewText(m)
 	for _, want := range []string{"d      device", "p      paste", "a      approve", "? less"} {
 		if !strings.Contains(strings.Join(strings.Fields(v), " "), strings.Join(strings.Fields(want), " ")) {
 			t.Errorf("full help lacks %q:\n%s", want, v)
@@ -94,8 +95,8 @@ func TestKeysPerScreen(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := tt.m.help
-			h.Width = 0 // no truncation
-			got := h.View(tt.m.keys)
+			h.SetWidth(0) // no truncation
+			got := ansi.Strip(h.View(tt.m.keys))
 			for _, want := range tt.on {
 				if !strings.Contains(got, want) {
 					t.Errorf("help %q lacks %q", got, want)

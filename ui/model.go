@@ -7,14 +7,14 @@ package ui
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/spinner"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -76,31 +76,45 @@ const (
 	minHeight = 20
 )
 
-// New builds the model. It does no I/O: [Model.Init] reads the profile.
+// New builds the model. It does no I/O: [Model.Init] reads the profile and
+// asks the terminal for its background. Until an answer comes (and when
+// none does) the screens are drawn for a dark background.
 func New(d Deps) Model {
 	d = d.withDefaults()
-	st := NewStyles(d.Renderer)
-	h := help.New()
-	h.Styles = st.Help
 	m := Model{
 		d:      d,
-		st:     st,
 		keys:   newKeyMap(),
-		help:   h,
-		spin:   spinner.New(spinner.WithSpinner(d.Spinner), spinner.WithStyle(st.Accent)),
+		help:   help.New(),
+		spin:   spinner.New(spinner.WithSpinner(d.Spinner)),
 		screen: screenLoading,
 		width:  80,
 		height: 24,
 		cfg:    d.Initial,
-		form:   newForm(d.Initial, st),
+		form:   newForm(d.Initial),
 	}
+	m.setStyles(NewStyles(true))
 	m.form.setWidth(m.width)
 	m.syncKeys()
 	return m
 }
 
-// Init reads the saved profile to choose between the form and the dashboard.
-func (m Model) Init() tea.Cmd { return loadProfileCmd(m.d, m.cfg) }
+// setStyles draws every screen, and the parts that keep styles of their
+// own (help, spinner, text inputs), with st.
+func (m *Model) setStyles(st Styles) {
+	m.st = st
+	m.help.Styles = st.Help
+	m.spin.Style = st.Accent
+	m.form.setStyles(st)
+	m.consent.paste.SetStyles(st.input())
+}
+
+// Init reads the saved profile to choose between the form and the
+// dashboard, and asks the terminal for its background: from inside the
+// program, whose input reader takes the answer as a message (a terminal
+// that never answers costs nothing but the default).
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(loadProfileCmd(m.d, m.cfg), tea.RequestBackgroundColor)
+}
 
 // Screen is the screen showing, for tests and callers.
 func (m Model) Screen() string { return m.screen.String() }
@@ -115,23 +129,21 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case tea.BackgroundColorMsg:
+		m.setStyles(NewStyles(msg.IsDark()))
+		return m, nil
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-		m.help.Width = msg.Width
+		m.help.SetWidth(msg.Width)
 		m.form.setWidth(msg.Width)
 		m.consent.setWidth(msg.Width)
 		return m, nil
-	case tea.KeyMsg:
-		switch {
-		case key.Matches(msg, m.keys.Quit), key.Matches(msg, m.keys.QuitQ):
+	case tea.KeyPressMsg:
+		if key.Matches(msg, m.keys.Quit, m.keys.QuitQ) {
 			return m, tea.Quit
-		case key.Matches(msg, m.keys.Help):
-			m.help.ShowAll = !m.help.ShowAll
-			if m.help.ShowAll {
-				m.keys.Help.SetHelp("?", "less")
-			} else {
-				m.keys.Help.SetHelp("?", "more")
-			}
+		}
+		if key.Matches(msg, m.keys.Help) {
+			m.toggleHelp()
 			return m, nil
 		}
 	case spinner.TickMsg:
@@ -165,6 +177,11 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.screen = screenForm
 		return m, nil
 	}
+	return m.updateScreen(msg)
+}
+
+// updateScreen hands msg to the active screen.
+func (m Model) updateScreen(msg tea.Msg) (Model, tea.Cmd) {
 	switch m.screen {
 	case screenForm:
 		return m.updateForm(msg)
@@ -178,6 +195,16 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.updateDashboard(msg)
 	}
 	return m, nil
+}
+
+// toggleHelp switches between the one-line help and the full one.
+func (m *Model) toggleHelp() {
+	m.help.ShowAll = !m.help.ShowAll
+	if m.help.ShowAll {
+		m.keys.Help.SetHelp("?", "less")
+	} else {
+		m.keys.Help.SetHelp("?", "more")
+	}
 }
 
 // profileLoaded opens the dashboard for a profile that is logged in, and the
@@ -276,21 +303,28 @@ func (m *Model) syncKeys() {
 	}
 }
 
-// View draws the active screen, then its status and help at the bottom.
-func (m Model) View() string {
+// View draws the model on the alternate screen.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.content())
+	v.AltScreen = true
+	return v
+}
+
+// content is the active screen, then its status and help at the bottom.
+func (m Model) content() string {
 	w := max(m.width, 20)
 	var body, status string
 	switch m.screen {
 	case screenLoading:
 		body = m.spin.View() + " Reading the saved profile…"
 	case screenForm:
-		body = m.form.view(m.st, w, m.d.Sandbox)
+		body = m.form.view(m.st, w, m.d.SandboxBase)
 	case screenConsent:
 		body, status = m.consent.view(m.st, w, m.now, m.spin.View(), m.d)
 	case screenProbe:
 		body, status = m.probe.view(m.st, w, m.spin.View())
 	case screenDashboard:
-		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.cfg, m.d.Sandbox)
+		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.cfg, m.d.SandboxBase)
 	case screenDevice:
 		status = m.device.note.render(m.st, m.st.OK, w)
 	}
@@ -331,9 +365,27 @@ func layout(body, footer string, height int) string {
 	}
 	lines := append(append(bl, ""), fl...)
 	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ") // text fields pad themselves to their width
+		lines[i] = trimRight(l) // text fields pad themselves to their width
 	}
 	return strings.Join(lines, "\n")
+}
+
+// trailingBlank is a line's trailing spaces and the styles around them.
+var trailingBlank = regexp.MustCompile(`(?:\x1b\[[0-9;:]*m| )+$`)
+
+// trimRight drops a line's trailing spaces, and resets the style after it
+// when a style was cut off with them.
+func trimRight(l string) string {
+	loc := trailingBlank.FindStringIndex(l)
+	if loc == nil || !strings.Contains(l[loc[0]:], " ") {
+		return l
+	}
+	cut := l[loc[0]:]
+	l = l[:loc[0]]
+	if strings.Contains(cut, "\x1b[") {
+		l += ansi.ResetStyle
+	}
+	return l
 }
 
 // Close releases what a quit left open: the callback listener and the
@@ -349,14 +401,8 @@ func (m Model) Close() {
 
 // Run shows the wizard until the user quits or ctx ends.
 func Run(ctx context.Context, d Deps, opts ...tea.ProgramOption) error {
-	if d.Renderer == nil {
-		d.Renderer = lipgloss.DefaultRenderer()
-	}
-	// Ask the terminal for its background now, before Bubble Tea reads the
-	// keyboard: asked later, from View, the answer would arrive as key presses.
-	d.Renderer.HasDarkBackground()
 	m := New(d)
-	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(frameRate)}, opts...)...)
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(frameRate)}, opts...)...)
 	final, err := p.Run()
 	if fm, ok := final.(Model); ok {
 		fm.Close()

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/bubbles/spinner"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -21,12 +21,12 @@ func TestNewDoesNoIO(t *testing.T) {
 	mk := f.deps.Manager
 	f.deps.Manager = func(c auth.Config) *auth.Manager { calls++; return mk(c) }
 	m := New(f.deps)
-	_ = m.View()
+	_ = viewText(m)
 	if calls != 0 || m.screen != screenLoading {
 		t.Errorf("New built %d managers, screen %v", calls, m.screen)
 	}
-	if !strings.Contains(m.View(), "Reading the saved profile") {
-		t.Errorf("first frame:\n%s", m.View())
+	if !strings.Contains(viewText(m), "Reading the saved profile") {
+		t.Errorf("first frame:\n%s", viewText(m))
 	}
 }
 
@@ -42,8 +42,8 @@ func TestInitChoosesScreen(t *testing.T) {
 		f.loggedIn(t)
 		f.clock.Advance(auth.RefreshTokenLifetime + time.Hour)
 		m := f.form(t)
-		if !strings.Contains(m.View(), "The saved login has expired") {
-			t.Errorf("view:\n%s", m.View())
+		if !strings.Contains(viewText(m), "The saved login has expired") {
+			t.Errorf("view:\n%s", viewText(m))
 		}
 	})
 	t.Run("unreadable store: form with the reason", func(t *testing.T) {
@@ -53,8 +53,8 @@ func TestInitChoosesScreen(t *testing.T) {
 		}
 		m := New(f.deps)
 		m, _ = step(m, await[profileLoadFailedMsg](t, m.Init()))
-		if m.screen != screenForm || !strings.Contains(m.View(), "Could not read the saved profile") {
-			t.Errorf("screen %v view:\n%s", m.screen, m.View())
+		if m.screen != screenForm || !strings.Contains(viewText(m), "Could not read the saved profile") {
+			t.Errorf("screen %v view:\n%s", m.screen, viewText(m))
 		}
 	})
 }
@@ -83,10 +83,10 @@ func TestWindowSize(t *testing.T) {
 	f := newFixture(t)
 	m := f.dashboard(t)
 	m, _ = step(m, tea.WindowSizeMsg{Width: 100, Height: 30})
-	if m.width != 100 || m.height != 30 || m.help.Width != 100 {
-		t.Errorf("size %dx%d help %d", m.width, m.height, m.help.Width)
+	if m.width != 100 || m.height != 30 || m.help.Width() != 100 {
+		t.Errorf("size %dx%d help %d", m.width, m.height, m.help.Width())
 	}
-	if got := strings.Count(m.View(), "\n") + 1; got != 30 {
+	if got := strings.Count(viewText(m), "\n") + 1; got != 30 {
 		t.Errorf("view has %d lines, want 30", got)
 	}
 }
@@ -120,7 +120,7 @@ func TestSmallWindowFits(t *testing.T) {
 	deviceFailed, _ := step(device, deviceFailedMsg{gen: device.device.gen, err: &auth.DeviceError{Code: "expired_token"}})
 	for name, m := range map[string]Model{"form": form, "consent": consent, "consent failed": failed, "probe": probing, "dashboard": dash,
 		"consent headless": headless, "device": device, "device failed": deviceFailed} {
-		lines := strings.Split(m.View(), "\n")
+		lines := strings.Split(viewText(m), "\n")
 		if len(lines) != minHeight {
 			t.Errorf("%s: %d lines, want %d", name, len(lines), minHeight)
 		}
@@ -145,7 +145,7 @@ func TestHeadlessLadderAt60x20(t *testing.T) {
 			m, _ := f.consent(t)
 			m, _ = step(m, tea.WindowSizeMsg{Width: minWidth, Height: minHeight})
 			port := portOf(m.consent.flow.RedirectURI())
-			v := m.View()
+			v := viewText(m)
 			flat := strings.Join(strings.Fields(v), " ")
 			for _, want := range []string{
 				"No browser opened: " + reason + ". Three ways on:",
@@ -167,7 +167,7 @@ func TestHeadlessLadderAt60x20(t *testing.T) {
 
 			// While pasting, the ladder gives way to the paste box.
 			p, _ := step(m, press("p"))
-			if pv := p.View(); strings.Contains(pv, "Three ways on") || !strings.Contains(pv, "> ") {
+			if pv := viewText(p); strings.Contains(pv, "Three ways on") || !strings.Contains(pv, "> ") {
 				t.Errorf("paste view:\n%s", pv)
 			}
 		})

@@ -12,6 +12,29 @@ import (
 // generation, so that an answer to an attempt the user has already left (Esc,
 // retry, run again) is recognised and dropped.
 
+// attemptMsg is a message of one login attempt or probe run: attempt is its
+// generation.
+type attemptMsg interface{ attempt() int }
+
+func (m loginStartedMsg) attempt() int        { return m.gen }
+func (m loginStartFailedMsg) attempt() int    { return m.gen }
+func (m browserOpenedMsg) attempt() int       { return m.gen }
+func (m browserFailedMsg) attempt() int       { return m.gen }
+func (m codeReceivedMsg) attempt() int        { return m.gen }
+func (m consentFailedMsg) attempt() int       { return m.gen }
+func (m pasteRejectedMsg) attempt() int       { return m.gen }
+func (m loginFinishedMsg) attempt() int       { return m.gen }
+func (m exchangeFailedMsg) attempt() int      { return m.gen }
+func (m deviceStartedMsg) attempt() int       { return m.gen }
+func (m deviceStartFailedMsg) attempt() int   { return m.gen }
+func (m deviceFailedMsg) attempt() int        { return m.gen }
+func (m deviceApprovedMsg) attempt() int      { return m.gen }
+func (m deviceApproveFailedMsg) attempt() int { return m.gen }
+func (m probeStartedMsg) attempt() int        { return m.gen }
+func (m probeStartFailedMsg) attempt() int    { return m.gen }
+func (m probeResultMsg) attempt() int         { return m.gen }
+func (m probeFinishedMsg) attempt() int       { return m.gen }
+
 // profileLoadedMsg: the saved profile was read at start-up.
 type profileLoadedMsg struct {
 	status *auth.Status

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -52,10 +52,15 @@ func (m Model) startProbe() (Model, tea.Cmd) {
 	return m, startProbeCmd(ctx, m.d, m.gen, m.cfg)
 }
 
+// updateProbe handles the probe screen's keys and its run's results;
+// results of a run the user has already left are dropped.
 func (m Model) updateProbe(msg tea.Msg) (Model, tea.Cmd) {
+	if a, ok := msg.(attemptMsg); ok && a.attempt() != m.probe.gen {
+		return m, nil
+	}
 	p := &m.probe
 	switch msg := msg.(type) {
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, m.keys.Rerun):
 			return m.startProbe()
@@ -65,40 +70,34 @@ func (m Model) updateProbe(msg tea.Msg) (Model, tea.Cmd) {
 			return m.openDashboard()
 		}
 	case probeStartedMsg:
-		if msg.gen != p.gen {
-			return m, nil
-		}
 		p.targets, p.started, p.proxy = msg.targets, msg.started, msg.proxy
 		p.results = make([]*probe.Result, len(msg.targets))
 		p.ch = msg.results
 		return m, waitForProbeResultCmd(m.d, p.gen, p.ch)
 	case probeStartFailedMsg:
-		if msg.gen == p.gen {
-			p.err, p.running = msg.err, false
-		}
+		p.err, p.running = msg.err, false
 	case probeResultMsg:
-		if msg.gen != p.gen {
-			return m, nil
-		}
 		if i := msg.result.Index; i >= 0 && i < len(p.results) {
 			r := msg.result
 			p.results[i] = &r
 		}
 		return m, waitForProbeResultCmd(m.d, p.gen, p.ch)
 	case probeFinishedMsg:
-		if msg.gen != p.gen {
-			return m, nil
-		}
-		var rs []probe.Result
-		for _, r := range p.results {
-			if r != nil {
-				rs = append(rs, *r)
-			}
-		}
-		rep := probe.NewReport(rs, msg.finished.Sub(p.started), p.proxy)
-		p.report, p.running, p.cancel = &rep, false, nil
+		p.finish(msg.finished)
 	}
 	return m, nil
+}
+
+// finish makes the report of the results that landed.
+func (p *probeModel) finish(at time.Time) {
+	var rs []probe.Result
+	for _, r := range p.results {
+		if r != nil {
+			rs = append(rs, *r)
+		}
+	}
+	rep := probe.NewReport(rs, at.Sub(p.started), p.proxy)
+	p.report, p.running, p.cancel = &rep, false, nil
 }
 
 const (
@@ -111,52 +110,74 @@ const (
 func (p probeModel) view(st Styles, width int, spin string) (body, status string) {
 	var b strings.Builder
 	b.WriteString(st.Title.Render("cozeauth") + st.Subtitle.Render(" · is Coze reachable from here?") + "\n\n")
-	if p.err != nil {
+	switch {
+	case p.err != nil:
 		b.WriteString(paint(st.Bad, wrap("✗ Could not start the probe: "+p.err.Error(), width)))
 		return b.String(), ""
-	}
-	if p.targets == nil {
+	case p.targets == nil:
 		b.WriteString(spin + " Preparing the probe…")
 		return b.String(), ""
 	}
+	b.WriteString(p.tableView(st, width, spin))
+	if p.report == nil {
+		b.WriteString(fmt.Sprintf("%s %d of %d answered so far…", spin, p.answered(), len(p.targets)))
+		return b.String(), ""
+	}
+	b.WriteString(reportView(st, width, p.report))
+	return strings.TrimRight(b.String(), "\n"), ""
+}
+
+// answered counts the results that have landed.
+func (p probeModel) answered() int {
+	n := 0
+	for _, r := range p.results {
+		if r != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// tableView is a row per target, filled in as its result lands, and the
+// legend of the phases.
+func (p probeModel) tableView(st Styles, width int, spin string) string {
+	var b strings.Builder
 	labelW := max(12, width-2-statusWidth-classWidth-timeWidth-phaseBarWidth-4)
 	b.WriteString(st.Faint.Render("  "+pad("target", labelW)+" "+pad("code", statusWidth)+" "+pad("class", classWidth)+pad("time", timeWidth)+" phases") + "\n")
 	for i, t := range p.targets {
 		label := ansi.Truncate(t.Method+" "+p.shortURL(t.URL), labelW, "…")
-		r := p.results[i]
-		if r == nil {
+		if r := p.results[i]; r != nil {
+			b.WriteString(resultRow(st, label, labelW, r) + "\n")
+		} else {
 			b.WriteString(spin + " " + pad(label, labelW) + " " + st.Faint.Render("…") + "\n")
-			continue
 		}
-		mark, style := st.OK.Render("✓"), st.OK
-		if !r.Class.Answered() {
-			mark, style = st.Bad.Render("✗"), st.Bad
-		}
-		code := "---"
-		if r.Status != 0 {
-			code = fmt.Sprint(r.Status)
-		}
-		b.WriteString(mark + " " + pad(label, labelW) + " " + pad(code, statusWidth) + " " +
-			style.Render(pad(string(r.Class), classWidth)) + fmt.Sprintf("%*s", timeWidth-1, millis(r.Timings.Total)) + "  " +
-			phaseBar(st, r.Timings, phaseBarWidth) + "\n")
 	}
 	legend := make([]string, len(phaseNames))
 	for i, n := range phaseNames {
 		legend[i] = st.Phases[i].Render(phaseGlyphs[i]) + " " + n
 	}
 	b.WriteString(st.Faint.Render("  phases: ") + strings.Join(legend, "  ") + "\n\n")
+	return b.String()
+}
 
-	if p.report == nil {
-		done := 0
-		for _, r := range p.results {
-			if r != nil {
-				done++
-			}
-		}
-		b.WriteString(fmt.Sprintf("%s %d of %d answered so far…", spin, done, len(p.targets)))
-		return b.String(), ""
+// resultRow is one target's landed result.
+func resultRow(st Styles, label string, labelW int, r *probe.Result) string {
+	mark, style := st.OK.Render("✓"), st.OK
+	if !r.Class.Answered() {
+		mark, style = st.Bad.Render("✗"), st.Bad
 	}
-	rep := p.report
+	code := "---"
+	if r.Status != 0 {
+		code = fmt.Sprint(r.Status)
+	}
+	return mark + " " + pad(label, labelW) + " " + pad(code, statusWidth) + " " +
+		style.Render(pad(string(r.Class), classWidth)) + fmt.Sprintf("%*s", timeWidth-1, millis(r.Timings.Total)) + "  " +
+		phaseBar(st, r.Timings, phaseBarWidth)
+}
+
+// reportView is the verdict and a line for each target worth a word.
+func reportView(st Styles, width int, rep *probe.Report) string {
+	var b strings.Builder
 	via := "direct"
 	if rep.Proxy != "" {
 		via = "via " + rep.Proxy
@@ -173,22 +194,27 @@ func (p probeModel) view(st Styles, width int, spin string) (body, status string
 	b.WriteString(wrap(verdict, width) + "\n")
 	b.WriteString(paint(st.Muted, wrap("Any HTTP status proves the path open; only failures below HTTP mean something blocks it.", width)) + "\n")
 	for _, r := range rep.Targets {
-		var line string
-		switch {
-		case r.User != "":
-			line = "✓ " + r.Name + ": the token works and belongs to " + r.User
-		case r.Hint != "" && r.Error != "":
-			line = "• " + r.Name + ": " + r.Error + " — " + r.Hint
-		case r.Hint != "":
-			line = "• " + r.Name + ": " + r.Hint
-		case r.Error != "":
-			line = "• " + r.Name + ": " + r.Error
-		}
-		if line != "" {
+		if line := targetNote(r); line != "" {
 			b.WriteString(paint(st.Muted, wrap(line, width)) + "\n")
 		}
 	}
-	return strings.TrimRight(b.String(), "\n"), ""
+	return b.String()
+}
+
+// targetNote is what the report says about one target: whom the token
+// belongs to, or what failed and the hint; "" for nothing to say.
+func targetNote(r probe.Result) string {
+	switch {
+	case r.User != "":
+		return "✓ " + r.Name + ": the token works and belongs to " + r.User
+	case r.Hint != "" && r.Error != "":
+		return "• " + r.Name + ": " + r.Error + " — " + r.Hint
+	case r.Hint != "":
+		return "• " + r.Name + ": " + r.Hint
+	case r.Error != "":
+		return "• " + r.Name + ": " + r.Error
+	}
+	return ""
 }
 
 // shortURL drops the scheme, and the host when it is the API host.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/probe"
@@ -40,8 +41,8 @@ func TestProbeRowsFillInAsResultsLand(t *testing.T) {
 		t.Errorf("users_me token = %q, want the saved one", tok)
 	}
 	m, cmd := step(m, started)
-	if got := strings.Count(m.View(), "…"); got < len(want) {
-		t.Errorf("pending rows: %d ellipses, want one per target:\n%s", got, m.View())
+	if got := strings.Count(viewText(m), "…"); got < len(want) {
+		t.Errorf("pending rows: %d ellipses, want one per target:\n%s", got, viewText(m))
 	}
 	for i := range want {
 		f.prober.hold <- struct{}{}
@@ -58,7 +59,7 @@ func TestProbeRowsFillInAsResultsLand(t *testing.T) {
 	if m.probe.running || m.probe.report == nil || m.probe.report.Verdict != probe.VerdictReachable {
 		t.Fatalf("running %v report %+v", m.probe.running, m.probe.report)
 	}
-	v := m.View()
+	v := viewText(m)
 	for _, want := range []string{"401", "auth_required", "404", "not_found", "140ms", "✓ Reachable", "belongs to Test User (@tester)"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
@@ -74,10 +75,10 @@ func TestProbePartialShowsHints(t *testing.T) {
 	if m.probe.report.Verdict != probe.VerdictPartial {
 		t.Fatalf("verdict = %v", m.probe.report.Verdict)
 	}
-	v := strings.Join(strings.Fields(m.View()), " ")
+	v := strings.Join(strings.Fields(viewText(m)), " ")
 	for _, want := range []string{"! Partly reachable: 4 of 5", "connect_refused", "www: connection refused — the connection was refused"} {
 		if !strings.Contains(v, want) {
-			t.Errorf("view lacks %q:\n%s", want, m.View())
+			t.Errorf("view lacks %q:\n%s", want, viewText(m))
 		}
 	}
 }
@@ -87,7 +88,7 @@ func TestProbeUnreachable(t *testing.T) {
 	f.prober.fail = map[string]bool{"open_api_v2_chat": true, "workflows_run": true, "www": true, "v1_chat": true, "users_me": true}
 	m, started := f.probing(t)
 	m = finishProbe(t, m, started)
-	if v := m.View(); !strings.Contains(v, "✗ Unreachable") {
+	if v := viewText(m); !strings.Contains(v, "✗ Unreachable") {
 		t.Errorf("view:\n%s", v)
 	}
 }
@@ -152,7 +153,7 @@ func TestProbeStartFailure(t *testing.T) {
 	m := f.dashboard(t)
 	m, cmd := step(m, press("p"))
 	m, _ = step(m, await[probeStartFailedMsg](t, cmd))
-	if v := m.View(); !strings.Contains(v, "Could not start the probe: no prober is configured") {
+	if v := viewText(m); !strings.Contains(v, "Could not start the probe: no prober is configured") {
 		t.Errorf("view:\n%s", v)
 	}
 	m, _ = step(m, probeStartFailedMsg{gen: m.probe.gen, err: errors.New("boom")})
@@ -173,7 +174,7 @@ func TestProbeWithoutTokenSkipsUsersMe(t *testing.T) {
 }
 
 func TestPhaseBar(t *testing.T) {
-	st := NewStyles(asciiRenderer())
+	st := NewStyles(true)
 	tests := []struct {
 		name string
 		t    probe.Timings
@@ -186,7 +187,7 @@ func TestPhaseBar(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := phaseBar(st, tt.t, 10)
+			got := ansi.Strip(phaseBar(st, tt.t, 10))
 			if got != tt.want {
 				t.Errorf("phaseBar = %q, want %q", got, tt.want)
 			}

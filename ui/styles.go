@@ -1,46 +1,71 @@
 package ui
 
 import (
+	"image/color"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
-// palette is every colour the UI uses. Each one is adaptive, so the screens
-// read on light and dark terminals alike; under NO_COLOR (or any terminal
-// without colours) the renderer drops them and the layout still carries the
-// meaning through symbols.
+// palette is every colour the UI uses, for one kind of background. Under
+// NO_COLOR (or on any terminal without colours) Bubble Tea's renderer drops
+// the colours and the layout still carries the meaning through symbols.
 type palette struct {
-	Accent, Text, Muted, Faint, OK, Warn, Bad lipgloss.AdaptiveColor
+	Accent, Text, Muted, Faint, OK, Warn, Bad color.Color
 	// Phases colour the probe's timing bar: DNS, connect, TLS, waiting for
 	// the first byte and reading the rest.
-	Phases [5]lipgloss.AdaptiveColor
-	// QRLight and QRDark are the QR code's modules. They do not adapt: a
-	// scanner needs dark modules on a light ground whatever the terminal's
-	// background, so the code brings both.
-	QRLight, QRDark lipgloss.AdaptiveColor
+	Phases [5]color.Color
+	// QRLight and QRDark are the QR code's modules. They are the same on
+	// both backgrounds: a scanner needs dark modules on a light ground
+	// whatever the terminal's background, so the code brings both.
+	QRLight, QRDark color.Color
 }
 
-func defaultPalette() palette {
+// darkPalette reads on a dark background: the common case, and what the
+// wizard draws with until (or unless) the terminal says otherwise.
+func darkPalette() palette {
 	return palette{
-		Accent: lipgloss.AdaptiveColor{Light: "#5A3FD6", Dark: "#9D8CFF"},
-		Text:   lipgloss.AdaptiveColor{Light: "#1F1F1F", Dark: "#E6E6E6"},
-		Muted:  lipgloss.AdaptiveColor{Light: "#5E5E5E", Dark: "#A0A0A0"},
-		Faint:  lipgloss.AdaptiveColor{Light: "#A8A8A8", Dark: "#5C5C5C"},
-		OK:     lipgloss.AdaptiveColor{Light: "#17803D", Dark: "#4CD07D"},
-		Warn:   lipgloss.AdaptiveColor{Light: "#9A6200", Dark: "#F2B84B"},
-		Bad:    lipgloss.AdaptiveColor{Light: "#B3261E", Dark: "#FF6B61"},
-		Phases: [5]lipgloss.AdaptiveColor{
-			{Light: "#7E57C2", Dark: "#B39DDB"}, // dns
-			{Light: "#1E88E5", Dark: "#64B5F6"}, // connect
-			{Light: "#00897B", Dark: "#4DB6AC"}, // tls
-			{Light: "#F57C00", Dark: "#FFB74D"}, // first byte
-			{Light: "#757575", Dark: "#BDBDBD"}, // rest
+		Accent: lipgloss.Color("#9D8CFF"),
+		Text:   lipgloss.Color("#E6E6E6"),
+		Muted:  lipgloss.Color("#A0A0A0"),
+		Faint:  lipgloss.Color("#5C5C5C"),
+		OK:     lipgloss.Color("#4CD07D"),
+		Warn:   lipgloss.Color("#F2B84B"),
+		Bad:    lipgloss.Color("#FF6B61"),
+		Phases: [5]color.Color{
+			lipgloss.Color("#B39DDB"), // dns
+			lipgloss.Color("#64B5F6"), // connect
+			lipgloss.Color("#4DB6AC"), // tls
+			lipgloss.Color("#FFB74D"), // first byte
+			lipgloss.Color("#BDBDBD"), // rest
 		},
-		QRLight: lipgloss.AdaptiveColor{Light: "#FFFFFF", Dark: "#FFFFFF"},
-		QRDark:  lipgloss.AdaptiveColor{Light: "#000000", Dark: "#000000"},
+		QRLight: lipgloss.Color("#FFFFFF"),
+		QRDark:  lipgloss.Color("#000000"),
+	}
+}
+
+// lightPalette reads on a light background.
+func lightPalette() palette {
+	return palette{
+		Accent: lipgloss.Color("#5A3FD6"),
+		Text:   lipgloss.Color("#1F1F1F"),
+		Muted:  lipgloss.Color("#5E5E5E"),
+		Faint:  lipgloss.Color("#A8A8A8"),
+		OK:     lipgloss.Color("#17803D"),
+		Warn:   lipgloss.Color("#9A6200"),
+		Bad:    lipgloss.Color("#B3261E"),
+		Phases: [5]color.Color{
+			lipgloss.Color("#7E57C2"), // dns
+			lipgloss.Color("#1E88E5"), // connect
+			lipgloss.Color("#00897B"), // tls
+			lipgloss.Color("#F57C00"), // first byte
+			lipgloss.Color("#757575"), // rest
+		},
+		QRLight: lipgloss.Color("#FFFFFF"),
+		QRDark:  lipgloss.Color("#000000"),
 	}
 }
 
@@ -50,10 +75,12 @@ var phaseGlyphs = [5]string{"░", "▒", "▓", "█", "▪"}
 // phaseNames label the phases in the legend, in the same order.
 var phaseNames = [5]string{"dns", "connect", "tls", "wait", "read"}
 
-// Styles is the one set of styles every screen renders with. It is built
-// from a [lipgloss.Renderer], so tests can fix the colour profile and the
-// background without touching package state.
+// Styles is the one set of styles every screen renders with, for a dark or
+// a light background. Styles render full colour; Bubble Tea's renderer
+// brings them down to what the terminal has (none under NO_COLOR).
 type Styles struct {
+	// Dark says which palette the styles were built from.
+	Dark             bool
 	Title, Subtitle  lipgloss.Style
 	Label, Value     lipgloss.Style
 	Muted, Faint     lipgloss.Style
@@ -70,17 +97,19 @@ type Styles struct {
 	// colours it relies on a light-on-dark terminal, the common case.
 	QR   lipgloss.Style
 	Help help.Styles
+	// cursor colours the text inputs' cursor.
+	cursor color.Color
 }
 
-// NewStyles builds the styles for r (nil: lipgloss's default renderer, which
-// looks at stdout and honours NO_COLOR).
-func NewStyles(r *lipgloss.Renderer) Styles {
-	if r == nil {
-		r = lipgloss.DefaultRenderer()
+// NewStyles builds the styles for a dark (or else a light) background.
+func NewStyles(dark bool) Styles {
+	p := lightPalette()
+	if dark {
+		p = darkPalette()
 	}
-	p := defaultPalette()
-	fg := func(c lipgloss.AdaptiveColor) lipgloss.Style { return r.NewStyle().Foreground(c) }
+	fg := func(c color.Color) lipgloss.Style { return lipgloss.NewStyle().Foreground(c) }
 	s := Styles{
+		Dark:     dark,
 		Title:    fg(p.Accent).Bold(true),
 		Subtitle: fg(p.Muted),
 		Label:    fg(p.Muted),
@@ -98,6 +127,7 @@ func NewStyles(r *lipgloss.Renderer) Styles {
 		BarRest:  fg(p.Faint),
 		UserCode: fg(p.Accent).Bold(true).Border(lipgloss.RoundedBorder()).BorderForeground(p.Accent).Padding(0, 2),
 		QR:       fg(p.QRLight).Background(p.QRDark),
+		cursor:   p.Accent,
 	}
 	for i, c := range p.Phases {
 		s.Phases[i] = fg(c)
@@ -112,6 +142,19 @@ func NewStyles(r *lipgloss.Renderer) Styles {
 		FullSeparator:  fg(p.Faint),
 	}
 	return s
+}
+
+// input styles a text input: typed text, placeholder and cursor.
+func (s Styles) input() textinput.Styles {
+	ts := textinput.DefaultStyles(s.Dark)
+	for _, st := range []*textinput.StyleState{&ts.Focused, &ts.Blurred} {
+		st.Text = s.Value
+		st.Placeholder = s.Faint
+		st.Prompt = lipgloss.NewStyle()
+	}
+	ts.Cursor.Color = s.cursor
+	ts.Cursor.Blink = false // no blink: no timer while idle
+	return ts
 }
 
 // bar draws a progress bar of width cells, frac of it full.
@@ -169,8 +212,6 @@ func indentLines(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
 
-// paint renders each line of s on its own, so that lines keep their own
-// width instead of being padded into a block.
 // statusNote is a screen's one-line status above the help: a good-news note,
 // or an error (bad).
 type statusNote struct {
@@ -193,6 +234,8 @@ func (n statusNote) render(st Styles, good lipgloss.Style, width int) string {
 	return paint(good, wrap(n.text, width))
 }
 
+// paint renders each line of s on its own, so that lines keep their own
+// width instead of being padded into a block.
 func paint(st lipgloss.Style, s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {

@@ -1,61 +1,71 @@
 package ui
 
 import (
-	"io"
+	"image/color"
 	"strings"
 	"testing"
 
-	"github.com/charmbracelet/lipgloss"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 )
 
-func TestStylesNoColorIsPlain(t *testing.T) {
-	st := NewStyles(asciiRenderer())
-	out := st.Title.Render("title") + st.Bad.Render("bad") + st.bar(4, 0.5)
-	if strings.Contains(out, "\x1b[") {
-		t.Errorf("ascii profile rendered escapes: %q", out)
-	}
-}
-
-func TestStylesNoColorEnv(t *testing.T) {
-	render := func() string {
-		// What lipgloss's default renderer does on a colour terminal.
-		r := lipgloss.NewRenderer(io.Discard, termenv.WithTTY(true))
-		return NewStyles(r).Bad.Render("bad")
-	}
-	t.Setenv("TERM", "xterm-256color")
-	t.Setenv("COLORTERM", "")
-	t.Setenv("NO_COLOR", "")
-	if out := render(); !strings.Contains(out, "\x1b[") {
-		t.Fatalf("a colour terminal got no colour: %q", out)
-	}
-	t.Setenv("NO_COLOR", "1")
-	if out := render(); strings.Contains(out, "\x1b[") {
-		t.Errorf("NO_COLOR still colours: %q", out)
-	}
-}
-
 func TestStylesAdaptToBackground(t *testing.T) {
-	render := func(dark bool) string {
-		r := lipgloss.NewRenderer(io.Discard)
-		r.SetColorProfile(termenv.TrueColor)
-		r.SetHasDarkBackground(dark)
-		return NewStyles(r).Bad.Render("x")
-	}
-	light, dark := render(false), render(true)
+	light, dark := NewStyles(false).Bad.Render("x"), NewStyles(true).Bad.Render("x")
 	if light == dark || !strings.Contains(dark, "\x1b[") {
 		t.Errorf("light %q and dark %q should differ and be coloured", light, dark)
 	}
 }
 
+// TestBackgroundAnswerRestyles: the wizard asks for the background once it
+// runs, draws for a dark one until an answer comes, and redraws every part
+// (its own styles, help, text inputs) with the answer.
+func TestBackgroundAnswerRestyles(t *testing.T) {
+	f := newFixture(t)
+	m := New(f.deps)
+	if !m.st.Dark {
+		t.Fatal("the styles before any answer are not the dark default")
+	}
+	if !batchHas(m.Init(), func(msg tea.Msg) bool { return msg == tea.RequestBackgroundColor() }) {
+		t.Error("Init does not ask the terminal for its background")
+	}
+	m, _ = step(m, tea.BackgroundColorMsg{Color: color.White})
+	light := NewStyles(false)
+	if m.st.Dark || m.help.Styles.ShortKey.GetForeground() != light.Help.ShortKey.GetForeground() ||
+		m.form.inputs[fieldClientID].Styles().Focused.Text.GetForeground() != light.Value.GetForeground() ||
+		m.spin.Style.GetForeground() != light.Accent.GetForeground() {
+		t.Error("a light background did not restyle every part")
+	}
+	m, _ = step(m, tea.BackgroundColorMsg{Color: color.Black})
+	if !m.st.Dark || m.help.Styles.ShortKey.GetForeground() != NewStyles(true).Help.ShortKey.GetForeground() {
+		t.Error("a dark background did not restyle")
+	}
+}
+
+// batchHas runs the commands of cmd (not those that wait on a timer) and
+// reports whether one returns a message ok accepts.
+func batchHas(cmd tea.Cmd, ok func(tea.Msg) bool) bool {
+	if cmd == nil {
+		return false
+	}
+	msg := cmd()
+	if b, isBatch := msg.(tea.BatchMsg); isBatch {
+		for _, c := range b {
+			if batchHas(c, ok) {
+				return true
+			}
+		}
+		return false
+	}
+	return ok(msg)
+}
+
 func TestBar(t *testing.T) {
-	st := NewStyles(asciiRenderer())
+	st := NewStyles(true)
 	for _, tt := range []struct {
 		frac float64
 		want string
 	}{{0, "░░░░"}, {0.5, "██░░"}, {1, "████"}, {2, "████"}, {-1, "░░░░"}} {
-		if got := st.bar(4, tt.frac); got != tt.want {
+		if got := ansi.Strip(st.bar(4, tt.frac)); got != tt.want {
 			t.Errorf("bar(%v) = %q, want %q", tt.frac, got, tt.want)
 		}
 	}
@@ -100,7 +110,7 @@ func TestWrapHelpers(t *testing.T) {
 	if got := indentLines("a\nb", "  "); got != "  a\n  b" {
 		t.Errorf("indentLines = %q", got)
 	}
-	if got := paint(NewStyles(asciiRenderer()).Bad, "a\nbbb"); got != "a\nbbb" {
+	if got := ansi.Strip(paint(NewStyles(true).Bad, "a\nbbb")); got != "a\nbbb" {
 		t.Errorf("paint padded lines: %q", got)
 	}
 }

@@ -21,7 +21,7 @@ import (
 // tuiSession is one cozeauth process in its own tmux server.
 type tuiSession struct {
 	t        *testing.T
-	socket   string
+	socket   string // the tmux server's socket (tmux -S)
 	exitFile string
 	last     string
 }
@@ -51,12 +51,16 @@ func tuiBinaries(t *testing.T) (cozeauth, fakebrowser string) {
 }
 
 // startTUI runs command in a 100x30 tmux pane, under a shell that writes
-// its exit status to a file when it ends.
+// its exit status to a file when it ends. Its tmux server's socket is in the
+// test's own directory, and goes with the server when the test ends.
 func startTUI(t *testing.T, command string) *tuiSession {
 	t.Helper()
 	dir := t.TempDir()
-	s := &tuiSession{t: t, socket: fmt.Sprintf("cozeauth-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()), exitFile: filepath.Join(dir, "exit")}
-	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	s := &tuiSession{t: t, socket: filepath.Join(dir, "tmux.sock"), exitFile: filepath.Join(dir, "exit")}
+	t.Cleanup(func() {
+		_ = exec.Command("tmux", "-S", s.socket, "kill-server").Run()
+		_ = os.Remove(s.socket)
+	})
 	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
 		command+"; echo $? > "+shellQuote(s.exitFile)+"; sleep 600")
 	return s
@@ -64,7 +68,7 @@ func startTUI(t *testing.T, command string) *tuiSession {
 
 func (s *tuiSession) tmux(args ...string) string {
 	s.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	out, err := exec.Command("tmux", append([]string{"-S", s.socket}, args...)...).CombinedOutput()
 	if err != nil {
 		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -303,7 +307,7 @@ func TestTUINotATerminal(t *testing.T) {
 // TestTUIMeasure reports the time to the first frame and the CPU an idle
 // dashboard uses. It only runs when asked:
 //
-//	COZEAUTH_MEASURE=1 go test ./cli -run TestTUIMeasure -v
+//	COZEAUTH_MEASURE=1 go test ./internal/cli -run TestTUIMeasure -count=1 -v
 func TestTUIMeasure(t *testing.T) {
 	if os.Getenv("COZEAUTH_MEASURE") == "" {
 		t.Skip("set COZEAUTH_MEASURE=1 to measure")

@@ -11,9 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/lipgloss/v2"
 	"github.com/mattn/go-isatty"
-	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -303,15 +302,13 @@ func newProbeStyles(w io.Writer, color bool) probeStyles {
 		id := func(s string) string { return s }
 		return probeStyles{id, id, id, id, id}
 	}
-	r := lipgloss.NewRenderer(w)
-	r.SetColorProfile(termenv.ANSI)
 	render := func(st lipgloss.Style) func(string) string { return func(s string) string { return st.Render(s) } }
 	return probeStyles{
-		OK:    render(r.NewStyle().Foreground(lipgloss.Color("2"))),
-		Warn:  render(r.NewStyle().Foreground(lipgloss.Color("3"))),
-		Bad:   render(r.NewStyle().Foreground(lipgloss.Color("1"))),
-		Faint: render(r.NewStyle().Faint(true)),
-		Bold:  render(r.NewStyle().Bold(true)),
+		OK:    render(lipgloss.NewStyle().Foreground(lipgloss.Green)),
+		Warn:  render(lipgloss.NewStyle().Foreground(lipgloss.Yellow)),
+		Bad:   render(lipgloss.NewStyle().Foreground(lipgloss.Red)),
+		Faint: render(lipgloss.NewStyle().Faint(true)),
+		Bold:  render(lipgloss.NewStyle().Bold(true)),
 	}
 }
 

@@ -64,16 +64,20 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	}
 	headless := auth.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
 	d := ui.Deps{
-		Initial:       cfg,
-		Manager:       func(c auth.Config) *auth.Manager { return g.managerFor(c, st) },
-		Prober:        &probe.Prober{UserAgent: auth.UserAgent},
-		Browser:       auth.SystemBrowser{Env: g.getenv("BROWSER")},
-		Headless:      headless,
-		Clipboard:     osc52Copier(out, g.getenv),
-		Approve:       sandboxApprove,
-		ApproveDevice: sandboxApproveDevice,
-		Sandbox:       sandboxBase,
-		Now:           g.env.Now,
+		Initial: cfg,
+		Services: ui.Services{
+			Manager:   func(c auth.Config) *auth.Manager { return g.managerFor(c, st) },
+			Prober:    &probe.Prober{UserAgent: auth.UserAgent},
+			Browser:   auth.SystemBrowser{Env: g.getenv("BROWSER")},
+			Headless:  headless,
+			Clipboard: osc52Copier(out, g.getenv),
+			Now:       g.env.Now,
+		},
+		SandboxHooks: ui.SandboxHooks{
+			SandboxBase:   sandboxBase,
+			Approve:       sandboxApprove,
+			ApproveDevice: sandboxApproveDevice,
+		},
 	}
 	err = ui.Run(cmd.Context(), d)
 	g.waitForRefreshes(g.env.Stderr, 35*time.Second)

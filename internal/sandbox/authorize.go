@@ -23,6 +23,9 @@ type authRequest struct {
 	challenge   string // empty when the client sent no PKCE challenge
 	method      string // "S256" or "plain"
 	expires     time.Time
+	// denied is Coze's access_deny reason, sent back to the redirect URI
+	// instead of a consent page: an app type that has no browser flow.
+	denied string
 }
 
 // authCode is what an authorization code was issued for.
@@ -37,13 +40,8 @@ type authCode struct {
 // appName is what the consent page calls each sandbox app; ok is false for
 // client IDs the sandbox does not know.
 func appName(clientID string) (name string, ok bool) {
-	switch clientID {
-	case PKCEClientID:
-		return "Sandbox PKCE App", true
-	case WebClientID:
-		return "Sandbox Web App", true
-	}
-	return "", false
+	a, ok := appByID(clientID)
+	return a.Name, ok
 }
 
 func isAuthorizePath(p string) bool {
@@ -66,7 +64,8 @@ func parseAuthorizeQuery(q url.Values) (authRequest, error) {
 		return authRequest{}, fmt.Errorf("invalid request: response_type must be code, not %q", rt)
 	}
 	clientID := q.Get("client_id")
-	if _, ok := appName(clientID); !ok {
+	app, ok := appByID(clientID)
+	if !ok {
 		return authRequest{}, fmt.Errorf("invalid request: unknown client_id %q (the sandbox knows %s and %s)", clientID, PKCEClientID, WebClientID)
 	}
 	raw := q.Get("redirect_uri")
@@ -85,21 +84,34 @@ func parseAuthorizeQuery(q url.Values) (authRequest, error) {
 	switch {
 	case challenge == "" && method != "":
 		return authRequest{}, errors.New("invalid request: code_challenge_method without code_challenge")
-	case challenge == "" && clientID == PKCEClientID:
+	case challenge == "" && app.Type == TypePKCE:
 		return authRequest{}, errors.New("invalid request: code_challenge is required for a PKCE app")
 	case challenge != "" && method == "":
 		method = "plain" // Coze's documented default
 	case challenge != "" && method != "S256" && method != "plain":
 		return authRequest{}, fmt.Errorf("invalid request: code_challenge_method must be S256 or plain, not %q", method)
 	}
-	return authRequest{
+	req := authRequest{
 		clientID:    clientID,
 		redirectURI: raw,
 		redirect:    redirect,
 		state:       state,
 		challenge:   challenge,
 		method:      method,
-	}, nil
+	}
+	if app.Type != TypePKCE && app.Type != TypeWeb {
+		req.denied = "invalid app type" // device and service apps have no browser flow
+	}
+	return req, nil
+}
+
+// deniedURL is where Coze sends the browser when it refuses the app itself.
+func deniedURL(req authRequest) string {
+	return callbackURL(req.redirect, url.Values{
+		"error":             {"access_deny"},
+		"error_description": {req.denied},
+		"state":             {req.state},
+	})
 }
 
 // callbackURL adds params to the redirect URI, keeping any query it already has.
@@ -117,6 +129,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	req, err := parseAuthorizeQuery(r.URL.Query())
 	if err != nil {
 		s.renderMessage(w, http.StatusBadRequest, "Invalid authorization request", err.Error())
+		return
+	}
+	if req.denied != "" {
+		http.Redirect(w, r, deniedURL(req), http.StatusFound)
 		return
 	}
 	req.expires = s.now().Add(codeTTL)
@@ -216,6 +232,9 @@ func (s *Server) Approve(authorizeURL string) (redirectURL string, err error) {
 	req, err := parseAuthorizeQuery(u.Query())
 	if err != nil {
 		return "", fmt.Errorf("could not approve: %w", err)
+	}
+	if req.denied != "" {
+		return deniedURL(req), nil
 	}
 	return s.approve(req), nil
 }

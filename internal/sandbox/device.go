@@ -85,8 +85,8 @@ func (s *Server) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, invalidRequest("body must be JSON"))
 		return
 	}
-	if _, ok := appName(req.ClientID); !ok {
-		writeOAuthError(w, newOAuthError(http.StatusUnauthorized, "invalid_client", "invalid client: unknown client_id"))
+	if _, oerr := requireType(req.ClientID, TypeDevice); oerr != nil {
+		writeOAuthError(w, oerr) // Coze's device flow is for device apps only
 		return
 	}
 	deviceCode := randHex(32)
@@ -120,7 +120,7 @@ func deviceError(code, description string) *oauthError {
 
 // deviceToken answers one poll of the token endpoint.
 func (s *Server) deviceToken(r *http.Request, req tokenRequest) (tokenResponse, *oauthError) {
-	if oerr := checkClient(r, req.ClientID); oerr != nil {
+	if oerr := checkClient(r, req.ClientID, TypeDevice); oerr != nil {
 		return tokenResponse{}, oerr
 	}
 	now := s.now()

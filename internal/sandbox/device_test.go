@@ -16,7 +16,7 @@ var userCodeShape = regexp.MustCompile(`^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNP
 // startDevice asks for a device code and returns it with the user code.
 func (e *env) startDevice() (deviceCode, userCode string) {
 	e.t.Helper()
-	status, body := e.postJSON(deviceCodePath, "", map[string]string{"client_id": PKCEClientID})
+	status, body := e.postJSON(deviceCodePath, "", map[string]string{"client_id": DeviceClientID})
 	if status != http.StatusOK {
 		e.t.Fatalf("device code = %d: %v", status, body)
 	}
@@ -28,7 +28,7 @@ func (e *env) startDevice() (deviceCode, userCode string) {
 func (e *env) poll(deviceCode string) (int, string) {
 	e.t.Helper()
 	status, body := e.postJSON(tokenPath, "", map[string]string{
-		"grant_type": deviceGrantType, "device_code": deviceCode, "client_id": PKCEClientID,
+		"grant_type": deviceGrantType, "device_code": deviceCode, "client_id": DeviceClientID,
 	})
 	if status == http.StatusOK {
 		if body["access_token"] == nil {
@@ -42,7 +42,7 @@ func (e *env) poll(deviceCode string) (int, string) {
 
 func TestDeviceCodeResponse(t *testing.T) {
 	e := newEnv(t, Options{})
-	status, body := e.postJSON(deviceCodePath, "", map[string]string{"client_id": PKCEClientID})
+	status, body := e.postJSON(deviceCodePath, "", map[string]string{"client_id": DeviceClientID})
 	if status != http.StatusOK {
 		t.Fatalf("status = %d: %v", status, body)
 	}
@@ -71,8 +71,10 @@ func TestDeviceCodeRejects(t *testing.T) {
 		wantStatus              int
 		wantCode                string
 	}{
-		{"form body", "application/x-www-form-urlencoded", "client_id=" + PKCEClientID, http.StatusBadRequest, "invalid_request"},
+		{"form body", "application/x-www-form-urlencoded", "client_id=" + DeviceClientID, http.StatusBadRequest, "invalid_request"},
 		{"unknown client", "application/json", `{"client_id":"1.app.coze"}`, http.StatusUnauthorized, "invalid_client"},
+		{"a PKCE app", "application/json", `{"client_id":"` + PKCEClientID + `"}`, http.StatusForbidden, "access_deny"},
+		{"a JWT app", "application/json", `{"client_id":"` + JWTClientID + `"}`, http.StatusForbidden, "access_deny"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,7 +153,7 @@ func TestDeviceErrorShape(t *testing.T) {
 	e := newEnv(t, Options{})
 	deviceCode, _ := e.startDevice()
 	_, body := e.postJSON(tokenPath, "", map[string]string{
-		"grant_type": deviceGrantType, "device_code": deviceCode, "client_id": PKCEClientID,
+		"grant_type": deviceGrantType, "device_code": deviceCode, "client_id": DeviceClientID,
 	})
 	want := map[string]any{
 		"error":             "authorization_pending",
@@ -247,7 +249,7 @@ func TestDevicePage(t *testing.T) {
 		contains []string
 	}{
 		{"with a user code", "?user_code=" + url.QueryEscape(strings.ToLower(userCode)), http.StatusOK, []string{
-			"Sandbox PKCE App", "Sandbox User", userCode,
+			"Sandbox Device App", "Sandbox User", userCode,
 			`<form method="post" action="/sandbox/device">`,
 			`<input type="hidden" name="user_code" value="` + userCode + `">`,
 			`name="action" value="approve"`, `name="action" value="deny"`,

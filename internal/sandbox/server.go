@@ -52,6 +52,9 @@ type Options struct {
 	FailPaths  []string         // requests to these paths get their connection closed with no answer
 	Now        func() time.Time // clock; default time.Now
 	Log        io.Writer        // optional: one line per request (method, path, status), never tokens or queries
+	// RedirectURIs are registered on the PKCE and web apps; empty means
+	// [DefaultRedirectURIs]. [Server.RegisterRedirectURI] adds more.
+	RedirectURIs []string
 }
 
 // Server is the fake Coze. It is an [http.Handler], so tests can mount it on
@@ -71,6 +74,8 @@ type Server struct {
 	refresh   map[string]refreshGrant // refresh token -> who may use it until when
 	devices   map[string]*deviceGrant // device_code -> state of the device flow
 	userCodes map[string]string       // user_code -> device_code
+	jtis      map[string]time.Time    // JWT ids spent -> until when they could be replayed
+	redirects []string                // redirect URIs registered on the browser apps
 	stats     Stats
 	srv       *http.Server
 }
@@ -93,6 +98,11 @@ func New(opts Options) *Server {
 		refresh:   make(map[string]refreshGrant),
 		devices:   make(map[string]*deviceGrant),
 		userCodes: make(map[string]string),
+		jtis:      make(map[string]time.Time),
+		redirects: append([]string(nil), opts.RedirectURIs...),
+	}
+	if len(s.redirects) == 0 {
+		s.redirects = append(s.redirects, DefaultRedirectURIs...)
 	}
 	for _, p := range opts.FailPaths {
 		s.failPaths[p] = true
@@ -110,6 +120,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("POST "+consentPath, s.handleConsent)
 	mux.HandleFunc("POST "+tokenPath, s.handleToken)
 	mux.HandleFunc("POST "+deviceCodePath, s.handleDeviceCode)
+	mux.HandleFunc("POST /api/permission/oauth2/workspace_id/{workspace}/device/code", s.handleDeviceCode)
+	mux.HandleFunc("POST /api/permission/oauth2/account/{account}/token", s.handleScopedToken)
+	mux.HandleFunc("POST /api/permission/oauth2/enterprise_id/{enterprise}/token", s.handleScopedToken)
 	mux.HandleFunc("GET "+devicePagePath, s.handleDevicePage)
 	mux.HandleFunc("POST "+devicePagePath, s.handleDevice)
 	mux.HandleFunc("GET /sandbox/stats", s.handleStats)

@@ -61,6 +61,9 @@ func newEnv(t *testing.T, opts Options) *env {
 	if opts.Now == nil {
 		opts.Now = clock.Now
 	}
+	if opts.RedirectURIs == nil { // registered on the apps, as in the console
+		opts.RedirectURIs = []string{testRedirect}
+	}
 	s := New(opts)
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)

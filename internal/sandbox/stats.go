@@ -9,6 +9,7 @@ type Stats struct {
 	Refreshes         int `json:"refreshes"`          // successful refresh_token grants
 	RejectedRefreshes int `json:"rejected_refreshes"` // refresh_token grants refused for any reason
 	DeviceTokens      int `json:"device_tokens"`      // token pairs issued to the device flow
+	JWTTokens         int `json:"jwt_tokens"`         // access tokens minted for JWTs
 }
 
 // Stats returns a snapshot of the counters.

@@ -22,6 +22,9 @@ type tokenRequest struct {
 	CodeVerifier string `json:"code_verifier"`
 	RefreshToken string `json:"refresh_token"`
 	DeviceCode   string `json:"device_code"`
+	// The JWT grant's (jwt.go).
+	DurationSeconds *int            `json:"duration_seconds"`
+	Scope           json.RawMessage `json:"scope"`
 }
 
 // tokenResponse is Coze's success body. ExpiresIn is an absolute Unix time in
@@ -74,6 +77,16 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, invalidRequest("body must be JSON"))
 		return
 	}
+	if req.GrantType == jwtGrantType {
+		tok, oerr := s.jwtToken(r, req)
+		if oerr != nil {
+			writeOAuthError(w, oerr)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, tok)
+		return
+	}
 	var (
 		tok  tokenResponse
 		oerr *oauthError
@@ -96,29 +109,38 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, tok)
 }
 
-// checkClient authenticates the app: the PKCE app is public, the web app must
-// send its secret as a bearer token, as Coze's web apps do.
-func checkClient(r *http.Request, clientID string) *oauthError {
-	switch clientID {
-	case PKCEClientID:
-		return nil
-	case WebClientID:
-		got := r.Header.Get("Authorization")
-		if subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+WebClientSecret)) != 1 {
-			return newOAuthError(http.StatusUnauthorized, "invalid_client", "invalid client: missing or wrong client secret")
-		}
+// checkClient authenticates the app, which must be of one of types: the
+// PKCE and device apps are public, the web app must send its secret as a
+// bearer token, as Coze's web apps do. An app of another type is refused
+// with access_deny "invalid app type".
+func checkClient(r *http.Request, clientID string, types ...string) *oauthError {
+	a, oerr := requireType(clientID, types...)
+	if oerr != nil {
+		return oerr
+	}
+	if a.Secret == "" {
 		return nil
 	}
-	return newOAuthError(http.StatusUnauthorized, "invalid_client", "invalid client: unknown client_id")
+	got := r.Header.Get("Authorization")
+	if got == "" {
+		return invalidRequest("invalid request: client_secret")
+	}
+	if subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+a.Secret)) != 1 {
+		return newOAuthError(http.StatusUnauthorized, "invalid_client", "invalid client: missing or wrong client secret")
+	}
+	return nil
 }
 
 func (s *Server) exchangeCode(r *http.Request, req tokenRequest) (tokenResponse, *oauthError) {
-	if oerr := checkClient(r, req.ClientID); oerr != nil {
+	if oerr := checkClient(r, req.ClientID, TypePKCE, TypeWeb); oerr != nil {
 		return tokenResponse{}, oerr
 	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.registeredLocked(req.RedirectURI) { // Coze matches the registered URIs exactly
+		return tokenResponse{}, invalidRequest("invalid request: redirect_uri")
+	}
 	c, ok := s.codes[req.Code]
 	// A code is burnt by its first use, even a failed one (RFC 6749 §10.5).
 	delete(s.codes, req.Code)
@@ -159,7 +181,7 @@ func (s *Server) refreshToken(r *http.Request, req tokenRequest) (tokenResponse,
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if oerr := checkClient(r, req.ClientID); oerr != nil {
+	if oerr := checkClient(r, req.ClientID, TypePKCE, TypeWeb, TypeDevice); oerr != nil {
 		s.stats.RejectedRefreshes++
 		return tokenResponse{}, oerr
 	}

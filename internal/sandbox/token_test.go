@@ -82,7 +82,7 @@ func TestExchangeChecksWebSecret(t *testing.T) {
 	}{
 		{"right secret", "Bearer " + WebClientSecret, http.StatusOK},
 		{"wrong secret", "Bearer nope", http.StatusUnauthorized},
-		{"missing secret", "", http.StatusUnauthorized},
+		{"missing secret (a web app used as PKCE)", "", http.StatusBadRequest},
 		{"secret without scheme", WebClientSecret, http.StatusUnauthorized},
 	}
 	for _, tt := range tests {
@@ -269,7 +269,7 @@ func TestRefreshRejects(t *testing.T) {
 	}{
 		{"expired after 30 days", PKCEClientID, "", refreshTTL, http.StatusBadRequest},
 		{"issued to another client", WebClientID, "Bearer " + WebClientSecret, 0, http.StatusBadRequest},
-		{"web app without secret", WebClientID, "", 0, http.StatusUnauthorized},
+		{"web app without secret", WebClientID, "", 0, http.StatusBadRequest},
 		{"unknown client", "1.app.coze", "", 0, http.StatusUnauthorized},
 	}
 	for _, tt := range tests {

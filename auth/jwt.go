@@ -1,0 +1,277 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// JWTGrantType is the grant type of a service app's token call.
+const JWTGrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+// JWT token lifetimes: Coze issues 900 s by default and at most 86399 s.
+const (
+	DefaultJWTDuration = 15 * time.Minute
+	MaxJWTDuration     = 86399 * time.Second
+)
+
+// jwtLifetime is how long a signed JWT is valid. It is sent at once and
+// Coze accepts it once, so it needs only to survive the round trip and a
+// little clock skew.
+const jwtLifetime = 10 * time.Minute
+
+// JWTSettings are a service app's non-secret settings. The private key is
+// never here: a path to it, or the key itself in the token store.
+type JWTSettings struct {
+	PublicKeyID    string `json:"public_key_id"`
+	PrivateKeyFile string `json:"private_key_file,omitempty"`
+	// DurationSeconds is the access token's life asked of Coze (0: 900 s).
+	DurationSeconds int    `json:"duration_seconds,omitempty"`
+	SessionName     string `json:"session_name,omitempty"`
+	// AccountID and EnterpriseID select Coze's scoped token endpoints.
+	AccountID    string `json:"account_id,omitempty"`
+	EnterpriseID string `json:"enterprise_id,omitempty"`
+	// Scope is the token call's scope object, passed as it is.
+	Scope json.RawMessage `json:"scope,omitempty"`
+}
+
+// Duration is the access token life to ask for.
+func (j *JWTSettings) Duration() time.Duration {
+	if j == nil || j.DurationSeconds <= 0 {
+		return DefaultJWTDuration
+	}
+	return time.Duration(j.DurationSeconds) * time.Second
+}
+
+// TokenPath is the token endpoint for these settings: the account- or
+// enterprise-scoped one when asked for, as in coze-go.
+func (j *JWTSettings) TokenPath() string {
+	switch {
+	case j == nil:
+	case j.AccountID != "":
+		return "/api/permission/oauth2/account/" + url.PathEscape(j.AccountID) + "/token"
+	case j.EnterpriseID != "":
+		return "/api/permission/oauth2/enterprise_id/" + url.PathEscape(j.EnterpriseID) + "/token"
+	}
+	return TokenPath
+}
+
+// KeyError is a private key that cannot sign Coze's JWTs.
+type KeyError struct {
+	Source string // where the key came from: a path or an environment variable
+	Reason string
+}
+
+func (e *KeyError) Error() string {
+	return fmt.Sprintf("the private key in %s %s", e.Source, e.Reason)
+}
+
+// ParsePrivateKey reads an RSA private key from PEM, PKCS#1 ("RSA PRIVATE
+// KEY") or PKCS#8 ("PRIVATE KEY", what the Coze console downloads). source
+// names where it came from, for the error.
+func ParsePrivateKey(source string, data []byte) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(strings.TrimSpace(string(data))))
+	if block == nil {
+		return nil, &KeyError{source, "is not PEM: expected the private_key.pem the Coze console downloaded when the key pair was created (-----BEGIN PRIVATE KEY-----)"}
+	}
+	if block.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") {
+		return nil, &KeyError{source, "is encrypted: decrypt it first (openssl pkey -in key.pem -out plain.pem) and keep the result 0600"}
+	}
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, &KeyError{source, "is not a valid PKCS#1 RSA key: " + err.Error()}
+		}
+		return k, nil
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, &KeyError{source, "is not a valid PKCS#8 key: " + err.Error()}
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, &KeyError{source, fmt.Sprintf("is a %T, not an RSA key: Coze's JWT apps sign with RS256", k)}
+		}
+		return rk, nil
+	case "PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE":
+		return nil, &KeyError{source, "is a " + strings.ToLower(block.Type) + ": pass the private key (private_key.pem), whose public half is registered on the app"}
+	}
+	return nil, &KeyError{source, fmt.Sprintf("is a %q block: expected an RSA private key (PRIVATE KEY or RSA PRIVATE KEY)", block.Type)}
+}
+
+// JWTAudience is the aud claim for an API base: its host name, as coze-go
+// sends it (api.coze.com, api.coze.cn).
+func JWTAudience(apiBase string) string {
+	u, err := url.Parse(apiBase)
+	if err != nil {
+		return apiBase
+	}
+	return u.Host
+}
+
+// SignJWT builds and signs the JWT that a service app trades for an access
+// token: header kid, claims iss (the app id), aud (the API host), iat, exp,
+// a fresh jti and the optional session_name. Like coze-go it uses
+// jwt.MapClaims, so aud is a plain string.
+func SignJWT(key *rsa.PrivateKey, kid, clientID, apiBase, sessionName string, now time.Time) (string, error) {
+	jti := make([]byte, 32)
+	if _, err := rand.Read(jti); err != nil {
+		return "", fmt.Errorf("could not make a jti: %w", err)
+	}
+	claims := jwt.MapClaims{
+		"iss": clientID,
+		"aud": JWTAudience(apiBase),
+		"iat": now.Unix(),
+		"exp": now.Add(jwtLifetime).Unix(),
+		"jti": hex.EncodeToString(jti),
+	}
+	if sessionName != "" {
+		claims["session_name"] = sessionName
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	t.Header["kid"] = kid
+	t.Header["typ"] = "JWT"
+	s, err := t.SignedString(key)
+	if err != nil {
+		return "", fmt.Errorf("could not sign the JWT: %w", err)
+	}
+	return s, nil
+}
+
+// MintJWT trades a freshly signed JWT for an access token. There is no
+// refresh token: the next one is minted the same way.
+func (c *Client) MintJWT(ctx context.Context, key *rsa.PrivateKey, js *JWTSettings) (*Token, error) {
+	if js == nil || js.PublicKeyID == "" {
+		return nil, errors.New("no public key id: pass --public-key-id with the key's fingerprint from the app's page in the Coze console")
+	}
+	signed, err := SignJWT(key, js.PublicKeyID, c.ClientID, c.APIBase, js.SessionName, c.now())
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]any{
+		"grant_type":       JWTGrantType,
+		"duration_seconds": int(js.Duration() / time.Second),
+		"client_id":        c.ClientID,
+	}
+	if len(js.Scope) > 0 {
+		body["scope"] = js.Scope
+	}
+	bearer := *c
+	bearer.ClientSecret = signed // postJSON sends it as Authorization: Bearer
+	tok, err := bearer.tokenCallAt(ctx, js.TokenPath(), body)
+	if err != nil {
+		return nil, fmt.Errorf("could not get a token with the JWT: %w", err)
+	}
+	tok.RefreshToken, tok.RefreshExpiry = "", time.Time{}
+	return tok, nil
+}
+
+// signingKey finds the JWT app's private key: the one given now (from the
+// environment), else the one kept in the store at login, else the key file.
+func (m *Manager) signingKey(rec *Record) (*rsa.PrivateKey, error) {
+	switch {
+	case m.Config.PrivateKeyPEM != "":
+		return ParsePrivateKey("$COZE_JWT_PRIVATE_KEY", []byte(m.Config.PrivateKeyPEM))
+	case rec != nil && rec.PrivateKey != "":
+		return ParsePrivateKey("the token store", []byte(rec.PrivateKey))
+	case m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != "":
+		path := m.Config.JWT.PrivateKeyFile
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): pass --private-key-file again, or set $COZE_JWT_PRIVATE_KEY", err)}
+		}
+		return ParsePrivateKey(path, data)
+	}
+	return nil, errors.New("no private key for this JWT app: pass --private-key-file key.pem or set $COZE_JWT_PRIVATE_KEY to the PEM")
+}
+
+// LoginJWT checks a service app's key and kid by minting one token, then
+// saves the profile with it; later tokens are minted by [Manager.Token].
+func (m *Manager) LoginJWT(ctx context.Context) (*LoginResult, error) {
+	if m.Config.Settings.AppType == "" {
+		m.Config.Settings.AppType = AppJWT
+	}
+	if err := m.Config.CheckFlow(FlowJWT); err != nil {
+		return nil, err
+	}
+	key, err := m.signingKey(nil)
+	if err != nil {
+		return nil, err
+	}
+	return m.finishLogin(ctx, func(c *Client) (*Token, error) {
+		return c.MintJWT(ctx, key, m.Config.JWT)
+	})
+}
+
+// mintWithRetries mints a token, retrying a passing failure: each try signs
+// a new JWT (a JWT is single-use) and nothing rotates, so a retry is safe.
+func (m *Manager) mintWithRetries(ctx context.Context, rec *Record) (*Token, error) {
+	key, err := m.signingKey(rec)
+	if err != nil {
+		return nil, err
+	}
+	client := m.Client("")
+	for try := 0; ; try++ {
+		tok, err := client.MintJWT(ctx, key, m.Config.JWT)
+		if err == nil {
+			return tok, nil
+		}
+		var oe *OAuthError
+		if errors.As(err, &oe) && oe.StatusCode/100 == 4 && oe.StatusCode != http.StatusRequestTimeout && oe.StatusCode != http.StatusTooManyRequests {
+			return nil, m.loginRequired("coze refused the JWT (check the key, its public key id and the region)", err)
+		}
+		if try+1 >= refreshTries || ctx.Err() != nil {
+			return nil, fmt.Errorf("%w (tried %d times)", err, try+1)
+		}
+		if err := m.sleep(ctx, refreshBackoff[min(try, len(refreshBackoff)-1)]); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// renewJWT mints and saves a new token under the lock l. When minting
+// fails for a passing reason and the current token still works (and force
+// is not set), the current one is handed out with a warning.
+func (m *Manager) renewJWT(ctx context.Context, l *Locked, rec *Record, force bool) (*Record, error) {
+	tok, err := m.mintWithRetries(ctx, rec)
+	if err != nil {
+		if !IsLoginRequired(err) && !force && rec.ValidFor(m.now(), stillUsable) {
+			m.Store.warn(fmt.Sprintf("warning: could not mint a new token (%v); using the current one, which expires %s", err, rec.Expiry.Local().Format(time.RFC3339)))
+			return rec, nil
+		}
+		return nil, err
+	}
+	next := *rec
+	next.Token = *tok
+	if err := l.Save(m.Config.Profile, &next); err != nil {
+		// Nothing was spent: the old token and the key are as they were.
+		return nil, fmt.Errorf("minted a token, but could not save it: %w", err)
+	}
+	return &next, nil
+}
+
+// jwtStatus fills what is special about a JWT profile: logged in while the
+// key can mint, no refresh token, and when the next token will be minted.
+func (m *Manager) jwtStatus(st *Status, rec *Record) {
+	st.Renewal = "minted by JWT, no refresh token"
+	st.RefreshExpiresAt = nil
+	st.LoggedIn = rec.Secrets == secretsInKeyring || rec.PrivateKey != "" || m.Config.PrivateKeyPEM != "" ||
+		m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != ""
+	if !rec.Expiry.IsZero() {
+		st.NextMintAt = timePtr(rec.Expiry.Add(-m.Config.Margin()))
+	}
+}
