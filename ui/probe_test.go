@@ -2,10 +2,12 @@ package ui
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/google/go-cmp/cmp"
 
@@ -33,11 +35,11 @@ func TestProbeRowsFillInAsResultsLand(t *testing.T) {
 	for _, tg := range started.targets {
 		names = append(names, tg.Name)
 	}
-	want := []string{"open_api_v2_chat", "workflows_run", "www", "v1_chat", "users_me"}
+	want := []string{"v3_chat", "workflow_run", "oauth_token", "oauth_authorize", "ws_chat", "users_me", "open_api_v2_chat", "workflows_run", "www", "v1_chat"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Fatalf("targets (-want +got):\n%s", diff)
 	}
-	if tok := started.targets[4].Token; tok != "czu_fake_access_saved" {
+	if tok := started.targets[5].Token; tok != "czu_fake_access_saved" {
 		t.Errorf("users_me token = %q, want the saved one", tok)
 	}
 	m, cmd := step(m, started)
@@ -60,10 +62,23 @@ func TestProbeRowsFillInAsResultsLand(t *testing.T) {
 		t.Fatalf("running %v report %+v", m.probe.running, m.probe.report)
 	}
 	v := viewText(m)
-	for _, want := range []string{"401", "auth_required", "404", "not_found", "140ms", "✓ Reachable", "belongs to Test User (@tester)"} {
+	// In a short window the group is a column.
+	for _, want := range []string{"401", "auth_required", "404", "not_found", "140ms", "✓ Reachable", "belongs to Test User (@tester)",
+		"✓ api       POST /v3/chat", "✓ oauth ", "✓ websocket WS ", "✓ account ", "✓ seed ", "WS "} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
+	}
+	// Where they fit, the groups are headings titled as `cozeauth probe` titles them.
+	m, _ = step(m, tea.WindowSizeMsg{Width: 100, Height: 50})
+	v = viewText(m)
+	for _, g := range probe.Groups() {
+		if !strings.Contains(v, "  "+g.Title()+"\n") {
+			t.Errorf("tall view lacks the heading %q:\n%s", g.Title(), v)
+		}
+	}
+	if strings.Contains(v, "✓ websocket") {
+		t.Errorf("tall view has both headings and the group column:\n%s", v)
 	}
 }
 
@@ -76,7 +91,7 @@ func TestProbePartialShowsHints(t *testing.T) {
 		t.Fatalf("verdict = %v", m.probe.report.Verdict)
 	}
 	v := strings.Join(strings.Fields(viewText(m)), " ")
-	for _, want := range []string{"! Partly reachable: 4 of 5", "connect_refused", "www: connection refused — the connection was refused"} {
+	for _, want := range []string{"! Partly reachable: 9 of 10", "connect_refused", "www: connection refused — the connection was refused"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, viewText(m))
 		}
@@ -85,7 +100,10 @@ func TestProbePartialShowsHints(t *testing.T) {
 
 func TestProbeUnreachable(t *testing.T) {
 	f := newFixture(t)
-	f.prober.fail = map[string]bool{"open_api_v2_chat": true, "workflows_run": true, "www": true, "v1_chat": true, "users_me": true}
+	f.prober.fail = map[string]bool{}
+	for _, tg := range probe.Targets("https://api.coze.com", "https://www.coze.com", "tok") {
+		f.prober.fail[tg.Name] = true
+	}
 	m, started := f.probing(t)
 	m = finishProbe(t, m, started)
 	if v := viewText(m); !strings.Contains(v, "✗ Unreachable") {
@@ -167,8 +185,8 @@ func TestProbeWithoutTokenSkipsUsersMe(t *testing.T) {
 	m := f.form(t)
 	m, cmd := m.startProbe() // no login: the public targets only
 	started := await[probeStartedMsg](t, cmd)
-	if len(started.targets) != 4 {
-		t.Errorf("targets = %d, want 4 without a token", len(started.targets))
+	if len(started.targets) != 9 || slices.ContainsFunc(started.targets, func(tg probe.Target) bool { return tg.Name == "users_me" }) {
+		t.Errorf("targets = %d, want the 9 without users_me without a token", len(started.targets))
 	}
 	_ = m
 }

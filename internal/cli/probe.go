@@ -332,15 +332,6 @@ func (s probeStyles) verdict(v probe.Verdict) func(string) string {
 	return s.Bad
 }
 
-// groupHeadings name each group of targets in the table.
-var groupHeadings = map[probe.Group]string{
-	probe.GroupAPI:       "API — the open API, answered without a token",
-	probe.GroupOAuth:     "OAuth — what cozeauth's logins and refreshes need",
-	probe.GroupWebSocket: "WebSocket — the ws host that streams chat",
-	probe.GroupAccount:   "Account — the token, checked with Coze",
-	probe.GroupSeed:      "Seed — the endpoints of the original connectivity report",
-}
-
 // printProbe writes the report as a table for people: a heading per group
 // (and region), a row per target, the verdict, and the hints of what failed.
 func printProbe(w io.Writer, rep probe.Report, s probeStyles) error {
@@ -380,7 +371,7 @@ func writeProbeTable(b *strings.Builder, rep probe.Report, s probeStyles) {
 	b.WriteString(s.Bold(header) + "\n")
 	heading := ""
 	for _, r := range rep.Targets {
-		if h := probeHeading(r); grouped && h != heading {
+		if h := r.Heading(); grouped && h != heading {
 			heading = h
 			b.WriteString(s.Bold(h) + "\n")
 		}
@@ -392,22 +383,6 @@ func writeProbeTable(b *strings.Builder, rep probe.Report, s probeStyles) {
 			cell(fmtMillis(r.Timings.Total), 8, noStyle) + probeDetail(r, s)
 		b.WriteString(strings.TrimRight(row, " ") + "\n")
 	}
-}
-
-// probeHeading is the heading a result goes under: its group, after its
-// region's host when the report covers several.
-func probeHeading(r probe.Result) string {
-	h := groupHeadings[r.Group]
-	if h == "" {
-		h = string(r.Group)
-	}
-	switch r.Region {
-	case string(auth.RegionCOM):
-		return "coze.com · " + h
-	case string(auth.RegionCN):
-		return "coze.cn · " + h
-	}
-	return h
 }
 
 // writeProbeSummary writes the verdict and what else the report found: the
