@@ -55,7 +55,9 @@ $COZE_API_TOKEN), users_me also checks that Coze accepts it and says for whom.
 HTTPS_PROXY, NO_PROXY and SSL_CERT_FILE are honoured.
 
 --region all probes coze.com and coze.cn at once and recommends one.
---watch probes again every --interval, one JSON object per round and line.
+--watch probes again every --interval: on a terminal a live view with a
+latency sparkline, the failures and the time of the last change per target
+(q quits); otherwise, or with --json, one JSON object per round and line.
 Exit 0 when every target answered (with --region all: every target of one
 region), 3 otherwise.`,
 		Example: `  cozeauth probe
@@ -83,7 +85,7 @@ region), 3 otherwise.`,
 			}
 			p := &probe.Prober{Transport: g.probeTransport(), Timeout: o.timeout, UserAgent: auth.UserAgent, Now: g.env.Now}
 			if o.watch {
-				return g.watchProbe(ctx, p, targets, o)
+				return g.watchProbe(ctx, p, targets, where, o)
 			}
 			if !o.asJSON && isTerminal(g.env.Stderr) {
 				fmt.Fprintf(g.env.Stderr, "Probing %d targets at %s (up to %s each)…\n", len(targets), where, o.timeout)
@@ -111,7 +113,7 @@ region), 3 otherwise.`,
 	f.BoolVar(&o.noAuth, "no-auth", false, "skip the users_me token check")
 	f.StringVar(&o.set, "targets", string(probe.SetAll), "which targets: current (what Coze serves today), seed (the original report's four) or all")
 	f.StringVar(&o.wsBase, "ws-base", "", "WebSocket base URL, e.g. wss://ws.coze.com [$COZE_WS_BASE] (default: derived from the API base)")
-	f.BoolVar(&o.watch, "watch", false, "probe again every --interval until interrupted, printing one JSON object per round")
+	f.BoolVar(&o.watch, "watch", false, "probe again every --interval until q or Ctrl-C: a live view on a terminal, else one JSON object per round and line")
 	f.DurationVar(&o.interval, "interval", 5*time.Second, "time between rounds with --watch")
 	f.IntVar(&o.count, "count", 0, "with --watch, stop after this many rounds (0: until interrupted)")
 	return cmd
