@@ -414,10 +414,56 @@ func writeProbeSummary(b *strings.Builder, rep probe.Report, s probeStyles) {
 		proxy = "none (direct)"
 	}
 	fmt.Fprintf(b, "Proxy:    %s\n", proxy)
+	for i, line := range resolvedLines(rep) {
+		label := "          "
+		if i == 0 {
+			label = "Resolved: "
+		}
+		b.WriteString(label + line + "\n")
+	}
 	if rep.SkewNotable() {
 		fmt.Fprintf(b, "Clock:    %s\n", s.Warn(skewText(rep.Skew)))
 	}
 	fmt.Fprintf(b, "Duration: %s\n", fmtMillis(rep.Duration))
+}
+
+// resolvedLines say, once per host name, what it resolved to and which IP
+// family connected: "api.coze.com → 1.2.3.4, 2001:db8::1 (ipv4 connected)".
+// IP literals and hosts reached through a proxy resolve nothing here.
+func resolvedLines(rep probe.Report) []string {
+	type host struct {
+		addrs  []string
+		family string
+	}
+	var order []string
+	hosts := map[string]*host{}
+	for _, r := range rep.Targets {
+		u, err := url.Parse(r.URL)
+		if err != nil || len(r.Resolved) == 0 {
+			continue
+		}
+		h, ok := hosts[u.Hostname()]
+		if !ok {
+			h = &host{addrs: r.Resolved}
+			hosts[u.Hostname()] = h
+			order = append(order, u.Hostname())
+		}
+		if h.family == "" {
+			h.family = r.Family
+		}
+	}
+	var lines []string
+	for _, name := range order {
+		h := hosts[name]
+		line := name + " → " + strings.Join(h.addrs, ", ")
+		if h.family != "" {
+			line += " (" + h.family + " connected)"
+		} else {
+			line += " (no connection)"
+		}
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // skewText explains a clock skew: Coze stamps tokens with its own clock.
@@ -476,7 +522,11 @@ func probeHints(rep probe.Report) []probeHint {
 			hs = append(hs, probeHint{hint: r.Hint})
 		}
 		h := &hs[i]
-		h.names = append(h.names, r.Name)
+		name := r.Name
+		if r.Region != "" {
+			name = r.Region + "/" + name // the same names recur in each region
+		}
+		h.names = append(h.names, name)
 		if !slices.Contains(h.classes, string(r.Class)) {
 			h.classes = append(h.classes, string(r.Class))
 		}
