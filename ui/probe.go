@@ -328,8 +328,8 @@ func startProbeCmd(ctx context.Context, d Deps, gen int, cfg auth.Config) tea.Cm
 			return probeStartFailedMsg{gen: gen, err: fmt.Errorf("no prober is configured")}
 		}
 		token := ""
-		// The users_me target needs a token; without one the four public
-		// targets still tell whether the path is open.
+		// The users_me target needs a token; without one the other groups
+		// still tell whether the path is open.
 		if rec, err := d.Manager(cfg).Token(ctx); err == nil {
 			token = rec.AccessToken
 		}
