@@ -26,6 +26,7 @@ const (
 	ExitUsage         = 2
 	ExitBlocked       = 3
 	ExitLoginRequired = 4
+	ExitInterrupted   = 130 // Ctrl+C, SIGINT or SIGTERM
 )
 
 // ExitError carries an exit code with the error to print.
@@ -106,7 +107,7 @@ func Run(ctx context.Context, args []string, env *Env) int {
 	}
 	code := exitCode(err)
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		err = errors.New("interrupted")
+		err, code = errors.New("interrupted"), ExitInterrupted
 	}
 	if msg := err.Error(); msg != "" {
 		fmt.Fprintln(env.Stderr, "cozeauth: "+msg)
@@ -143,7 +144,11 @@ func newRootCmd(g *globals) *cobra.Command {
 available for scripts, plugins and bots, refreshing it safely across processes.
 It also tells you whether coze.com (or coze.cn) is reachable from where you are.
 
-Run without a command on a terminal for the setup wizard and token dashboard.`,
+Run without a command on a terminal for the setup wizard and token dashboard.
+
+Exit codes: 0 ok (the wizard: it ended with a valid login), 1 failure (the
+wizard: left without a login), 2 usage error, 3 probe found the path blocked,
+4 login required, 130 interrupted (Ctrl+C).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       g.env.Version,
