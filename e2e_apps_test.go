@@ -16,16 +16,6 @@ import (
 // The app types end to end: the real binary against a sandbox process that
 // models Coze's device and JWT apps, exact redirect URIs and access_deny.
 
-func (e *e2e) configDir() string {
-	for _, kv := range e.env {
-		if v, ok := strings.CutPrefix(kv, "COZEAUTH_CONFIG_DIR="); ok {
-			return v
-		}
-	}
-	e.t.Fatal("no config dir")
-	return ""
-}
-
 func (e *e2e) writeFile(name, content string) string {
 	p := filepath.Join(e.t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {

@@ -4,6 +4,10 @@
 // the network path open; only a failure below HTTP (DNS, TCP, TLS, a
 // timeout) means something blocks it. Results stream out of [Prober.Start]
 // as they land so that a UI can draw each at once; the package prints nothing.
+//
+// It owns the targets, running them and classifying what came back. It must
+// not print, read or refresh stored tokens (the caller hands it a token, or
+// none), or treat an HTTP error status as a blocked path.
 package probe
 
 import (
@@ -222,7 +226,7 @@ func (p *Prober) client(base *http.Transport, t Target, rec *recorder) (*http.Cl
 	if u, err := url.Parse(httpURL(t.URL)); err == nil {
 		host = u.Hostname()
 	}
-	tr.DialContext = (&dialer{resolver: p.resolver(), inner: inner, rec: rec, host: host}).dial
+	tr.DialContext = (&dialer{resolver: p.resolver(), inner: inner, rec: rec, host: host, timeout: p.timeout()}).dial
 	return &http.Client{
 		Transport: tr,
 		// The first answer is the one that proves the path; a redirect may

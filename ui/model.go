@@ -3,6 +3,8 @@
 // (setup form, browser consent or a device code, connectivity probe) and a
 // dashboard that shows the token's life and refreshes it. It is built on
 // [auth] and [probe]; every effect runs in a tea.Cmd over the injected [Deps].
+// It owns the screens only: it must not speak Coze's protocol, touch the
+// store or the network except through [Deps], or print outside the program.
 package ui
 
 import (
@@ -341,8 +343,6 @@ func (m Model) content() string {
 		body = m.form.view(m.st, w, m.d.SandboxBase)
 	case screenConsent:
 		body, status = m.consent.view(m.st, w, m.now, m.spin.View(), m.d)
-	case screenProbe:
-		body, status = m.probe.view(m.st, w, m.spin.View())
 	case screenDashboard:
 		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.cfg, m.d.SandboxBase)
 	case screenDevice:
@@ -358,6 +358,14 @@ func (m Model) content() string {
 	footer = strings.Join(lines, "\n")
 	if status != "" {
 		footer = status + "\n" + footer
+	}
+	if m.screen == screenProbe {
+		// Like the device screen's QR code, the probe's group headings are
+		// drawn only when they fit.
+		body, status = m.probe.view(m.st, w, m.height-lineCount(footer)-1, m.spin.View())
+		if status != "" {
+			footer = status + "\n" + footer
+		}
 	}
 	if m.screen == screenDevice {
 		// The QR code is drawn only where it fits, so the body is drawn

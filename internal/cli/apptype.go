@@ -38,32 +38,26 @@ func (a *appFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&a.configFile, "config", "", "import the app from the console's coze_oauth_config.json")
 }
 
-// resolveApp fills cfg's app type, workspace and JWT settings: flags, then
-// the environment, then what the profile saved for the same client id.
-func (g *globals) resolveApp(cfg *auth.Config, saved auth.Settings) error {
+// resolveApp applies the app-type flags and environment over what the
+// store resolved (the saved type, workspace and JWT settings of the same
+// app): the app type, the workspace, the JWT settings and a key.
+func (g *globals) resolveApp(cfg *auth.Config, st *auth.Store) error {
 	a := &g.app
-	same := saved.ClientID != "" && saved.ClientID == cfg.ClientID
 	if t := pick(a.appType, g.getenv("COZE_APP_TYPE")); t != "" {
 		at, err := auth.ParseAppType(t)
 		if err != nil {
 			return usageError("--app-type: %v", err)
 		}
 		cfg.Settings.AppType = at
-	} else if same {
-		cfg.Settings.AppType = saved.AppType
 	}
-	cfg.WorkspaceID = pick(a.workspaceID, g.getenv("COZE_WORKSPACE_ID"))
-	if cfg.WorkspaceID == "" && same {
-		cfg.WorkspaceID = saved.WorkspaceID
+	if w := pick(a.workspaceID, g.getenv("COZE_WORKSPACE_ID")); w != "" {
+		cfg.WorkspaceID = w
 	}
 	cfg.PrivateKeyPEM = a.privateKeyFromConfig
-	// A key in the environment means a jwt app, but not for a profile saved
-	// before app types were (a PKCE or web login of the same app).
-	legacy := same && saved.AppType == "" && cfg.Settings.AppType == ""
-	if env := g.getenv("COZE_JWT_PRIVATE_KEY"); cfg.PrivateKeyPEM == "" && !legacy {
+	if env := g.getenv("COZE_JWT_PRIVATE_KEY"); env != "" && cfg.PrivateKeyPEM == "" && !savedBeforeAppTypes(*cfg, st) {
 		cfg.PrivateKeyPEM = env
 	}
-	js, err := g.jwtSettings(cfg, saved, same)
+	js, err := g.jwtSettings(cfg.JWT)
 	if err != nil {
 		return err
 	}
@@ -74,12 +68,24 @@ func (g *globals) resolveApp(cfg *auth.Config, saved auth.Settings) error {
 	return nil
 }
 
-// jwtSettings merges the JWT flags over the saved settings of the same app.
-func (g *globals) jwtSettings(cfg *auth.Config, saved auth.Settings, same bool) (*auth.JWTSettings, error) {
+// savedBeforeAppTypes reports whether cfg is a profile saved by a PKCE or
+// web login before app types were saved: a key in the environment (meant
+// for another profile) must not turn it into a jwt one.
+func savedBeforeAppTypes(cfg auth.Config, st *auth.Store) bool {
+	if cfg.Settings.AppType != "" {
+		return false
+	}
+	saved, found, err := st.LoadSettings(cfg.Profile)
+	return err == nil && found && saved.ClientID == cfg.ClientID && saved.AppType == ""
+}
+
+// jwtSettings merges the JWT flags over saved, the settings saved for the
+// same app (nil when none).
+func (g *globals) jwtSettings(saved *auth.JWTSettings) (*auth.JWTSettings, error) {
 	a := &g.app
 	js := &auth.JWTSettings{}
-	if same && saved.JWT != nil {
-		*js = *saved.JWT
+	if saved != nil {
+		*js = *saved
 	}
 	set := func(dst *string, v string) {
 		if v != "" {

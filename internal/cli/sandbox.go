@@ -24,9 +24,12 @@ func newSandboxCmd(g *globals) *cobra.Command {
 		Short: "Serve a fake Coze on loopback for offline use and tests",
 		Long: `Serve the embedded fake Coze on this machine only: the consent page (Approve and
 Deny buttons), the token endpoint (PKCE, web and device apps with rotation; JWT
-apps), device login, /v1/users/me, /v3/chat and the four probe targets. One
-base URL serves as both --api-base and --www-base. Like Coze it matches
-redirect URIs exactly (registered: --redirect-uri, default ` + strings.Join(sandbox.DefaultRedirectURIs, " and ") + `),
+apps), device login, /v1/users/me, /v3/chat, /v1/workflow/run, /v1/workspaces,
+the WebSocket chat handshake on /v1/chat and every probe target. One base URL
+serves as --api-base, --www-base and (as ws://) the WebSocket base.
+
+Like Coze it matches redirect URIs exactly (registered:
+` + strings.Join(sandbox.DefaultRedirectURIs, ", ") + `, plus --redirect-uri),
 answers access_deny "invalid app type" to a flow of the wrong app type, and
 checks JWTs (signature, kid, aud, iss, exp, single-use jti, duration).
 
@@ -53,8 +56,10 @@ sandbox_key.pem to try the JWT login:
 			if !quiet {
 				opts.Log = g.env.Stderr
 			}
+			// Registered beside the defaults, up to Coze's limit.
+			opts.RedirectURIs = append(append([]string(nil), sandbox.DefaultRedirectURIs...), opts.RedirectURIs...)
 			if len(opts.RedirectURIs) > sandbox.MaxRedirectURIs {
-				return usageError("--redirect-uri given %d times: Coze registers at most %d per app", len(opts.RedirectURIs), sandbox.MaxRedirectURIs)
+				return usageError("--redirect-uri given %d times: Coze registers at most %d per app, and the sandbox has %d already (%s)", len(opts.RedirectURIs)-len(sandbox.DefaultRedirectURIs), sandbox.MaxRedirectURIs, len(sandbox.DefaultRedirectURIs), strings.Join(sandbox.DefaultRedirectURIs, ", "))
 			}
 			srv := sandbox.New(opts)
 			base, err := srv.Start(addr)
@@ -74,7 +79,7 @@ sandbox_key.pem to try the JWT login:
 	f.DurationVar(&opts.ProbeDelay, "probe-delay", 0, "wait this long before answering each probe target")
 	f.StringArrayVar(&opts.FailPaths, "fail-path", nil, "close the connection without answering requests to this path (repeatable)")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
-	f.StringArrayVar(&opts.RedirectURIs, "redirect-uri", nil, "register this redirect URI on the PKCE and web apps, replacing the defaults (repeatable, at most 3)")
+	f.StringArrayVar(&opts.RedirectURIs, "redirect-uri", nil, "register this redirect URI on the PKCE and web apps too, beside the two defaults (Coze allows 3)")
 	return cmd
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -33,6 +34,13 @@ set (a personal or service access token), that token is printed as it is.`,
 				return err
 			}
 			rec, err := m.Token(cmd.Context())
+			var unsaved *auth.UnsavedError
+			if errors.As(err, &unsaved) {
+				// The new pair is lost; its access token still works for
+				// its 15 minutes, so a script can go on meanwhile.
+				_, _ = io.WriteString(g.env.Stdout, unsaved.Record.AccessToken+"\n")
+				return err
+			}
 			if err != nil {
 				return err
 			}
@@ -125,9 +133,12 @@ func printStatus(w io.Writer, st *auth.Status, now time.Time) {
 		row("Storage", st.Storage)
 		return
 	}
-	if st.LoggedIn {
+	switch {
+	case st.LoggedIn:
 		row("Logged in", "yes")
-	} else {
+	case st.LoggedOutReason != "":
+		row("Logged in", "no, "+st.LoggedOutReason+" — run `cozeauth login` (or `cozeauth refresh` to try again)")
+	default:
 		row("Logged in", "no, the refresh token has expired — run `cozeauth login`")
 	}
 	if st.User != nil {
