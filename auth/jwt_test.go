@@ -223,6 +223,15 @@ func TestJWTRefusedIsLoginRequired(t *testing.T) {
 	if !IsLoginRequired(err) || !strings.Contains(err.Error(), "kid not been registered") {
 		t.Errorf("a refused JWT: %v", err)
 	}
+	// The refusal is remembered: logged out, and no JWT is sent again
+	// until a login.
+	if st, err := m.Status(); err != nil || st.LoggedIn || st.LoggedOutReason == "" {
+		t.Errorf("status after a refused JWT: %+v, %v", st, err)
+	}
+	calls := len(coze.paths)
+	if _, err := m.Token(context.Background()); !IsLoginRequired(err) || len(coze.paths) != calls {
+		t.Errorf("token after a refused JWT: %v, %d more calls", err, len(coze.paths)-calls)
+	}
 }
 
 func TestJWTKeyFromEnvironmentIsKeptInTheStore(t *testing.T) {

@@ -91,7 +91,8 @@ func listProfiles(st *auth.Store, now time.Time) ([]profileSummary, error) {
 			}
 			// A JWT app has no refresh token: it stays logged in while it
 			// can sign (its key is a saved path or in the store).
-			p.LoggedIn = rec.LoggedIn(now) || p.AppType == auth.AppJWT
+			refused := rec.Failure != nil && rec.Failure.Refused
+			p.LoggedIn = rec.LoggedIn(now) || p.AppType == auth.AppJWT && !refused
 			p.AccessExpiresAt = timeOrNil(rec.Expiry)
 			p.RefreshExpiresAt = timeOrNil(rec.RefreshExpiry)
 		}
