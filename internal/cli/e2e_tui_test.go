@@ -202,7 +202,16 @@ func TestTUISandboxApproveKey(t *testing.T) {
 	bin, _ := tuiBinaries(t)
 	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox")
 	walkToDashboard(s, func() {
-		s.waitForText("Waiting for the browser", "left", "press a")
+		// No display: the consent screen shows the ways on, with the port
+		// the sandbox registered for this run and no device code (a PKCE
+		// app cannot use one).
+		consent := s.waitForText("Three ways on", "press p", "Device codes need a device app", "press a")
+		m := sshLadderRe.FindStringSubmatch(consent)
+		if m == nil || m[1] != m[2] || m[1] == "0" {
+			t.Errorf("no ssh -L line with the callback port:\n%s", consent)
+		} else if !strings.Contains(strings.Join(strings.Fields(consent), ""), "127.0.0.1%3A"+m[1]+"%2Fcallback") {
+			t.Errorf("the ssh -L port %s is not the callback's:\n%s", m[1], consent)
+		}
 		s.keys("a")
 	})
 
