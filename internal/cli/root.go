@@ -195,7 +195,7 @@ wizard: left without a login), 2 usage error, 3 probe found the path blocked,
 	pf.StringVar(&g.apiBase, "api-base", "", "API base URL, overrides the region's [$COZE_API_BASE]")
 	pf.StringVar(&g.wwwBase, "www-base", "", "web base URL for the consent page [$COZE_WWW_BASE]")
 	pf.StringVar(&g.clientID, "client-id", "", "OAuth app client ID [$COZE_CLIENT_ID]")
-	pf.StringVar(&g.clientSecret, "client-secret", "", "web app client secret; absent means a PKCE app [$COZE_CLIENT_SECRET]")
+	pf.StringVar(&g.clientSecret, "client-secret", "", "a web app's client secret (a secret without --app-type means a web app) [$COZE_CLIENT_SECRET]")
 	pf.StringVar(&g.redirectURI, "redirect-uri", "", "redirect URI registered on the app (default "+auth.DefaultRedirectURI+") [$COZE_REDIRECT_URI]")
 	pf.StringVar(&g.profile, "profile", "", "profile name (default \"default\") [$COZE_PROFILE]")
 	pf.StringVar(&g.storage, "storage", "", "where secrets are kept: file or keyring (default file) [$COZEAUTH_STORAGE]")
