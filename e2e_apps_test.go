@@ -246,3 +246,17 @@ func TestEndToEndJWTScopedOptions(t *testing.T) {
 		t.Errorf("--account-id with --enterprise-id: exit %d, want 2", r.code)
 	}
 }
+
+func TestEndToEndJWTFlagsNeedAJWTApp(t *testing.T) {
+	e := startE2E(t)
+	r := e.run(nil, "login", "--client-id", sandbox.PKCEClientID, "--public-key-id", "kid")
+	if r.code != 2 || !strings.Contains(r.stderr, "--public-key-id is for a jwt (service) app") {
+		t.Errorf("--public-key-id for a PKCE app: exit %d\n%s", r.code, r.stderr)
+	}
+	loose := e.writeFile("loose.pem", sandbox.JWTPrivateKeyPEM)
+	os.Chmod(loose, 0o644)
+	r = e.run(nil, jwtLoginArgs(loose)...)
+	if r.code != 0 || !strings.Contains(r.stderr, "readable by other users") {
+		t.Errorf("a key file others can read: exit %d\n%s", r.code, r.stderr)
+	}
+}

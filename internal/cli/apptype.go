@@ -63,9 +63,25 @@ func (g *globals) resolveApp(cfg *auth.Config, st *auth.Store) error {
 	}
 	cfg.JWT = js
 	if cfg.AppType() != auth.AppJWT {
+		if name := a.jwtFlagGiven(); name != "" {
+			return usageError("%s is for a jwt (service) app, but this is a %s app: pass --app-type jwt with the service app's client id", name, cfg.AppType())
+		}
 		cfg.JWT = nil
 	}
 	return nil
+}
+
+// jwtFlagGiven names a JWT-only flag that was given, if any.
+func (a *appFlags) jwtFlagGiven() string {
+	for _, f := range []struct{ name, value string }{
+		{"--public-key-id", a.publicKeyID}, {"--private-key-file", a.keyFile}, {"--duration", a.duration},
+		{"--session-name", a.sessionName}, {"--account-id", a.accountID}, {"--enterprise-id", a.enterprise}, {"--scope-file", a.scopeFile},
+	} {
+		if f.value != "" {
+			return f.name
+		}
+	}
+	return ""
 }
 
 // savedBeforeAppTypes reports whether cfg is a profile saved by a PKCE or
@@ -98,6 +114,9 @@ func (g *globals) jwtSettings(saved *auth.JWTSettings) (*auth.JWTSettings, error
 		abs, err := absPath(a.keyFile)
 		if err != nil {
 			return nil, usageError("--private-key-file %q: %v", a.keyFile, err)
+		}
+		if fi, err := os.Stat(abs); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			fmt.Fprintf(g.env.Stderr, "warning: %s is readable by other users (mode %04o); run `chmod 600 %s`\n", abs, fi.Mode().Perm(), abs)
 		}
 		js.PrivateKeyFile = abs
 	}
