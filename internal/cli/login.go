@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
 type loginOptions struct {
@@ -284,12 +285,12 @@ func reportLogin(w io.Writer, m *auth.Manager, res *auth.LoginResult, now time.T
 func relative(t, now time.Time) string {
 	d := t.Sub(now).Round(time.Second)
 	switch {
-	case d > 48*time.Hour:
-		return fmt.Sprintf("in %d days", int(d.Hours()/24))
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("in %d days", timefmt.DaysLeft(d))
 	case d >= 0:
 		return "in " + d.String()
-	case d < -48*time.Hour:
-		return fmt.Sprintf("%d days ago", int(-d.Hours()/24))
+	case d <= -48*time.Hour:
+		return fmt.Sprintf("%d days ago", timefmt.DaysLeft(-d))
 	}
 	return (-d).String() + " ago"
 }

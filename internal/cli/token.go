@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/cozeauth/cozeauth/auth"
 )
 
 func newTokenCmd(g *globals) *cobra.Command {
@@ -29,7 +26,7 @@ no network call is made.`,
 			}
 			rec, err := m.Token(cmd.Context())
 			if err != nil {
-				return err
+				return explainNotSetUp(m, err)
 			}
 			_, err = io.WriteString(g.env.Stdout, rec.AccessToken+"\n")
 			return err
@@ -49,7 +46,7 @@ func newRefreshCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if _, err := m.Refresh(cmd.Context()); err != nil {
-				return err
+				return explainNotSetUp(m, err)
 			}
 			st, err := m.Status()
 			if err != nil {
@@ -64,65 +61,6 @@ func newRefreshCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new status as JSON")
 	return cmd
-}
-
-func newStatusCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "status",
-		Short: "Show the profile's login state (exit 4 when a login is needed)",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := g.manager()
-			if err != nil {
-				return err
-			}
-			st, err := m.Status()
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				err = writeJSON(g.env.Stdout, st)
-			} else {
-				printStatus(g.env.Stdout, st, g.now())
-			}
-			if err != nil {
-				return err
-			}
-			if !st.LoggedIn {
-				return &ExitError{Code: ExitLoginRequired}
-			}
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
-	return cmd
-}
-
-func printStatus(w io.Writer, st *auth.Status, now time.Time) {
-	row := func(k, v string) { fmt.Fprintf(w, "%-16s %s\n", k+":", v) }
-	row("Profile", st.Profile)
-	row("Region", fmt.Sprintf("%s (%s)", st.Region, st.APIBase))
-	row("App", fmt.Sprintf("%s %s", st.AppType, st.ClientID))
-	if st.AccessExpiresAt == nil {
-		row("Logged in", "no — run `cozeauth login`")
-		row("Storage", st.Storage)
-		return
-	}
-	if st.LoggedIn {
-		row("Logged in", "yes")
-	} else {
-		row("Logged in", "no, the refresh token has expired — run `cozeauth login`")
-	}
-	if st.User != nil {
-		row("User", st.User.Display())
-	}
-	row("Access token", st.AccessToken)
-	row("Access expires", fmt.Sprintf("%s (%s)", st.AccessExpiresAt.Local().Format(time.RFC3339), relative(*st.AccessExpiresAt, now)))
-	if st.RefreshExpiresAt != nil {
-		row("Refresh expires", fmt.Sprintf("%s (%s)", st.RefreshExpiresAt.Local().Format(time.RFC3339), relative(*st.RefreshExpiresAt, now)))
-	}
-	row("Storage", st.Storage)
 }
 
 func newLogoutCmd(g *globals) *cobra.Command {
@@ -150,10 +88,4 @@ access token, 30 days for the refresh token).`,
 			return nil
 		},
 	}
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
