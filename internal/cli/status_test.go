@@ -323,4 +323,3 @@ func hasWords(out, want string) bool {
 	}
 	return strings.Contains(squeeze(out), squeeze(want))
 }
-
