@@ -52,37 +52,50 @@ func fit(s string, width int) string {
 // each after indent; a word longer than a line (an address) is kept whole
 // rather than cut, and so is a `command` in backquotes, to be copied whole.
 func wrapWords(text string, width int, indent string) string {
-	limit := max(width-ansi.StringWidth(indent), 20)
-	var b, line strings.Builder
-	for _, word := range words(text) {
-		if line.Len() > 0 && ansi.StringWidth(line.String())+1+ansi.StringWidth(word) > limit {
-			b.WriteString(indent + line.String() + "\n")
-			line.Reset()
+	return hangWords(indent+text, width, indent)
+}
+
+// hangWords is wrapWords for "Label:  text" lines: the first line as it is,
+// the next ones after indent. Spaces inside a line are kept.
+func hangWords(text string, width int, indent string) string {
+	width = max(width, ansi.StringWidth(indent)+20)
+	var b strings.Builder
+	for ansi.StringWidth(text) > width {
+		cut := breakAt(text, width)
+		if cut < 0 {
+			break
 		}
-		if line.Len() > 0 {
-			line.WriteByte(' ')
-		}
-		line.WriteString(word)
+		b.WriteString(strings.TrimRight(text[:cut], " ") + "\n")
+		text = indent + strings.TrimLeft(text[cut:], " ")
 	}
-	b.WriteString(indent + line.String() + "\n")
+	b.WriteString(text + "\n")
 	return b.String()
 }
 
-// words splits text at spaces, keeping a `quoted command` as one word.
-func words(text string) []string {
-	var out []string
-	open := false
-	for _, f := range strings.Fields(text) {
-		if open {
-			out[len(out)-1] += " " + f
-		} else {
-			out = append(out, f)
-		}
-		if strings.Count(f, "`")%2 == 1 {
-			open = !open
+// breakAt is the index of the last space of text where a line of width
+// columns may end: after the leading spaces, outside backquotes. -1 when
+// there is none.
+func breakAt(text string, width int) int {
+	lead := len(text) - len(strings.TrimLeft(text, " "))
+	cut, quoted := -1, false
+	for i := lead; i < len(text); i++ {
+		switch text[i] {
+		case '`':
+			quoted = !quoted
+		case ' ':
+			if quoted || text[i-1] == ' ' {
+				continue
+			}
+			if ansi.StringWidth(text[:i]) > width {
+				if cut < 0 {
+					return i // a word longer than the line gets a line of its own
+				}
+				return cut
+			}
+			cut = i
 		}
 	}
-	return out
+	return cut
 }
 
 // table is rows of plain cells under a header, padded into columns that fit

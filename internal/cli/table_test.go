@@ -64,3 +64,29 @@ func TestWrapWords(t *testing.T) {
 		}
 	}
 }
+
+// probe's table, summary and hints fit the width, cut or wrapped between
+// words, never in the middle of one.
+func TestProbeFitsWidth(t *testing.T) {
+	f := newProbeCoze(t)
+	for _, width := range []int{60, 80} {
+		res := runProbeCLI(t.Context(), t, map[string]string{"COLUMNS": itoa(width), "COZE_API_TOKEN": "env"},
+			"probe", "--api-base", f.srv.URL, "--www-base", f.srv.URL)
+		if res.code != ExitOK {
+			t.Fatalf("exit %d: %s", res.code, res.stderr)
+		}
+		for _, l := range strings.Split(res.stdout, "\n") {
+			if ansi.StringWidth(l) > width {
+				t.Errorf("width %d: line of %d columns: %q", width, ansi.StringWidth(l), l)
+			}
+		}
+		if !strings.Contains(res.stdout, "…") {
+			t.Errorf("width %d: nothing was cut:\n%s", width, res.stdout)
+		}
+		// The hint, joined again, is whole: wrapped only between words.
+		hint := strings.Join(strings.Fields(res.stdout[strings.Index(res.stdout, "Hints:"):]), " ")
+		if !strings.Contains(hint, "the token was refused: it was most likely issued by the other region; use --region cn for a coze.cn token") {
+			t.Errorf("width %d: the hint was not wrapped between words:\n%s", width, res.stdout)
+		}
+	}
+}
