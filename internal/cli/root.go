@@ -146,7 +146,7 @@ It also tells you whether coze.com (or coze.cn) is reachable from where you are.
 Run without a command on a terminal for the setup wizard and token dashboard.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       g.env.Version,
+		Version:       g.version(),
 		Args:          noArgs,
 		// The wizard and dashboard (wizard.go).
 		RunE: func(cmd *cobra.Command, _ []string) error { return runWizard(cmd, g) },
@@ -168,18 +168,6 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	root.Flags().BoolVar(&g.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
 	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newSandboxCmd(g), newProbeCmd(g))
 	return root
-}
-
-func newVersionCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print cozeauth's version",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "cozeauth "+g.env.Version)
-			return nil
-		},
-	}
 }
 
 // getenv reads the environment through Env so tests need not touch os.
