@@ -144,6 +144,9 @@ available for scripts, plugins and bots, refreshing it safely across processes.
 It also tells you whether coze.com (or coze.cn) is reachable from where you are.
 
 Run without a command on a terminal for the setup wizard and token dashboard.`,
+		Example: `  cozeauth                      # the setup wizard, then the token dashboard
+  cozeauth --sandbox            # the same against an embedded fake Coze
+  curl -H "Authorization: Bearer $(cozeauth token)" https://api.coze.com/v1/users/me`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       g.version(),
@@ -151,6 +154,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 		// The wizard and dashboard (wizard.go).
 		RunE: func(cmd *cobra.Command, _ []string) error { return runWizard(cmd, g) },
 	}
+	setHelp(root) // help.go
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return flagError{fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
 	})

@@ -18,6 +18,8 @@ func newTokenCmd(g *globals) *cobra.Command {
 
 The token is refreshed first when it expires within the refresh margin; otherwise
 no network call is made.`,
+		Example: `  TOKEN=$(cozeauth token) || exit $?     # exit 4: run cozeauth login
+  cozeauth token --profile work`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := g.manager()
@@ -37,9 +39,10 @@ no network call is made.`,
 func newRefreshCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "refresh",
-		Short: "Refresh the access token now, whatever its remaining life",
-		Args:  noArgs,
+		Use:     "refresh",
+		Short:   "Refresh the access token now, whatever its remaining life",
+		Example: `  cozeauth refresh --json | jq -r .access_token_expires_at`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := g.manager()
 			if err != nil {
@@ -70,7 +73,8 @@ func newLogoutCmd(g *globals) *cobra.Command {
 		Long: `Remove the profile's tokens from the local store. Coze documents no revocation
 endpoint, so the tokens stay valid at Coze until they expire (15 minutes for the
 access token, 30 days for the refresh token).`,
-		Args: noArgs,
+		Example: `  cozeauth logout --profile work`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := g.manager()
 			if err != nil {
