@@ -21,6 +21,7 @@ import (
 type loginOptions struct {
 	browser, noBrowser bool
 	paste, device      bool
+	force              bool
 	timeout            time.Duration
 }
 
@@ -59,6 +60,9 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 			if warn, _ := auth.ValidateClientID(m.Config.ClientID); warn != "" {
 				fmt.Fprintln(g.env.Stderr, "note: "+warn)
 			}
+			if err := g.confirmReplace(cmd.Context(), m, o.force); err != nil {
+				return err // replace.go
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 			defer cancel()
 			var res *auth.LoginResult
@@ -86,6 +90,7 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 	f.BoolVar(&o.paste, "paste", false, "read the address the browser ended on from standard input")
 	f.BoolVar(&o.device, "device", false, "log in with a device code entered on another device")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for the login to complete")
+	f.BoolVar(&o.force, "force", false, "replace the profile's tokens even when they are for another app or API base")
 	return cmd
 }
 

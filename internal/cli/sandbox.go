@@ -27,8 +27,9 @@ Deny buttons), the token endpoint (PKCE and web apps, rotation), device login,
   PKCE app:  ` + sandbox.PKCEClientID + `
   web app:   ` + sandbox.WebClientID + `  secret ` + sandbox.WebClientSecret,
 		Example: `  cozeauth sandbox --addr 127.0.0.1:8808 &
-  cozeauth login --api-base http://127.0.0.1:8808 --www-base http://127.0.0.1:8808 \
-    --client-id ` + sandbox.PKCEClientID,
+  cozeauth login --profile sandbox --api-base http://127.0.0.1:8808 \
+    --www-base http://127.0.0.1:8808 --client-id ` + sandbox.PKCEClientID + `
+  cozeauth token --profile sandbox`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			host, _, err := net.SplitHostPort(addr)
@@ -45,7 +46,8 @@ Deny buttons), the token endpoint (PKCE and web apps, rotation), device login,
 			}
 			defer srv.Close()
 			fmt.Fprintln(g.env.Stdout, base)
-			fmt.Fprintf(g.env.Stderr, "Sandbox Coze at %s (Ctrl-C stops it). Try:\n  cozeauth login --api-base %s --www-base %s --client-id %s\n", base, base, base, sandbox.PKCEClientID)
+			// --profile sandbox: a sandbox login must never replace a real profile's tokens.
+			fmt.Fprintf(g.env.Stderr, "Sandbox Coze at %s (Ctrl-C stops it). Try, in a profile of its own:\n  cozeauth login --profile sandbox --api-base %s --www-base %s --client-id %s\n", base, base, base, sandbox.PKCEClientID)
 			<-cmd.Context().Done()
 			return nil
 		},
