@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mdp/qrterminal/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -230,12 +229,9 @@ func loginDevice(ctx context.Context, g *globals, m *auth.Manager) (*auth.LoginR
 	}
 	da := flow.Auth()
 	w := g.env.Stderr
-	fmt.Fprintf(w, "On any device, open\n\n  %s\n\nand enter the code\n\n%s\n", da.VerificationURL(), bigCode(da.UserCode))
-	qrterminal.GenerateWithConfig(da.VerificationURL(), qrterminal.Config{
-		Level: qrterminal.L, Writer: w, HalfBlocks: true,
-		BlackChar: qrterminal.BLACK_BLACK, WhiteChar: qrterminal.WHITE_WHITE,
-		BlackWhiteChar: qrterminal.BLACK_WHITE, WhiteBlackChar: qrterminal.WHITE_BLACK, QuietZone: 1,
-	})
+	if err := writeDeviceCode(w, da.VerificationURL(), da.UserCode, outputHeight(w), g.outputWidth(w)); err != nil { // devicecode.go
+		return nil, err
+	}
 	if !isTerminal(w) {
 		fmt.Fprintf(w, "\nThe code expires %s. Waiting for approval…\n", relative(da.ExpiresAt, g.now()))
 		return flow.Wait(ctx)
