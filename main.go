@@ -23,7 +23,9 @@ var version = "dev"
 func main() { os.Exit(run()) }
 
 func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (a closed terminal, a dropped SSH session) ends a command like
+	// Ctrl-C: a refresh under way still finishes and is saved.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	auth.UserAgent = "cozeauth/" + version
 	// What xdg-open and friends print must not reach stdout (a token's) or
