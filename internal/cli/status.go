@@ -411,7 +411,7 @@ func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 	now := g.now()
 	checked := anyChecked(list)
-	t := &table{header: []string{"PROFILE", "SOURCE", "REGION", "APP", "ACCOUNT", "LOGGED IN", "ACCESS", "REFRESH"}, shrink: []int{4, 0}, drop: []int{3, 2, 1, 6}}
+	t := &table{header: []string{"PROFILE", "SOURCE", "REGION", "APP", "ACCOUNT", "LOGGED IN", "ACCESS", "REFRESH"}, shrink: []int{4, 0}, drop: []int{3, 2, 1, 6}, soft: map[int]int{4: 16}}
 	if checked {
 		t.header = append(t.header, "CHECK")
 	}

@@ -99,8 +99,8 @@ func breakAt(text string, width int) int {
 }
 
 // table is rows of plain cells under a header, padded into columns that fit
-// a width. When they do not, the columns in drop are left out in that order
-// until they do; then the columns in shrink are cut (with …) in that order,
+// a width. When they do not, the columns in soft are cut to their width
+// there, then the columns in drop are left out in that order until they do; then the columns in shrink are cut (with …) in that order,
 // down to their header's width; whatever is still too wide is cut at the end
 // of the line.
 // A cell is never wrapped.
@@ -109,6 +109,8 @@ type table struct {
 	rows   [][]string
 	shrink []int
 	drop   []int
+	// soft cuts columns to these widths before any is left out.
+	soft map[int]int
 }
 
 const columnGap = 2
@@ -127,6 +129,11 @@ func (t *table) widths(width int) []int {
 	over := (len(ws)-1)*columnGap - width
 	for _, w := range ws {
 		over += w
+	}
+	for i, floor := range t.soft {
+		cut := min(max(over, 0), max(ws[i]-floor, 0))
+		ws[i] -= cut
+		over -= cut
 	}
 	for _, i := range t.drop {
 		if over <= 0 {
