@@ -24,7 +24,8 @@ func writeJSON(w io.Writer, v any) error {
 var timeType = reflect.TypeFor[time.Time]()
 
 // stampTimes walks v's pointers, structs, slices and arrays and stamps each
-// settable time.Time it finds.
+// settable time.Time it finds. Fields of an embedded struct of an
+// unexported type cannot be set through reflection and are left as they are.
 func stampTimes(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
