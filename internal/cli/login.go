@@ -107,7 +107,7 @@ func loginBrowser(ctx context.Context, g *globals, m *auth.Manager, o loginOptio
 	case headless != "" && !o.browser:
 		printLadder(g.env.Stderr, headless, flow.RedirectURI())
 	default:
-		if err := (auth.SystemBrowser{Env: g.getenv("BROWSER")}).Open(flow.URL()); err != nil {
+		if err := g.systemBrowser().Open(flow.URL()); err != nil { // browser.go
 			fmt.Fprintf(g.env.Stderr, "note: %v; open the address above yourself\n", err)
 		}
 	}

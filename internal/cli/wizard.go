@@ -71,7 +71,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		Services: ui.Services{
 			Manager:   func(c auth.Config) *auth.Manager { return g.managerFor(c, st) },
 			Prober:    &probe.Prober{UserAgent: auth.UserAgent},
-			Browser:   auth.SystemBrowser{Env: g.getenv("BROWSER")},
+			Browser:   g.systemBrowser(),
 			Headless:  headless,
 			Clipboard: osc52Copier(out, g.getenv),
 			Now:       g.env.Now,
