@@ -323,3 +323,15 @@ func hasWords(out, want string) bool {
 	}
 	return strings.Contains(squeeze(out), squeeze(want))
 }
+
+// status, profiles and the dashboard count days alike: a refresh token
+// with 29 days and 13 hours left has 30 days left everywhere.
+func TestDaysLeftAgree(t *testing.T) {
+	exp := testNow.Add(29*24*time.Hour + 13*time.Hour)
+	if got := relative(exp, testNow); got != "in 30 days" {
+		t.Errorf("status says %q, want in 30 days", got)
+	}
+	if got := timeLeft(&exp, testNow); got != "30 days left" {
+		t.Errorf("the tables say %q, want 30 days left", got)
+	}
+}
