@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -130,8 +131,10 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 		if names, err = st.Profiles(); err != nil {
 			return nil, err
 		}
-		if len(names) == 0 {
-			names = []string{current.Profile}
+		// The current profile is shown when there is no other, and when
+		// $COZE_API_TOKEN stands in for its token.
+		if len(names) == 0 || g.getenv("COZE_API_TOKEN") != "" && !slices.Contains(names, current.Profile) {
+			names = append([]string{current.Profile}, names...)
 		}
 	}
 	list := make([]*profileStatus, 0, len(names))

@@ -335,3 +335,27 @@ func TestDaysLeftAgree(t *testing.T) {
 		t.Errorf("the tables say %q, want 30 days left", got)
 	}
 }
+
+// With $COZE_API_TOKEN set, status --all shows it as the current profile's
+// token even when that profile is not in the store.
+func TestStatusAllShowsTheEnvironmentToken(t *testing.T) {
+	dir := t.TempDir()
+	storeTokens(t, dir, "work", auth.Settings{ClientID: testClient}, freshToken())
+
+	res := runCLIEnv(t, dir, nil, map[string]string{"COZE_API_TOKEN": "pat_envToken0123456789abcdef"}, "status", "--all", "--json")
+
+	if res.code != ExitOK {
+		t.Errorf("exit %d, want 0\n%s", res.code, res.stderr)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(res.stdout), &list); err != nil {
+		t.Fatalf("not a JSON array: %v\n%s", err, res.stdout)
+	}
+	var got [][2]any
+	for _, p := range list {
+		got = append(got, [2]any{p["profile"], p["source"]})
+	}
+	if diff := cmp.Diff([][2]any{{"default", "env"}, {"work", "store"}}, got); diff != "" {
+		t.Errorf("profiles and sources (-want +got):\n%s", diff)
+	}
+}
