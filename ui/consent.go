@@ -26,6 +26,11 @@ const (
 	consentFailed                         // the attempt ended; r retries, Esc goes back
 )
 
+// copiedNote is what the c key says: the terminal gets the address, but
+// whether it reaches the clipboard is the terminal's (and tmux's) choice,
+// which nothing reports back.
+const copiedNote = "Sent the address to the terminal's clipboard (OSC 52); if it did not arrive, select it with the mouse."
+
 // exchangeTimeout bounds the code exchange and the user lookup after it.
 const exchangeTimeout = time.Minute
 
@@ -148,7 +153,7 @@ func (m Model) updateConsent(msg tea.Msg) (Model, tea.Cmd) {
 	case browserFailedMsg:
 		c.browser, c.browserErr = "failed", msg.err
 	case urlCopiedMsg:
-		c.note = okNote("Copied the address to the clipboard (OSC 52).")
+		c.note = okNote(copiedNote)
 	case copyFailedMsg:
 		c.note = badNote("Could not copy: " + msg.err.Error())
 	case pasteRejectedMsg:
@@ -262,9 +267,8 @@ func (m Model) consentKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(msg, k.Back):
-		m.form.notice = ""
-		m.screen = screenForm
-		return m, c.stop()
+		stop := c.stop()
+		return m.leaveLogin(), stop
 	case key.Matches(msg, k.Retry):
 		return m.startLogin(m.cfg)
 	case key.Matches(msg, k.Device):
@@ -346,11 +350,8 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 		default:
 			b.WriteString(spin + " Opening your browser at:\n")
 		}
-		b.WriteString(paint(st.Accent, hardwrap(c.flow.URL(), width)) + "\n")
-		if c.pasting {
-			b.WriteString("\n" + wrap("Paste the whole address your browser ended on (it starts with "+c.flow.RedirectURI()+"):", width) + "\n")
-			b.WriteString(c.paste.View() + "\n")
-		} else if d.Approve != nil {
+		b.WriteString(link(st.Accent, c.flow.URL(), hardwrap(c.flow.URL(), width)) + "\n")
+		if !c.pasting && d.Approve != nil {
 			b.WriteString("\n" + paint(st.Muted, wrap("Sandbox: approve on the page, or press a to approve as the sandbox user.", width)) + "\n")
 		}
 	case consentExchanging:
@@ -366,6 +367,16 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 		b.WriteString(paint(st.Muted, wrap("Press r to try again with the same settings, d to use a device code instead, or Esc to change them.", width)))
 	}
 	return strings.TrimRight(b.String(), "\n"), c.note.render(st, st.OK, width)
+}
+
+// pasteView is the paste prompt and its input, drawn under the screen and
+// kept whole when the window is too small for all of it: what is cut is the
+// text above.
+func (c consentModel) pasteView(width int) string {
+	if !c.pasting || c.flow == nil {
+		return ""
+	}
+	return "\n" + wrap("Paste the whole address your browser ended on (it starts with "+c.flow.RedirectURI()+"):", width) + "\n" + c.paste.View()
 }
 
 // headlessView is the waiting screen where no browser was opened: why, and
@@ -390,11 +401,8 @@ func (c consentModel) headlessView(st Styles, width int, spin string, left time.
 			b.WriteString(fmt.Sprintf("%d. ", i+1) + indentLines(wrap(way, width-3), "   ")[3:] + "\n")
 		}
 	}
-	b.WriteString(paint(st.Accent, hardwrap(c.flow.URL(), width)) + "\n")
-	if c.pasting {
-		b.WriteString("\n" + wrap("Paste the whole address your browser ended on (it starts with "+c.flow.RedirectURI()+"):", width) + "\n")
-		b.WriteString(c.paste.View() + "\n")
-	} else if d.Approve != nil {
+	b.WriteString(link(st.Accent, c.flow.URL(), hardwrap(c.flow.URL(), width)) + "\n")
+	if !c.pasting && d.Approve != nil {
 		b.WriteString(paint(st.Muted, wrap("Sandbox: press a to approve as the sandbox user.", width)) + "\n")
 	}
 	return b.String()

@@ -87,6 +87,7 @@ func (m Model) updateDashboard(msg tea.Msg) (Model, tea.Cmd) {
 		case key.Matches(msg, m.keys.Probe):
 			return m.startProbe()
 		case key.Matches(msg, m.keys.Login):
+			m.relogin = true
 			return m.startLogin(m.cfg)
 		}
 	case tokenRefreshedMsg:

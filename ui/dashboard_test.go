@@ -219,7 +219,7 @@ func BenchmarkDashboardTick(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m, _ = step(m, tickMsg{now: f.clock.Advance(time.Second)})
-		_ = viewText(m)
+		_ = m.View()
 		if m.dash.refreshing { // keep the countdown away from the margin
 			b.StopTimer()
 			m.dash.refreshing = false

@@ -108,7 +108,7 @@ func (m Model) updateDevice(msg tea.Msg) (Model, tea.Cmd) {
 	case deviceApproveFailedMsg:
 		dv.sandboxAnswered(msg.err)
 	case urlCopiedMsg:
-		dv.note = okNote("Copied the address to the clipboard (OSC 52).")
+		dv.note = okNote(copiedNote)
 	case copyFailedMsg:
 		dv.note = badNote("Could not copy: " + msg.err.Error())
 	case loginFinishedMsg:
@@ -154,8 +154,7 @@ func (m Model) deviceKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Back):
 		dv.stop()
-		m.form.notice = ""
-		m.screen = screenForm
+		return m.leaveLogin(), nil
 	case key.Matches(msg, k.Retry):
 		return m.startDevice(m.cfg)
 	case key.Matches(msg, k.Approve):
@@ -224,7 +223,7 @@ func (dv deviceModel) text(st Styles, width int, now time.Time, spin string, d D
 		open += " (or scan)"
 	}
 	b.WriteString(open + ":\n")
-	b.WriteString(paint(st.Accent, urlwrap(dv.auth.VerificationURL(), width)) + "\n\n")
+	b.WriteString(link(st.Accent, dv.auth.VerificationURL(), urlwrap(dv.auth.VerificationURL(), width)) + "\n\n")
 	b.WriteString("and enter the code:\n")
 	b.WriteString(st.UserCode.Render(spaced(dv.auth.UserCode)) + "\n\n")
 	left := max(dv.auth.ExpiresAt.Sub(now), 0)

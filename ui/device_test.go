@@ -154,7 +154,7 @@ func TestDeviceRefusals(t *testing.T) {
 		answer, title, says string
 	}{
 		{"access_denied", "The device login was denied", "denied in the browser"},
-		{"access_deny", "The device login was denied", "denied in the browser"},
+		{"access_deny", "The device login failed", "Coze refused the app itself, not you"}, // issue 9: not a refusal by the person
 		{"expired_token", "The device code expired", "expired before it was approved"},
 		{"invalid_grant", "The device login failed", "the fake says invalid_grant"},
 	} {
@@ -358,8 +358,8 @@ func TestDeviceCopyKey(t *testing.T) {
 	if got := <-f.copied; got != testVerificationURI+"?user_code=BCDF-GHJK" {
 		t.Errorf("copied %q", got)
 	}
-	if !strings.Contains(viewText(m), "Copied the address") {
-		t.Errorf("view:\n%s", viewText(m))
+	if v := strings.Join(strings.Fields(viewText(m)), " "); !strings.Contains(v, "Sent the address to the terminal's clipboard (OSC 52)") || strings.Contains(v, "Copied") {
+		t.Errorf("the note claims more or less than that the address was sent:\n%s", v)
 	}
 }
 

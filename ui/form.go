@@ -225,7 +225,7 @@ func (f formModel) view(st Styles, width int, sandbox string) string {
 		case warns[i] != "" && show:
 			b.WriteString(indentLines(paint(st.Warn, wrap("! "+warns[i], width-len(indent))), indent) + "\n")
 		case i == fieldSecret && i == f.focus:
-			b.WriteString(indent + st.Faint.Render("empty means a PKCE app; a web app's secret is kept in the token store") + "\n")
+			b.WriteString(indentLines(paint(st.Faint, wrap("empty means a PKCE app; a web app's secret is kept in the token store", width-len(indent))), indent) + "\n")
 		case i == fieldRegion && i == f.focus && cfg.APIBase != "":
 			b.WriteString(indentLines(paint(st.Faint, wrap("API "+cfg.API()+" (overrides the region)", width-len(indent))), indent) + "\n")
 		}
@@ -250,7 +250,11 @@ func (m Model) updateForm(msg tea.Msg) (Model, tea.Cmd) {
 		var ok bool
 		if m.form, ok = m.form.submit(); ok {
 			m.form.notice = ""
-			return m.startLogin(m.form.config())
+			cfg := m.form.config()
+			if cfg.AppType() == auth.AppDevice {
+				return m.startDevice(cfg) // a device app has no browser login
+			}
+			return m.startLogin(cfg)
 		}
 		return m, nil
 	}

@@ -7,8 +7,9 @@ import "charm.land/bubbles/v2/key"
 // them both unmatched and hidden from the help line: what help shows is
 // exactly what works.
 type keyMap struct {
-	Quit  key.Binding // everywhere
+	Quit  key.Binding // everywhere: Ctrl+C, which interrupts (exit 130)
 	QuitQ key.Binding // where no text is being typed
+	Leave key.Binding // Esc on the first screen, the form
 	Help  key.Binding
 
 	// Setup form.
@@ -28,6 +29,7 @@ func newKeyMap() keyMap {
 	return keyMap{
 		Quit:     key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		QuitQ:    key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Leave:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "quit")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more")),
 		Next:     key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next")),
 		Prev:     key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "back")),
@@ -54,7 +56,7 @@ func (k *keyMap) all() []*key.Binding {
 		&k.Submit, &k.Continue, &k.Retry, &k.Next, &k.Prev, &k.Region,
 		&k.Approve, &k.Open, &k.Copy, &k.Paste, &k.Device, &k.Back,
 		&k.Rerun, &k.Refresh, &k.Probe, &k.Login,
-		&k.QuitQ, &k.Quit, &k.Help,
+		&k.QuitQ, &k.Leave, &k.Quit, &k.Help,
 	}
 }
 
@@ -68,12 +70,12 @@ func (k *keyMap) enableOnly(on ...*key.Binding) {
 	}
 }
 
-// ShortHelp is the one-line help under every screen. Ctrl+C is left out when
-// q also quits, to save room.
+// ShortHelp is the one-line help under every screen. It names one way to
+// quit, to save room: q, else Esc, else Ctrl+C.
 func (k keyMap) ShortHelp() []key.Binding {
 	out := make([]key.Binding, 0, 12)
 	for _, b := range k.all() {
-		if b == &k.Quit && k.QuitQ.Enabled() {
+		if (b == &k.Quit && (k.QuitQ.Enabled() || k.Leave.Enabled())) || (b == &k.Leave && k.QuitQ.Enabled()) {
 			continue
 		}
 		out = append(out, *b)
@@ -86,6 +88,6 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Submit, k.Continue, k.Retry, k.Approve, k.Open, k.Copy, k.Paste, k.Device, k.Rerun, k.Refresh, k.Probe, k.Login},
 		{k.Next, k.Prev, k.Region, k.Back},
-		{k.QuitQ, k.Quit, k.Help},
+		{k.QuitQ, k.Leave, k.Quit, k.Help},
 	}
 }

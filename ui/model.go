@@ -57,6 +57,11 @@ type Model struct {
 	cfg auth.Config
 	// gen numbers login attempts and probe runs; answers to older ones are dropped.
 	gen int
+	// relogin says the login showing was started from the dashboard (l):
+	// Esc goes back to it while its token is valid.
+	relogin bool
+	// interrupted says the user left with Ctrl+C.
+	interrupted bool
 
 	form    formModel
 	consent consentModel
@@ -139,7 +144,11 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.consent.setWidth(msg.Width)
 		return m, nil
 	case tea.KeyPressMsg:
-		if key.Matches(msg, m.keys.Quit, m.keys.QuitQ) {
+		if key.Matches(msg, m.keys.Quit) {
+			m.interrupted = true
+			return m, tea.Quit
+		}
+		if key.Matches(msg, m.keys.QuitQ, m.keys.Leave) {
 			return m, tea.Quit
 		}
 		if key.Matches(msg, m.keys.Help) {
@@ -285,15 +294,21 @@ func (m *Model) syncKeys() {
 	case screenLoading:
 		k.enableOnly(&k.Quit, &k.QuitQ)
 	case screenForm:
-		on := []*key.Binding{&k.Submit, &k.Next, &k.Prev, &k.Quit}
+		on := []*key.Binding{&k.Submit, &k.Next, &k.Prev, &k.Leave, &k.Quit}
 		if !m.form.typing() {
 			on = append(on, &k.Region, &k.QuitQ)
 		}
 		k.enableOnly(on...)
 	case screenConsent:
 		m.consent.keys(k, m.d)
+		if m.backToDashboard() && !m.consent.pasting {
+			k.Back.SetHelp("esc", "dashboard")
+		}
 	case screenDevice:
 		m.device.keys(k, m.d)
+		if m.backToDashboard() {
+			k.Back.SetHelp("esc", "dashboard")
+		}
 	case screenProbe:
 		k.enableOnly(&k.Rerun, &k.Continue, &k.QuitQ, &k.Quit, &k.Help)
 		k.Rerun.SetEnabled(!m.probe.busy())
@@ -345,21 +360,33 @@ func (m Model) content() string {
 		room := m.height - lineCount(footer) - 1
 		body = m.device.view(m.st, w, room, m.now, m.spin.View(), m.d)
 	}
-	return layout(body, footer, m.height)
+	var input string
+	if m.screen == screenConsent {
+		input = m.consent.pasteView(w)
+	}
+	return layout(body, input, footer, m.height)
 }
 
-// layout pins the footer to the bottom of a height-row screen, clipping the
-// body when the window is too small for all of it.
-func layout(body, footer string, height int) string {
+// layout pins the footer to the bottom of a height-row screen, with input
+// (a prompt and its text field; "" for none) right under the body. When the
+// window is too small for all of it, the body is clipped first: an input
+// stays whole, its last lines (the field) the longest.
+func layout(body, input, footer string, height int) string {
 	bl := strings.Split(body, "\n")
 	fl := strings.Split(footer, "\n")
 	room := height - len(fl) - 1
 	if room < 1 {
 		room = 1
 	}
-	if len(bl) > room {
-		bl = bl[:room]
+	var il []string
+	if input != "" {
+		il = strings.Split(input, "\n")
+		il = il[max(0, len(il)-room):]
 	}
+	if len(bl)+len(il) > room {
+		bl = bl[:room-len(il)]
+	}
+	bl = append(bl, il...)
 	for len(bl) < room {
 		bl = append(bl, "")
 	}
@@ -370,22 +397,92 @@ func layout(body, footer string, height int) string {
 	return strings.Join(lines, "\n")
 }
 
-// trailingBlank is a line's trailing spaces and the styles around them.
-var trailingBlank = regexp.MustCompile(`(?:\x1b\[[0-9;:]*m| )+$`)
+// sgr matches a Select Graphic Rendition sequence.
+var sgr = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
 
-// trimRight drops a line's trailing spaces, and resets the style after it
-// when a style was cut off with them.
+// trimRight drops a line's trailing blanks: the spaces text fields pad
+// themselves with. A space that shows (reverse video or a background: a
+// text field's cursor) is kept, and a style cut off with the spaces is
+// reset.
 func trimRight(l string) string {
-	loc := trailingBlank.FindStringIndex(l)
-	if loc == nil || !strings.Contains(l[loc[0]:], " ") {
+	if !endsBlank(l) {
+		return l // most lines: nothing to trim, no need to read their styles
+	}
+	keep, shows, pos := 0, false, 0 // keep: the end of the last cell that shows
+	for _, loc := range append(sgr.FindAllStringIndex(l, -1), []int{len(l), len(l)}) {
+		switch text := l[pos:loc[0]]; {
+		case text != "" && shows:
+			keep = loc[0]
+		case strings.TrimRight(text, " ") != "":
+			keep = pos + len(strings.TrimRight(text, " "))
+		}
+		if loc[0] < len(l) {
+			shows = sgrShows(l[loc[0]:loc[1]], shows)
+		}
+		pos = loc[1]
+	}
+	cut := l[keep:]
+	if !strings.Contains(cut, " ") {
 		return l
 	}
-	cut := l[loc[0]:]
-	l = l[:loc[0]]
+	l = l[:keep]
 	if strings.Contains(cut, "\x1b[") {
 		l += ansi.ResetStyle
 	}
 	return l
+}
+
+// endsBlank reports whether l's last character, past any trailing SGR
+// sequences, is a space.
+func endsBlank(l string) bool {
+	for strings.HasSuffix(l, "m") {
+		i := strings.LastIndex(l, "\x1b[")
+		if i < 0 || strings.Trim(l[i+2:len(l)-1], "0123456789;:") != "" {
+			break
+		}
+		l = l[:i]
+	}
+	return strings.HasSuffix(l, " ")
+}
+
+// sgrShows reports whether, after seq, a space is visible: reverse video or
+// a background colour is on. shows is whether it was before seq.
+func sgrShows(seq string, shows bool) bool {
+	params := strings.FieldsFunc(strings.TrimSuffix(strings.TrimPrefix(seq, "\x1b["), "m"), func(r rune) bool { return r == ';' || r == ':' })
+	if len(params) == 0 {
+		return false // ESC[m resets
+	}
+	for i := 0; i < len(params); i++ {
+		p := params[i]
+		switch {
+		case p == "0" || p == "27" || p == "49":
+			shows = false
+		case p == "7" || p == "48" || isBasicBackground(p):
+			shows = true
+		}
+		if p == "38" || p == "48" || p == "58" { // a colour's own parameters follow
+			i += colourParams(params[i+1:])
+		}
+	}
+	return shows
+}
+
+// isBasicBackground reports whether an SGR parameter sets one of the 16
+// basic background colours.
+func isBasicBackground(p string) bool {
+	return (len(p) == 2 && p[0] == '4' && p[1] <= '7') || (len(p) == 3 && p[:2] == "10")
+}
+
+// colourParams is how many parameters an extended colour takes after its
+// 38, 48 or 58: 5;n or 2;r;g;b.
+func colourParams(rest []string) int {
+	switch {
+	case len(rest) > 0 && rest[0] == "5":
+		return 2
+	case len(rest) > 0 && rest[0] == "2":
+		return 4
+	}
+	return 0
 }
 
 // Close releases what a quit left open: the callback listener and the
@@ -399,18 +496,74 @@ func (m Model) Close() {
 	}
 }
 
-// Run shows the wizard until the user quits or ctx ends.
-func Run(ctx context.Context, d Deps, opts ...tea.ProgramOption) error {
+// Outcome is how the wizard ended, for the caller to say so on the normal
+// screen and in its exit code.
+type Outcome struct {
+	// Interrupted: the user left with Ctrl+C.
+	Interrupted bool
+	// Status is the profile's login when the wizard ended with a valid one;
+	// nil when it ended without.
+	Status *auth.Status
+	// AuthorizeURL is the address of a browser login that was still waiting
+	// ("" when none was).
+	AuthorizeURL string
+}
+
+// Outcome is how the wizard stands now: what Run reports when it ends.
+func (m Model) Outcome() Outcome {
+	o := Outcome{Interrupted: m.interrupted}
+	if m.loggedIn() {
+		o.Status = m.dash.status
+	}
+	if m.screen == screenConsent && m.consent.flow != nil && m.consent.phase == consentWaiting {
+		o.AuthorizeURL = m.consent.flow.URL()
+	}
+	return o
+}
+
+// loggedIn reports whether the profile has a login that still works: the
+// dashboard's status, unless a refresh was refused or the refresh token has
+// run out.
+func (m Model) loggedIn() bool {
+	st := m.dash.status
+	if st == nil || !st.LoggedIn || m.dash.loginNeeded {
+		return false
+	}
+	return st.RefreshExpiresAt == nil || m.now.IsZero() || m.now.Before(*st.RefreshExpiresAt)
+}
+
+// backToDashboard reports whether Esc on a login screen goes back to the
+// dashboard (a re-login started there, whose token still works) rather than
+// to the form.
+func (m Model) backToDashboard() bool { return m.relogin && m.loggedIn() }
+
+// leaveLogin is Esc on the consent or device screen: back to the dashboard
+// of a re-login whose token still works, else to the form.
+func (m Model) leaveLogin() Model {
+	if m.backToDashboard() {
+		m.screen = screenDashboard
+		return m
+	}
+	m.relogin = false
+	m.form.notice = ""
+	m.screen = screenForm
+	return m
+}
+
+// Run shows the wizard until the user quits or ctx ends, and reports how it
+// ended.
+func Run(ctx context.Context, d Deps, opts ...tea.ProgramOption) (Outcome, error) {
 	m := New(d)
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(frameRate)}, opts...)...)
 	final, err := p.Run()
-	if fm, ok := final.(Model); ok {
-		fm.Close()
-	} else {
-		m.Close()
+	fm, ok := final.(Model)
+	if !ok {
+		fm = m
 	}
+	out := fm.Outcome()
+	fm.Close()
 	if err != nil && ctx.Err() != nil {
-		return ctx.Err()
+		return out, ctx.Err()
 	}
-	return err
+	return out, err
 }

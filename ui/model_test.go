@@ -256,3 +256,23 @@ func TestNoBackDuringExchange(t *testing.T) {
 		t.Errorf("esc during the exchange left the screen: %v", m.screen)
 	}
 }
+
+// TestPasteFieldNeverClipped: in a window too short for the whole consent
+// screen, the text above the paste prompt is cut, not the field.
+func TestPasteFieldNeverClipped(t *testing.T) {
+	f := newFixture(t)
+	m, _ := f.consent(t)
+	m, _ = step(m, browserFailedMsg{gen: m.consent.gen, err: errors.New(strings.Repeat("the opener failed at length ", 6))})
+	m, _ = step(m, press("p"))
+	for _, h := range []int{20, 16, 12, 8} {
+		s, _ := step(m, tea.WindowSizeMsg{Width: minWidth, Height: h})
+		lines := strings.Split(viewText(s), "\n")
+		if len(lines) != h {
+			t.Errorf("height %d: %d lines", h, len(lines))
+		}
+		field := lines[len(lines)-3] // the field, a blank line, the help
+		if !strings.HasPrefix(field, "> http://localhost:8080/callback") {
+			t.Errorf("height %d: the paste field is not above the help:\n%s", h, viewText(s))
+		}
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,11 +34,11 @@ func TestProbeRowsFillInAsResultsLand(t *testing.T) {
 	for _, tg := range started.targets {
 		names = append(names, tg.Name)
 	}
-	want := []string{"open_api_v2_chat", "workflows_run", "www", "v1_chat", "users_me"}
+	want := []string{"v3_chat", "workflow_run", "oauth_token", "oauth_authorize", "ws_chat", "users_me", "open_api_v2_chat", "workflows_run", "www", "v1_chat"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Fatalf("targets (-want +got):\n%s", diff)
 	}
-	if tok := started.targets[4].Token; tok != "czu_fake_access_saved" {
+	if tok := started.targets[5].Token; tok != "czu_fake_access_saved" {
 		t.Errorf("users_me token = %q, want the saved one", tok)
 	}
 	m, cmd := step(m, started)
@@ -76,7 +77,7 @@ func TestProbePartialShowsHints(t *testing.T) {
 		t.Fatalf("verdict = %v", m.probe.report.Verdict)
 	}
 	v := strings.Join(strings.Fields(viewText(m)), " ")
-	for _, want := range []string{"! Partly reachable: 4 of 5", "connect_refused", "www: connection refused — the connection was refused"} {
+	for _, want := range []string{"! Partly reachable: 9 of 10", "connect_refused", "www: connection refused — the connection was refused"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, viewText(m))
 		}
@@ -85,7 +86,10 @@ func TestProbePartialShowsHints(t *testing.T) {
 
 func TestProbeUnreachable(t *testing.T) {
 	f := newFixture(t)
-	f.prober.fail = map[string]bool{"open_api_v2_chat": true, "workflows_run": true, "www": true, "v1_chat": true, "users_me": true}
+	f.prober.fail = map[string]bool{}
+	for _, tg := range probe.Targets("https://api.coze.com", "https://www.coze.com", "tok") {
+		f.prober.fail[tg.Name] = true
+	}
 	m, started := f.probing(t)
 	m = finishProbe(t, m, started)
 	if v := viewText(m); !strings.Contains(v, "✗ Unreachable") {
@@ -167,8 +171,8 @@ func TestProbeWithoutTokenSkipsUsersMe(t *testing.T) {
 	m := f.form(t)
 	m, cmd := m.startProbe() // no login: the public targets only
 	started := await[probeStartedMsg](t, cmd)
-	if len(started.targets) != 4 {
-		t.Errorf("targets = %d, want 4 without a token", len(started.targets))
+	if len(started.targets) != 9 || slices.ContainsFunc(started.targets, func(tg probe.Target) bool { return tg.Name == "users_me" }) {
+		t.Errorf("targets = %d, want the 9 without users_me without a token", len(started.targets))
 	}
 	_ = m
 }

@@ -234,6 +234,13 @@ func (n statusNote) render(st Styles, good lipgloss.Style, width int) string {
 	return paint(good, wrap(n.text, width))
 }
 
+// link paints the lines of wrapped, an address cut to the window, each as
+// an OSC 8 hyperlink to the whole address: a click on any piece opens all
+// of it, in the terminals that support hyperlinks.
+func link(st lipgloss.Style, url, wrapped string) string {
+	return paint(st.Hyperlink(url), wrapped)
+}
+
 // paint renders each line of s on its own, so that lines keep their own
 // width instead of being padded into a block.
 func paint(st lipgloss.Style, s string) string {

@@ -158,6 +158,7 @@ func (s *tuiSession) pid() int {
 }
 
 var (
+	ansiSGR     = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
 	countdownRe = regexp.MustCompile(`(\d+:\d\d) left`)
 	expiryRe    = regexp.MustCompile(`expires (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+)`)
 )
@@ -213,17 +214,64 @@ func TestTUISandboxApproveKey(t *testing.T) {
 		return m != nil && m[1] != first[1]
 	})
 
-	// r moves the expiry later.
+	// r moves the expiry later. Two r's in one write, as SSH batches keys:
+	// each is a key of its own (the second finds the refresh under way).
 	before := expiryOf(t, s.last)
-	s.keys("r")
+	s.keys("-l", "rr")
 	s.waitFor("a later expiry than "+before.String(), func(screen string) bool {
 		m := expiryRe.FindStringSubmatch(screen)
 		return m != nil && strings.Contains(screen, "manual · ✓ ok") && expiryOf(t, screen).After(before)
 	})
 
-	s.keys("q")
+	// ? and then q in one write: the full help opens, and q quits.
+	s.keys("-l", "?q")
 	if code := s.exitStatus(); code != 0 {
-		t.Errorf("exit status %d, want 0; last screen:\n%s", code, s.capture())
+		t.Errorf("exit status %d, want 0 after a login; last screen:\n%s", code, s.capture())
+	}
+	// The summary stays on the normal screen.
+	summary := s.capture()
+	for _, want := range []string{"Sandbox run: logged in as Sandbox User", "throwaway login are gone", "$(cozeauth token)", "cozeauth api /v1/users/me", "cozeauth status"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, summary)
+		}
+	}
+}
+
+// TestTUIInterruptAndNoColor: under NO_COLOR the form's text input still
+// shows where the cursor is (reverse video), and Ctrl+C on the form exits
+// 130 and says that nothing was saved.
+func TestTUIInterruptAndNoColor(t *testing.T) {
+	bin, _ := tuiBinaries(t)
+	s := startTUI(t, headlessEnv()+" NO_COLOR=1 "+shellQuote(bin)+" --sandbox")
+	s.waitForText("Client ID", "Redirect URI")
+	// Tab to the client ID's text field: the focused row (marked >) shows a
+	// cursor in reverse video.
+	cursorOn := func(label string) bool {
+		for _, l := range strings.Split(s.tmux("capture-pane", "-p", "-e", "-t", "e2e"), "\n") {
+			if plain := ansiSGR.ReplaceAllString(l, ""); strings.HasPrefix(plain, "> "+label) && strings.Contains(l, "\x1b[7m") {
+				return true
+			}
+		}
+		return false
+	}
+	for range 8 {
+		if cursorOn("Client ID") {
+			break
+		}
+		before := s.capture()
+		s.keys("Tab")
+		s.waitFor("the focus to move", func(screen string) bool { return screen != before })
+	}
+	s.waitFor("the cursor in the client ID field", func(string) bool { return cursorOn("Client ID") })
+	if styled := s.tmux("capture-pane", "-p", "-e", "-t", "e2e"); regexp.MustCompile(`\x1b\[(?:[0-9]+;)*(?:3[0-7]|38|4[0-7]|48|9[0-7]|10[0-7])[;m]`).MatchString(styled) {
+		t.Errorf("NO_COLOR, yet colours on screen:\n%q", styled)
+	}
+	s.keys("C-c")
+	if code := s.exitStatus(); code != ExitInterrupted {
+		t.Errorf("exit status %d after Ctrl+C, want %d; screen:\n%s", code, ExitInterrupted, s.capture())
+	}
+	if screen := s.capture(); !strings.Contains(screen, "without a login; nothing was saved") {
+		t.Errorf("no word that nothing was saved:\n%s", screen)
 	}
 }
 

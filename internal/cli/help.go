@@ -84,10 +84,10 @@ func writeHelp(w io.Writer, c *cobra.Command) {
 
 // exitCodesHelp is the table of exit codes every command shares.
 const exitCodesHelp = `Exit codes:
-  0    ok
-  1    failure (network, Coze error, unreadable store)
+  0    ok (the wizard: it ended with a valid login)
+  1    failure: network, Coze error, unreadable store (the wizard: left without a login)
   2    usage error
   3    probe: the path to Coze is partly or wholly blocked
   4    login required (never set up, logged out, expired, or refused)
-  130  interrupted (Ctrl-C)
+  130  interrupted (Ctrl+C, SIGINT, SIGTERM, SIGHUP)
 `

@@ -26,6 +26,7 @@ const (
 	ExitUsage         = 2
 	ExitBlocked       = 3
 	ExitLoginRequired = 4
+	ExitInterrupted   = 130 // Ctrl+C, SIGINT or SIGTERM
 )
 
 // ExitError carries an exit code with the error to print.
@@ -106,7 +107,7 @@ func Run(ctx context.Context, args []string, env *Env) int {
 	}
 	code := exitCode(err)
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		err = errors.New("interrupted")
+		err, code = errors.New("interrupted"), ExitInterrupted
 	}
 	if msg := err.Error(); msg != "" {
 		fmt.Fprintln(env.Stderr, "cozeauth: "+msg)

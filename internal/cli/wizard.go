@@ -82,9 +82,83 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 			ApproveDevice: sandboxApproveDevice,
 		},
 	}
-	err = ui.Run(cmd.Context(), d)
+	outcome, err := ui.Run(cmd.Context(), d)
 	g.waitForRefreshes(g.env.Stderr, 35*time.Second)
-	return err
+	if err != nil {
+		return err
+	}
+	printOutcome(g.env.Stdout, outcome, profileFlag(cfg.Profile), g.sandbox)
+	return wizardExit(outcome)
+}
+
+// wizardExit is the wizard's exit status: 0 when it ends with a valid
+// login, 130 after Ctrl+C, 1 when it is left without a login (so that
+// `cozeauth && ./bot` does not run the bot after the user gave up).
+func wizardExit(o ui.Outcome) error {
+	switch {
+	case o.Interrupted:
+		return &ExitError{Code: ExitInterrupted}
+	case o.Status == nil:
+		return &ExitError{Code: ExitFailure}
+	}
+	return nil
+}
+
+// profileFlag is what the next commands need to reach profile: nothing for
+// the default one.
+func profileFlag(profile string) string {
+	if profile == "" || profile == "default" {
+		return ""
+	}
+	return " --profile " + profile
+}
+
+// printOutcome says on the normal screen, once the wizard's screen is gone,
+// how it ended: who is logged in and what to run next, or that nothing was
+// saved and how to go on.
+func printOutcome(w io.Writer, o ui.Outcome, profileFlag string, sandbox bool) {
+	st := o.Status
+	switch {
+	case st == nil && sandbox:
+		fmt.Fprintln(w, "Sandbox run ended without a login; nothing was saved.")
+		fmt.Fprintln(w, "Run `cozeauth --sandbox` to try again, or `cozeauth` for a real app.")
+	case st == nil:
+		fmt.Fprintln(w, "Nothing was saved: no login finished. Run `cozeauth` again to go on.")
+	}
+	if st == nil {
+		if o.AuthorizeURL != "" {
+			// One line, so that it can be selected whole.
+			fmt.Fprintln(w, "The login's address (good only while cozeauth waited for it):")
+			fmt.Fprintln(w, o.AuthorizeURL)
+		}
+		return
+	}
+	who := "an unknown user"
+	if st.User != nil {
+		who = st.User.Display()
+	}
+	if sandbox {
+		fmt.Fprintf(w, "✓ Sandbox run: logged in as %s.\n", who)
+		fmt.Fprintln(w, "  The embedded fake Coze and its throwaway login are gone now.")
+		fmt.Fprintln(w, "With a real app (run `cozeauth`), the same next steps work:")
+	} else {
+		fmt.Fprintf(w, "✓ Logged in to Coze as %s (profile %q).\n", who, st.Profile)
+		fmt.Fprintf(w, "  app      %s app %s, region %s (%s)\n", st.AppType, st.ClientID, st.Region, st.APIBase)
+		if st.AccessExpiresAt != nil {
+			fmt.Fprintf(w, "  access   expires %s; refreshed when a token is asked for\n", st.AccessExpiresAt.Local().Format("2006-01-02 15:04 MST"))
+		}
+		if st.RefreshExpiresAt != nil {
+			fmt.Fprintf(w, "  refresh  expires %s: log in again before then\n", st.RefreshExpiresAt.Local().Format("2006-01-02"))
+		}
+		fmt.Fprintln(w, "Next:")
+	}
+	for _, next := range [][2]string{
+		{"$(cozeauth token" + profileFlag + ")", "a valid access token, in scripts"},
+		{"cozeauth api /v1/users/me" + profileFlag, "call the API with it"},
+		{"cozeauth status" + profileFlag, "the login's state"},
+	} {
+		fmt.Fprintf(w, "  %-*s  %s\n", 26+len(profileFlag), next[0], next[1])
+	}
 }
 
 // waitForRefreshes lets a refresh that is under way finish and save the
@@ -135,18 +209,22 @@ func (g *globals) startSandbox() (cleanup func(), srv *sandbox.Server, base stri
 	return cleanup, srv, base, nil
 }
 
-// osc52Copier copies to the terminal's clipboard with OSC 52, wrapped for
-// tmux and screen. A terminal that does not support OSC 52 ignores it.
+// osc52Copier sends text to the terminal's clipboard with OSC 52: plainly,
+// which tmux passes on with its default set-clipboard, and inside tmux and
+// screen also wrapped for passthrough, which tmux ≥ 3.3 drops unless
+// allow-passthrough is on. A terminal that does not support OSC 52 ignores
+// both; none says whether the text arrived.
 func osc52Copier(w io.Writer, getenv func(string) string) func(string) error {
 	return func(s string) error {
 		seq := osc52.New(s)
+		out := seq.String()
 		switch {
 		case getenv("TMUX") != "":
-			seq = seq.Tmux()
+			out += seq.Tmux().String()
 		case strings.HasPrefix(getenv("TERM"), "screen"):
-			seq = seq.Screen()
+			out += seq.Screen().String()
 		}
-		if _, err := seq.WriteTo(w); err != nil {
+		if _, err := io.WriteString(w, out); err != nil {
 			return fmt.Errorf("could not write to the terminal: %w", err)
 		}
 		return nil

@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/ui"
+)
+
+func TestWizardExit(t *testing.T) {
+	status := &auth.Status{Profile: "default", LoggedIn: true}
+	for _, tt := range []struct {
+		name string
+		o    ui.Outcome
+		want int
+	}{
+		{"valid login", ui.Outcome{Status: status}, ExitOK},
+		{"left without a login", ui.Outcome{}, ExitFailure},
+		{"ctrl+c without a login", ui.Outcome{Interrupted: true}, ExitInterrupted},
+		{"ctrl+c with a login", ui.Outcome{Interrupted: true, Status: status}, ExitInterrupted},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ExitOK
+			if err := wizardExit(tt.o); err != nil {
+				got = exitCode(err)
+				if err.Error() != "" {
+					t.Errorf("the exit prints %q; the summary already said it", err)
+				}
+			}
+			if got != tt.want {
+				t.Errorf("exit %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPrintOutcome(t *testing.T) {
+	exp := time.Date(2026, 1, 2, 3, 4, 0, 0, time.Local)
+	rexp := exp.Add(30 * 24 * time.Hour)
+	st := &auth.Status{Profile: "work", Region: auth.RegionCOM, APIBase: "https://api.coze.com", ClientID: "7.app.coze",
+		AppType: auth.AppPKCE, LoggedIn: true, AccessExpiresAt: &exp, RefreshExpiresAt: &rexp,
+		User: &auth.User{UserID: "1", UserName: "ada", NickName: "Ada"}}
+	for _, tt := range []struct {
+		name    string
+		o       ui.Outcome
+		sandbox bool
+		want    []string
+		not     []string
+	}{
+		{"logged in", ui.Outcome{Status: st}, false,
+			[]string{"Logged in to Coze as Ada (@ada) (profile \"work\")", "pkce app 7.app.coze, region com (https://api.coze.com)",
+				"expires 2026-01-02 03:04", "expires 2026-02-01", "$(cozeauth token --profile work)", "cozeauth api /v1/users/me --profile work", "cozeauth status --profile work"},
+			[]string{"Nothing was saved", "sandbox"}},
+		{"sandbox", ui.Outcome{Status: st}, true,
+			[]string{"Sandbox run: logged in as Ada (@ada)", "throwaway login are gone", "With a real app", "$(cozeauth token --profile work)"},
+			[]string{"Nothing was saved"}},
+		{"no login", ui.Outcome{}, false, []string{"Nothing was saved", "Run `cozeauth` again"}, []string{"cozeauth token", "address"}},
+		{"no login, a browser waiting", ui.Outcome{AuthorizeURL: "https://www.coze.com/api/permission/oauth2/authorize?client_id=7.app.coze&state=abc"}, false,
+			[]string{"Nothing was saved", "\nhttps://www.coze.com/api/permission/oauth2/authorize?client_id=7.app.coze&state=abc\n"}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			printOutcome(&b, tt.o, profileFlag(profileOf(tt.o)), tt.sandbox)
+			for _, w := range tt.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("lacks %q:\n%s", w, b.String())
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("has %q:\n%s", w, b.String())
+				}
+			}
+			for _, l := range strings.Split(b.String(), "\n") {
+				if len([]rune(l)) > 80 && !strings.HasPrefix(l, "https://") {
+					t.Errorf("line wider than 80 columns: %q", l)
+				}
+			}
+		})
+	}
+}
+
+func profileOf(o ui.Outcome) string {
+	if o.Status == nil {
+		return ""
+	}
+	return o.Status.Profile
+}
+
+// TestOSC52Copier: a plain OSC 52 always (tmux passes it on with its default
+// set-clipboard), and inside tmux or screen the wrapped form as well (for
+// passthrough, which tmux ≥ 3.3 allows only when asked).
+func TestOSC52Copier(t *testing.T) {
+	const plain = "\x1b]52;c;aGk=\a"
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"terminal", map[string]string{"TERM": "xterm-256color"}, []string{plain}},
+		{"tmux", map[string]string{"TMUX": "/tmp/tmux-0/default,1,0", "TERM": "tmux-256color"}, []string{plain, "\x1bPtmux;\x1b\x1b]52;c;aGk=\a\x1b\\"}},
+		{"screen", map[string]string{"TERM": "screen"}, []string{plain, "\x1bP\x1b]52;c;aGk=\a\x1b\\"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := osc52Copier(&b, func(k string) string { return tt.env[k] })("hi"); err != nil {
+				t.Fatal(err)
+			}
+			if got := b.String(); got != strings.Join(tt.want, "") {
+				t.Errorf("wrote %q, want %q", got, strings.Join(tt.want, ""))
+			}
+		})
+	}
+}
+
+// TestInterruptedExits130: a command that Ctrl+C or SIGTERM ends (its
+// context cancelled) exits 130 and says so, like the wizard after Ctrl+C.
+func TestInterruptedExits130(t *testing.T) {
+	dir := t.TempDir()
+	st := auth.NewStore(dir)
+	l, err := st.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	err = l.Save("default", &auth.Record{Token: auth.Token{AccessToken: "czu_interrupted_test", RefreshToken: "r",
+		Expiry: now.Add(time.Hour), RefreshExpiry: now.Add(24 * time.Hour), IssuedAt: now}})
+	l.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveSettings("default", auth.Settings{ClientID: "7000000000000000001.app.coze", APIBase: "http://127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := Run(ctx, []string{"api", "/v1/users/me"}, &Env{
+		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+		Getenv: func(k string) string {
+			if k == "COZEAUTH_CONFIG_DIR" {
+				return dir
+			}
+			return ""
+		},
+		Now: time.Now, Version: "test",
+	})
+	if code != ExitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q; want %d and a word that it was interrupted", code, stderr.String(), ExitInterrupted)
+	}
+}
