@@ -81,7 +81,7 @@ func wsKey() string {
 
 // wsAccept is the Sec-WebSocket-Accept a server must answer key with (RFC 6455).
 func wsAccept(key string) string {
-	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC11B65"))
+	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 	return base64.StdEncoding.EncodeToString(h[:])
 }
 

@@ -207,3 +207,10 @@ func TestRegionVerdicts(t *testing.T) {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func cmpDiff(a, b any) string { return cmp.Diff(a, b) }
+
+// TestWSAccept checks the accept value against RFC 6455's own example.
+func TestWSAccept(t *testing.T) {
+	if got := wsAccept("dGhlIHNhbXBsZSBub25jZQ=="); got != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
+		t.Errorf("wsAccept = %q, want RFC 6455's s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", got)
+	}
+}

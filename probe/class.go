@@ -180,7 +180,8 @@ func classifyDNS(f facts) (Class, string, bool) {
 	var dns *net.DNSError
 	switch {
 	case errors.As(f.err, &dns):
-		return ClassDNS, f.err.Error(), true
+		// The lookup's own words, without the dialer's "dial tcp: ".
+		return ClassDNS, dns.Error(), true
 	case f.timedOut && f.phase == phaseDNS:
 		return ClassDNS, f.noAnswerWithin(), true
 	}

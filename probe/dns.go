@@ -29,6 +29,10 @@ type dialer struct {
 	// host is the target's host name: what it resolved to is recorded,
 	// while a proxy's name (dialled instead through a proxy) is not.
 	host string
+	// timeout bounds every dial, including those of the losing family that
+	// go on after the request: the transport may dial with a context that
+	// outlives the request.
+	timeout time.Duration
 }
 
 // familyOf names an address's IP family.
@@ -40,6 +44,20 @@ func familyOf(ip netip.Addr) string {
 }
 
 func (d *dialer) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	conn, err := d.dialWithin(ctx, network, addr)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	// The losing family's dials may still be going: they end at the
+	// deadline, which releases the context. A connection already made does
+	// not depend on it.
+	context.AfterFunc(ctx, cancel)
+	return conn, nil
+}
+
+func (d *dialer) dialWithin(ctx context.Context, network, addr string) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return d.inner(ctx, network, addr)

@@ -222,7 +222,7 @@ func (p *Prober) client(base *http.Transport, t Target, rec *recorder) (*http.Cl
 	if u, err := url.Parse(httpURL(t.URL)); err == nil {
 		host = u.Hostname()
 	}
-	tr.DialContext = (&dialer{resolver: p.resolver(), inner: inner, rec: rec, host: host}).dial
+	tr.DialContext = (&dialer{resolver: p.resolver(), inner: inner, rec: rec, host: host, timeout: p.timeout()}).dial
 	return &http.Client{
 		Transport: tr,
 		// The first answer is the one that proves the path; a redirect may

@@ -36,6 +36,32 @@ const (
 	GroupSeed      Group = "seed"      // the four endpoints of the original report
 )
 
+// Title is the group's heading, the same in every view of a report.
+func (g Group) Title() string {
+	switch g {
+	case GroupAPI:
+		return "API — the open API, answered without a token"
+	case GroupOAuth:
+		return "OAuth — what cozeauth's logins and refreshes need"
+	case GroupWebSocket:
+		return "WebSocket — the ws host that streams chat"
+	case GroupAccount:
+		return "Account — the token, checked with Coze"
+	case GroupSeed:
+		return "Seed — the endpoints of the original connectivity report"
+	}
+	return string(g)
+}
+
+// Heading is the heading a result goes under: its group's title, after its
+// region's host when a report covers several.
+func (r Result) Heading() string {
+	if r.Region == "" {
+		return r.Group.Title()
+	}
+	return regionHost(r.Region) + " · " + r.Group.Title()
+}
+
 // Groups lists the groups in display order.
 func Groups() []Group {
 	return []Group{GroupAPI, GroupOAuth, GroupWebSocket, GroupAccount, GroupSeed}

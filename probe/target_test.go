@@ -97,3 +97,15 @@ func TestRegionTargets(t *testing.T) {
 		t.Errorf("RegionTargets (-want +got):\n%s", diff)
 	}
 }
+
+func TestWithoutGroup(t *testing.T) {
+	ts := WithoutGroup(TargetsFor(Bases{API: "https://api.coze.com", WWW: "https://www.coze.com"}, "pat_x", SetCurrent), GroupAccount)
+	for _, tg := range ts {
+		if tg.Group == GroupAccount || tg.Token != "" {
+			t.Errorf("%s (%s) kept", tg.Name, tg.Group)
+		}
+	}
+	if len(ts) != 5 {
+		t.Errorf("%d targets, want the 5 others", len(ts))
+	}
+}

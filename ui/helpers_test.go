@@ -189,7 +189,7 @@ func (p *fakeProber) started() int {
 }
 
 func cannedResult(i int, t probe.Target, fail bool, tm probe.Timings) probe.Result {
-	r := probe.Result{Index: i, Name: t.Name, Method: t.Method, URL: t.URL, RemoteAddr: "127.0.0.1:1"}
+	r := probe.Result{Index: i, Name: t.Name, Group: t.Group, Label: t.Label, Method: t.Method, URL: t.URL, RemoteAddr: "127.0.0.1:1"}
 	if tm == (probe.Timings{}) {
 		tm = probe.Timings{DNS: 4 * time.Millisecond, Connect: 12 * time.Millisecond, TLS: 30 * time.Millisecond, FirstByte: 120 * time.Millisecond, Total: 140 * time.Millisecond}
 	}
@@ -202,8 +202,10 @@ func cannedResult(i int, t probe.Target, fail bool, tm probe.Timings) probe.Resu
 	}
 	r.Timings = tm
 	switch t.Name {
-	case "workflows_run":
+	case "workflows_run", "v3_chat", "workflow_run", "ws_chat":
 		r.Status, r.Class = 401, probe.ClassAuthRequired
+	case "oauth_token":
+		r.Status, r.Class = 400, probe.ClassHTTPError
 	case "v1_chat":
 		r.Status, r.Class = 404, probe.ClassNotFound
 	case "users_me":

@@ -336,8 +336,6 @@ func (m Model) content() string {
 		body = m.form.view(m.st, w, m.d.SandboxBase)
 	case screenConsent:
 		body, status = m.consent.view(m.st, w, m.now, m.spin.View(), m.d)
-	case screenProbe:
-		body, status = m.probe.view(m.st, w, m.spin.View())
 	case screenDashboard:
 		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.cfg, m.d.SandboxBase)
 	case screenDevice:
@@ -353,6 +351,14 @@ func (m Model) content() string {
 	footer = strings.Join(lines, "\n")
 	if status != "" {
 		footer = status + "\n" + footer
+	}
+	if m.screen == screenProbe {
+		// Like the device screen's QR code, the probe's group headings are
+		// drawn only when they fit.
+		body, status = m.probe.view(m.st, w, m.height-lineCount(footer)-1, m.spin.View())
+		if status != "" {
+			footer = status + "\n" + footer
+		}
 	}
 	if m.screen == screenDevice {
 		// The QR code is drawn only where it fits, so the body is drawn

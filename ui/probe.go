@@ -107,7 +107,17 @@ const (
 	timeWidth     = 7
 )
 
-func (p probeModel) view(st Styles, width int, spin string) (body, status string) {
+// view draws the probe screen in room rows: the targets under their
+// groups' headings when that fits, else with the group in a column of its own.
+func (p probeModel) view(st Styles, width, room int, spin string) (body, status string) {
+	body, status = p.render(st, width, spin, true)
+	if lineCount(body) > room && p.targets != nil {
+		body, status = p.render(st, width, spin, false)
+	}
+	return body, status
+}
+
+func (p probeModel) render(st Styles, width int, spin string, headings bool) (body, status string) {
 	var b strings.Builder
 	b.WriteString(st.Title.Render("cozeauth") + st.Subtitle.Render(" · is Coze reachable from here?") + "\n\n")
 	switch {
@@ -118,7 +128,7 @@ func (p probeModel) view(st Styles, width int, spin string) (body, status string
 		b.WriteString(spin + " Preparing the probe…")
 		return b.String(), ""
 	}
-	b.WriteString(p.tableView(st, width, spin))
+	b.WriteString(p.tableView(st, width, spin, headings))
 	if p.report == nil {
 		b.WriteString(fmt.Sprintf("%s %d of %d answered so far…", spin, p.answered(), len(p.targets)))
 		return b.String(), ""
@@ -138,14 +148,33 @@ func (p probeModel) answered() int {
 	return n
 }
 
+// groupWidth is the group column's, when the headings do not fit.
+const groupWidth = len("websocket")
+
 // tableView is a row per target, filled in as its result lands, and the
-// legend of the phases.
-func (p probeModel) tableView(st Styles, width int, spin string) string {
+// legend of the phases. The targets come in the groups `cozeauth probe`
+// shows, under the same headings, or with the group's name in a column.
+func (p probeModel) tableView(st Styles, width int, spin string, headings bool) string {
 	var b strings.Builder
 	labelW := max(12, width-2-statusWidth-classWidth-timeWidth-phaseBarWidth-4)
-	b.WriteString(st.Faint.Render("  "+pad("target", labelW)+" "+pad("code", statusWidth)+" "+pad("class", classWidth)+pad("time", timeWidth)+" phases") + "\n")
+	groupCol := func(string) string { return "" }
+	if !headings && labelW-groupWidth-1 >= 12 { // in the narrowest window, neither
+		labelW -= groupWidth + 1
+		groupCol = func(g string) string { return pad(g, groupWidth) + " " }
+	}
+	b.WriteString(st.Faint.Render("  "+groupCol("group")+pad("target", labelW)+" "+pad("code", statusWidth)+" "+pad("class", classWidth)+pad("time", timeWidth)+" phases") + "\n")
+	heading := ""
 	for i, t := range p.targets {
-		label := ansi.Truncate(t.Method+" "+p.shortURL(t.URL), labelW, "…")
+		if h := (probe.Result{Group: t.Group, Region: t.Region}).Heading(); headings && t.Group != "" && h != heading {
+			heading = h
+			b.WriteString("  " + st.Subtitle.Render(ansi.Truncate(h, max(1, width-2), "…")) + "\n")
+		}
+		method := t.Method
+		if t.Expect == probe.ExpectWebSocket {
+			method = "WS"
+		}
+		label := groupCol(string(t.Group)) + ansi.Truncate(method+" "+p.shortURL(t.URL), labelW, "…")
+		labelW := labelW + len(groupCol(""))
 		if r := p.results[i]; r != nil {
 			b.WriteString(resultRow(st, label, labelW, r) + "\n")
 		} else {
@@ -217,10 +246,16 @@ func targetNote(r probe.Result) string {
 	return ""
 }
 
-// shortURL drops the scheme, and the host when it is the API host.
+// shortURL drops the scheme, and the host when it is the API host or the
+// WebSocket host derived from it (the sandbox, a gateway: the same host).
 func (p probeModel) shortURL(raw string) string {
 	if rest, ok := strings.CutPrefix(raw, p.api); ok && p.api != "" {
 		return rest
+	}
+	if ws := probe.WSBase(p.api); ws != "" && !strings.Contains(ws, "://ws.") {
+		if rest, ok := strings.CutPrefix(raw, ws); ok {
+			return rest
+		}
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -293,8 +328,8 @@ func startProbeCmd(ctx context.Context, d Deps, gen int, cfg auth.Config) tea.Cm
 			return probeStartFailedMsg{gen: gen, err: fmt.Errorf("no prober is configured")}
 		}
 		token := ""
-		// The users_me target needs a token; without one the four public
-		// targets still tell whether the path is open.
+		// The users_me target needs a token; without one the other groups
+		// still tell whether the path is open.
 		if rec, err := d.Manager(cfg).Token(ctx); err == nil {
 			token = rec.AccessToken
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/google/go-cmp/cmp"
 
@@ -61,10 +62,23 @@ func TestProbeRowsFillInAsResultsLand(t *testing.T) {
 		t.Fatalf("running %v report %+v", m.probe.running, m.probe.report)
 	}
 	v := viewText(m)
-	for _, want := range []string{"401", "auth_required", "404", "not_found", "140ms", "✓ Reachable", "belongs to Test User (@tester)"} {
+	// In a short window the group is a column.
+	for _, want := range []string{"401", "auth_required", "404", "not_found", "140ms", "✓ Reachable", "belongs to Test User (@tester)",
+		"✓ api       POST /v3/chat", "✓ oauth ", "✓ websocket WS ", "✓ account ", "✓ seed ", "WS "} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
+	}
+	// Where they fit, the groups are headings titled as `cozeauth probe` titles them.
+	m, _ = step(m, tea.WindowSizeMsg{Width: 100, Height: 50})
+	v = viewText(m)
+	for _, g := range probe.Groups() {
+		if !strings.Contains(v, "  "+g.Title()+"\n") {
+			t.Errorf("tall view lacks the heading %q:\n%s", g.Title(), v)
+		}
+	}
+	if strings.Contains(v, "✓ websocket") {
+		t.Errorf("tall view has both headings and the group column:\n%s", v)
 	}
 }
 

@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,8 +37,11 @@ body unchanged. PATH starts with / (a full URL is accepted only when it starts w
 the API base, so the token is never sent anywhere else).
 
 The access token is refreshed first when it is about to expire. If Coze answers
-401 anyway (the token was revoked, or rotated by another machine), cozeauth
-refreshes it once and sends the request once more.
+401 with a code that says the token is invalid (4100, 700012006) and the token
+is more than a minute old (it was revoked, or rotated by another machine),
+cozeauth refreshes it once and sends the request once more. Any other refusal
+is reported as it is, with the path, Coze's code and message and a hint: a
+refresh cannot fix a wrong path, a permission the app lacks or the region.
 
 The method is GET, or POST when -d is given. -d takes inline JSON, @file, or @- for
 standard input, and sets Content-Type: application/json unless -H sets another.
@@ -105,6 +110,7 @@ arguments, 4 when a login is needed.`,
 			}
 			c := &apiCall{
 				client: g.apiHTTPClient(),
+				now:    g.now,
 				method: method,
 				url:    url,
 				header: hdr,
@@ -209,6 +215,7 @@ func readBody(stdin io.Reader, data string) ([]byte, error) {
 // apiCall is one `cozeauth api` request, kept whole so it can be sent twice.
 type apiCall struct {
 	client *http.Client
+	now    func() time.Time
 	method string
 	url    string
 	header http.Header
@@ -226,19 +233,9 @@ func (c *apiCall) run(cmd *cobra.Command, m *auth.Manager, include bool) error {
 	if err != nil {
 		return err
 	}
+	refreshed := false
 	if resp.StatusCode == http.StatusUnauthorized {
-		// The token may have been revoked or rotated elsewhere before its
-		// expiry: a forced refresh gets a new one, then try once more.
-		first := &capBuffer{max: maxErrorBody}
-		_, _ = io.Copy(first, io.LimitReader(resp.Body, maxErrorBody))
-		drain(resp)
-		if rec, err = m.Refresh(ctx); err != nil {
-			// Say why the call was refused too: a token of the other region
-			// (or a wrong --api-base) is the usual cause, and a new login
-			// alone would not fix that.
-			return fmt.Errorf("%w; then refreshing the token failed: %w", auth.NewAPIError(resp, first.body()), err)
-		}
-		if resp, err = c.do(cmd, rec.AccessToken); err != nil {
+		if resp, refreshed, err = c.retryIfItHelps(cmd, m, rec, resp); err != nil {
 			return err
 		}
 	}
@@ -256,7 +253,65 @@ func (c *apiCall) run(cmd *cobra.Command, m *auth.Manager, include bool) error {
 	if _, err := io.Copy(out, io.TeeReader(resp.Body, kept)); err != nil {
 		return fmt.Errorf("could not pass on coze's answer to %s %s: %w", c.method, c.url, err)
 	}
-	return responseError(resp, kept)
+	return c.responseError(resp, kept, rec, refreshed)
+}
+
+// freshFor is how recently a token must have been minted or refreshed for
+// a 401 not to be blamed on it: a new token refused is refused for another
+// reason (the region, the path, a permission), which a refresh cannot fix.
+const freshFor = time.Minute
+
+// retryIfItHelps handles a 401. Only when Coze's code says the token is
+// invalid (4100, 700012006) and the token is not brand new does a refresh
+// stand a chance — the token was revoked, or rotated by another machine —
+// so only then is it refreshed and the request sent once more. Otherwise
+// the first answer is passed on as it is, body and all.
+func (c *apiCall) retryIfItHelps(cmd *cobra.Command, m *auth.Manager, rec *auth.Record, resp *http.Response) (*http.Response, bool, error) {
+	first := &capBuffer{max: maxErrorBody}
+	_, _ = io.Copy(first, io.LimitReader(resp.Body, maxErrorBody))
+	ae := auth.NewAPIError(resp, first.body())
+	if !tokenInvalid(ae.Code) || c.age(rec) < freshFor {
+		// Replay what was read ahead of the rest of the body.
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(first.Bytes()), resp.Body), resp.Body}
+		return resp, false, nil
+	}
+	drain(resp)
+	rec, err := m.Refresh(cmd.Context())
+	if err != nil {
+		// Say why the call was refused too: a token of the other region
+		// (or a wrong --api-base) is the usual cause, and a new login
+		// alone would not fix that.
+		return nil, false, fmt.Errorf("%s %s: %w; then refreshing the token failed: %w", c.method, c.path(), ae, err)
+	}
+	resp, err = c.do(cmd, rec.AccessToken)
+	return resp, true, err
+}
+
+// tokenInvalid reports whether Coze's code says the access token itself is
+// no good (rather than, say, lacking a permission).
+func tokenInvalid(code int) bool { return code == 4100 || code == 700012006 }
+
+// age is how long ago the token was minted or last refreshed; a token with
+// no record of it counts as old.
+func (c *apiCall) age(rec *auth.Record) time.Duration {
+	if rec.IssuedAt.IsZero() {
+		return time.Duration(1<<63 - 1)
+	}
+	return c.now().Sub(rec.IssuedAt)
+}
+
+// path is the request's path and query, for messages.
+func (c *apiCall) path() string {
+	if u, err := url.Parse(c.url); err == nil {
+		return u.RequestURI()
+	}
+	return c.url
+}
+
+// readCloser reads from one reader and closes another.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 func (c *apiCall) do(cmd *cobra.Command, token string) (*http.Response, error) {
@@ -304,17 +359,43 @@ func writeResponseHead(w io.Writer, resp *http.Response) error {
 }
 
 // responseError is nil for a 2xx answer whose code is 0 or absent, and an
-// exit-1 error carrying an [auth.APIError] otherwise.
-func responseError(resp *http.Response, kept *capBuffer) error {
+// exit-1 error otherwise: the method and path, the [auth.APIError] (status,
+// Coze's code and message, log id) and what to do about it.
+func (c *apiCall) responseError(resp *http.Response, kept *capBuffer, rec *auth.Record, refreshed bool) error {
 	ae := auth.ReplyError(resp, kept.body())
 	if ae == nil {
 		return nil
 	}
-	var err error = ae
-	if ae.Hint() == "" && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
-		err = fmt.Errorf("%w; the token was refused even after a refresh: check the region (--region cn for coze.cn, com for coze.com) and the app's permissions in the Coze console", ae)
+	err := fmt.Errorf("%s %s: %w", c.method, c.path(), ae)
+	if h := c.refusalHint(ae, rec, refreshed); h != "" {
+		err = fmt.Errorf("%w; %s", err, h)
 	}
 	return &ExitError{Code: ExitFailure, Err: err}
+}
+
+// refusalHint says what to do about an answer [auth.APIError.Hint] has no
+// words for: a path Coze does not have, a refusal that a refresh did not
+// or could not fix.
+func (c *apiCall) refusalHint(ae *auth.APIError, rec *auth.Record, refreshed bool) string {
+	status := ae.StatusCode
+	switch {
+	case status == http.StatusNotFound:
+		return "Coze has no such path: check it against Coze's API reference (e.g. /v1/workflow/run, singular; /v3/chat for chat)"
+	case status != http.StatusUnauthorized && status != http.StatusForbidden:
+		return ""
+	case refreshed:
+		return "the token was refused even after a refresh: check the region (--region cn for coze.cn, com for coze.com) and the app's permissions in the Coze console"
+	case tokenInvalid(ae.Code):
+		return fmt.Sprintf("the token is %s old, so it was not refreshed: Coze refused a new token, which points at the region (--region cn for coze.cn, com for coze.com) or the API base, not at its age", fmtAge(c.age(rec)))
+	case ae.Code != 0:
+		return "not refreshed: a refresh does not change what this code means; check the path, the app's permissions in the Coze console, and the region"
+	}
+	return "not refreshed: the answer carries no Coze code, so something other than Coze's API may have refused it; check the path and the API base (--api-base)"
+}
+
+// fmtAge shows a token's age in whole seconds.
+func fmtAge(d time.Duration) string {
+	return d.Round(time.Second).String()
 }
 
 // capBuffer keeps the first max bytes written to it and notes whether more came.

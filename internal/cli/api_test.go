@@ -276,6 +276,49 @@ func TestAPI(t *testing.T) {
 			wantRefresh: newRefresh,
 		},
 		{
+			name:  "401 for a token minted moments ago: no refresh",
+			args:  []string{"api", "/v1/users/me"},
+			token: &auth.Token{AccessToken: oldAccess, RefreshToken: oldRefresh, Expiry: testNow.Add(14 * time.Minute), RefreshExpiry: testNow.Add(29 * 24 * time.Hour), IssuedAt: testNow.Add(-30 * time.Second)},
+			api: func(w http.ResponseWriter, r *http.Request, _ string) {
+				w.WriteHeader(http.StatusUnauthorized)
+				io.WriteString(w, `{"code":4100,"msg":"authentication is invalid"}`)
+			},
+			wantCode:    ExitFailure,
+			wantStdout:  `{"code":4100,"msg":"authentication is invalid"}`,
+			wantStderr:  []string{"GET /v1/users/me", "HTTP 401", "code 4100", "the token is 30s old, so it was not refreshed", "--region cn"},
+			wantSeen:    []seenRequest{{Method: "GET", Path: "/v1/users/me", Auth: oldAccess, UserAgent: ua}},
+			wantRefresh: oldRefresh,
+		},
+		{
+			name:  "401 with a code a refresh cannot fix",
+			args:  []string{"api", "/v1/workspaces"},
+			token: freshToken(),
+			api: func(w http.ResponseWriter, r *http.Request, _ string) {
+				w.WriteHeader(http.StatusUnauthorized)
+				io.WriteString(w, `{"code":4101,"msg":"no permission"}`)
+			},
+			wantCode:    ExitFailure,
+			wantStdout:  `{"code":4101,"msg":"no permission"}`,
+			wantStderr:  []string{"GET /v1/workspaces", "code 4101", "permission"},
+			wantSeen:    []seenRequest{{Method: "GET", Path: "/v1/workspaces", Auth: oldAccess, UserAgent: ua}},
+			wantRefresh: oldRefresh,
+		},
+		{
+			name:  "401 without Coze's JSON: no refresh",
+			args:  []string{"api", "/v1/users/me"},
+			token: freshToken(),
+			api: func(w http.ResponseWriter, r *http.Request, _ string) {
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusUnauthorized)
+				io.WriteString(w, `<html>proxy login</html>`)
+			},
+			wantCode:    ExitFailure,
+			wantStdout:  `<html>proxy login</html>`,
+			wantStderr:  []string{"HTTP 401", "carries no Coze code", "--api-base"},
+			wantSeen:    []seenRequest{{Method: "GET", Path: "/v1/users/me", Auth: oldAccess, UserAgent: ua}},
+			wantRefresh: oldRefresh,
+		},
+		{
 			name:       "coze error body with HTTP 200",
 			args:       []string{"api", "/v1/workspaces"},
 			token:      freshToken(),
@@ -307,7 +350,7 @@ func TestAPI(t *testing.T) {
 			},
 			wantCode:   ExitFailure,
 			wantStdout: "404 page not found\n",
-			wantStderr: []string{"HTTP 404"},
+			wantStderr: []string{"GET /v1/chat", "HTTP 404", "Coze has no such path"},
 			wantSeen:   []seenRequest{{Method: "GET", Path: "/v1/chat", Auth: oldAccess, UserAgent: ua}},
 		},
 		{
@@ -491,6 +534,23 @@ func TestAPISandbox(t *testing.T) {
 			wantStdout: []string{`"status":"in_progress"`},
 		},
 		{
+			name:       "README workflow example",
+			args:       []string{"api", "/v1/workflow/run", "-d", `{"workflow_id":"7350000000000000000"}`},
+			wantStdout: []string{`"code":0`, `"execute_id":"`},
+		},
+		{
+			name:       "README workspaces example",
+			args:       []string{"api", "-i", "/v1/workspaces?page_num=1&page_size=10"},
+			wantStdout: []string{"HTTP/1.1 200 OK", "X-Tt-Logid: ", `"workspace_type":"personal"`},
+		},
+		{
+			name:       "the seed's wrong path: reported, no refresh",
+			args:       []string{"api", "-X", "POST", "/v1/workflows/run"},
+			wantCode:   ExitFailure,
+			wantStdout: []string{`"code":4004`},
+			wantStderr: []string{"POST /v1/workflows/run", "HTTP 404", "Coze has no such path", "/v1/workflow/run, singular"},
+		},
+		{
 			name:       "business error",
 			args:       []string{"api", "/v3/chat", "-d", `{"user_id":"me"}`},
 			wantCode:   ExitFailure,
@@ -520,5 +580,8 @@ func TestAPISandbox(t *testing.T) {
 				}
 			}
 		})
+	}
+	if st := sb.Stats(); st.Refreshes != 0 || st.RejectedRefreshes != 0 {
+		t.Errorf("sandbox saw %d refreshes (%d rejected), want none: every answer above was one a refresh cannot change", st.Refreshes, st.RejectedRefreshes)
 	}
 }

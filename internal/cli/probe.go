@@ -55,7 +55,9 @@ $COZE_API_TOKEN), users_me also checks that Coze accepts it and says for whom.
 HTTPS_PROXY, NO_PROXY and SSL_CERT_FILE are honoured.
 
 --region all probes coze.com and coze.cn at once and recommends one.
---watch probes again every --interval, one JSON object per round and line.
+--watch probes again every --interval: on a terminal a live view with a
+latency sparkline, the failures and the time of the last change per target
+(q quits); otherwise, or with --json, one JSON object per round and line.
 Exit 0 when every target answered (with --region all: every target of one
 region), 3 otherwise.`,
 		Example: `  cozeauth probe
@@ -83,7 +85,7 @@ region), 3 otherwise.`,
 			}
 			p := &probe.Prober{Transport: g.probeTransport(), Timeout: o.timeout, UserAgent: auth.UserAgent, Now: g.env.Now}
 			if o.watch {
-				return g.watchProbe(ctx, p, targets, o)
+				return g.watchProbe(ctx, p, targets, where, o)
 			}
 			if !o.asJSON && isTerminal(g.env.Stderr) {
 				fmt.Fprintf(g.env.Stderr, "Probing %d targets at %s (up to %s each)…\n", len(targets), where, o.timeout)
@@ -111,7 +113,7 @@ region), 3 otherwise.`,
 	f.BoolVar(&o.noAuth, "no-auth", false, "skip the users_me token check")
 	f.StringVar(&o.set, "targets", string(probe.SetAll), "which targets: current (what Coze serves today), seed (the original report's four) or all")
 	f.StringVar(&o.wsBase, "ws-base", "", "WebSocket base URL, e.g. wss://ws.coze.com [$COZE_WS_BASE] (default: derived from the API base)")
-	f.BoolVar(&o.watch, "watch", false, "probe again every --interval until interrupted, printing one JSON object per round")
+	f.BoolVar(&o.watch, "watch", false, "probe again every --interval until q or Ctrl-C: a live view on a terminal, else one JSON object per round and line")
 	f.DurationVar(&o.interval, "interval", 5*time.Second, "time between rounds with --watch")
 	f.IntVar(&o.count, "count", 0, "with --watch, stop after this many rounds (0: until interrupted)")
 	return cmd
@@ -332,15 +334,6 @@ func (s probeStyles) verdict(v probe.Verdict) func(string) string {
 	return s.Bad
 }
 
-// groupHeadings name each group of targets in the table.
-var groupHeadings = map[probe.Group]string{
-	probe.GroupAPI:       "API — the open API, answered without a token",
-	probe.GroupOAuth:     "OAuth — what cozeauth's logins and refreshes need",
-	probe.GroupWebSocket: "WebSocket — the ws host that streams chat",
-	probe.GroupAccount:   "Account — the token, checked with Coze",
-	probe.GroupSeed:      "Seed — the endpoints of the original connectivity report",
-}
-
 // printProbe writes the report as a table for people: a heading per group
 // (and region), a row per target, the verdict, and the hints of what failed.
 // Every line fits width: the table's rows are cut (with …), the summary
@@ -391,7 +384,7 @@ func writeProbeTable(b *strings.Builder, rep probe.Report, s probeStyles) {
 	b.WriteString(s.Bold(header) + "\n")
 	heading := ""
 	for _, r := range rep.Targets {
-		if h := probeHeading(r); grouped && h != heading {
+		if h := r.Heading(); grouped && h != heading {
 			heading = h
 			b.WriteString(s.Bold(h) + "\n")
 		}
@@ -403,22 +396,6 @@ func writeProbeTable(b *strings.Builder, rep probe.Report, s probeStyles) {
 			cell(fmtMillis(r.Timings.Total), 8, noStyle) + probeDetail(r, s)
 		b.WriteString(strings.TrimRight(row, " ") + "\n")
 	}
-}
-
-// probeHeading is the heading a result goes under: its group, after its
-// region's host when the report covers several.
-func probeHeading(r probe.Result) string {
-	h := groupHeadings[r.Group]
-	if h == "" {
-		h = string(r.Group)
-	}
-	switch r.Region {
-	case string(auth.RegionCOM):
-		return "coze.com · " + h
-	case string(auth.RegionCN):
-		return "coze.cn · " + h
-	}
-	return h
 }
 
 // writeProbeSummary writes the verdict and what else the report found: the
@@ -448,10 +425,56 @@ func writeProbeSummary(b *strings.Builder, rep probe.Report, s probeStyles) {
 		proxy = "none (direct)"
 	}
 	fmt.Fprintf(b, "Proxy:    %s\n", proxy)
+	for i, line := range resolvedLines(rep) {
+		label := "          "
+		if i == 0 {
+			label = "Resolved: "
+		}
+		b.WriteString(label + line + "\n")
+	}
 	if rep.SkewNotable() {
 		fmt.Fprintf(b, "Clock:    %s\n", s.Warn(skewText(rep.Skew)))
 	}
 	fmt.Fprintf(b, "Duration: %s\n", fmtMillis(rep.Duration))
+}
+
+// resolvedLines say, once per host name, what it resolved to and which IP
+// family connected: "api.coze.com → 1.2.3.4, 2001:db8::1 (ipv4 connected)".
+// IP literals and hosts reached through a proxy resolve nothing here.
+func resolvedLines(rep probe.Report) []string {
+	type host struct {
+		addrs  []string
+		family string
+	}
+	var order []string
+	hosts := map[string]*host{}
+	for _, r := range rep.Targets {
+		u, err := url.Parse(r.URL)
+		if err != nil || len(r.Resolved) == 0 {
+			continue
+		}
+		h, ok := hosts[u.Hostname()]
+		if !ok {
+			h = &host{addrs: r.Resolved}
+			hosts[u.Hostname()] = h
+			order = append(order, u.Hostname())
+		}
+		if h.family == "" {
+			h.family = r.Family
+		}
+	}
+	var lines []string
+	for _, name := range order {
+		h := hosts[name]
+		line := name + " → " + strings.Join(h.addrs, ", ")
+		if h.family != "" {
+			line += " (" + h.family + " connected)"
+		} else {
+			line += " (no connection)"
+		}
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // skewText explains a clock skew: Coze stamps tokens with its own clock.
@@ -510,7 +533,11 @@ func probeHints(rep probe.Report) []probeHint {
 			hs = append(hs, probeHint{hint: r.Hint})
 		}
 		h := &hs[i]
-		h.names = append(h.names, r.Name)
+		name := r.Name
+		if r.Region != "" {
+			name = r.Region + "/" + name // the same names recur in each region
+		}
+		h.names = append(h.names, name)
 		if !slices.Contains(h.classes, string(r.Class)) {
 			h.classes = append(h.classes, string(r.Class))
 		}

@@ -10,14 +10,35 @@ import (
 
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 	"github.com/cozeauth/cozeauth/probe"
+	"github.com/cozeauth/cozeauth/ui"
 )
 
-// watchProbe is `probe --watch`: a round every interval until the context
-// ends (Ctrl-C) or --count rounds are done, each written as one JSON object
-// on its own line, for logs and jq. The exit code is the last complete
-// round's: 0 when it found the way open, 3 when not. A round cut short by
-// Ctrl-C is not written: it would report the interruption, not the network.
-func (g *globals) watchProbe(ctx context.Context, p *probe.Prober, targets []probe.Target, o probeOpts) error {
+// watchProbe is `probe --watch`. On a terminal (without --json or --count)
+// it is a live view that probes again every interval, until q; otherwise
+// JSON lines. The exit code is the last round's: 0 when it found the way
+// open, 3 when not.
+func (g *globals) watchProbe(ctx context.Context, p *probe.Prober, targets []probe.Target, where string, o probeOpts) error {
+	if o.asJSON || o.count > 0 || !isTerminal(g.env.Stdout) || !g.stdinIsTerminal() {
+		return g.watchJSONLines(ctx, p, targets, o)
+	}
+	final, err := ui.RunWatch(ctx, ui.WatchDeps{Prober: p, Targets: targets, Interval: o.interval, Where: where, Now: g.env.Now})
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("the watch view failed: %w", err)
+	}
+	if final.Rounds() == 0 {
+		return &ExitError{Code: ExitBlocked, Err: fmt.Errorf("stopped before the first round finished: nothing to report")}
+	}
+	if !final.Reachable() {
+		return &ExitError{Code: ExitBlocked}
+	}
+	return nil
+}
+
+// watchJSONLines is a round every interval until the context ends (Ctrl-C)
+// or --count rounds are done, each written as one JSON object on its own
+// line, for logs and jq. A round cut short by Ctrl-C is not written: it
+// would report the interruption, not the network.
+func (g *globals) watchJSONLines(ctx context.Context, p *probe.Prober, targets []probe.Target, o probeOpts) error {
 	var last *probe.Report
 	for round := 1; o.count == 0 || round <= o.count; round++ {
 		if round > 1 {

@@ -21,8 +21,9 @@ func newSandboxCmd(g *globals) *cobra.Command {
 		Short: "Serve a fake Coze on loopback for offline use and tests",
 		Long: `Serve the embedded fake Coze on this machine only: the consent page (Approve and
 Deny buttons), the token endpoint (PKCE and web apps, rotation), device login,
-/v1/users/me, /v3/chat and the four probe targets. One base URL serves as both
---api-base and --www-base. Its apps:
+/v1/users/me, /v3/chat, /v1/workflow/run, /v1/workspaces, the WebSocket chat
+handshake on /v1/chat and every probe target. One base URL serves as
+--api-base, --www-base and (as ws://) the WebSocket base. Its apps:
 
   PKCE app:  ` + sandbox.PKCEClientID + `
   web app:   ` + sandbox.WebClientID + `  secret ` + sandbox.WebClientSecret,

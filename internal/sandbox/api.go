@@ -111,3 +111,69 @@ func randDigits() string {
 	}
 	return string(b)
 }
+
+// workflowRunRequest is the part of POST /v1/workflow/run's body the
+// sandbox looks at.
+type workflowRunRequest struct {
+	WorkflowID string         `json:"workflow_id"`
+	Parameters map[string]any `json:"parameters"`
+}
+
+// handleWorkflowRun runs a workflow the way Coze's non-streaming
+// /v1/workflow/run answers: data is the workflow's output as a JSON string,
+// with a debug URL and an execute id.
+func (s *Server) handleWorkflowRun(w http.ResponseWriter, r *http.Request) {
+	if !s.validAccessToken(r.Header.Get("Authorization")) {
+		writeJSON(w, http.StatusUnauthorized, authInvalid())
+		return
+	}
+	var req workflowRunRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req); err != nil {
+		writeJSON(w, http.StatusOK, apiError{Code: 4000, Msg: "request body must be JSON"})
+		return
+	}
+	if req.WorkflowID == "" {
+		writeJSON(w, http.StatusOK, apiError{Code: 4000, Msg: "workflow_id is required"})
+		return
+	}
+	out, _ := json.Marshal(map[string]any{"output": "sandbox workflow " + req.WorkflowID + " ran", "parameters": req.Parameters})
+	executeID := randDigits()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"code":       0,
+		"msg":        "",
+		"data":       string(out),
+		"debug_url":  baseURL(r) + "/work_flow?execute_id=" + executeID,
+		"execute_id": executeID,
+		"usage":      map[string]int{"input_count": 0, "output_count": 0, "token_count": 0},
+		"detail":     map[string]string{"logid": w.Header().Get("X-Tt-Logid")},
+	})
+}
+
+// handleWorkspaces lists the one personal workspace of the sandbox's user,
+// shaped like Coze's GET /v1/workspaces.
+func (s *Server) handleWorkspaces(w http.ResponseWriter, r *http.Request) {
+	if !s.validAccessToken(r.Header.Get("Authorization")) {
+		writeJSON(w, http.StatusUnauthorized, authInvalid())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"code": 0,
+		"msg":  "",
+		"data": map[string]any{
+			"total_count": 1,
+			"workspaces": []map[string]any{{
+				"id":             "7400000000000000100",
+				"name":           "Personal",
+				"description":    "",
+				"icon_url":       "",
+				"role_type":      "owner",
+				"workspace_type": "personal",
+				"joined_status":  "joined",
+				"enterprise_id":  "",
+				"owner_uid":      UserID,
+				"admin_uids":     []string{},
+			}},
+		},
+		"detail": map[string]string{"logid": w.Header().Get("X-Tt-Logid")},
+	})
+}

@@ -38,10 +38,15 @@ func (s *Server) handleLegacyChat(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// handleWorkflowsRun is a management path that always wants a token the
-// probe does not send: 401, which still proves the path is open.
+// handleWorkflowsRun is /v1/workflows/run, which is not a Coze route (the
+// real one is /v1/workflow/run): Coze's auth gateway answers first, so
+// without a valid token it is a 401, and with one the 404 it really is.
 func (s *Server) handleWorkflowsRun(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusUnauthorized, authInvalid())
+	if !s.validAccessToken(r.Header.Get("Authorization")) {
+		writeJSON(w, http.StatusUnauthorized, authInvalid())
+		return
+	}
+	writeJSON(w, http.StatusNotFound, apiError{Code: 4004, Msg: "not found"})
 }
 
 // handleHome is the web host's front page.
@@ -49,8 +54,14 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "home", struct{ NickName, UserName string }{NickName, UserName})
 }
 
-// handleNoRESTChat answers /v1/chat with 404: on Coze it is a WebSocket path
-// on another host, not a REST endpoint.
+// handleNoRESTChat answers /v1/chat: on Coze it is the WebSocket chat on
+// the ws host, not a REST endpoint on the API host. The sandbox plays both
+// hosts on one base, so a WebSocket handshake gets the ws host's answer
+// (ws.go) and anything else the API host's 404.
 func (s *Server) handleNoRESTChat(w http.ResponseWriter, r *http.Request) {
+	if isWebSocketHandshake(r) {
+		s.handleWSChat(w, r)
+		return
+	}
 	writeJSON(w, http.StatusNotFound, apiError{Code: 4004, Msg: "not found"})
 }

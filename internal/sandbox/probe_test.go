@@ -57,6 +57,8 @@ func TestProbeDelay(t *testing.T) {
 		{http.MethodGet, "/v1/chat", true},
 		{http.MethodPost, "/v1/workflows/run", true},
 		{http.MethodPost, "/open_api/v2/chat", true},
+		{http.MethodPost, "/v3/chat", true},
+		{http.MethodPost, "/v1/workflow/run", true},
 		{http.MethodGet, "/sandbox/stats", false},
 	}
 	for _, tt := range tests {

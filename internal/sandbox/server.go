@@ -128,9 +128,12 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /sandbox/stats", s.handleStats)
 
 	mux.HandleFunc("GET /v1/users/me", s.delayed(s.handleUsersMe))
-	mux.HandleFunc("POST /v3/chat", s.handleChat)
+	mux.HandleFunc("POST /v3/chat", s.delayed(s.handleChat))
+	mux.HandleFunc("POST /v1/workflow/run", s.delayed(s.handleWorkflowRun))
+	mux.HandleFunc("GET /v1/workspaces", s.handleWorkspaces)
 
-	// The probe's four targets, answering with the statuses the seed saw.
+	// The seed's four probe targets, answering as Coze does; /v1/chat also
+	// plays the ws host's WebSocket chat (probe.go, ws.go).
 	mux.HandleFunc("POST /open_api/v2/chat", s.delayed(s.handleLegacyChat))
 	mux.HandleFunc("POST /v1/workflows/run", s.delayed(s.handleWorkflowsRun))
 	mux.HandleFunc("GET /{$}", s.delayed(s.handleHome))
@@ -250,6 +253,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(b)
 }
+
+// Unwrap lets http.ResponseController reach the connection, so the
+// WebSocket handshake (ws.go) can take it over.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) code() int {
 	if w.status == 0 {
