@@ -39,7 +39,7 @@ type e2e struct {
 	env  []string
 }
 
-func startE2E(t *testing.T) *e2e {
+func startE2E(t *testing.T, sandboxArgs ...string) *e2e {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds binaries and runs processes")
@@ -49,7 +49,7 @@ func startE2E(t *testing.T) *e2e {
 	browser := goBuild(t, dir, "./internal/sandbox/fakebrowser")
 
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := exec.CommandContext(ctx, bin, "sandbox", "--addr", "127.0.0.1:0", "--quiet")
+	srv := exec.CommandContext(ctx, bin, append([]string{"sandbox", "--addr", "127.0.0.1:0", "--quiet"}, sandboxArgs...)...)
 	stdout, _ := srv.StdoutPipe()
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -77,7 +77,10 @@ type result struct {
 }
 
 func (e *e2e) run(extraEnv []string, args ...string) result {
-	cmd := exec.Command(e.bin, args...)
+	return e.runCmd(exec.Command(e.bin, args...), extraEnv)
+}
+
+func (e *e2e) runCmd(cmd *exec.Cmd, extraEnv []string) result {
 	cmd.Env = append(append([]string{}, e.env...), extraEnv...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -86,7 +89,7 @@ func (e *e2e) run(extraEnv []string, args ...string) result {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		e.t.Fatalf("%v: %v", args, err)
+		e.t.Fatalf("%v: %v", cmd.Args, err)
 	}
 	return result{code, out.String(), errb.String()}
 }
@@ -116,7 +119,7 @@ func (e *e2e) tokensAtOnce(n int, extraEnv ...string) []result {
 }
 
 func TestEndToEndLoginAndConcurrentTokens(t *testing.T) {
-	e := startE2E(t)
+	e := startE2E(t, "--access-ttl", "4m") // shorter than the default 5m margin
 	login := e.run(nil, "login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")
 	if login.code != 0 || !strings.Contains(login.stderr, "Logged in as Sandbox User") {
 		t.Fatalf("login exit %d\n%s", login.code, login.stderr)
@@ -125,21 +128,36 @@ func TestEndToEndLoginAndConcurrentTokens(t *testing.T) {
 		t.Errorf("login did not print the authorize URL with an S256 challenge:\n%s", login.stderr)
 	}
 
-	// A margin longer than the token's life: every one of the eight
-	// processes finds the token inside it and refreshes under the lock.
+	// A margin longer than the token's life would make every process
+	// refresh (a refresh storm): it is clamped, with one warning each, and
+	// the fresh token is handed out.
 	inMargin := e.tokensAtOnce(8, "COZEAUTH_REFRESH_MARGIN=20m")
 	for i, r := range inMargin {
-		if r.code != 0 || !strings.HasPrefix(r.stdout, "czu_") || strings.Count(r.stdout, "\n") != 1 {
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "czu_") || strings.Count(r.stdout, "\n") != 1 || strings.Count(r.stderr, "refresh margin") != 1 {
 			t.Errorf("token process %d: exit %d stdout %q stderr %q", i, r.code, r.stdout, r.stderr)
 		}
 	}
 	st := e.stats()
-	if st.RejectedRefreshes != 0 || st.Refreshes != 8 {
-		t.Errorf("sandbox saw %d refreshes, %d rejected; want 8 and 0", st.Refreshes, st.RejectedRefreshes)
+	if st.RejectedRefreshes != 0 || st.Refreshes != 0 {
+		t.Errorf("sandbox saw %d refreshes, %d rejected; want none", st.Refreshes, st.RejectedRefreshes)
+	}
+	// Every process inside the (default, never clamped) margin at once:
+	// each refreshes under the lock or uses what the one it waited for
+	// saved; none sends a refresh token that was rotated away.
+	inMargin = e.tokensAtOnce(8)
+	for i, r := range inMargin {
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "czu_") {
+			t.Errorf("token process %d: exit %d stdout %q stderr %q", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	st = e.stats()
+	if st.RejectedRefreshes != 0 || st.Refreshes < 1 || st.Refreshes > 8 {
+		t.Errorf("sandbox saw %d refreshes, %d rejected; want 1 to 8 and 0", st.Refreshes, st.RejectedRefreshes)
 	}
 
-	// With the default margin the fresh token is handed out without a call.
-	valid := e.tokensAtOnce(8)
+	// With a margin shorter than its life the fresh token is handed out
+	// without a call.
+	valid := e.tokensAtOnce(8, "COZEAUTH_REFRESH_MARGIN=1m")
 	for i, r := range valid {
 		if r.code != 0 || r.stdout != valid[0].stdout {
 			t.Errorf("token process %d: exit %d stdout %q, want the same token as the others", i, r.code, r.stdout)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"os"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -13,7 +12,7 @@ import (
 // TestMain lets the scripts in testdata/script run this test binary as the
 // `cozeauth` command.
 func TestMain(m *testing.M) {
-	os.Exit(testscript.RunMain(m, map[string]func() int{"cozeauth": run}))
+	testscript.Main(m, map[string]func(){"cozeauth": main})
 }
 
 // TestScripts checks what a person sees at the command line: messages,

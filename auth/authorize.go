@@ -80,16 +80,16 @@ func (e *ConsentError) Error() string {
 	if e.Code == "access_denied" {
 		msg := "the authorization was denied in the browser"
 		if e.Description != "" {
-			msg += " (" + e.Description + ")"
+			msg += " (" + Sanitize(e.Description) + ")"
 		}
 		return msg + "; run the login again and choose Authorize to retry"
 	}
-	msg := "coze did not authorize the app: " + e.Code
+	msg := "coze did not authorize the app: " + Sanitize(e.Code)
 	if e.Description != "" {
-		msg += ": " + e.Description
+		msg += ": " + Sanitize(e.Description)
 	}
 	if e.LogID != "" {
-		msg += " (log id " + e.LogID + ")"
+		msg += " (log id " + Sanitize(e.LogID) + ")"
 	}
 	if h := oauthHint(e.Code, e.Description, ""); h != "" {
 		msg += "; " + h
@@ -116,9 +116,15 @@ func (r *AuthRequest) CodeFromQuery(q url.Values) (string, error) {
 	return code, nil
 }
 
+// MaxPaste bounds what a person may paste: an address, or a line of input.
+const MaxPaste = 64 << 10
+
 // CodeFromURL accepts the address the browser ended on, pasted by a person on
 // a machine where the callback cannot reach cozeauth.
 func (r *AuthRequest) CodeFromURL(pasted string) (string, error) {
+	if len(pasted) > MaxPaste {
+		return "", fmt.Errorf("that is %d bytes, longer than any address (at most %d): paste only the address from the browser's address bar", len(pasted), MaxPaste)
+	}
 	pasted = strings.TrimSpace(pasted)
 	u, err := url.Parse(pasted)
 	if err != nil || pasted == "" {

@@ -1,11 +1,11 @@
 package auth
 
 import (
+	"errors"
 	"fmt"
 	"os/exec"
+	"runtime"
 	"strings"
-
-	"github.com/pkg/browser"
 )
 
 // Browser opens a URL for a person to see.
@@ -20,22 +20,43 @@ type SystemBrowser struct {
 	Env string
 }
 
-// Open starts the browser and does not wait for it to exit.
+// Open starts the browser and does not wait for it to exit. What the
+// browser or its launcher prints is discarded: it must not reach stdout (a
+// token's) or draw over the wizard.
 func (b SystemBrowser) Open(url string) error {
-	if b.Env == "" {
-		if err := browser.OpenURL(url); err != nil {
+	argv, what := strings.Fields(b.Env), "$BROWSER"
+	if len(argv) == 0 {
+		what = "the browser"
+		var err error
+		if argv, err = platformOpener(runtime.GOOS, exec.LookPath); err != nil {
 			return fmt.Errorf("could not open a browser: %w", err)
 		}
-		return nil
 	}
-	fields := strings.Fields(b.Env)
-	cmd := exec.Command(fields[0], append(fields[1:], url)...)
+	cmd := exec.Command(argv[0], append(argv[1:], url)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil // never draw over a TUI
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("could not start $BROWSER (%s): %w", fields[0], err)
+		return fmt.Errorf("could not start %s (%s): %w", what, argv[0], err)
 	}
 	go func() { _ = cmd.Wait() }()
 	return nil
+}
+
+// platformOpener is the command that opens a URL in the desktop's default
+// browser on goos; lookPath finds the first launcher installed on Unix.
+func platformOpener(goos string, lookPath func(string) (string, error)) ([]string, error) {
+	switch goos {
+	case "darwin":
+		return []string{"open"}, nil
+	case "windows":
+		return []string{"rundll32", "url.dll,FileProtocolHandler"}, nil
+	}
+	launchers := []string{"xdg-open", "x-www-browser", "www-browser", "wslview"}
+	for _, l := range launchers {
+		if _, err := lookPath(l); err == nil {
+			return []string{l}, nil
+		}
+	}
+	return nil, errors.New("none of " + strings.Join(launchers, ", ") + " is installed; set $BROWSER")
 }
 
 // HeadlessReason says why a browser should not be launched here (an SSH

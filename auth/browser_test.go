@@ -56,3 +56,34 @@ func TestSystemBrowserRunsBrowserEnvWithURL(t *testing.T) {
 		t.Errorf("missing $BROWSER command: error = %v", err)
 	}
 }
+
+func TestPlatformOpener(t *testing.T) {
+	installed := func(names ...string) func(string) (string, error) {
+		return func(n string) (string, error) {
+			for _, m := range names {
+				if m == n {
+					return "/usr/bin/" + n, nil
+				}
+			}
+			return "", os.ErrNotExist
+		}
+	}
+	tests := []struct {
+		goos    string
+		have    []string
+		want    []string
+		wantErr bool
+	}{
+		{"darwin", nil, []string{"open"}, false},
+		{"windows", nil, []string{"rundll32", "url.dll,FileProtocolHandler"}, false},
+		{"linux", []string{"www-browser", "xdg-open"}, []string{"xdg-open"}, false},
+		{"linux", []string{"wslview"}, []string{"wslview"}, false},
+		{"freebsd", nil, nil, true},
+	}
+	for _, tt := range tests {
+		got, err := platformOpener(tt.goos, installed(tt.have...))
+		if (err != nil) != tt.wantErr || strings.Join(got, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("platformOpener(%s, %v) = %v, %v; want %v", tt.goos, tt.have, got, err, tt.want)
+		}
+	}
+}

@@ -28,11 +28,11 @@ type Client struct {
 
 // NewClient builds a token client for cfg.
 func NewClient(cfg Config, hc *http.Client, now func() time.Time) *Client {
-	return &Client{HTTP: hc, APIBase: cfg.API(), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, UserAgent: UserAgent, Now: now}
+	return &Client{HTTP: hc, APIBase: cfg.API(), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, UserAgent: DefaultUserAgent, Now: now}
 }
 
-// UserAgent names cozeauth in every request; main sets the version.
-var UserAgent = "cozeauth"
+// DefaultUserAgent names cozeauth in requests whose caller named no version.
+const DefaultUserAgent = "cozeauth"
 
 // TokenPath is the token endpoint's path on the API host.
 const TokenPath = "/api/permission/oauth2/token"
@@ -86,11 +86,18 @@ func (c *Client) tokenCallAt(ctx context.Context, path string, body any) (*Token
 	if err != nil {
 		return nil, err
 	}
+	return parseTokenAnswer(resp, data, c.now())
+}
+
+// parseTokenAnswer reads the token endpoint's answer. Each field is read on
+// its own: after a refresh, Coze has already rotated the refresh token, so
+// one odd field (expires_in, say) must not cost the new one. Tokens that are
+// not printable ASCII, or too long, make the answer malformed: nothing of it
+// is saved or printed.
+func parseTokenAnswer(resp *http.Response, data []byte, now time.Time) (*Token, error) {
 	if resp.StatusCode/100 != 2 {
 		return nil, parseOAuthError(resp, data)
 	}
-	// Read each field on its own: after a refresh, Coze has already rotated
-	// the refresh token, so one odd field must not cost the new one.
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
 		// Never quote the body: it may hold tokens.
@@ -105,7 +112,11 @@ func (c *Client) tokenCallAt(ctx context.Context, path string, body any) (*Token
 		}
 		return nil, oe
 	}
-	now := c.now()
+	for _, t := range []struct{ name, tok string }{{"access token", access}, {"refresh token", refresh}} {
+		if err := checkToken(t.name, t.tok); err != nil {
+			return nil, &OAuthError{StatusCode: resp.StatusCode, Message: "malformed answer: " + err.Error(), LogID: resp.Header.Get(LogIDHeader)}
+		}
+	}
 	return &Token{
 		AccessToken:   access,
 		RefreshToken:  refresh,
@@ -200,16 +211,56 @@ func (c *Client) postJSON(ctx context.Context, path string, body any) (*http.Res
 	if c.ClientSecret != "" {
 		req.Header.Set("Authorization", "Bearer "+c.ClientSecret)
 	}
-	resp, err := c.httpClient().Do(req)
+	resp, err := c.noRedirects().Do(req)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode/100 == 3 {
+		return nil, nil, newGrantRedirectError(resp)
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading coze's answer: %w", err)
 	}
 	return resp, data, nil
+}
+
+// noRedirects is the HTTP client for grants: a redirect would re-send a
+// refresh token, a code or a secret to wherever it points.
+func (c *Client) noRedirects() *http.Client {
+	hc := *c.httpClient()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &hc
+}
+
+// GrantRedirectError is a 3xx from an endpoint that takes grants. It is never
+// followed: nothing is sent again.
+type GrantRedirectError struct {
+	StatusCode int
+	// LocationHost is the host the answer pointed to ("" when none).
+	LocationHost string
+	LogID        string
+}
+
+func newGrantRedirectError(resp *http.Response) *GrantRedirectError {
+	e := &GrantRedirectError{StatusCode: resp.StatusCode, LogID: resp.Header.Get(LogIDHeader)}
+	if u, err := resp.Location(); err == nil {
+		e.LocationHost = u.Host
+	}
+	return e
+}
+
+func (e *GrantRedirectError) Error() string {
+	to := "nowhere"
+	if e.LocationHost != "" {
+		to = Sanitize(e.LocationHost)
+	}
+	msg := fmt.Sprintf("coze's token endpoint answered HTTP %d, a redirect to %s, which was not followed (tokens are only sent to the API base itself)", e.StatusCode, to)
+	if e.LogID != "" {
+		msg += " (log id " + Sanitize(e.LogID) + ")"
+	}
+	return msg + "; check --api-base, $COZE_API_BASE and any proxy"
 }
 
 func parseOAuthError(resp *http.Response, data []byte) *OAuthError {
@@ -221,7 +272,7 @@ func parseOAuthError(resp *http.Response, data []byte) *OAuthError {
 		Msg              string `json:"msg"`
 	}
 	_ = json.Unmarshal(data, &b)
-	e := &OAuthError{StatusCode: resp.StatusCode, Code: b.ErrorCode, Message: b.ErrorMessage, LogID: resp.Header.Get(LogIDHeader)}
+	e := &OAuthError{StatusCode: resp.StatusCode, Code: b.ErrorCode, Message: b.ErrorMessage, LogID: resp.Header.Get(LogIDHeader), RetryAfter: retryAfter(resp)}
 	if e.Code == "" {
 		e.Code = b.Error
 	}
@@ -248,6 +299,24 @@ func (c *Client) now() time.Time {
 	return time.Now()
 }
 
+// retryAfter reads a Retry-After of seconds or an HTTP date; 0 when absent
+// or unreadable.
+func retryAfter(resp *http.Response) time.Duration {
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(max(n, 0)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
 // User is who a token belongs to, from GET /v1/users/me.
 type User struct {
 	UserID    string `json:"user_id"`
@@ -262,13 +331,13 @@ func (u *User) Display() string {
 	case u == nil:
 		return ""
 	case u.NickName != "" && u.UserName != "":
-		return u.NickName + " (@" + u.UserName + ")"
+		return Sanitize(u.NickName + " (@" + u.UserName + ")")
 	case u.NickName != "":
-		return u.NickName
+		return Sanitize(u.NickName)
 	case u.UserName != "":
-		return u.UserName
+		return Sanitize(u.UserName)
 	}
-	return u.UserID
+	return Sanitize(u.UserID)
 }
 
 // Me asks Coze who accessToken belongs to.

@@ -2,6 +2,13 @@
 // URL with PKCE, the loopback callback listener, the JSON token calls, the
 // rotation-safe token [Store] and the refreshing [Manager] that every command,
 // the wizard and other Go programs use to get a valid access token.
+//
+// It owns everything that speaks Coze's protocol or touches stored tokens:
+// the one parser of Coze's replies ([ParseReply], [OAuthError], [APIError]),
+// which profile settings apply ([Store.Resolve]), and the in-flight work a
+// program must wait for before exiting ([Pending]). It is the documented Go
+// API. It must not print, read flags or the terminal, keep package-level
+// mutable state, or reach any host but the API base that issued a token.
 package auth
 
 import (

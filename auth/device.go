@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 )
@@ -56,28 +57,46 @@ func (c *Client) DeviceCode(ctx context.Context, workspaceID string) (*DeviceAut
 	if resp.StatusCode/100 != 2 {
 		return nil, fmt.Errorf("could not start the device login: %w", parseOAuthError(resp, data))
 	}
+	return parseDeviceAnswer(resp, data, c.now())
+}
+
+// parseDeviceAnswer reads the device authorization answer. The user code
+// and the address are shown to a person, so they are made safe to print.
+func parseDeviceAnswer(resp *http.Response, data []byte, now time.Time) (*DeviceAuth, error) {
 	var b struct {
-		DeviceCode      string `json:"device_code"`
-		UserCode        string `json:"user_code"`
-		VerificationURI string `json:"verification_uri"`
-		ExpiresIn       int    `json:"expires_in"` // a duration here, unlike the token call
-		Interval        int    `json:"interval"`
+		DeviceCode      string          `json:"device_code"`
+		UserCode        json.RawMessage `json:"user_code"` // documented as an integer, shown as "WDJB-MJHT"
+		VerificationURI string          `json:"verification_uri"`
+		ExpiresIn       int             `json:"expires_in"` // a duration here, unlike the token call
+		Interval        int             `json:"interval"`
 	}
-	if err := json.Unmarshal(data, &b); err != nil || b.DeviceCode == "" || b.UserCode == "" {
+	err := json.Unmarshal(data, &b)
+	userCode := jsonString(b.UserCode)
+	var n json.Number
+	if userCode == "" && json.Unmarshal(b.UserCode, &n) == nil {
+		userCode = n.String()
+	}
+	if err != nil || b.DeviceCode == "" || userCode == "" {
 		return nil, fmt.Errorf("coze's device login answer is incomplete (HTTP %d): is this app a device app?", resp.StatusCode)
 	}
-	if b.ExpiresIn <= 0 {
+	if err := checkToken("device code", b.DeviceCode); err != nil {
+		return nil, fmt.Errorf("coze's device login answer is malformed: %w", err)
+	}
+	if u, err := url.Parse(b.VerificationURI); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("coze's device login answer has no web address to open (HTTP %d)", resp.StatusCode)
+	}
+	if b.ExpiresIn <= 0 || b.ExpiresIn > 3600 {
 		b.ExpiresIn = 300
 	}
-	if b.Interval <= 0 {
+	if b.Interval <= 0 || b.Interval > 60 {
 		b.Interval = 5
 	}
 	return &DeviceAuth{
 		DeviceCode:      b.DeviceCode,
-		UserCode:        b.UserCode,
-		VerificationURI: b.VerificationURI,
+		UserCode:        Sanitize(userCode),
+		VerificationURI: Sanitize(b.VerificationURI),
 		Interval:        time.Duration(b.Interval) * time.Second,
-		ExpiresAt:       c.now().Add(time.Duration(b.ExpiresIn) * time.Second),
+		ExpiresAt:       now.Add(time.Duration(b.ExpiresIn) * time.Second),
 	}, nil
 }
 
@@ -92,6 +111,14 @@ func (c *Client) DeviceToken(ctx context.Context, deviceCode string) (*Token, er
 	})
 }
 
+// poll asks once for the tokens, detached from ctx: an approved device code
+// is spent by the answer.
+func (f *DeviceFlow) poll(ctx context.Context, client *Client) (*Token, error) {
+	call, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshCallTimeout)
+	defer cancel()
+	return client.DeviceToken(call, f.auth.DeviceCode)
+}
+
 // DeviceError ends a device login that the user refused or let expire.
 type DeviceError struct {
 	Code string
@@ -104,7 +131,7 @@ func (e *DeviceError) Error() string {
 	case "expired_token":
 		return "the device code expired before it was approved; run `cozeauth login --device` again for a new code"
 	}
-	return "the device login failed: " + e.Code
+	return "the device login failed: " + Sanitize(e.Code)
 }
 
 // DeviceFlow is one device login in progress.
@@ -141,6 +168,9 @@ const slowDownStep = 5 * time.Second
 // slow_down) until the user approves, refuses, or the code expires, then
 // saves the tokens like any login.
 func (f *DeviceFlow) Wait(ctx context.Context) (*LoginResult, error) {
+	if err := f.m.Store.CanWrite(); err != nil { // before Coze can issue anything
+		return nil, err
+	}
 	interval := f.auth.Interval
 	client := f.m.Client("")
 	failures := 0 // network errors and 5xx in a row
@@ -151,9 +181,16 @@ func (f *DeviceFlow) Wait(ctx context.Context) (*LoginResult, error) {
 		if err := f.m.sleep(ctx, interval); err != nil {
 			return nil, err
 		}
-		t, err := client.DeviceToken(ctx, f.auth.DeviceCode)
+		end := f.m.pending().begin() // until the tokens are saved
+		t, err := f.poll(ctx, client)
 		if err == nil {
-			return f.m.finishLogin(ctx, func(*Client) (*Token, error) { return t, nil })
+			defer end()
+			return f.m.finishLogin(context.WithoutCancel(ctx), func(context.Context, *Client) (*Token, error) { return t, nil })
+		}
+		end()
+		var redirected *GrantRedirectError
+		if errors.As(err, &redirected) || isCertificateError(err) {
+			return nil, fmt.Errorf("could not poll for the device login: %w", err) // never sent again
 		}
 		var oe *OAuthError
 		if !errors.As(err, &oe) || oe.StatusCode/100 == 5 {

@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // OAuthError is a token-endpoint failure in Coze's shape
@@ -13,20 +14,23 @@ type OAuthError struct {
 	Code       string // error_code, else error
 	Message    string // error_message, else error_description
 	LogID      string
+	// RetryAfter is the answer's Retry-After, 0 when it had none.
+	RetryAfter time.Duration
 	// RedirectURI is the redirect URI sent with a code exchange, for the hint.
 	RedirectURI string
 }
 
+// Error says what Coze answered, with its text made safe for a terminal.
 func (e *OAuthError) Error() string {
 	msg := fmt.Sprintf("coze answered HTTP %d", e.StatusCode)
 	if e.Code != "" {
-		msg += ": " + e.Code
+		msg += ": " + Sanitize(e.Code)
 	}
 	if e.Message != "" {
-		msg += ": " + e.Message
+		msg += ": " + Sanitize(e.Message)
 	}
 	if e.LogID != "" {
-		msg += " (log id " + e.LogID + ")"
+		msg += " (log id " + Sanitize(e.LogID) + ")"
 	}
 	if h := oauthHint(e.Code, e.Message, e.RedirectURI); h != "" {
 		msg += "; " + h
@@ -49,10 +53,10 @@ func (e *APIError) Error() string {
 		msg += fmt.Sprintf(", code %d", e.Code)
 	}
 	if e.Msg != "" {
-		msg += ": " + e.Msg
+		msg += ": " + Sanitize(e.Msg)
 	}
 	if e.LogID != "" {
-		msg += " (log id " + e.LogID + ")"
+		msg += " (log id " + Sanitize(e.LogID) + ")"
 	}
 	if h := e.Hint(); h != "" {
 		msg += "; " + h
@@ -82,7 +86,7 @@ type LoginRequiredError struct {
 func (e *LoginRequiredError) Error() string {
 	msg := fmt.Sprintf("login required for profile %q", e.Profile)
 	if e.Reason != "" {
-		msg += ": " + e.Reason
+		msg += ": " + Sanitize(e.Reason)
 	}
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()

@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -212,56 +211,20 @@ func (m *Manager) LoginJWT(ctx context.Context) (*LoginResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.finishLogin(ctx, func(c *Client) (*Token, error) {
+	return m.finishLogin(ctx, func(ctx context.Context, c *Client) (*Token, error) {
 		return c.MintJWT(ctx, key, m.Config.JWT)
 	})
 }
 
-// mintWithRetries mints a token, retrying a passing failure: each try signs
-// a new JWT (a JWT is single-use) and nothing rotates, so a retry is safe.
-func (m *Manager) mintWithRetries(ctx context.Context, rec *Record) (*Token, error) {
+// jwtGrant is a JWT app's renewal, the [grant] the refresh steps use for
+// it: each call signs a new JWT (a JWT is single-use) and nothing rotates,
+// so a retry is safe.
+func (m *Manager) jwtGrant(ctx context.Context, c *Client, rec *Record) (*Token, error) {
 	key, err := m.signingKey(rec)
 	if err != nil {
 		return nil, err
 	}
-	client := m.Client("")
-	for try := 0; ; try++ {
-		tok, err := client.MintJWT(ctx, key, m.Config.JWT)
-		if err == nil {
-			return tok, nil
-		}
-		var oe *OAuthError
-		if errors.As(err, &oe) && oe.StatusCode/100 == 4 && oe.StatusCode != http.StatusRequestTimeout && oe.StatusCode != http.StatusTooManyRequests {
-			return nil, m.loginRequired("coze refused the JWT (check the key, its public key id and the region)", err)
-		}
-		if try+1 >= refreshTries || ctx.Err() != nil {
-			return nil, fmt.Errorf("%w (tried %d times)", err, try+1)
-		}
-		if err := m.sleep(ctx, refreshBackoff[min(try, len(refreshBackoff)-1)]); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// renewJWT mints and saves a new token under the lock l. When minting
-// fails for a passing reason and the current token still works (and force
-// is not set), the current one is handed out with a warning.
-func (m *Manager) renewJWT(ctx context.Context, l *Locked, rec *Record, force bool) (*Record, error) {
-	tok, err := m.mintWithRetries(ctx, rec)
-	if err != nil {
-		if !IsLoginRequired(err) && !force && rec.ValidFor(m.now(), stillUsable) {
-			m.Store.warn(fmt.Sprintf("warning: could not mint a new token (%v); using the current one, which expires %s", err, rec.Expiry.Local().Format(time.RFC3339)))
-			return rec, nil
-		}
-		return nil, err
-	}
-	next := *rec
-	next.Token = *tok
-	if err := l.Save(m.Config.Profile, &next); err != nil {
-		// Nothing was spent: the old token and the key are as they were.
-		return nil, fmt.Errorf("minted a token, but could not save it: %w", err)
-	}
-	return &next, nil
+	return c.MintJWT(ctx, key, m.Config.JWT)
 }
 
 // jwtStatus fills what is special about a JWT profile: logged in while the

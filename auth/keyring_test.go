@@ -65,7 +65,7 @@ func TestKeyringFallsBackToFileWithAWarning(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := NewStore(t.TempDir())
+			s := NewStore(privateDir(t))
 			var warnings []string
 			s.Warn = func(m string) { warnings = append(warnings, m) }
 			s.Keyring = &Keyring{Backend: tt.backend(), Service: "cozeauth-test", Timeout: 20 * time.Millisecond}
@@ -113,7 +113,7 @@ func TestUnreadableKeyringIsNoTrap(t *testing.T) {
 	}
 
 	m.Store.Keyring = nil // `cozeauth login --storage file`
-	res, err := m.finishLogin(context.Background(), func(*Client) (*Token, error) { return &testRecord("czu_b").Token, nil })
+	res, err := m.finishLogin(context.Background(), func(context.Context, *Client) (*Token, error) { return &testRecord("czu_b").Token, nil })
 	if err != nil || res.Record.AccessToken != "czu_b" {
 		t.Fatalf("login over an unreadable keyring entry: %v", err)
 	}

@@ -101,38 +101,43 @@ type LoginResult struct {
 // Finish exchanges code for tokens, asks Coze who they belong to, and saves
 // the tokens (with a web app's secret) and the profile's settings.
 func (f *LoginFlow) Finish(ctx context.Context, code string) (*LoginResult, error) {
-	return f.m.finishLogin(ctx, func(c *Client) (*Token, error) {
+	return f.m.finishLogin(ctx, func(ctx context.Context, c *Client) (*Token, error) {
 		return c.Exchange(ctx, code, f.req.RedirectURI, f.req.Verifier)
 	})
 }
 
-// finishLogin is shared by every way of getting a first token pair.
-func (m *Manager) finishLogin(ctx context.Context, obtain func(*Client) (*Token, error)) (*LoginResult, error) {
-	client := m.Client("")
-	tok, err := obtain(client)
-	if err != nil {
+// finishLogin is shared by every way of getting a first token pair. It
+// proves the store can take the result before the grant is sent; once sent
+// it runs to the end whatever happens to ctx: Coze spends a code once, and
+// the tokens it gave for it must be kept. ctx still bounds the user lookup,
+// which is only nice to have.
+func (m *Manager) finishLogin(ctx context.Context, obtain func(context.Context, *Client) (*Token, error)) (*LoginResult, error) {
+	defer m.pending().begin()()
+	if err := ctx.Err(); err != nil { // nothing sent yet: safe to give up
 		return nil, err
 	}
-	res := &LoginResult{Record: &Record{Token: *tok, ClientSecret: m.Config.ClientSecret, PrivateKey: m.Config.PrivateKeyPEM}}
-	res.Record.User, res.UserErr = client.Me(ctx, tok.AccessToken)
-
-	l, err := m.Store.Lock(ctx)
+	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshCallTimeout)
+	defer cancel()
+	l, err := m.Store.Lock(work)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Unlock()
-	var ke *KeyringError
-	if _, err := l.Load(m.Config.Profile); err != nil && !errors.As(err, &ke) { // unreadable secrets are replaced
-		var ce *CorruptError
-		if !errors.As(err, &ce) {
-			return nil, err
-		}
-		if res.MovedAside, err = l.MoveAside(m.now()); err != nil {
-			return nil, err
-		}
+	if err := l.Prepare(); err != nil {
+		return nil, err
 	}
-	if err := l.Save(m.Config.Profile, res.Record); err != nil {
-		return nil, fmt.Errorf("logged in, but could not save the tokens: %w", err)
+	client := m.Client("")
+	tok, err := obtain(work, client)
+	if err != nil {
+		return nil, err
+	}
+	res := &LoginResult{Record: &Record{Token: *tok, Issuer: issuerOf(m.Config), ClientSecret: m.Config.ClientSecret, PrivateKey: m.Config.PrivateKeyPEM}}
+	res.Record.User, res.UserErr = client.Me(ctx, tok.AccessToken)
+	if res.MovedAside, err = m.moveAsideUnreadable(l); err != nil {
+		return nil, err
+	}
+	if err := m.saveLogin(l, res.Record); err != nil {
+		return nil, err
 	}
 	set := m.Config.Settings
 	set.Region = m.Config.regionOrDefault()
@@ -141,4 +146,34 @@ func (m *Manager) finishLogin(ctx context.Context, obtain func(*Client) (*Token,
 		return nil, fmt.Errorf("logged in and saved the tokens, but could not save the profile's settings: %w", err)
 	}
 	return res, nil
+}
+
+// moveAsideUnreadable moves an unreadable token store aside so that a login
+// can start afresh; unreadable keyring secrets are simply replaced.
+func (m *Manager) moveAsideUnreadable(l *Locked) (string, error) {
+	var ke *KeyringError
+	var ce *CorruptError
+	_, err := l.Load(m.Config.Profile)
+	switch {
+	case err == nil || errors.As(err, &ke):
+		return "", nil
+	case errors.As(err, &ce):
+		return l.MoveAside(m.now())
+	}
+	return "", err
+}
+
+// saveLogin keeps a new login's record, in a rescue file when the config
+// directory cannot take it after all.
+func (m *Manager) saveLogin(l *Locked, rec *Record) error {
+	err := l.Save(m.Config.Profile, rec)
+	if err == nil {
+		return nil
+	}
+	path, rerr := m.Store.rescue(m.Config.Profile, rec)
+	if rerr != nil {
+		return &UnsavedError{Record: rec, Dir: m.Store.Dir, Err: err, RescueErr: rerr}
+	}
+	m.Store.warn(fmt.Sprintf("warning: logged in, but %s could not take the tokens (%v); they were kept in %s, which the next cozeauth command using this config directory imports. Fix the directory (free space, permissions, a read-only mount)", m.Store.Dir, err, path))
+	return nil
 }

@@ -3,9 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,24 +20,33 @@ type Manager struct {
 	// Sleep waits between refresh attempts; nil means a timer. Tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	// InFlight, when set, is held for reading by every refresh under way, so
-	// that a program about to exit can take it for writing to wait for them
-	// rather than lose a rotated token.
-	InFlight *sync.RWMutex
+	// UserAgent names the program in every request to Coze; "" means
+	// DefaultUserAgent.
+	UserAgent string
+	// Pending counts this Manager's refreshes and code exchanges under way;
+	// share one between all of a program's Managers and wait on it (or call
+	// [Manager.Close]) before exiting. nil means the Manager's own.
+	Pending *Pending
 
-	lockWait time.Duration // lockWaitWhileUsable, shorter in tests
+	own          Pending
+	marginWarned atomic.Bool
+	// Shorter in tests: lockWaitWhileUsable, refreshDeadline, tryTimeout.
+	lockWait, deadline, perTry time.Duration
 }
 
-// refreshTries and refreshBackoff bound retries of a refresh that failed with
-// a 5xx or a network error. A 4xx is never retried: Coze has refused the
-// refresh token and only a login helps.
-const refreshTries = 3
+func (m *Manager) pending() *Pending {
+	if m.Pending != nil {
+		return m.Pending
+	}
+	return &m.own
+}
 
-// stillUsable is how long an access token must still live to be handed out
-// when a refresh inside the margin failed for a passing reason.
-const stillUsable = time.Minute
-
-var refreshBackoff = [...]time.Duration{500 * time.Millisecond, 1500 * time.Millisecond}
+// Close waits until no refresh or code exchange of this Manager (and of the
+// others sharing its [Pending]) is under way, so that every token Coze
+// rotated is saved, or until ctx ends. The Manager stays usable.
+func (m *Manager) Close(ctx context.Context) error {
+	return m.pending().Wait(ctx)
+}
 
 func (m *Manager) now() time.Time {
 	if m.Now != nil {
@@ -68,7 +76,11 @@ func (m *Manager) Client(secret string) *Client {
 	if cfg.ClientSecret == "" {
 		cfg.ClientSecret = secret
 	}
-	return NewClient(cfg, m.HTTP, m.now)
+	c := NewClient(cfg, m.HTTP, m.now)
+	if m.UserAgent != "" {
+		c.UserAgent = m.UserAgent
+	}
+	return c
 }
 
 func (m *Manager) loginRequired(reason string, err error) error {
@@ -77,7 +89,9 @@ func (m *Manager) loginRequired(reason string, err error) error {
 
 // Token returns a record whose access token is valid for longer than the
 // refresh margin, refreshing it first if needed. With such a token on disk it
-// reads one file and makes no network call.
+// reads one file and makes no network call. Tokens are only used with the
+// issuer that gave them ([IssuerMismatchError]); a profile whose refresh
+// Coze refused stays logged out without asking Coze again.
 func (m *Manager) Token(ctx context.Context) (*Record, error) {
 	rec, err := m.Store.Load(m.Config.Profile)
 	if err != nil {
@@ -86,139 +100,33 @@ func (m *Manager) Token(ctx context.Context) (*Record, error) {
 	if rec == nil {
 		return nil, m.loginRequired("no token is stored", nil)
 	}
-	if rec.ValidForMargin(m.now(), m.Config.Margin()) {
+	if err := m.checkIssuer(rec); err != nil {
+		return nil, err
+	}
+	if rec.refused() {
+		return nil, m.refusedError(rec)
+	}
+	if rec.ValidForMargin(m.now(), m.margin(rec)) {
 		return rec, nil
 	}
 	return m.refresh(ctx, false, rec)
 }
 
-// Refresh refreshes the token now, whatever its remaining life.
+// Refresh refreshes the token now, whatever its remaining life, even after
+// a refusal; a refresh that Coze accepts clears the failure markers.
 func (m *Manager) Refresh(ctx context.Context) (*Record, error) {
 	before, _ := m.Store.Load(m.Config.Profile)
+	if before != nil {
+		if err := m.checkIssuer(before); err != nil {
+			return nil, err
+		}
+	}
 	return m.refresh(ctx, true, before)
 }
 
 // ValidForMargin reports whether r holds an access token valid beyond margin.
 func (r *Record) ValidForMargin(now time.Time, margin time.Duration) bool {
 	return r != nil && r.Token.ValidFor(now, margin)
-}
-
-// lockWaitWhileUsable bounds the wait for another process's refresh while
-// the current access token still works: using it beats queueing behind
-// another process's retries.
-const lockWaitWhileUsable = 5 * time.Second
-
-// refreshCallTimeout bounds one refresh call. The call is detached from the
-// caller's cancellation: once Coze has rotated the refresh token, giving up
-// on the answer would lose the new one and log the user out.
-const refreshCallTimeout = 30 * time.Second
-
-// refresh refreshes under the lock; before is the record as read without
-// it, to tell whether another process rotated the token meanwhile.
-func (m *Manager) refresh(ctx context.Context, force bool, before *Record) (*Record, error) {
-	if m.InFlight != nil {
-		m.InFlight.RLock()
-		defer m.InFlight.RUnlock()
-	}
-	usable := func() bool { return !force && before.ValidForMargin(m.now(), stillUsable) }
-	lockCtx := ctx
-	if usable() {
-		var cancel context.CancelFunc
-		wait := lockWaitWhileUsable
-		if m.lockWait > 0 {
-			wait = m.lockWait
-		}
-		lockCtx, cancel = context.WithTimeout(ctx, wait)
-		defer cancel()
-	}
-	l, err := m.Store.Lock(lockCtx)
-	if err != nil {
-		waitedOut := errors.Is(err, context.DeadlineExceeded) && lockCtx.Err() != nil && ctx.Err() == nil
-		if waitedOut && usable() {
-			m.Store.warn("warning: another cozeauth is still refreshing; using the current access token")
-			return before, nil
-		}
-		return nil, err
-	}
-	defer l.Unlock()
-	// Re-read under the lock: another process may have rotated the refresh
-	// token while this one waited, and the old one no longer works.
-	rec, err := l.Load(m.Config.Profile)
-	if err != nil {
-		return nil, err
-	}
-	if rec == nil || rec.AccessToken == "" && rec.RefreshToken == "" {
-		return nil, m.loginRequired("no token is stored", nil)
-	}
-	now := m.now()
-	rotatedMeanwhile := before != nil && before.RefreshToken != rec.RefreshToken
-	if rec.ValidForMargin(now, m.Config.Margin()) && (!force || rotatedMeanwhile) {
-		return rec, nil
-	}
-	if m.Config.AppType() == AppJWT { // no refresh token: sign a new JWT
-		return m.renewJWT(ctx, l, rec, force)
-	}
-	if !rec.Refreshable(now) {
-		if rec.ValidFor(now, 0) && !force {
-			return rec, nil // no way to refresh, but still good for a while
-		}
-		return nil, m.loginRequired("the refresh token has expired (it lives 30 days)", nil)
-	}
-	tok, err := m.refreshWithRetries(ctx, rec)
-	if err != nil {
-		if !IsLoginRequired(err) && !force && rec.ValidFor(m.now(), stillUsable) {
-			// Coze is unreachable for now, but the token still works:
-			// better to hand it out than to fail a script.
-			m.Store.warn(fmt.Sprintf("warning: could not refresh (%v); using the current access token, which expires %s", err, rec.Expiry.Local().Format(time.RFC3339)))
-			return rec, nil
-		}
-		return nil, err
-	}
-	if tok.RefreshToken == "" { // Coze always rotates; keep the old one if it ever does not
-		tok.RefreshToken, tok.RefreshExpiry = rec.RefreshToken, rec.RefreshExpiry
-	}
-	next := *rec
-	next.Token = *tok
-	// The rotated refresh token must be on disk before the access token is
-	// handed out: the old one is already dead at Coze.
-	if err := l.Save(m.Config.Profile, &next); err != nil {
-		return nil, fmt.Errorf("refreshed, but could not save the new tokens (the old refresh token no longer works; run `cozeauth login` if this persists): %w", err)
-	}
-	return &next, nil
-}
-
-// refreshWithRetries retries a 5xx, a 408, a 429 or a network error; a
-// refusal (another 4xx, or an error body on a 2xx) means only a login helps.
-func (m *Manager) refreshWithRetries(ctx context.Context, rec *Record) (*Token, error) {
-	client := m.Client(rec.ClientSecret)
-	for try := 0; ; try++ {
-		if err := ctx.Err(); err != nil { // nothing sent yet: safe to give up
-			return nil, err
-		}
-		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshCallTimeout)
-		tok, err := client.Refresh(callCtx, rec.RefreshToken)
-		cancel()
-		if err == nil {
-			return tok, nil
-		}
-		var oe *OAuthError
-		if errors.As(err, &oe) {
-			passing := oe.StatusCode == http.StatusRequestTimeout || oe.StatusCode == http.StatusTooManyRequests
-			switch class := oe.StatusCode / 100; {
-			case class == 4 && !passing || class == 2 && oe.Code != "":
-				return nil, m.loginRequired("coze refused the refresh token", err)
-			case class == 2:
-				// Coze may have rotated already: a retry would only be refused.
-				return nil, fmt.Errorf("%w (the stored token was kept; if the next try says login required, run `cozeauth login`)", err)
-			}
-		}
-		if try+1 >= refreshTries || ctx.Err() != nil {
-			return nil, fmt.Errorf("%w (tried %d times; the stored token was kept, try again later)", err, try+1)
-		}
-		if err := m.sleep(ctx, refreshBackoff[min(try, len(refreshBackoff)-1)]); err != nil {
-			return nil, err
-		}
-	}
 }
 
 // Logout forgets the profile's tokens. Coze documents no revocation endpoint,
@@ -241,12 +149,15 @@ func (m *Manager) Logout(ctx context.Context) (bool, error) {
 
 // Status describes a profile for `cozeauth status` and the dashboard.
 type Status struct {
-	Profile          string     `json:"profile"`
-	Region           Region     `json:"region"`
-	APIBase          string     `json:"api_base"`
-	ClientID         string     `json:"client_id"`
-	AppType          AppType    `json:"app_type"`
-	LoggedIn         bool       `json:"logged_in"`
+	Profile  string  `json:"profile"`
+	Region   Region  `json:"region"`
+	APIBase  string  `json:"api_base"`
+	ClientID string  `json:"client_id"`
+	AppType  AppType `json:"app_type"`
+	LoggedIn bool    `json:"logged_in"`
+	// LoggedOutReason says why a profile with tokens is logged out: Coze
+	// refused its refresh token.
+	LoggedOutReason  string     `json:"logged_out_reason,omitempty"`
 	AccessToken      string     `json:"access_token"` // masked
 	AccessExpiresAt  *time.Time `json:"access_token_expires_at"`
 	RefreshExpiresAt *time.Time `json:"refresh_token_expires_at"`
@@ -291,6 +202,9 @@ func (m *Manager) Status() (*Status, error) {
 	}
 	now := m.now()
 	st.LoggedIn = rec.LoggedIn(now)
+	if rec.refused() {
+		st.LoggedOutReason = rec.Failure.String()
+	}
 	st.AccessToken = Mask(rec.AccessToken)
 	st.User = rec.User
 	st.AccessExpiresAt = timePtr(rec.Expiry)

@@ -319,8 +319,9 @@ func TestManagerDoesNotQueueWhileTokenUsable(t *testing.T) {
 	}
 }
 
-// A program about to exit can wait for a refresh under way.
-func TestManagerInFlightCountsRefreshes(t *testing.T) {
+// A program about to exit can wait for a refresh under way, through any of
+// the Managers that share its Pending.
+func TestManagerCloseWaitsForRefresh(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(started)
@@ -328,22 +329,27 @@ func TestManagerInFlightCountsRefreshes(t *testing.T) {
 		fmt.Fprintf(w, `{"access_token":"czu_new","expires_in":%d,"refresh_token":"r-new"}`, fixedNow.Add(time.Hour).Unix())
 	}))
 	t.Cleanup(srv.Close)
-	m := newTestManager(t, t.TempDir(), srv.URL, func() time.Time { return fixedNow })
-	m.InFlight = &sync.RWMutex{}
+	var pending Pending
+	dir := t.TempDir()
+	m := newTestManager(t, dir, srv.URL, func() time.Time { return fixedNow })
+	other := newTestManager(t, dir, srv.URL, func() time.Time { return fixedNow })
+	m.Pending, other.Pending = &pending, &pending
 	save(t, m.Store, "default", testRecord("a"))
 
-	go m.Refresh(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	go m.Refresh(ctx)
 	<-started
-	waited := make(chan struct{})
-	go func() { m.InFlight.Lock(); close(waited) }()
-	select {
-	case <-waited:
-		t.Fatal("InFlight was free while the refresh was under way")
-	case <-time.After(50 * time.Millisecond): // a sample, not a limit
+	cancel() // the caller gives up; the refresh must not
+	if !pending.Busy() {
+		t.Fatal("no work pending while the refresh was under way")
 	}
+	closed := make(chan error)
+	go func() { closed <- other.Close(context.Background()) }()
 	close(release)
-	<-waited
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
 	if rec, _ := m.Store.Load("default"); rec.RefreshToken != "r-new" {
-		t.Errorf("after the wait the store holds %q, want r-new", rec.RefreshToken)
+		t.Errorf("after Close the store holds %q, want r-new", rec.RefreshToken)
 	}
 }

@@ -4,35 +4,33 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 
 	"golang.org/x/oauth2"
 )
 
 // Open returns the [Manager] of a profile saved by `cozeauth login`, from
-// $COZEAUTH_CONFIG_DIR or the default config directory. It is how other Go
-// programs share cozeauth's tokens, its lock and its rotation.
+// $COZEAUTH_CONFIG_DIR or the default config directory, resolved exactly as
+// the cozeauth command resolves it (the same environment variables, the
+// same saved settings; see [Store.Resolve]). It is how other Go programs
+// share cozeauth's tokens, its lock and its rotation. "" means the profile
+// $COZE_PROFILE, else "default". Call [Manager.Close] before exiting.
 func Open(profile string) (*Manager, error) {
 	dir, err := DefaultDir()
 	if err != nil {
 		return nil, err
 	}
-	if profile == "" {
-		profile = "default"
-	}
 	st := NewStore(dir)
-	set, ok, err := st.LoadSettings(profile)
+	cfg, found, err := st.Resolve(Overrides{Profile: profile}.Or(EnvOverrides(os.Getenv)))
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return nil, &LoginRequiredError{Profile: profile, Reason: fmt.Sprintf("no profile %q in %s", profile, dir)}
-	}
-	if set.Storage == "keyring" {
-		st.Keyring = NewKeyring()
+	if !found {
+		return nil, &LoginRequiredError{Profile: cfg.Profile, Reason: fmt.Sprintf("no profile %q in %s", cfg.Profile, dir)}
 	}
 	return &Manager{
-		Config: Config{Profile: profile, Settings: set},
-		Store:  st,
+		Config: cfg,
+		Store:  st.For(cfg),
 		HTTP:   &http.Client{Timeout: refreshCallTimeout},
 	}, nil
 }

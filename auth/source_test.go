@@ -120,3 +120,28 @@ func TestOpenUnknownProfileSaysLogin(t *testing.T) {
 		t.Fatalf("Open = %v, want login required naming the command", err)
 	}
 }
+
+// Open resolves a profile as the command line does: the same environment
+// over the same saved settings.
+func TestOpenResolvesLikeTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("COZEAUTH_CONFIG_DIR", dir)
+	t.Setenv("COZE_PROFILE", "work")
+	t.Setenv("COZE_API_BASE", "")
+	t.Setenv("COZE_REGION", "")
+	t.Setenv("COZEAUTH_REFRESH_MARGIN", "90s")
+	if err := NewStore(dir).SaveSettings("work", Settings{Region: RegionCN, ClientID: "9.app.coze", Storage: "file"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Profile: "work", Settings: Settings{Region: RegionCN, ClientID: "9.app.coze", RedirectURI: DefaultRedirectURI, Storage: "file"}, RefreshMargin: 90 * time.Second}
+	if m.Config != want {
+		t.Errorf("Open config = %+v, want %+v", m.Config, want)
+	}
+	if _, err := Open("nobody"); !IsLoginRequired(err) {
+		t.Errorf("Open of a missing profile = %v, want login required", err)
+	}
+}

@@ -12,23 +12,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	"github.com/google/renameio/v2/maybe"
 	"github.com/zalando/go-keyring"
 )
-
-// Record is what the store keeps for one profile: the token pair, the web
-// app's client secret (needed for every refresh) and who the token is for.
-type Record struct {
-	Token
-	ClientSecret string `json:"client_secret,omitempty"`
-	// PrivateKey is a JWT app's PEM key when it came from the environment
-	// or a config file (a key file is kept as a path in the settings).
-	PrivateKey string `json:"private_key,omitempty"`
-	User       *User  `json:"user,omitempty"`
-	// Secrets is "keyring" when the tokens and secret are in the system
-	// keyring rather than in this file.
-	Secrets string `json:"secrets,omitempty"`
-}
 
 // Store keeps tokens in one 0600 JSON file per config directory and the
 // profiles' non-secret settings in another. Writes are atomic (temp file,
@@ -42,6 +27,10 @@ type Store struct {
 	// keyring that fails or does not answer falls back to the file, with a
 	// warning.
 	Keyring *Keyring
+	// RescueDirs are where tokens go when Dir cannot take them; nil means
+	// the user's state directory, then the runtime directory, then the
+	// temporary directory.
+	RescueDirs []string
 }
 
 // File names inside the config directory.
@@ -119,18 +108,6 @@ func (s *Store) Meta(profile string) (*Record, error) {
 	return f.Profiles[profile], nil
 }
 
-// LoggedIn reports whether r's access token is valid or its refresh token can
-// still renew it, judging a keyring record by its expiry alone.
-func (r *Record) LoggedIn(now time.Time) bool {
-	if r == nil {
-		return false
-	}
-	inKeyring := r.Secrets == secretsInKeyring
-	access := (r.AccessToken != "" || inKeyring) && now.Before(r.Expiry)
-	refresh := (r.RefreshToken != "" || inKeyring) && (r.RefreshExpiry.IsZero() || now.Before(r.RefreshExpiry))
-	return access || refresh
-}
-
 // Profiles lists the profiles that have tokens or settings, sorted.
 func (s *Store) Profiles() ([]string, error) {
 	seen := map[string]bool{}
@@ -157,30 +134,47 @@ func (s *Store) Profiles() ([]string, error) {
 }
 
 func (s *Store) readTokens() (*tokenFile, error) {
-	path := s.Path()
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return &tokenFile{Profiles: map[string]*Record{}}, nil
-	}
-	if err != nil {
-		return nil, &CorruptError{Path: path, Err: err}
-	}
-	s.checkMode(path)
-	var f tokenFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, &CorruptError{Path: path, Err: err}
-	}
-	if f.Profiles == nil {
-		f.Profiles = map[string]*Record{}
-	}
-	return &f, nil
+	f, _, err := s.readTokensRescued()
+	return f, err
 }
 
-func (s *Store) checkMode(path string) {
-	fi, err := os.Stat(path)
-	if err == nil && fi.Mode().Perm()&0o077 != 0 {
-		s.warn(fmt.Sprintf("warning: %s is readable by other users (mode %04o); run `chmod 600 %s`", path, fi.Mode().Perm(), path))
+// readTokensRescued reads the token file and lays over it any newer record
+// rescued from a command that could not write here; rescued names the
+// rescue files, to remove once their records are written here.
+func (s *Store) readTokensRescued() (f *tokenFile, rescued []string, err error) {
+	path := s.Path()
+	data, err := readBounded(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		f = &tokenFile{Profiles: map[string]*Record{}}
+	case err != nil:
+		return nil, nil, &CorruptError{Path: path, Err: err}
+	default:
+		s.fixMode(path, 0o600)
+		if f, err = decodeTokens(data); err != nil {
+			return nil, nil, &CorruptError{Path: path, Err: err}
+		}
 	}
+	rescued, rf := s.rescued()
+	if rf != nil {
+		for p, r := range rf.Profiles {
+			f.Profiles[p] = newer(f.Profiles[p], r)
+		}
+	}
+	return f, rescued, nil
+}
+
+// fixMode makes path's mode want when it lets others in, with a warning.
+func (s *Store) fixMode(path string, want fs.FileMode) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	if err := os.Chmod(path, want); err != nil {
+		s.warn(fmt.Sprintf("warning: %s is open to other users (mode %04o) and could not be changed (%v); run `chmod %o %s`", path, fi.Mode().Perm(), err, want, path))
+		return
+	}
+	s.warn(fmt.Sprintf("warning: %s was open to other users (mode %04o); it is now %04o", path, fi.Mode().Perm(), want))
 }
 
 func (s *Store) warn(msg string) {
@@ -193,20 +187,17 @@ func (s *Store) ensureDir() error {
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return fmt.Errorf("could not create config directory %s: %w", s.Dir, err)
 	}
+	s.fixMode(s.Dir, 0o700)
 	return nil
 }
 
+// writeJSON writes v to path atomically, 0600.
 func writeJSON(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
+	data, err := marshalFile(v)
 	if err != nil {
 		return err
 	}
-	// renameio writes a temp file in the same directory, fsyncs and renames
-	// (on Windows, where that is not atomic, it writes in place).
-	if err := maybe.WriteFile(path, append(data, '\n'), 0o600); err != nil {
-		return fmt.Errorf("could not write %s: %w", path, err)
-	}
-	return nil
+	return writeFileAtomic(path, data)
 }
 
 // Lock takes the cross-process lock that guards every change to the token
@@ -224,14 +215,76 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 		}
 		return nil, fmt.Errorf("could not lock the token store %s: %w", s.Dir, err)
 	}
-	return &Locked{s: s, fl: fl}, nil
+	l := &Locked{s: s, fl: fl}
+	removeStale(s.Path())
+	l.importRescued()
+	return l, nil
 }
 
 // Locked is the token store while this process holds its lock.
 type Locked struct {
-	s  *Store
-	fl *flock.Flock
+	s      *Store
+	fl     *flock.Flock
+	staged *staged // written by Prepare, used by the next write
 }
+
+// importRescued writes into the config directory the tokens an earlier
+// command had to keep elsewhere, and removes their rescue files.
+func (l *Locked) importRescued() {
+	if paths, _ := l.s.rescued(); len(paths) == 0 {
+		return
+	}
+	if err := l.update(func(*tokenFile) {}); err != nil {
+		l.s.warn(fmt.Sprintf("warning: tokens rescued from an earlier command are still outside %s: %v", l.s.Dir, err))
+	}
+}
+
+// Prepare proves that the config directory can take the next write — it
+// creates and writes the temporary file that write will use — so that a
+// grant is not spent at Coze when its result could not be kept.
+func (l *Locked) Prepare() error {
+	if l.staged != nil {
+		return nil
+	}
+	size := stageHeadroom
+	if fi, err := os.Stat(l.s.Path()); err == nil {
+		size += int(min(fi.Size(), MaxStoreFile))
+	}
+	st, err := stage(l.s.Path(), size)
+	if err != nil {
+		return &StoreFullError{Dir: l.s.Dir, Err: err}
+	}
+	l.staged = st
+	return nil
+}
+
+// CanWrite proves, without the lock, that the config directory takes a new
+// token file, so that a login does not start when its tokens could not be
+// kept.
+func (s *Store) CanWrite() error {
+	if err := s.ensureDir(); err != nil {
+		return &StoreFullError{Dir: s.Dir, Err: err}
+	}
+	st, err := stage(filepath.Join(s.Dir, "write-check"), stageHeadroom)
+	if err != nil {
+		return &StoreFullError{Dir: s.Dir, Err: err}
+	}
+	st.abort()
+	return nil
+}
+
+// StoreFullError means the config directory cannot take a new token file
+// (full, read-only, over quota, not writable). Nothing was sent to Coze.
+type StoreFullError struct {
+	Dir string
+	Err error
+}
+
+func (e *StoreFullError) Error() string {
+	return fmt.Sprintf("the token store %s cannot take a new file (%v), so nothing was sent to coze and the stored tokens are as they were: free space, make the directory writable, or set $COZEAUTH_CONFIG_DIR to one that is", e.Dir, e.Err)
+}
+
+func (e *StoreFullError) Unwrap() error { return e.Err }
 
 // Load re-reads profile's record from disk.
 func (l *Locked) Load(profile string) (*Record, error) { return l.s.Load(profile) }
@@ -271,12 +324,29 @@ func (l *Locked) Delete(profile string) error {
 }
 
 func (l *Locked) update(change func(*tokenFile)) error {
-	f, err := l.s.readTokens()
+	f, rescued, err := l.s.readTokensRescued()
 	if err != nil {
 		return err
 	}
 	change(f)
-	return writeJSON(l.s.Path(), f)
+	data, err := marshalFile(f)
+	if err != nil {
+		return err
+	}
+	st := l.staged
+	l.staged = nil
+	if st == nil {
+		if st, err = stage(l.s.Path(), len(data)); err != nil {
+			return err
+		}
+	}
+	if err := st.commit(l.s.Path(), data); err != nil {
+		return err
+	}
+	for _, p := range rescued {
+		_ = os.Remove(p)
+	}
+	return nil
 }
 
 // MoveAside renames a corrupt token file to <name>.corrupt-<time> so a login
@@ -289,8 +359,12 @@ func (l *Locked) MoveAside(now time.Time) (string, error) {
 	return dst, nil
 }
 
-// Unlock releases the lock.
-func (l *Locked) Unlock() { _ = l.fl.Unlock() }
+// Unlock releases the lock, removing a staged file that was not used.
+func (l *Locked) Unlock() {
+	l.staged.abort()
+	l.staged = nil
+	_ = l.fl.Unlock()
+}
 
 // LoadSettings returns profile's saved settings, or zero settings.
 func (s *Store) LoadSettings(profile string) (Settings, bool, error) {
@@ -318,7 +392,7 @@ func (s *Store) SaveSettings(profile string, set Settings) error {
 }
 
 func (s *Store) readSettings() (map[string]Settings, error) {
-	data, err := os.ReadFile(s.SettingsPath())
+	data, err := readBounded(s.SettingsPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]Settings{}, nil
 	}

@@ -69,17 +69,45 @@ func TestStoreMissingProfileIsNil(t *testing.T) {
 	}
 }
 
-func TestStoreWarnsWhenOthersCanRead(t *testing.T) {
-	s := NewStore(t.TempDir())
-	save(t, s, "default", testRecord("a"))
-	os.Chmod(s.Path(), 0o644)
-	var warnings []string
-	s.Warn = func(m string) { warnings = append(warnings, m) }
-	if _, err := s.Load("default"); err != nil {
+// privateDir is a temporary config directory of mode 0700, as cozeauth
+// makes its own (the testing package's are 0755 under the usual umask).
+func privateDir(t *testing.T) string {
+	t.Helper()
+	d := t.TempDir()
+	if err := os.Chmod(d, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], "chmod 600") {
-		t.Errorf("warnings = %q, want one that says chmod 600", warnings)
+	return d
+}
+
+// Issue 10, row 7: a 0644 tokens.json and a 0777 config directory are made
+// 0600 and 0700 by the next command, which says so once each.
+func TestStoreEnforcesPermissions(t *testing.T) {
+	s := NewStore(privateDir(t))
+	save(t, s, "default", testRecord("a"))
+	os.Chmod(s.Path(), 0o644)
+	os.Chmod(s.Dir, 0o777)
+	var warnings []string
+	s.Warn = func(m string) { warnings = append(warnings, m) }
+	l, err := s.Lock(context.Background()) // what every refresh does
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Save("default", testRecord("b")); err != nil {
+		t.Fatal(err)
+	}
+	l.Unlock()
+	for path, want := range map[string]os.FileMode{s.Path(): 0o600, s.Dir: 0o700} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, %v; want %04o", path, fi.Mode().Perm(), err, want)
+		}
+	}
+	want := []string{
+		"warning: " + s.Dir + " was open to other users (mode 0777); it is now 0700",
+		"warning: " + s.Path() + " was open to other users (mode 0644); it is now 0600",
+	}
+	if diff := cmp.Diff(want, warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
 
@@ -177,5 +205,22 @@ func TestSettingsRoundTrip(t *testing.T) {
 	data, _ := os.ReadFile(s.SettingsPath())
 	if strings.Contains(string(data), "secret") {
 		t.Error("settings file mentions a secret")
+	}
+}
+
+// A process killed between staging and committing leaves a temporary file;
+// the next holder of the lock removes it.
+func TestLockRemovesStaleTemporaryFiles(t *testing.T) {
+	s := NewStore(privateDir(t))
+	stale := filepath.Join(s.Dir, ".tokens.json-123.tmp")
+	settingsTmp := filepath.Join(s.Dir, ".config.json-456.tmp") // may be another process's, written without the lock
+	os.WriteFile(stale, make([]byte, 100), 0o600)
+	os.WriteFile(settingsTmp, nil, 0o600)
+	save(t, s, "default", testRecord("a"))
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale token temp file still there: %v", err)
+	}
+	if _, err := os.Stat(settingsTmp); err != nil {
+		t.Errorf("the settings temp file was removed: %v", err)
 	}
 }

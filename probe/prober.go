@@ -4,6 +4,10 @@
 // the network path open; only a failure below HTTP (DNS, TCP, TLS, a
 // timeout) means something blocks it. Results stream out of [Prober.Start]
 // as they land so that a UI can draw each at once; the package prints nothing.
+//
+// It owns the targets, running them and classifying what came back. It must
+// not print, read or refresh stored tokens (the caller hands it a token, or
+// none), or treat an HTTP error status as a blocked path.
 package probe
 
 import (

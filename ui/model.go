@@ -3,6 +3,8 @@
 // (setup form, browser consent or a device code, connectivity probe) and a
 // dashboard that shows the token's life and refreshes it. It is built on
 // [auth] and [probe]; every effect runs in a tea.Cmd over the injected [Deps].
+// It owns the screens only: it must not speak Coze's protocol, touch the
+// store or the network except through [Deps], or print outside the program.
 package ui
 
 import (

@@ -97,7 +97,7 @@ arguments, 4 when a login is needed.`,
 				return usageError("-X %q is not an HTTP method: use GET, POST, PUT, PATCH or DELETE", method)
 			}
 			if hdr.Get("User-Agent") == "" {
-				hdr.Set("User-Agent", auth.UserAgent)
+				hdr.Set("User-Agent", g.userAgent())
 			}
 
 			m, err := g.manager()

@@ -181,7 +181,7 @@ func TestAPI(t *testing.T) {
 	if err := os.WriteFile(bodyFile, []byte(chat), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ua := auth.UserAgent
+	ua := "cozeauth/test" // from Env.Version
 
 	tests := []struct {
 		name  string

@@ -8,8 +8,8 @@ import (
 	"github.com/cozeauth/cozeauth/auth"
 )
 
-// plainBrowser says in a sentence why no browser could be started, where
-// the opener's own error reads exec: "xdg-open,x-www-browser,www-browser":
+// plainBrowser says in a sentence why no browser could be started when the
+// command is not installed, where exec's own error reads exec: "firefx":
 // executable file not found in $PATH.
 type plainBrowser struct {
 	auth.Browser
@@ -25,10 +25,4 @@ func (b plainBrowser) Open(url string) error {
 		return fmt.Errorf("no browser was opened: $BROWSER is %q, which is not a command on $PATH; fix or unset $BROWSER", b.env)
 	}
 	return errors.New("no browser was opened: no program that opens one (xdg-open, x-www-browser, www-browser) is installed; install one, or set $BROWSER to a command that takes a URL")
-}
-
-// systemBrowser is the browser logins open, explained when it cannot be.
-func (g *globals) systemBrowser() auth.Browser {
-	env := g.getenv("BROWSER")
-	return plainBrowser{Browser: auth.SystemBrowser{Env: env}, env: env}
 }

@@ -40,12 +40,12 @@ func TestPlainBrowser(t *testing.T) {
 	}
 }
 
-// With nothing to open a browser on $PATH, login says so in a sentence and
-// goes on waiting.
+// With nothing to open a browser on $PATH, or a $BROWSER that is not
+// there, the error says so in a sentence and mentions $BROWSER.
 func TestLoginWithoutOpener(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	g := &globals{env: &Env{Getenv: func(string) string { return "" }}}
-	err := g.systemBrowser().Open("http://127.0.0.1:1/authorize")
+	err := g.browser().Open("http://127.0.0.1:1/authorize")
 	if err == nil || !strings.Contains(err.Error(), "set $BROWSER") || strings.Contains(err.Error(), "exec:") {
 		t.Errorf("error = %v", err)
 	}

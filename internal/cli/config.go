@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"time"
 
@@ -33,57 +35,40 @@ func (g *globals) store() (*auth.Store, error) {
 		}
 	}
 	s := auth.NewStore(dir)
-	s.Warn = func(msg string) { fmt.Fprintln(g.env.Stderr, msg) }
+	s.Warn = g.warnOnce
+	s.RescueDirs = auth.DefaultRescueDirs(g.getenv)
 	return s, nil
 }
 
-// config resolves flags > environment > saved profile > defaults.
+// warnOnce prints each of the store's warnings once per command, however
+// many times the store reads a file that others can read.
+func (g *globals) warnOnce(msg string) {
+	g.warnMu.Lock()
+	defer g.warnMu.Unlock()
+	if g.warned == nil {
+		g.warned = map[string]bool{}
+	}
+	if g.warned[msg] {
+		return
+	}
+	g.warned[msg] = true
+	fmt.Fprintln(g.env.Stderr, msg)
+}
+
+// config resolves flags > environment > saved profile > defaults, with the
+// code auth.Open uses.
 func (g *globals) config(st *auth.Store) (auth.Config, error) {
-	profile := pick(g.profile, g.getenv("COZE_PROFILE"), "default")
-	saved, _, err := st.LoadSettings(profile)
-	if err != nil {
-		return auth.Config{}, err
+	flags := auth.Overrides{
+		Profile: g.profile, Region: g.region, APIBase: g.apiBase, WWWBase: g.wwwBase,
+		ClientID: g.clientID, ClientSecret: g.clientSecret, RedirectURI: g.redirectURI,
+		Storage: g.storage, RefreshMargin: g.refreshMargin,
 	}
-	cfg := auth.Config{Profile: profile}
-	regionFlag := pick(g.region, g.getenv("COZE_REGION"))
-	if regionFlag != "" {
-		if cfg.Region, err = auth.ParseRegion(regionFlag); err != nil {
-			return cfg, usageError("%v", err)
-		}
-	} else {
-		cfg.Region = saved.Region
+	cfg, _, err := st.Resolve(flags.Or(auth.EnvOverrides(g.getenv)))
+	var bad *auth.InvalidSettingError
+	if errors.As(err, &bad) {
+		return cfg, &ExitError{Code: ExitUsage, Err: err}
 	}
-	cfg.APIBase = pick(g.apiBase, g.getenv("COZE_API_BASE"))
-	cfg.WWWBase = pick(g.wwwBase, g.getenv("COZE_WWW_BASE"))
-	// A region chosen now must not be overridden by bases saved for another.
-	if regionFlag == "" || regionFlag == string(saved.Region) {
-		cfg.APIBase = pick(cfg.APIBase, saved.APIBase)
-		cfg.WWWBase = pick(cfg.WWWBase, saved.WWWBase)
-	}
-	for name, base := range map[string]string{"--api-base": cfg.APIBase, "--www-base": cfg.WWWBase} {
-		if base == "" {
-			continue
-		}
-		if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return cfg, usageError("%s %q is not an http(s) URL", name, base)
-		}
-	}
-	cfg.ClientID = pick(g.clientID, g.getenv("COZE_CLIENT_ID"), saved.ClientID)
-	cfg.ClientSecret = pick(g.clientSecret, g.getenv("COZE_CLIENT_SECRET"))
-	cfg.RedirectURI = pick(g.redirectURI, g.getenv("COZE_REDIRECT_URI"), saved.RedirectURI, auth.DefaultRedirectURI)
-	switch cfg.Storage = pick(g.storage, g.getenv("COZEAUTH_STORAGE"), saved.Storage); cfg.Storage {
-	case "", "file", "keyring":
-	default:
-		return cfg, usageError("--storage %q: use file (a 0600 file in the config directory) or keyring (the system keyring)", cfg.Storage)
-	}
-	if m := pick(g.refreshMargin, g.getenv("COZEAUTH_REFRESH_MARGIN")); m != "" {
-		d, err := time.ParseDuration(m)
-		if err != nil || d < 0 {
-			return cfg, usageError("refresh margin %q is not a duration like 5m or 90s", m)
-		}
-		cfg.RefreshMargin = d
-	}
-	return cfg, nil
+	return cfg, err
 }
 
 // manager builds the token manager for the resolved profile.
@@ -102,11 +87,46 @@ func (g *globals) manager() (*auth.Manager, error) {
 // managerFor builds a manager for cfg over a copy of st, with the keyring
 // when cfg asks for it.
 func (g *globals) managerFor(cfg auth.Config, st *auth.Store) *auth.Manager {
-	s := *st
-	if cfg.Storage == "keyring" {
-		s.Keyring = auth.NewKeyring()
+	return &auth.Manager{Config: cfg, Store: st.For(cfg), HTTP: g.httpClient(), Now: g.env.Now, Sleep: g.env.Sleep, UserAgent: g.userAgent(), Pending: &g.pending}
+}
+
+// pendingLimit bounds the wait for token work under way when a command
+// ends: longer than one refresh call can take.
+const pendingLimit = 35 * time.Second
+
+// waitForPending lets the refreshes and code exchanges under way finish and
+// save what Coze rotated or issued, waiting at most limit. Every command
+// ends through it, the wizard included.
+func (g *globals) waitForPending(w io.Writer, limit time.Duration) {
+	if !g.pending.Busy() {
+		return
 	}
-	return &auth.Manager{Config: cfg, Store: &s, HTTP: g.httpClient(), Now: g.env.Now, Sleep: g.env.Sleep, InFlight: &g.refreshes}
+	fmt.Fprintln(w, "Waiting for a token refresh to finish…")
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	if g.pending.Wait(ctx) != nil {
+		fmt.Fprintln(w, "warning: a token refresh did not finish; if the next command says login required, run `cozeauth login`")
+	}
+}
+
+// userAgent names this build in every request.
+func (g *globals) userAgent() string {
+	if g.env.UserAgent != "" {
+		return g.env.UserAgent
+	}
+	if g.env.Version == "" {
+		return auth.DefaultUserAgent
+	}
+	return auth.DefaultUserAgent + "/" + g.env.Version
+}
+
+// browser is the one that opens authorize pages.
+func (g *globals) browser() auth.Browser {
+	if g.env.Browser != nil {
+		return g.env.Browser
+	}
+	env := g.getenv("BROWSER")
+	return plainBrowser{Browser: auth.SystemBrowser{Env: env}, env: env} // browser.go
 }
 
 func (g *globals) stdinIsTerminal() bool {

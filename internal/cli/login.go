@@ -107,7 +107,7 @@ func loginBrowser(ctx context.Context, g *globals, m *auth.Manager, o loginOptio
 	case headless != "" && !o.browser:
 		printLadder(g.env.Stderr, headless, flow.RedirectURI())
 	default:
-		if err := g.systemBrowser().Open(flow.URL()); err != nil { // browser.go
+		if err := g.browser().Open(flow.URL()); err != nil {
 			fmt.Fprintf(g.env.Stderr, "note: %v; open the address above yourself\n", err)
 		}
 	}
@@ -137,6 +137,12 @@ func waitOrPaste(ctx context.Context, g *globals, flow *auth.LoginFlow) (string,
 	if g.stdinIsTerminal() { // piped input belongs to whatever piped it
 		go func() {
 			lines := bufio.NewScanner(g.env.Stdin)
+			lines.Buffer(make([]byte, 0, 4096), auth.MaxPaste)
+			defer func() {
+				if errors.Is(lines.Err(), bufio.ErrTooLong) {
+					fmt.Fprintf(g.env.Stderr, "That line is longer than any address (over %d KiB) and was not read; waiting for the callback only.\n", auth.MaxPaste>>10)
+				}
+			}()
 			for lines.Scan() {
 				if strings.TrimSpace(lines.Text()) == "" {
 					continue
@@ -205,9 +211,12 @@ func readLine(ctx context.Context, r io.Reader) (string, error) {
 	}
 	ch := make(chan result, 1)
 	go func() {
-		line, err := bufio.NewReader(r).ReadString('\n')
+		line, err := bufio.NewReader(io.LimitReader(r, auth.MaxPaste+1)).ReadString('\n')
 		if err == io.EOF && line != "" {
 			err = nil
+		}
+		if len(line) > auth.MaxPaste {
+			line, err = "", fmt.Errorf("the pasted text is longer than any address (over %d KiB)", auth.MaxPaste>>10)
 		}
 		ch <- result{line, err}
 	}()

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -83,7 +84,7 @@ region), 3 otherwise.`,
 			if err != nil {
 				return err
 			}
-			p := &probe.Prober{Transport: g.probeTransport(), Timeout: o.timeout, UserAgent: auth.UserAgent, Now: g.env.Now}
+			p := &probe.Prober{Transport: g.probeTransport(), Timeout: o.timeout, UserAgent: g.userAgent(), Now: g.env.Now}
 			if o.watch {
 				return g.watchProbe(ctx, p, targets, where, o)
 			}
@@ -267,7 +268,12 @@ func (g *globals) probeToken(ctx context.Context, cfg auth.Config, st *auth.Stor
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	rec, err := m.Token(ctx)
-	if err != nil {
+	var other *auth.IssuerMismatchError
+	switch {
+	case errors.As(err, &other): // tokens go only to their issuer
+		fmt.Fprintf(g.env.Stderr, "Note: skipping users_me: the stored token was issued by %s, not by %s, and is not sent there\n", other.Stored, other.Resolved)
+		return ""
+	case err != nil:
 		fmt.Fprintf(g.env.Stderr, "Note: skipping users_me: %v\n", err)
 		return ""
 	}

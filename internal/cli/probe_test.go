@@ -230,8 +230,8 @@ func TestProbeJSON(t *testing.T) {
 	}
 	_, agents := f.seen()
 	for _, a := range agents {
-		if a != auth.UserAgent {
-			t.Errorf("User-Agent %q, want %q", a, auth.UserAgent)
+		if a != "cozeauth/test" {
+			t.Errorf("User-Agent %q, want cozeauth/test", a)
 		}
 	}
 }

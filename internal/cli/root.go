@@ -1,7 +1,10 @@
-// Package cli wires cozeauth's commands: flags, environment and saved
-// profiles resolved into an [auth.Config], the real dependencies, and the
-// mapping of errors to exit codes. Behaviour lives in auth, probe, ui and
-// sandbox; this package only connects them to a terminal.
+// Package cli wires cozeauth's commands: flags and environment handed to
+// [auth.Store.Resolve], the real dependencies (HTTP client, clock, browser,
+// user agent) passed into auth, probe and ui, the output of each command,
+// and the mapping of errors to exit codes. It owns the exit codes and what
+// commands print. It must not implement protocol or storage behaviour (that
+// is auth's), set other packages' globals, or return before the token work
+// under way has been saved.
 package cli
 
 import (
@@ -72,6 +75,10 @@ type Env struct {
 	// asking the terminal.
 	StdinIsTerminal func() bool
 	Version         string
+	// UserAgent is sent with every request; "" means cozeauth/<Version>.
+	UserAgent string
+	// Browser opens authorize pages; nil means $BROWSER or the desktop's.
+	Browser auth.Browser
 }
 
 // globals are the flags every command takes, before or after its name.
@@ -82,10 +89,13 @@ type globals struct {
 	clientID, clientSecret   string
 	redirectURI, profile     string
 	refreshMargin, storage   string
-	// refreshes is held for reading by each token refresh under way; the
-	// wizard takes it for writing before exiting, so quitting mid-refresh
-	// loses no rotated token.
-	refreshes sync.RWMutex
+	// pending counts the refreshes and code exchanges under way in all of
+	// this run's Managers; Run waits for them before returning, so quitting
+	// mid-refresh loses no rotated token.
+	pending auth.Pending
+	// warned holds the warnings already printed (warnOnce).
+	warnMu sync.Mutex
+	warned map[string]bool
 	// configDir, when set, replaces $COZEAUTH_CONFIG_DIR (--sandbox uses a
 	// throwaway one).
 	configDir string
@@ -102,6 +112,7 @@ func Run(ctx context.Context, args []string, env *Env) int {
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
 	err := root.ExecuteContext(ctx)
+	g.waitForPending(env.Stderr, pendingLimit)
 	if err == nil {
 		return ExitOK
 	}
@@ -116,10 +127,15 @@ func Run(ctx context.Context, args []string, env *Env) int {
 }
 
 func exitCode(err error) int {
-	var ee *ExitError
+	var (
+		ee       *ExitError
+		mismatch *auth.IssuerMismatchError
+	)
 	switch {
 	case errors.As(err, &ee):
 		return ee.Code
+	case errors.As(err, &mismatch):
+		return ExitUsage
 	case auth.IsLoginRequired(err):
 		return ExitLoginRequired
 	case isFlagError(err):

@@ -61,7 +61,8 @@ type profileStatus struct {
 	// Source is where the token comes from: store (the token file), keyring
 	// (the system keyring), env ($COZE_API_TOKEN), or none.
 	Source string `json:"source"`
-	// State is logged_in, not_set_up, logged_out or expired.
+	// State is logged_in, not_set_up, logged_out, expired, or refused
+	// (Coze refused the refresh token, and that was remembered).
 	State string `json:"state"`
 	// Problem says what is wrong and what to do, when something is.
 	Problem string      `json:"problem,omitempty"`
@@ -207,6 +208,8 @@ func loginState(s *auth.Status, stored bool, now time.Time) (state, problem stri
 		return "not_set_up", notSetUp(s.Profile)
 	case !stored:
 		return "logged_out", "not logged in: run `" + login + "`"
+	case s.LoggedOutReason != "":
+		return "refused", fmt.Sprintf("%s: run `%s` (or `cozeauth refresh` to try again)", s.LoggedOutReason, login)
 	case s.RefreshExpiresAt != nil && !now.Before(*s.RefreshExpiresAt):
 		return "expired", fmt.Sprintf("the refresh token expired %s: run `%s`", relative(*s.RefreshExpiresAt, now), login)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -357,5 +358,36 @@ func TestStatusAllShowsTheEnvironmentToken(t *testing.T) {
 	}
 	if diff := cmp.Diff([][2]any{{"default", "env"}, {"work", "store"}}, got); diff != "" {
 		t.Errorf("profiles and sources (-want +got):\n%s", diff)
+	}
+}
+
+// A refresh Coze refused, remembered by the store, shows as refused with
+// what Coze said, in the table and the JSON, and exits 4.
+func TestStatusRefusedRefresh(t *testing.T) {
+	dir := t.TempDir()
+	storeTokens(t, dir, "default", auth.Settings{ClientID: testClient}, nil)
+	l, err := auth.NewStore(dir).Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := freshToken()
+	tok.Expiry = testNow.Add(-time.Minute)
+	err = l.Save("default", &auth.Record{Token: *tok, Failure: &auth.Failure{At: testNow.Add(-time.Hour), Refused: true, Reason: "coze refused the refresh token", Message: "invalid_grant", Status: 400}})
+	l.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	res := runCLIEnv(t, dir, nil, nil, "status", "--json")
+	if res.code != ExitLoginRequired {
+		t.Errorf("exit %d, want 4", res.code)
+	}
+	got := statusJSON(t, res.stdout)
+	if got["state"] != "refused" || !strings.Contains(fmt.Sprint(got["problem"]), "coze refused the refresh token: invalid_grant") {
+		t.Errorf("state %v, problem %v", got["state"], got["problem"])
+	}
+	res = runCLIEnv(t, dir, nil, nil, "status", "--all")
+	if !hasWords(res.stdout, `Profile "default": coze refused the refresh token: invalid_grant`) {
+		t.Errorf("the table does not say the refresh was refused:\n%s", res.stdout)
 	}
 }

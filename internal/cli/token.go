@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cozeauth/cozeauth/auth"
 )
 
 func newTokenCmd(g *globals) *cobra.Command {
@@ -27,6 +30,13 @@ no network call is made.`,
 				return err
 			}
 			rec, err := m.Token(cmd.Context())
+			var unsaved *auth.UnsavedError
+			if errors.As(err, &unsaved) {
+				// The new pair is lost; its access token still works for
+				// its 15 minutes, so a script can go on meanwhile.
+				_, _ = io.WriteString(g.env.Stdout, unsaved.Record.AccessToken+"\n")
+				return err
+			}
 			if err != nil {
 				return explainNotSetUp(m, err)
 			}

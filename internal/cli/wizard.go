@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aymanbagabas/go-osc52/v2"
 	"github.com/spf13/cobra"
@@ -70,8 +69,8 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		Initial: cfg,
 		Services: ui.Services{
 			Manager:   func(c auth.Config) *auth.Manager { return g.managerFor(c, st) },
-			Prober:    &probe.Prober{UserAgent: auth.UserAgent},
-			Browser:   g.systemBrowser(),
+			Prober:    &probe.Prober{UserAgent: g.userAgent()},
+			Browser:   g.browser(),
 			Headless:  headless,
 			Clipboard: osc52Copier(out, g.getenv),
 			Now:       g.env.Now,
@@ -83,7 +82,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		},
 	}
 	outcome, err := ui.Run(cmd.Context(), d)
-	g.waitForRefreshes(g.env.Stderr, 35*time.Second)
+	g.waitForPending(g.env.Stderr, pendingLimit)
 	if err != nil {
 		return err
 	}
@@ -158,24 +157,6 @@ func printOutcome(w io.Writer, o ui.Outcome, profileFlag string, sandbox bool) {
 		{"cozeauth status" + profileFlag, "the login's state"},
 	} {
 		fmt.Fprintf(w, "  %-*s  %s\n", 26+len(profileFlag), next[0], next[1])
-	}
-}
-
-// waitForRefreshes lets a refresh that is under way finish and save the
-// refresh token Coze has rotated, waiting at most limit.
-func (g *globals) waitForRefreshes(w io.Writer, limit time.Duration) {
-	done := make(chan struct{})
-	go func() { g.refreshes.Lock(); close(done) }() // the process exits; never unlocked
-	select {
-	case <-done:
-		return
-	case <-time.After(100 * time.Millisecond):
-		fmt.Fprintln(w, "Waiting for a token refresh to finish…")
-	}
-	select {
-	case <-done:
-	case <-time.After(limit):
-		fmt.Fprintln(w, "warning: a token refresh did not finish; if the next command says login required, run `cozeauth login`")
 	}
 }
 

@@ -1,9 +1,16 @@
 // Package sandbox is an embedded fake Coze: one HTTP server that plays both
 // Coze's API host and its web host, well enough for cozeauth to log in (PKCE,
 // web app and device flows), refresh, call the API and probe, with no network.
-// It follows Coze's quirks as written down in COZE.md — a JSON token endpoint,
-// absolute expires_in, rotating refresh tokens — so code that works here has
-// met them. Failure injection (slow and dropped answers) exercises the probe.
+// It follows Coze's quirks as Coze's own documentation (coze-dev/coze-sdk-gen
+// docs/api-markdown/oauth_*.md) and official SDKs (coze-dev/coze-go auth.go,
+// coze-py cozepy/auth, coze-js src/auth.ts) describe them — a JSON token
+// endpoint, absolute expires_in, rotating refresh tokens — so code that works
+// here has met them. Failure injection (slow and dropped answers, and the
+// token-endpoint faults of faults.go) exercises the probe and the client.
+//
+// It owns the fake's behaviour only. It must not import auth or reuse the
+// client's constants: it is a second opinion on the protocol, not a copy of
+// the client's, and it must agree with Coze's documents, not with cozeauth.
 package sandbox
 
 import (
@@ -78,6 +85,7 @@ type Server struct {
 	redirects []string                // redirect URIs registered on the browser apps
 	stats     Stats
 	srv       *http.Server
+	faults    faultState // faults.go
 }
 
 // New returns a sandbox with opts' zero fields set to their defaults.
@@ -126,6 +134,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET "+devicePagePath, s.handleDevicePage)
 	mux.HandleFunc("POST "+devicePagePath, s.handleDevice)
 	mux.HandleFunc("GET /sandbox/stats", s.handleStats)
+	s.faultRoutes(mux)
 
 	mux.HandleFunc("GET /v1/users/me", s.delayed(s.handleUsersMe))
 	mux.HandleFunc("POST /v3/chat", s.delayed(s.handleChat))
@@ -153,6 +162,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sw := &statusWriter{ResponseWriter: w}
+	if s.intercept(sw, r) {
+		s.logRequest(r, "fault "+strconv.Itoa(sw.code()))
+		return
+	}
 	s.mux.ServeHTTP(sw, r)
 	s.logRequest(r, strconv.Itoa(sw.code()))
 }

@@ -7,7 +7,8 @@
 // it was given is appended to it, so a test can check what cozeauth opened.
 //
 // It only understands the sandbox's own pages, whose forms are simple on
-// purpose; a regexp scan is enough and keeps it to the standard library.
+// purpose; a regexp scan is enough and keeps it to the standard library. It
+// must not import cozeauth's packages: it plays a person, not the client.
 package main
 
 import (
