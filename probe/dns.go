@@ -29,9 +29,10 @@ type dialer struct {
 	// host is the target's host name: what it resolved to is recorded,
 	// while a proxy's name (dialled instead through a proxy) is not.
 	host string
-	// timeout bounds every dial, including those of the losing family that
-	// go on after the request: the transport may dial with a context that
-	// outlives the request.
+	// timeout is the target's. Twice it bounds every dial, including those
+	// of the losing family that go on after the request (the transport may
+	// dial with a context that outlives the request), while the request's
+	// own deadline, which comes first, still names the phase it ended in.
 	timeout time.Duration
 }
 
@@ -44,7 +45,7 @@ func familyOf(ip netip.Addr) string {
 }
 
 func (d *dialer) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	ctx, cancel := context.WithTimeout(ctx, 2*d.timeout)
 	conn, err := d.dialWithin(ctx, network, addr)
 	if err != nil {
 		cancel()
