@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -48,8 +49,16 @@ func startE2E(t *testing.T, sandboxArgs ...string) *e2e {
 	bin := goBuild(t, dir, ".")
 	browser := goBuild(t, dir, "./internal/sandbox/fakebrowser")
 
+	// Coze matches redirect URIs exactly: register a free port's on the
+	// sandbox's apps, as a person registers one in the console.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	redirect := "http://" + ln.Addr().String() + "/callback"
+	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := exec.CommandContext(ctx, bin, append([]string{"sandbox", "--addr", "127.0.0.1:0", "--quiet"}, sandboxArgs...)...)
+	srv := exec.CommandContext(ctx, bin, append([]string{"sandbox", "--addr", "127.0.0.1:0", "--quiet", "--redirect-uri", redirect}, sandboxArgs...)...)
 	stdout, _ := srv.StdoutPipe()
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -65,7 +74,7 @@ func startE2E(t *testing.T, sandboxArgs ...string) *e2e {
 		"COZEAUTH_CONFIG_DIR=" + filepath.Join(dir, "config"),
 		"BROWSER=" + browser, "FAKEBROWSER_LOG=" + filepath.Join(dir, "browser.log"),
 		"COZE_API_BASE=" + e.base, "COZE_WWW_BASE=" + e.base,
-		"COZE_REDIRECT_URI=http://127.0.0.1:0/callback",
+		"COZE_REDIRECT_URI=" + redirect,
 		"NO_COLOR=1",
 	}
 	return e
@@ -222,7 +231,7 @@ func TestEndToEndWebAppRefreshKeepsSecret(t *testing.T) {
 func TestEndToEndDeniedConsent(t *testing.T) {
 	e := startE2E(t)
 	r := e.run([]string{"FAKEBROWSER_ACTION=deny"}, "login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")
-	if r.code != 1 || !strings.Contains(r.stderr, "access_denied") {
+	if r.code != 1 || !strings.Contains(r.stderr, "denied in the browser") {
 		t.Fatalf("denied login: exit %d\n%s", r.code, r.stderr)
 	}
 	if s := e.run(nil, "status"); s.code != 4 {

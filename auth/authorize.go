@@ -78,10 +78,11 @@ type ConsentError struct {
 
 func (e *ConsentError) Error() string {
 	if e.Code == "access_denied" {
-		msg := "the authorization was denied in the browser"
+		msg := "the authorization was denied in the browser (access_denied"
 		if e.Description != "" {
-			msg += " (" + Sanitize(e.Description) + ")"
+			msg += ": " + Sanitize(e.Description)
 		}
+		msg += ")"
 		return msg + "; run the login again and choose Authorize to retry"
 	}
 	msg := "coze did not authorize the app: " + Sanitize(e.Code)

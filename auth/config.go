@@ -101,10 +101,6 @@ type Config struct {
 	// token store (or keyring), never in the settings file.
 	PrivateKeyPEM string
 	RefreshMargin time.Duration
-	// AnyRedirectPort lets the redirect URI's port be 0 (a free port): only
-	// for a server that registers whatever port was picked, like the
-	// in-process sandbox. Coze matches redirect URIs exactly.
-	AnyRedirectPort bool
 }
 
 // API returns the API base URL without a trailing slash.
@@ -164,12 +160,14 @@ func ValidateClientID(id string) (warning string, err error) {
 // fix (a flag, the environment or the saved profile), so commands report it
 // as a usage error.
 type RedirectError struct {
-	URI    string
-	Reason string
+	URI string
+	Msg string
 }
 
-func (e *RedirectError) Error() string {
-	return fmt.Sprintf("redirect URI %q %s", e.URI, e.Reason)
+func (e *RedirectError) Error() string { return e.Msg }
+
+func redirectErr(uri, reason string) *RedirectError {
+	return &RedirectError{uri, fmt.Sprintf("redirect URI %q %s", uri, reason)}
 }
 
 // ValidateRedirectURI checks that cozeauth can receive the callback of raw
@@ -183,23 +181,24 @@ func ValidateRedirectURI(raw string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || u.Host == "" || u.Opaque != "":
-		return &RedirectError{raw, "is not a URL: use the one registered on the app, like " + DefaultRedirectURI}
+		return redirectErr(raw, "is not a URL: use something like "+DefaultRedirectURI+" (registered on the app)")
 	case u.Scheme == "https":
-		return &RedirectError{raw, "uses https, but cozeauth receives the callback on this machine over plain http (a loopback listener has no certificate a browser trusts): register an http:// loopback URI on the app, like " + DefaultRedirectURI}
+		return redirectErr(raw, "uses https, but cozeauth receives the callback on this machine over plain http (a loopback listener has no certificate a browser trusts): register an http:// loopback URI on the app, like "+DefaultRedirectURI)
 	case u.Scheme != "http":
-		return &RedirectError{raw, "must start with http:// (cozeauth listens for it on this machine): register one like " + DefaultRedirectURI}
+		return redirectErr(raw, "must start with http:// (cozeauth listens for it on this machine): register one like "+DefaultRedirectURI)
 	case u.User != nil || u.Fragment != "":
-		return &RedirectError{raw, "must not carry a user name or a #fragment"}
+		return redirectErr(raw, "must not carry a user name or a #fragment")
 	case !IsLoopbackHost(u.Hostname()) || strings.Contains(u.Host, "%"):
-		return &RedirectError{raw, fmt.Sprintf("has host %q, which is not loopback: use localhost, an address in 127.0.0.0/8 or [::1], so that only this machine receives the callback", u.Hostname())}
+		// Worded as before: the wizard's form shows it.
+		return &RedirectError{raw, fmt.Sprintf("redirect URI host %q is not loopback: use localhost or 127.0.0.1 so cozeauth can receive the callback", u.Hostname())}
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 0 || n > 65535 || strconv.Itoa(n) != p {
-			return &RedirectError{raw, fmt.Sprintf("has port %q, which is not a number from 1 to 65535", p)}
+			return &RedirectError{raw, fmt.Sprintf("redirect URI port %q is not a number from 0 to 65535", p)}
 		}
 	} else if strings.HasSuffix(u.Host, ":") {
-		return &RedirectError{raw, "has an empty port"}
+		return redirectErr(raw, "has an empty port")
 	}
 	return nil
 }
@@ -212,7 +211,7 @@ func CheckRegistrable(raw string) error {
 		return err
 	}
 	if u, _ := url.Parse(raw); u.Port() == "0" {
-		return &RedirectError{raw, "has port 0, a random port, but Coze only accepts a redirect URI registered on the app exactly: register a fixed port, like " + DefaultRedirectURI + ", and pass that"}
+		return redirectErr(raw, "has port 0, a random port, but Coze only accepts a redirect URI registered on the app exactly: register a fixed port, like "+DefaultRedirectURI+", and pass that")
 	}
 	return nil
 }

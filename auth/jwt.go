@@ -232,8 +232,9 @@ func (m *Manager) jwtGrant(ctx context.Context, c *Client, rec *Record) (*Token,
 func (m *Manager) jwtStatus(st *Status, rec *Record) {
 	st.Renewal = "minted by JWT, no refresh token"
 	st.RefreshExpiresAt = nil
-	st.LoggedIn = rec.Secrets == secretsInKeyring || rec.PrivateKey != "" || m.Config.PrivateKeyPEM != "" ||
+	canSign := rec.Secrets == secretsInKeyring || rec.PrivateKey != "" || m.Config.PrivateKeyPEM != "" ||
 		m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != ""
+	st.LoggedIn = canSign && !rec.refused() // a refused JWT is remembered like a refused refresh
 	if !rec.Expiry.IsZero() {
 		st.NextMintAt = timePtr(rec.Expiry.Add(-m.Config.Margin()))
 	}

@@ -26,6 +26,9 @@ func (m *Manager) BeginLogin(listen bool) (*LoginFlow, error) {
 	if err := m.Config.CheckFlow(FlowBrowser); err != nil {
 		return nil, err
 	}
+	if m.Config.AppType() == AppWeb && m.Config.ClientSecret == "" {
+		return nil, errors.New("a web app needs its client secret: pass --client-secret (or set $COZE_CLIENT_SECRET) with the secret from the app's page in the Coze console")
+	}
 	redirect := m.Config.Redirect()
 	f := &LoginFlow{m: m}
 	if listen {

@@ -53,6 +53,9 @@ type consentModel struct {
 	err   error
 	stage string
 	width int
+	// deviceOK says whether the app may use a device code instead: only a
+	// device app (or one of unknown type) may; Coze refuses the others.
+	deviceOK bool
 }
 
 func newConsent(gen int, width int, st Styles) consentModel {
@@ -119,6 +122,9 @@ func (c consentModel) keys(k *keyMap, d Deps) {
 	default:
 		k.enableOnly(&k.Back, &k.QuitQ, &k.Quit)
 	}
+	if !c.deviceOK {
+		k.Device.SetEnabled(false)
+	}
 	k.Retry.SetHelp("r", "retry")
 	k.Submit.SetHelp("enter", "continue")
 	k.Back.SetHelp("esc", "form")
@@ -130,6 +136,7 @@ func (m Model) startLogin(cfg auth.Config) (Model, tea.Cmd) {
 	m.cfg = cfg
 	m.gen++
 	m.consent = newConsent(m.gen, m.width, m.st)
+	m.consent.deviceOK = cfg.CheckFlow(auth.FlowDevice) == nil
 	m.screen = screenConsent
 	return m, tea.Batch(stop, beginLoginCmd(m.d, m.gen, cfg))
 }
@@ -318,7 +325,13 @@ func statusFromRecord(cfg auth.Config, rec *auth.Record, now time.Time) *auth.St
 		AppType: cfg.AppType(), LoggedIn: true, AccessToken: auth.Mask(rec.AccessToken), User: rec.User,
 	}
 	exp, rexp, iss := rec.Expiry, rec.RefreshExpiry, rec.IssuedAt
-	st.AccessExpiresAt, st.RefreshExpiresAt, st.IssuedAt = &exp, &rexp, &iss
+	st.AccessExpiresAt, st.IssuedAt = &exp, &iss
+	if !rexp.IsZero() { // a JWT app has no refresh token
+		st.RefreshExpiresAt = &rexp
+	}
+	if st.AppType == auth.AppJWT {
+		st.Renewal = "minted by JWT, no refresh token"
+	}
 	if iss.IsZero() {
 		st.IssuedAt = &now
 	}
@@ -364,7 +377,11 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 		}[c.stage]
 		b.WriteString(st.Bad.Render("✗ "+what) + "\n\n")
 		b.WriteString(paint(st.Bad, wrap(c.err.Error(), width)) + "\n\n")
-		b.WriteString(paint(st.Muted, wrap("Press r to try again with the same settings, d to use a device code instead, or Esc to change them.", width)))
+		again := "Press r to try again with the same settings, d to use a device code instead, or Esc to change them."
+		if !c.deviceOK {
+			again = "Press r to try again with the same settings, or Esc to change them."
+		}
+		b.WriteString(paint(st.Muted, wrap(again, width)))
 	}
 	return strings.TrimRight(b.String(), "\n"), c.note.render(st, st.OK, width)
 }
@@ -396,7 +413,7 @@ func (c consentModel) headlessView(st Styles, width int, spin string, left time.
 				st.Value.Render(fmt.Sprintf("ssh -L %s:localhost:%s <this host>", port, port)) +
 				"\nto forward the port, then open the address below there.",
 			"Open it anywhere, then press p and paste the address the browser ended on.",
-			"Press d to log in with a device code instead.",
+			c.deviceWay(),
 		} {
 			b.WriteString(fmt.Sprintf("%d. ", i+1) + indentLines(wrap(way, width-3), "   ")[3:] + "\n")
 		}
@@ -406,6 +423,15 @@ func (c consentModel) headlessView(st Styles, width int, spin string, left time.
 		b.WriteString(paint(st.Muted, wrap("Sandbox: press a to approve as the sandbox user.", width)) + "\n")
 	}
 	return b.String()
+}
+
+// deviceWay is the third way on: a device code, which only a device app
+// may use; for another app, how to get one.
+func (c consentModel) deviceWay() string {
+	if c.deviceOK {
+		return "Press d to log in with a device code instead."
+	}
+	return "Device codes need a device app: Esc, choose type device."
 }
 
 // callbackPort is the port the callback listener is on.

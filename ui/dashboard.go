@@ -145,7 +145,15 @@ func (d dashModel) view(st Styles, width int, now time.Time, spin string, cfg au
 	if exp := s.AccessExpiresAt; exp != nil {
 		row("", accessCountdown(st, width, now, *exp, s.IssuedAt))
 		row("", st.Muted.Render("expires "+exp.In(loc).Format("2006-01-02 15:04:05 MST")))
-		row("", st.Faint.Render(fmt.Sprintf("refreshed automatically %s before expiry", shortDur(cfg.Margin()))))
+		if s.AppType == auth.AppJWT {
+			next := exp.Add(-cfg.Margin())
+			row("", st.Faint.Render(fmt.Sprintf("next token minted %s (%s before expiry)", next.In(loc).Format("15:04:05"), shortDur(cfg.Margin()))))
+		} else {
+			row("", st.Faint.Render(fmt.Sprintf("refreshed automatically %s before expiry", shortDur(cfg.Margin()))))
+		}
+	}
+	if s.Renewal != "" {
+		row("Renewal", st.Muted.Render(s.Renewal))
 	}
 	if rexp := s.RefreshExpiresAt; rexp != nil {
 		row("Refresh token", refreshLeft(st, rexp.Sub(now))+st.Muted.Render(" · until "+rexp.In(loc).Format("2006-01-02")))

@@ -65,6 +65,12 @@ type SandboxHooks struct {
 	// ApproveDevice does what the device page's Approve button does for a
 	// user code. It enables the a key on the device code screen.
 	ApproveDevice func(userCode string) error
+	// SandboxApps are the sandbox's app of each type: choosing a type on the
+	// form fills in that app (client id, secret, key id and key).
+	SandboxApps map[auth.AppType]auth.Config
+	// AnyRedirectPort lets the form take a redirect URI with port 0: only a
+	// server that registers whatever port is picked can accept it.
+	AnyRedirectPort bool
 }
 
 // Appearance is how the screens are drawn. The colours need nothing here:

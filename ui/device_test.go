@@ -14,41 +14,38 @@ import (
 	"github.com/cozeauth/cozeauth/auth"
 )
 
-func TestDeviceKeyLeavesTheBrowserLogin(t *testing.T) {
+// A PKCE app cannot use a device code (Coze answers access_deny): the
+// consent screen does not offer d, and its ladder says how to get a device
+// app instead.
+func TestDeviceNotOfferedForABrowserApp(t *testing.T) {
 	f := newFixture(t)
 	f.sleep = sleepUntilCancelled
+	f.deps.Headless = "there is no display"
 	m, _ := f.consent(t)
-	if !m.keys.Device.Enabled() {
-		t.Fatal("d is off on the consent screen")
+	if m.keys.Device.Enabled() {
+		t.Error("d is on for a PKCE app")
 	}
-	redirect := m.consent.flow.RedirectURI()
-	gen := m.consent.gen
-	m, cmd := step(m, press("d"))
-	if m.screen != screenDevice || m.device.phase != deviceStarting || m.device.gen <= gen {
-		t.Fatalf("d: screen %v phase %v gen %d (consent's %d)", m.screen, m.device.phase, m.device.gen, gen)
+	if next, _ := step(m, press("d")); next.screen != screenConsent {
+		t.Errorf("d moved a PKCE app's login to %v", next.screen)
 	}
-	if m.consent.flow != nil || m.consent.cancel != nil {
-		t.Error("the browser login was not stopped")
+	if v := strings.Join(strings.Fields(viewText(m)), " "); !strings.Contains(v, "Device codes need a device app") {
+		t.Errorf("the ladder does not say how to get a device app:\n%s", viewText(m))
 	}
+}
+
+// Enter on the form of a device app goes straight to the device code; the
+// form's app type says so.
+func TestDeviceAppGoesStraightToTheCode(t *testing.T) {
+	f := newFixture(t)
+	f.sleep = sleepUntilCancelled
+	m, cmd := f.deviceStarting(t)
 	if v := viewText(m); !strings.Contains(v, "Asking Coze for a device code") {
 		t.Errorf("starting view:\n%s", v)
 	}
 	m, _ = step(m, await[deviceStartedMsg](t, cmd))
 	defer m.Close()
-	// The listener's Close runs in the same batch; give it a moment to land.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, err := httpGet(redirect); err != nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the callback listener still answers after d")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	// A late answer of the browser login changes nothing.
-	if next, _ := step(m, codeReceivedMsg{gen: gen, code: "x"}); next.screen != screenDevice || next.device.phase != deviceWaiting {
-		t.Errorf("the browser login's code moved the device screen: %v %v", next.screen, next.device.phase)
+	if m.device.phase != deviceWaiting {
+		t.Errorf("phase %v, want waiting", m.device.phase)
 	}
 }
 
@@ -270,8 +267,7 @@ func TestDeviceCloseCancelsThePolling(t *testing.T) {
 func TestDeviceStartFailure(t *testing.T) {
 	f := newFixture(t)
 	f.coze.set(func(fc *fakeCoze) { fc.failDevice = true })
-	m, _ := f.consent(t)
-	m, cmd := step(m, press("d"))
+	m, cmd := f.deviceStarting(t)
 	m, _ = step(m, await[deviceStartFailedMsg](t, cmd))
 	v := strings.Join(strings.Fields(viewText(m)), " ")
 	if m.device.phase != deviceFailed || !strings.Contains(v, "Could not get a device code") || !strings.Contains(v, "cannot use the device code grant") {
@@ -279,20 +275,13 @@ func TestDeviceStartFailure(t *testing.T) {
 	}
 }
 
-func TestDeviceFromAFailedBrowserLogin(t *testing.T) {
+func TestBrowserLoginFailureOffersNoDeviceCodeToAPKCEApp(t *testing.T) {
 	f := newFixture(t)
-	f.sleep = sleepUntilCancelled
 	m := f.form(t)
 	m, _ = step(m, press("enter"))
 	m, _ = step(m, loginStartFailedMsg{gen: m.consent.gen, err: &auth.BusyPortError{Port: "8080"}})
-	if !m.keys.Device.Enabled() || !strings.Contains(viewText(m), "d to use a device code") {
-		t.Fatalf("a failed browser login does not offer d:\n%s", viewText(m))
-	}
-	m, cmd := step(m, press("d"))
-	m, _ = step(m, await[deviceStartedMsg](t, cmd))
-	defer m.Close()
-	if m.screen != screenDevice || m.device.phase != deviceWaiting {
-		t.Errorf("screen %v phase %v", m.screen, m.device.phase)
+	if m.keys.Device.Enabled() || strings.Contains(viewText(m), "d to use a device code") {
+		t.Errorf("a failed PKCE login offers d:\n%s", viewText(m))
 	}
 }
 

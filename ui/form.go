@@ -2,11 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
 )
@@ -15,42 +17,66 @@ import (
 type field int
 
 const (
-	fieldRegion field = iota
+	fieldAppType field = iota
+	fieldRegion
 	fieldClientID
 	fieldSecret
 	fieldRedirect
+	fieldKeyID
+	fieldKeyFile
+	fieldConfig
 	fieldCount
 )
 
-var fieldLabels = [fieldCount]string{"Region", "Client ID", "Client secret", "Redirect URI"}
+var fieldLabels = [fieldCount]string{"App type", "Region", "Client ID", "Client secret", "Redirect URI", "Public key ID", "Private key", "Config file"}
 
 // labelWidth is the width of the form's label column.
 const labelWidth = 15
 
-// formModel is the setup form: region, client ID, client secret and
-// redirect URI, prefilled from the caller's config.
+// formModel is the setup form: the app type first, then only the fields
+// that type needs, prefilled from the caller's config; or the console's
+// config file by path.
 type formModel struct {
 	base      auth.Config // profile, bases and margin pass through untouched
+	appType   auth.AppType
 	region    auth.Region
-	inputs    [fieldCount]textinput.Model // fieldRegion's is unused
+	inputs    [fieldCount]textinput.Model // fieldAppType's and fieldRegion's are unused
 	focus     field
 	touched   [fieldCount]bool
 	submitted bool
 	// notice is shown above the fields: why the form opened (a login that is
-	// needed, a store that could not be read).
+	// needed, a store that could not be read), or what an import did.
 	notice string
+	// sandboxApps, in sandbox mode, are the sandbox's app of each type: a
+	// change of type fills in that app.
+	sandboxApps map[auth.AppType]auth.Config
+	// anyPort allows a redirect URI with port 0 (the in-process sandbox).
+	anyPort bool
+	// minting is set while a JWT app's first token is being minted.
+	minting bool
 }
 
 func newForm(cfg auth.Config) formModel {
-	f := formModel{base: cfg, region: cfg.Region}
+	f := formModel{base: cfg, region: cfg.Region, appType: cfg.AppType()}
 	if f.region == "" {
 		f.region = auth.RegionCOM
 	}
-	values := [fieldCount]string{fieldClientID: cfg.ClientID, fieldSecret: cfg.ClientSecret, fieldRedirect: cfg.Redirect()}
+	js := cfg.JWT
+	if js == nil {
+		js = &auth.JWTSettings{}
+	}
+	values := [fieldCount]string{fieldClientID: cfg.ClientID, fieldSecret: cfg.ClientSecret, fieldRedirect: cfg.Redirect(),
+		fieldKeyID: js.PublicKeyID, fieldKeyFile: js.PrivateKeyFile}
 	placeholders := [fieldCount]string{
 		fieldClientID: "<digits>.app.coze",
-		fieldSecret:   "empty for a PKCE app",
+		fieldSecret:   "the web app's client secret",
 		fieldRedirect: auth.DefaultRedirectURI,
+		fieldKeyID:    "the public key's fingerprint",
+		fieldKeyFile:  "path of private_key.pem",
+		fieldConfig:   "optional: coze_oauth_config.json",
+	}
+	if cfg.PrivateKeyPEM != "" {
+		placeholders[fieldKeyFile] = "the key from the environment"
 	}
 	for i := fieldClientID; i < fieldCount; i++ {
 		ti := textinput.New()
@@ -68,9 +94,22 @@ func newForm(cfg auth.Config) formModel {
 	if cfg.ClientID == "" {
 		f.setFocus(fieldClientID)
 	} else {
-		f.setFocus(fieldRegion)
+		f.setFocus(fieldAppType)
 	}
 	return f
+}
+
+// visible reports whether the app type needs field i.
+func (f formModel) visible(i field) bool {
+	switch i {
+	case fieldSecret:
+		return f.appType == auth.AppWeb
+	case fieldRedirect:
+		return f.appType == auth.AppPKCE || f.appType == auth.AppWeb
+	case fieldKeyID, fieldKeyFile:
+		return f.appType == auth.AppJWT
+	}
+	return true
 }
 
 func (f *formModel) setFocus(to field) {
@@ -84,21 +123,66 @@ func (f *formModel) setFocus(to field) {
 	}
 }
 
+// move goes step fields on, skipping those the app type does not need.
+func (f *formModel) move(step field) {
+	to := f.focus
+	for range fieldCount {
+		to = (to + step + fieldCount) % fieldCount
+		if f.visible(to) {
+			break
+		}
+	}
+	f.setFocus(to)
+}
+
 // typing reports whether keys go into a text field.
-func (f formModel) typing() bool { return f.focus != fieldRegion }
+func (f formModel) typing() bool { return f.focus != fieldRegion && f.focus != fieldAppType }
+
+// setAppType switches the app type; in sandbox mode it fills in the
+// sandbox's app of that type.
+func (f *formModel) setAppType(t auth.AppType) {
+	f.appType = t
+	if app, ok := f.sandboxApps[t]; ok {
+		f.inputs[fieldClientID].SetValue(app.ClientID)
+		f.inputs[fieldSecret].SetValue(app.ClientSecret)
+		f.base.PrivateKeyPEM = app.PrivateKeyPEM
+		if app.JWT != nil {
+			f.inputs[fieldKeyID].SetValue(app.JWT.PublicKeyID)
+		}
+	}
+}
 
 // config is the form's content as a config.
 func (f formModel) config() auth.Config {
 	cfg := f.base
 	cfg.Region = f.region
+	cfg.Settings.AppType = f.appType
 	cfg.ClientID = strings.TrimSpace(f.inputs[fieldClientID].Value())
-	cfg.ClientSecret = strings.TrimSpace(f.inputs[fieldSecret].Value())
+	cfg.ClientSecret = ""
+	if f.appType == auth.AppWeb {
+		cfg.ClientSecret = strings.TrimSpace(f.inputs[fieldSecret].Value())
+	}
 	cfg.RedirectURI = strings.TrimSpace(f.inputs[fieldRedirect].Value())
 	if cfg.RedirectURI == "" {
 		cfg.RedirectURI = auth.DefaultRedirectURI
 	}
+	cfg.JWT = nil
+	if f.appType == auth.AppJWT {
+		js := auth.JWTSettings{}
+		if f.base.JWT != nil {
+			js = *f.base.JWT
+		}
+		js.PublicKeyID = strings.TrimSpace(f.inputs[fieldKeyID].Value())
+		js.PrivateKeyFile = strings.TrimSpace(f.inputs[fieldKeyFile].Value())
+		cfg.JWT = &js
+	} else {
+		cfg.PrivateKeyPEM = ""
+	}
 	return cfg
 }
+
+// configPath is the config file to import, if one was typed.
+func (f formModel) configPath() string { return strings.TrimSpace(f.inputs[fieldConfig].Value()) }
 
 // problems validates the form with auth's own rules: errors block Enter,
 // warnings only inform.
@@ -109,8 +193,22 @@ func (f formModel) problems() (errs [fieldCount]string, warns [fieldCount]string
 		errs[fieldClientID] = err.Error()
 	}
 	warns[fieldClientID] = warn
-	if err := auth.ValidateRedirectURI(cfg.RedirectURI); err != nil {
-		errs[fieldRedirect] = err.Error()
+	check := auth.CheckRegistrable
+	if f.anyPort {
+		check = auth.ValidateRedirectURI
+	}
+	if f.visible(fieldRedirect) {
+		if err := check(cfg.RedirectURI); err != nil {
+			errs[fieldRedirect] = err.Error()
+		}
+	}
+	if f.appType == auth.AppJWT {
+		if cfg.JWT.PublicKeyID == "" {
+			errs[fieldKeyID] = "the public key id is empty: copy the key's fingerprint from the app's page in the Coze console"
+		}
+		if cfg.JWT.PrivateKeyFile == "" && cfg.PrivateKeyPEM == "" {
+			errs[fieldKeyFile] = "give the path of private_key.pem, downloaded when the key pair was created"
+		}
 	}
 	return errs, warns
 }
@@ -143,17 +241,25 @@ func (f formModel) submit() (formModel, bool) {
 	return f, true
 }
 
-// update handles moving between fields, the region switch and typing.
+// update handles moving between fields, the app type and region switches
+// and typing.
 func (f formModel) update(msg tea.Msg, k keyMap) (formModel, tea.Cmd) {
 	km, isKey := msg.(tea.KeyPressMsg)
 	switch {
 	case isKey && key.Matches(km, k.Next):
 		f.touched[f.focus] = true // leaving a field shows what is wrong with it
-		f.setFocus(f.focus + 1)
+		f.move(1)
 		return f, nil
 	case isKey && key.Matches(km, k.Prev):
 		f.touched[f.focus] = true
-		f.setFocus(f.focus - 1)
+		f.move(-1)
+		return f, nil
+	case isKey && f.focus == fieldAppType && key.Matches(km, k.Region):
+		step := 1
+		if km.String() == "left" {
+			step = len(auth.AppTypes) - 1
+		}
+		f.setAppType(auth.AppTypes[(slices.Index(auth.AppTypes, f.appType)+step)%len(auth.AppTypes)])
 		return f, nil
 	case isKey && f.focus == fieldRegion && key.Matches(km, k.Region):
 		if f.region == auth.RegionCN {
@@ -162,7 +268,7 @@ func (f formModel) update(msg tea.Msg, k keyMap) (formModel, tea.Cmd) {
 			f.region = auth.RegionCN
 		}
 		return f, nil
-	case f.focus == fieldRegion:
+	case !f.typing():
 		return f, nil
 	}
 	before := f.inputs[f.focus].Value()
@@ -172,6 +278,29 @@ func (f formModel) update(msg tea.Msg, k keyMap) (formModel, tea.Cmd) {
 		f.touched[f.focus] = true
 	}
 	return f, cmd
+}
+
+// imported fills the form from the console's config file.
+func (f *formModel) imported(path string, c *auth.OAuthConfig, warnings []string) {
+	if t, err := auth.ParseAppType(c.ClientType); err == nil {
+		f.appType = t
+	}
+	f.inputs[fieldClientID].SetValue(c.ClientID)
+	f.inputs[fieldSecret].SetValue(c.ClientSecret)
+	f.inputs[fieldKeyID].SetValue(c.PublicKeyID)
+	f.base.PrivateKeyPEM = c.PrivateKey
+	if c.CozeAPIBase != "" {
+		f.base.APIBase = c.CozeAPIBase
+	}
+	if c.CozeWWWBase != "" {
+		f.base.WWWBase = c.CozeWWWBase
+	}
+	f.inputs[fieldConfig].SetValue("")
+	f.notice = "Imported " + path + ": check the fields and press Enter."
+	if len(warnings) > 0 {
+		f.notice += " " + strings.Join(warnings, "; ") + "."
+	}
+	f.setFocus(fieldAppType)
 }
 
 // setWidth fits the text fields to the window.
@@ -197,40 +326,86 @@ func (f formModel) view(st Styles, width int, sandbox string) string {
 	}
 	var note string
 	if sandbox != "" {
-		note = fmt.Sprintf("Sandbox mode: a fake Coze runs at %s. The form holds its PKCE app; press Enter.", sandbox)
+		note = fmt.Sprintf("Sandbox mode: a fake Coze runs at %s. The form holds its %s app (←/→ on App type picks another); press Enter.", sandbox, f.appType)
 	} else {
-		note = fmt.Sprintf("Create an OAuth app at %s/open/oauth/apps: a PKCE app (mobile/PC/single-page) has no secret, a web app has one. Register this redirect URI on it exactly: %s",
-			f.region.WWWBase(), cfg.RedirectURI)
+		note = fmt.Sprintf("Create an OAuth app at %s/open/oauth/apps. %s", f.region.WWWBase(), appTypeNote(f.appType, cfg.RedirectURI))
 	}
 	b.WriteString(paint(st.Muted, wrap(note, width)) + "\n\n")
 
 	errs, warns := f.problems()
-	for i := fieldRegion; i < fieldCount; i++ {
+	for i := fieldAppType; i < fieldCount; i++ {
+		if !f.visible(i) {
+			continue
+		}
 		marker, label := "  ", st.Label
 		if i == f.focus {
 			marker, label = st.Focused.Render("> "), st.Focused
 		}
 		b.WriteString(marker + label.Render(pad(fieldLabels[i], labelWidth)))
-		if i == fieldRegion {
+		switch i {
+		case fieldAppType:
+			b.WriteString(f.appTypeView(st))
+		case fieldRegion:
 			b.WriteString(f.regionView(st))
-		} else {
+		default:
 			b.WriteString(f.inputs[i].View())
 		}
 		b.WriteString("\n")
-		indent := strings.Repeat(" ", labelWidth+2)
-		show := f.submitted || f.touched[i]
-		switch {
-		case errs[i] != "" && show:
-			b.WriteString(indentLines(paint(st.Bad, wrap("✗ "+errs[i], width-len(indent))), indent) + "\n")
-		case warns[i] != "" && show:
-			b.WriteString(indentLines(paint(st.Warn, wrap("! "+warns[i], width-len(indent))), indent) + "\n")
-		case i == fieldSecret && i == f.focus:
-			b.WriteString(indentLines(paint(st.Faint, wrap("empty means a PKCE app; a web app's secret is kept in the token store", width-len(indent))), indent) + "\n")
-		case i == fieldRegion && i == f.focus && cfg.APIBase != "":
-			b.WriteString(indentLines(paint(st.Faint, wrap("API "+cfg.API()+" (overrides the region)", width-len(indent))), indent) + "\n")
+		if note := f.fieldNote(i, errs[i], warns[i], st, width, cfg); note != "" {
+			b.WriteString(note + "\n")
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// fieldNote is the line under field i: its error or warning once shown,
+// else a hint while it has the focus.
+func (f formModel) fieldNote(i field, err, warn string, st Styles, width int, cfg auth.Config) string {
+	indent := strings.Repeat(" ", labelWidth+2)
+	line := func(style lipgloss.Style, text string) string {
+		return indentLines(paint(style, wrap(text, width-len(indent))), indent)
+	}
+	show := f.submitted || f.touched[i]
+	switch {
+	case err != "" && show:
+		return line(st.Bad, "✗ "+err)
+	case warn != "" && show:
+		return line(st.Warn, "! "+warn)
+	case i != f.focus:
+		return ""
+	case i == fieldSecret:
+		return line(st.Faint, "kept in the token store, never in config.json")
+	case i == fieldAppType:
+		return line(st.Faint, f.appType.ConsoleName()+" in the Coze console")
+	case i == fieldRegion && cfg.APIBase != "":
+		return line(st.Faint, "API "+cfg.API()+" (overrides the region)")
+	}
+	return ""
+}
+
+// appTypeNote says what the chosen app type needs from the console.
+func appTypeNote(t auth.AppType, redirect string) string {
+	switch t {
+	case auth.AppWeb:
+		return "A web back-end app has a client secret. Register this redirect URI on it exactly: " + redirect
+	case auth.AppDevice:
+		return "A TV/device/command-line app logs in with a code entered on any device: nothing to register."
+	case auth.AppJWT:
+		return "A service app signs a JWT with its private key: no browser. Create a key on the app's page and give its id and file."
+	}
+	return "A PKCE app (mobile/PC/single-page) has no secret. Register this redirect URI on it exactly: " + redirect
+}
+
+func (f formModel) appTypeView(st Styles) string {
+	var parts []string
+	for _, t := range auth.AppTypes {
+		if f.appType == t {
+			parts = append(parts, st.Focused.Render("● "+string(t)))
+		} else {
+			parts = append(parts, st.Muted.Render("○ "+string(t)))
+		}
+	}
+	return strings.Join(parts, "  ")
 }
 
 func (f formModel) regionView(st Styles) string {
@@ -243,16 +418,46 @@ func (f formModel) regionView(st Styles) string {
 	return opt(auth.RegionCOM, "com (coze.com)") + "  " + opt(auth.RegionCN, "cn (coze.cn)")
 }
 
-// updateForm handles the form: Enter continues to the consent screen when
-// the form is valid, anything else edits it.
+// updateForm handles the form: Enter imports a config file when one is
+// given, else continues the way the app type logs in when the form is
+// valid; anything else edits it.
 func (m Model) updateForm(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case configImportedMsg:
+		m.form.imported(msg.path, msg.config, msg.warnings)
+		return m, nil
+	case configImportFailedMsg:
+		m.form.notice = "Could not import the config file: " + msg.err.Error()
+		return m, nil
+	case jwtLoginFailedMsg:
+		if msg.gen == m.gen {
+			m.form.minting = false
+			m.form.notice = "Could not get a token with the JWT: " + msg.err.Error()
+		}
+		return m, nil
+	case loginFinishedMsg:
+		if msg.gen == m.gen && m.form.minting {
+			m.form.minting = false
+			return m.loginFinished(msg)
+		}
+		return m, nil
+	}
 	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, m.keys.Submit) {
+		if m.form.minting {
+			return m, nil
+		}
+		if path := m.form.configPath(); path != "" {
+			return m, importConfigCmd(path)
+		}
 		var ok bool
 		if m.form, ok = m.form.submit(); ok {
 			m.form.notice = ""
 			cfg := m.form.config()
-			if cfg.AppType() == auth.AppDevice {
-				return m.startDevice(cfg) // a device app has no browser login
+			switch cfg.AppType() {
+			case auth.AppJWT:
+				return m.startJWT(cfg)
+			case auth.AppDevice:
+				return m.startDevice(cfg)
 			}
 			return m.startLogin(cfg)
 		}

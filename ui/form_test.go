@@ -15,11 +15,12 @@ func TestFormPrefill(t *testing.T) {
 	m := f.form(t)
 	got := m.form.config()
 	want := f.deps.Initial
+	want.Settings.AppType = auth.AppWeb // a secret means a web app, now said explicitly
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}
-	if m.form.focus != fieldRegion {
-		t.Errorf("focus = %v, want the region (the client ID is filled in)", m.form.focus)
+	if m.form.focus != fieldAppType {
+		t.Errorf("focus = %v, want the app type (the client ID is filled in)", m.form.focus)
 	}
 	if v := viewText(m); strings.Contains(v, "s3cret-value") {
 		t.Errorf("the secret shows in the form:\n%s", v)
@@ -51,7 +52,8 @@ func TestFormTabMovesAndWraps(t *testing.T) {
 		m, _ = step(m, press("tab"))
 		got = append(got, m.form.focus)
 	}
-	want := []field{fieldClientID, fieldSecret, fieldRedirect, fieldRegion, fieldClientID}
+	// A PKCE app has no secret and no key: those fields are skipped.
+	want := []field{fieldRegion, fieldClientID, fieldRedirect, fieldConfig, fieldAppType}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("tab order (-want +got):\n%s", diff)
 	}
@@ -64,6 +66,7 @@ func TestFormTabMovesAndWraps(t *testing.T) {
 
 func TestFormRegionSwitch(t *testing.T) {
 	m := newFixture(t).form(t)
+	m, _ = step(m, press("tab")) // from the app type to the region
 	m, _ = step(m, press("left"))
 	if m.form.region != auth.RegionCN {
 		t.Fatalf("region = %v, want cn", m.form.region)
@@ -84,8 +87,9 @@ func TestFormQOnlyQuitsOffTextFields(t *testing.T) {
 	m := newFixture(t).form(t)
 	_, cmd := step(m, press("q"))
 	if !isQuit(cmd) {
-		t.Error("q on the region did not quit")
+		t.Error("q on the app type did not quit")
 	}
+	m, _ = step(m, press("tab"))
 	m, _ = step(m, press("tab"))
 	m, cmd = step(m, press("q"))
 	if isQuit(cmd) {
@@ -165,8 +169,16 @@ func TestFormWarnsOnOddClientID(t *testing.T) {
 
 func TestFormSecretMakesWebApp(t *testing.T) {
 	m := newFixture(t).form(t)
+	if m.form.visible(fieldSecret) {
+		t.Error("a PKCE app's form asks for a secret")
+	}
+	m, _ = step(m, press("right")) // app type web
 	m, _ = step(m, press("tab"))
 	m, _ = step(m, press("tab"))
+	m, _ = step(m, press("tab"))
+	if m.form.focus != fieldSecret {
+		t.Fatalf("focus = %v, want the secret", m.form.focus)
+	}
 	m = typeText(m, "topsecret")
 	cfg := m.form.config()
 	if cfg.ClientSecret != "topsecret" || cfg.AppType() != auth.AppWeb {
@@ -205,6 +217,7 @@ func TestFormNoteNamesRedirect(t *testing.T) {
 			t.Errorf("note lacks %q:\n%s", want, viewText(m))
 		}
 	}
+	m, _ = step(m, press("tab"))
 	m, _ = step(m, press("left")) // cn
 	if v := viewText(m); !strings.Contains(v, "https://www.coze.cn/open/oauth/apps") {
 		t.Errorf("the note does not follow the region:\n%s", v)

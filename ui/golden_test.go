@@ -249,11 +249,10 @@ func TestGoldenDevice(t *testing.T) {
 	f := newFixture(t)
 	f.sleep = sleepUntilCancelled // nobody approves: the code stays on screen
 	f.deps.ApproveDevice = func(string) error { return nil }
+	f.deps.Initial.Settings.AppType = auth.AppDevice // the form goes straight to the code
 	tm := startProgram(t, f)
-	waitFor(t, tm, "Redirect URI")
+	waitFor(t, tm, "Client ID")
 	tm.Send(press("enter"))
-	waitFor(t, tm, "Opened your browser")
-	tm.Type("d")
 	waitFor(t, tm, "Waiting for approval")
 	teatest.RequireEqualOutput(t, finalView(t, tm, f))
 }
@@ -261,11 +260,10 @@ func TestGoldenDevice(t *testing.T) {
 func TestGoldenDeviceDenied(t *testing.T) {
 	f := newFixture(t)
 	f.coze.set(func(fc *fakeCoze) { fc.deviceAnswer = "access_denied" })
+	f.deps.Initial.Settings.AppType = auth.AppDevice
 	tm := startProgram(t, f)
-	waitFor(t, tm, "Redirect URI")
+	waitFor(t, tm, "Client ID")
 	tm.Send(press("enter"))
-	waitFor(t, tm, "Opened your browser")
-	tm.Type("d")
 	waitFor(t, tm, "new code")
 	teatest.RequireEqualOutput(t, finalView(t, tm, f))
 }

@@ -264,7 +264,8 @@ func newFixture(t testing.TB) *fixture {
 			Clipboard: func(s string) error { f.copied <- s; return nil },
 			Now:       clock.Now,
 		},
-		SandboxHooks: SandboxHooks{Approve: approveURL},
+		// The fake accepts any redirect URI, so the listener may pick its port.
+		SandboxHooks: SandboxHooks{Approve: approveURL, AnyRedirectPort: true},
 		Appearance:   Appearance{Spinner: spinner.Spinner{Frames: []string{"*"}, FPS: time.Hour}},
 	}
 	return f
@@ -440,17 +441,25 @@ func sleepUntilCancelled(ctx context.Context, _ time.Duration) error {
 	return ctx.Err()
 }
 
-// device returns a model showing a device code, reached with d from the
-// consent screen, and the command that polls for its approval.
+// device returns a model showing a device code, reached from the form with
+// app type device, and the command that polls for its approval.
 func (f *fixture) device(t *testing.T) (Model, tea.Cmd) {
 	t.Helper()
-	m, _ := f.consent(t)
-	m, cmd := step(m, press("d"))
-	if m.screen != screenDevice || m.device.phase != deviceStarting {
-		t.Fatalf("d: screen %v phase %v, want device starting", m.screen, m.device.phase)
-	}
+	m, cmd := f.deviceStarting(t)
 	m, cmd = step(m, await[deviceStartedMsg](t, cmd))
 	t.Cleanup(func() { m.Close() })
+	return m, cmd
+}
+
+// deviceStarting submits the form of a device app: the device screen asks
+// Coze for a code.
+func (f *fixture) deviceStarting(t *testing.T) (Model, tea.Cmd) {
+	t.Helper()
+	f.deps.Initial.Settings.AppType = auth.AppDevice
+	m, cmd := step(f.form(t), press("enter"))
+	if m.screen != screenDevice || m.device.phase != deviceStarting {
+		t.Fatalf("enter: screen %v phase %v, want device starting", m.screen, m.device.phase)
+	}
 	return m, cmd
 }
 

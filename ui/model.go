@@ -99,6 +99,7 @@ func New(d Deps) Model {
 		cfg:    d.Initial,
 		form:   newForm(d.Initial),
 	}
+	m.form.sandboxApps, m.form.anyPort = d.SandboxApps, d.AnyRedirectPort
 	m.setStyles(NewStyles(true))
 	m.form.setWidth(m.width)
 	m.syncKeys()
@@ -301,6 +302,10 @@ func (m *Model) syncKeys() {
 			on = append(on, &k.Region, &k.QuitQ)
 		}
 		k.enableOnly(on...)
+		k.Region.SetHelp("←/→", "region")
+		if m.form.focus == fieldAppType {
+			k.Region.SetHelp("←/→", "app type")
+		}
 	case screenConsent:
 		m.consent.keys(k, m.d)
 		if m.backToDashboard() && !m.consent.pasting {

@@ -151,8 +151,8 @@ func TestHeadlessLadderAt60x20(t *testing.T) {
 				"No browser opened: " + reason + ". Three ways on:",
 				"1. On a machine with a browser, run ssh -L " + port + ":localhost:" + port + " <this host> to forward the port",
 				"2. Open it anywhere, then press p and paste the address the browser ended on.",
-				"3. Press d to log in with a device code instead.",
-				"Sandbox: press a to approve as the sandbox user.", // the last line of the body: nothing clipped
+				"3. Device codes need a device app: Esc, choose type device.", // a PKCE app cannot use one
+				"Sandbox: press a to approve as the sandbox user.",            // the last line of the body: nothing clipped
 			} {
 				if !strings.Contains(flat, want) {
 					t.Errorf("view lacks %q:\n%s", want, v)

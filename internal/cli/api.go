@@ -116,6 +116,7 @@ arguments, 4 when a login is needed.`,
 				header: hdr,
 				body:   body,
 				send:   hasBody,
+				static: g.envToken(),
 			}
 			return c.run(cmd, m, include)
 		},
@@ -220,21 +221,27 @@ type apiCall struct {
 	url    string
 	header http.Header
 	body   []byte
-	send   bool // a body was given, even an empty one
+	send   bool   // a body was given, even an empty one
+	static string // $COZE_API_TOKEN, when set
 }
 
 func (c *apiCall) run(cmd *cobra.Command, m *auth.Manager, include bool) error {
 	ctx := cmd.Context()
-	rec, err := m.Token(ctx)
-	if err != nil {
-		return err
+	var rec *auth.Record
+	if c.static != "" { // $COZE_API_TOKEN: used as it is, never refreshed
+		rec = &auth.Record{Token: auth.Token{AccessToken: c.static}}
+	} else {
+		var err error
+		if rec, err = m.Token(ctx); err != nil {
+			return err
+		}
 	}
 	resp, err := c.do(cmd, rec.AccessToken)
 	if err != nil {
 		return err
 	}
 	refreshed := false
-	if resp.StatusCode == http.StatusUnauthorized {
+	if resp.StatusCode == http.StatusUnauthorized && c.static == "" { // $COZE_API_TOKEN is never refreshed
 		if resp, refreshed, err = c.retryIfItHelps(cmd, m, rec, resp); err != nil {
 			return err
 		}

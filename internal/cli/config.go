@@ -68,7 +68,10 @@ func (g *globals) config(st *auth.Store) (auth.Config, error) {
 	if errors.As(err, &bad) {
 		return cfg, &ExitError{Code: ExitUsage, Err: err}
 	}
-	return cfg, err
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, g.resolveApp(&cfg, st)
 }
 
 // manager builds the token manager for the resolved profile.

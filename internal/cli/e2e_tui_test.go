@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
 // The TUI end-to-end tests build cozeauth, run `cozeauth --sandbox` in a
@@ -172,18 +174,18 @@ func headlessEnv() string {
 		" -u COZE_CLIENT_ID -u COZE_CLIENT_SECRET -u COZE_REDIRECT_URI -u COZE_PROFILE -u COZE_REGION -u COZE_API_BASE -u COZE_WWW_BASE -u COZEAUTH_STORAGE"
 }
 
-// walkToDashboard goes from the form to the dashboard; consent is completed
-// by approve, called on the consent screen, or (nil) by a browser so quick
-// that the consent screen may never be captured.
+// walkToDashboard goes from the form to the dashboard; the login is
+// completed by approve, called after Enter on the form, or (nil) by a
+// browser so quick that the consent screen may never be captured, or by
+// nobody (a JWT app).
 func walkToDashboard(s *tuiSession, approve func()) {
 	s.t.Helper()
-	form := s.waitForText("Client ID", "Redirect URI", "Sandbox mode")
-	if !strings.Contains(form, "7420000000000000001.app.coze") {
+	form := s.waitForText("App type", "Client ID", "Sandbox mode")
+	if !strings.Contains(form, "742000000000000000") { // one of the sandbox apps
 		s.t.Fatalf("the form is not prefilled with the sandbox app:\n%s", form)
 	}
 	s.keys("Enter")
 	if approve != nil {
-		s.waitForText("Waiting for the browser", "left")
 		approve()
 	}
 	probe := s.waitForText("Reachable", "belongs to")
@@ -200,7 +202,16 @@ func TestTUISandboxApproveKey(t *testing.T) {
 	bin, _ := tuiBinaries(t)
 	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox")
 	walkToDashboard(s, func() {
-		s.waitForText("press a")
+		// No display: the consent screen shows the ways on, with the port
+		// the sandbox registered for this run and no device code (a PKCE
+		// app cannot use one).
+		consent := s.waitForText("Three ways on", "press p", "Device codes need a device app", "press a")
+		m := sshLadderRe.FindStringSubmatch(consent)
+		if m == nil || m[1] != m[2] || m[1] == "0" {
+			t.Errorf("no ssh -L line with the callback port:\n%s", consent)
+		} else if !strings.Contains(strings.Join(strings.Fields(consent), ""), "127.0.0.1%3A"+m[1]+"%2Fcallback") {
+			t.Errorf("the ssh -L port %s is not the callback's:\n%s", m[1], consent)
+		}
 		s.keys("a")
 	})
 
@@ -280,23 +291,14 @@ var (
 	userCodeRe  = regexp.MustCompile(`│\s+((?:[A-Z] ){4}-(?: [A-Z]){4})\s+│`)
 )
 
-// TestTUISandboxDevice logs in with a device code: on a machine with no
-// display the consent screen shows the three ways on, d switches to a device
-// code, and a approves it as the device page would. The first poll comes
-// after the sandbox's interval (5s), so this run takes that long.
+// TestTUISandboxDevice logs in with the sandbox's device app: the form
+// holds its type, Enter goes straight to the device code, and a approves it
+// as the device page would. The first poll comes after the sandbox's
+// interval (5s), so this run takes that long.
 func TestTUISandboxDevice(t *testing.T) {
 	bin, _ := tuiBinaries(t)
-	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox")
+	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox --client-id "+sandbox.DeviceClientID)
 	walkToDashboard(s, func() {
-		consent := s.waitForText("Three ways on", "press p", "Press d")
-		m := sshLadderRe.FindStringSubmatch(consent)
-		if m == nil || m[1] != m[2] || m[1] == "0" {
-			t.Errorf("no ssh -L line with the callback port:\n%s", consent)
-		} else if !strings.Contains(strings.Join(strings.Fields(consent), ""), "127.0.0.1%3A"+m[1]+"%2Fcallback") {
-			t.Errorf("the ssh -L port %s is not the callback's:\n%s", m[1], consent)
-		}
-
-		s.keys("d")
 		device := s.waitFor("a user code", func(screen string) bool { return userCodeRe.MatchString(screen) })
 		code := strings.ReplaceAll(strings.ReplaceAll(userCodeRe.FindStringSubmatch(device)[1], " ", ""), "-", "")
 		flat := strings.Join(strings.Fields(device), "")
@@ -314,6 +316,22 @@ func TestTUISandboxDevice(t *testing.T) {
 			return strings.Contains(screen, "Approved as the sandbox user") || strings.Contains(screen, "Reachable")
 		})
 	})
+	s.keys("q")
+	if code := s.exitStatus(); code != 0 {
+		t.Errorf("exit status %d, want 0; last screen:\n%s", code, s.capture())
+	}
+}
+
+// TestTUISandboxJWT: the sandbox's service app goes from the form straight
+// to the probe and the dashboard, which says when the next token is minted.
+func TestTUISandboxJWT(t *testing.T) {
+	bin, _ := tuiBinaries(t)
+	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox --client-id "+sandbox.JWTClientID)
+	walkToDashboard(s, nil)
+	dash := s.waitForText("next token minted", "minted by JWT, no refresh token")
+	if strings.Contains(dash, "Refresh token") {
+		t.Errorf("a JWT dashboard shows a refresh token:\n%s", dash)
+	}
 	s.keys("q")
 	if code := s.exitStatus(); code != 0 {
 		t.Errorf("exit status %d, want 0; last screen:\n%s", code, s.capture())

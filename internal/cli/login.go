@@ -28,26 +28,41 @@ func newLoginCmd(g *globals) *cobra.Command {
 	var o loginOptions
 	cmd := &cobra.Command{
 		Use:   "login",
-		Short: "Log in to a Coze OAuth app (browser with PKCE or web app, paste-back, or device code)",
+		Short: "Log in to a Coze OAuth app (browser, paste-back, device code or JWT, by app type)",
 		Long: `Log in to a Coze OAuth app and store its tokens.
 
-By default cozeauth listens on the redirect URI (loopback only), opens the
-authorize page in your browser and waits for it to come back. A client secret
-(--client-secret or $COZE_CLIENT_SECRET) means a web app; without one, a PKCE app.
-The redirect URI must be registered on the app.
+The app type (--app-type, the app's client type in the Coze console) decides how:
+  pkce, web  the browser: cozeauth listens on the redirect URI (loopback only),
+             opens the authorize page and waits for it to come back; --paste
+             reads the address the browser ended on instead. A web app needs
+             its secret (--client-secret or $COZE_CLIENT_SECRET).
+  device     a code entered on any other device (--device, or implied)
+  jwt        no browser: a JWT signed with the app's private key is traded for
+             an access token of up to 24h, and a new one is minted when it runs
+             out (--public-key-id, --private-key-file or $COZE_JWT_PRIVATE_KEY)
+Without --app-type a login keeps the profile's saved type for the same app,
+else a secret means web, a private key jwt, anything else pkce.
+
+The redirect URI (pkce, web) must be registered on the app exactly, with a
+fixed port: register ` + auth.DefaultRedirectURI + ` and it works as is.
 
 Over SSH, or on Linux without a display, no browser is launched; instead:
   - forward the callback port:  ssh -L 8080:localhost:8080 <host>
   - or paste the address the browser ended on:  cozeauth login --paste
-  - or use a device code:  cozeauth login --device`,
+  - or, with a device app, use a device code:  cozeauth login --device`,
 		Example: `  cozeauth login --client-id 7420000000000000001.app.coze
   cozeauth login --region cn --client-id … --client-secret …   # a coze.cn web app
   cozeauth login --paste          # prints the address to open, then reads where the browser ended
-  cozeauth login --device`,
+  cozeauth login --app-type device --client-id …
+  cozeauth login --app-type jwt --client-id … --public-key-id … --private-key-file private_key.pem
+  cozeauth login --config coze_oauth_config.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.browser && o.noBrowser || o.paste && o.device {
 				return usageError("--browser and --no-browser, and --paste and --device, exclude each other")
+			}
+			if err := g.importConfigFile(); err != nil {
+				return err
 			}
 			m, err := g.manager()
 			if err != nil {
@@ -55,6 +70,10 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 			}
 			if m.Config.ClientID == "" {
 				return usageError("no client id: pass --client-id (or set $COZE_CLIENT_ID) with your OAuth app's id from the Coze console")
+			}
+			flow, err := loginFlow(m, o)
+			if err != nil {
+				return err
 			}
 			if warn, _ := auth.ValidateClientID(m.Config.ClientID); warn != "" {
 				fmt.Fprintln(g.env.Stderr, "note: "+warn)
@@ -66,7 +85,9 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 			defer cancel()
 			var res *auth.LoginResult
 			switch {
-			case o.device:
+			case flow == auth.FlowJWT:
+				res, err = m.LoginJWT(ctx)
+			case flow == auth.FlowDevice:
 				res, err = loginDevice(ctx, g, m)
 			case o.paste:
 				res, err = loginPaste(ctx, g, m)
@@ -75,6 +96,10 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 			}
 			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 				return fmt.Errorf("the login did not complete within --timeout %s: run it again, with a longer --timeout if needed", o.timeout)
+			}
+			var ke *auth.KeyError
+			if errors.As(err, &ke) { // a key that cannot sign is the caller's to fix
+				return &ExitError{Code: ExitUsage, Err: err}
 			}
 			if err != nil {
 				return err
@@ -90,7 +115,39 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 	f.BoolVar(&o.device, "device", false, "log in with a device code entered on another device")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for the login to complete")
 	f.BoolVar(&o.force, "force", false, "replace the profile's tokens even when they are for another app or API base")
+	g.app.register(f)
 	return cmd
+}
+
+// loginFlow picks the flow for the app type and refuses, as a usage error,
+// one that Coze would refuse with access_deny "invalid app type".
+func loginFlow(m *auth.Manager, o loginOptions) (auth.Flow, error) {
+	t := m.Config.AppType()
+	flow := auth.FlowBrowser
+	switch {
+	case o.device:
+		flow = auth.FlowDevice
+	case o.paste || o.browser || o.noBrowser:
+	case t == auth.AppJWT:
+		flow = auth.FlowJWT
+	case t == auth.AppDevice:
+		flow = auth.FlowDevice
+	}
+	if err := m.Config.CheckFlow(flow); err != nil {
+		return "", err
+	}
+	if flow == auth.FlowBrowser {
+		if err := auth.CheckRegistrable(m.Config.Redirect()); err != nil {
+			return "", err
+		}
+	}
+	if flow != auth.FlowJWT {
+		return flow, nil
+	}
+	if m.Config.JWT == nil || m.Config.JWT.PublicKeyID == "" {
+		return "", usageError("a jwt app needs --public-key-id: the public key's id (fingerprint) on the app's page in the Coze console")
+	}
+	return flow, nil
 }
 
 func loginBrowser(ctx context.Context, g *globals, m *auth.Manager, o loginOptions) (*auth.LoginResult, error) {
@@ -165,7 +222,8 @@ func waitOrPaste(ctx context.Context, g *globals, flow *auth.LoginFlow) (string,
 	return r.code, r.err
 }
 
-// printLadder tells a person on a machine without a browser the three ways on.
+// printLadder tells a person on a machine without a browser the ways on;
+// a device code only works with a device app, so that way says how to get one.
 func printLadder(w io.Writer, reason, redirect string) {
 	port := "8080"
 	if u, err := url.Parse(redirect); err == nil && u.Port() != "" {
@@ -176,7 +234,8 @@ func printLadder(w io.Writer, reason, redirect string) {
        ssh -L %s:localhost:%s <this host>
   2. Open the address anywhere, approve, and paste here the address the browser ended on, then Enter
      (a "can't connect" page is fine: only its address matters).
-  3. Use a device code instead: `+"`cozeauth login --device`"+`
+  3. A device code needs a device app (client type "TV/device/command-line program"):
+     create one in the Coze console, then `+"`cozeauth login --app-type device --client-id <its id>`"+`
 (--browser opens a browser anyway.) Waiting for the callback…
 
 `, reason, port, port)
@@ -287,6 +346,11 @@ func reportLogin(w io.Writer, m *auth.Manager, res *auth.LoginResult, now time.T
 		fmt.Fprintf(w, "note: could not look up the user: %v\n", res.UserErr)
 	}
 	fmt.Fprintf(w, "%s to %s (profile %q, %s app %s).\n", who, m.Config.API(), m.Config.Profile, m.Config.AppType(), m.Config.ClientID)
+	if m.Config.AppType() == auth.AppJWT {
+		fmt.Fprintf(w, "Access token expires %s (%s); `cozeauth token` mints a new one when it runs out (a JWT app has no refresh token).\n",
+			res.Record.Expiry.Local().Format(time.RFC3339), relative(res.Record.Expiry, now))
+		return
+	}
 	fmt.Fprintf(w, "Access token expires %s (%s); it is refreshed automatically until %s.\n",
 		res.Record.Expiry.Local().Format(time.RFC3339), relative(res.Record.Expiry, now), res.Record.RefreshExpiry.Local().Format("2006-01-02"))
 }

@@ -76,6 +76,7 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 type loginRun struct {
 	clock  *fakeClock
 	srv    *sandbox.Server
+	base   string
 	dir    string
 	stderr *syncBuffer
 	stdin  *io.PipeWriter
@@ -90,19 +91,39 @@ func startLogin(t *testing.T, args ...string) *loginRun {
 
 func startLoginWithClock(t *testing.T, clock *fakeClock, args ...string) *loginRun {
 	t.Helper()
+	return startLoginEnv(t, clock, nil, args...)
+}
+
+// startDeviceLogin runs `cozeauth login --device` for the sandbox's device app.
+func startDeviceLogin(t *testing.T, clock *fakeClock) *loginRun {
+	t.Helper()
+	return startLoginEnv(t, clock, map[string]string{"COZE_CLIENT_ID": sandbox.DeviceClientID}, "--device")
+}
+
+// startLoginEnv runs `cozeauth login args…` with extra environment; the
+// redirect URI is a free loopback port registered on the sandbox's apps.
+func startLoginEnv(t *testing.T, clock *fakeClock, extra map[string]string, args ...string) *loginRun {
+	t.Helper()
 	clock.now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	srv := sandbox.New(sandbox.Options{Now: clock.Now})
+	redirect, err := sandboxRedirect("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := sandbox.New(sandbox.Options{Now: clock.Now, RedirectURIs: []string{redirect}})
 	base, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	r := &loginRun{clock: clock, srv: srv, dir: t.TempDir(), stderr: &syncBuffer{}, done: make(chan int, 1)}
+	r := &loginRun{clock: clock, srv: srv, base: base, dir: t.TempDir(), stderr: &syncBuffer{}, done: make(chan int, 1)}
 	stdin, w := io.Pipe()
 	r.stdin = w
 	t.Cleanup(func() { w.Close() })
 	env := map[string]string{"COZEAUTH_CONFIG_DIR": r.dir, "COZE_API_BASE": base, "COZE_WWW_BASE": base,
-		"COZE_CLIENT_ID": sandbox.PKCEClientID, "COZE_REDIRECT_URI": "http://127.0.0.1:0/callback"}
+		"COZE_CLIENT_ID": sandbox.PKCEClientID, "COZE_REDIRECT_URI": redirect}
+	for k, v := range extra {
+		env[k] = v
+	}
 	go func() {
 		r.done <- Run(context.Background(), append([]string{"login"}, args...), &Env{
 			Stdin: stdin, Stdout: io.Discard, Stderr: r.stderr,
@@ -158,7 +179,7 @@ func TestLoginPaste(t *testing.T) {
 		{"a refusal", func(t *testing.T, srv *sandbox.Server, authorize string) string {
 			u, _ := url.Parse(authorize)
 			return "http://127.0.0.1:9/callback?error=access_denied&error_description=the+user+refused&state=" + url.QueryEscape(u.Query().Get("state"))
-		}, 1, "access_denied: the user refused"},
+		}, 1, "denied in the browser (access_denied: the user refused)"},
 		{"garbage", func(*testing.T, *sandbox.Server, string) string { return "I clicked the button" }, 1, "state does not match"},
 	}
 	for _, tt := range tests {
@@ -203,7 +224,7 @@ func TestLoginDevice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := startLogin(t, "--device")
+			r := startDeviceLogin(t, &fakeClock{})
 			code := strings.ReplaceAll(waitFor(t, r.stderr, userCode), " ", "")
 			if !strings.Contains(r.stderr.String(), "/sandbox/device?user_code=") {
 				t.Errorf("no verification address:\n%s", r.stderr)
@@ -227,7 +248,7 @@ func TestLoginDevice(t *testing.T) {
 func TestLoginHeadlessAcceptsPasteWhileListening(t *testing.T) {
 	r := startLogin(t) // the test's Getenv has no DISPLAY: headless
 	authorize := waitFor(t, r.stderr, authorizeURL)
-	for _, want := range []string{"No browser was opened", "ssh -L ", "paste here", "cozeauth login --device"} {
+	for _, want := range []string{"No browser was opened", "ssh -L ", "paste here", "cozeauth login --app-type device"} {
 		if !strings.Contains(r.stderr.String(), want) {
 			t.Errorf("ladder lacks %q:\n%s", want, r.stderr)
 		}
@@ -250,7 +271,7 @@ func TestLoginHeadlessAcceptsPasteWhileListening(t *testing.T) {
 // early (its timer fired after 1s), the sandbox says slow_down, the next
 // waits are the interval plus 5s, and the approval then logs in.
 func TestLoginDeviceSlowDown(t *testing.T) {
-	r := startLoginWithClock(t, &fakeClock{earlySleep: 2}, "--device")
+	r := startDeviceLogin(t, &fakeClock{earlySleep: 2})
 	code := strings.ReplaceAll(waitFor(t, r.stderr, userCode), " ", "")
 	waits := func() []time.Duration {
 		r.clock.mu.Lock()

@@ -17,6 +17,7 @@ type profileSummary struct {
 	Profile          string       `json:"profile"`
 	Region           *auth.Region `json:"region"`
 	ClientID         *string      `json:"client_id"`
+	AppType          auth.AppType `json:"app_type,omitempty"`
 	LoggedIn         bool         `json:"logged_in"`
 	AccessExpiresAt  *time.Time   `json:"access_token_expires_at"`
 	RefreshExpiresAt *time.Time   `json:"refresh_token_expires_at"`
@@ -80,13 +81,20 @@ func listProfiles(st *auth.Store, now time.Time) ([]profileSummary, error) {
 			if set.ClientID != "" {
 				p.ClientID = &set.ClientID
 			}
+			p.AppType = (auth.Config{Settings: set}).AppType()
 		}
 		rec, err := st.Meta(name)
 		if err != nil {
 			return nil, err
 		}
 		if rec != nil {
-			p.LoggedIn = rec.LoggedIn(now)
+			if rec.ClientSecret != "" && set.AppType == "" {
+				p.AppType = auth.AppWeb
+			}
+			// A JWT app has no refresh token: it stays logged in while it
+			// can sign (its key is a saved path or in the store).
+			refused := rec.Failure != nil && rec.Failure.Refused
+			p.LoggedIn = rec.LoggedIn(now) || p.AppType == auth.AppJWT && !refused
 			p.AccessExpiresAt = timeOrNil(rec.Expiry)
 			p.RefreshExpiresAt = timeOrNil(rec.RefreshExpiry)
 		}
@@ -103,15 +111,15 @@ func timeOrNil(t time.Time) *time.Time {
 }
 
 // printProfiles writes the table, fitted to the output's width (the region
-// left out first, then client ids and profile names cut), and a line for
-// each profile to log in again.
+// and the app type left out first, then client ids and profile names cut),
+// and a line for each profile to log in again.
 func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) error {
 	if len(list) == 0 {
 		_, err := fmt.Fprintf(w, "No profiles in %s. Run `cozeauth login` to create one.\n", dir)
 		return err
 	}
 	now := g.now()
-	t := &table{header: []string{"PROFILE", "REGION", "CLIENT ID", "LOGGED IN", "ACCESS", "REFRESH"}, shrink: []int{2, 0}, drop: []int{1}}
+	t := &table{header: []string{"PROFILE", "REGION", "CLIENT ID", "TYPE", "LOGGED IN", "ACCESS", "REFRESH"}, shrink: []int{2, 0}, drop: []int{1, 3}}
 	var notes strings.Builder
 	for _, p := range list {
 		region, client := "-", "-"
@@ -126,7 +134,11 @@ func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) 
 			in = "no"
 			fmt.Fprintf(&notes, "Profile %q is not logged in: run `%s`.\n", p.Profile, loginCommand(p.Profile))
 		}
-		t.add(p.Profile, region, client, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
+		typ := "-"
+		if p.AppType != "" {
+			typ = string(p.AppType)
+		}
+		t.add(p.Profile, region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
 	}
 	if err := t.render(w, g.outputWidth(w)); err != nil {
 		return err

@@ -47,9 +47,10 @@ func TestProfiles(t *testing.T) {
 			name:  "table",
 			setup: twoProfiles,
 			args:  []string{"profiles"},
-			want: `PROFILE REGION CLIENT ID LOGGED IN ACCESS REFRESH
-default com 7420000000000000001.app.coze yes 10m left 29 days left
-work cn 7420000000000000002.app.coze no expired expired
+			// At 80 columns (no terminal, no $COLUMNS) the region is left out.
+			want: `PROFILE CLIENT ID TYPE LOGGED IN ACCESS REFRESH
+default 7420000000000000001.app.coze pkce yes 10m left 29 days left
+work 7420000000000000002.app.coze web no expired expired
 Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
 `,
 		},
@@ -62,6 +63,7 @@ Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
 "profile": "default",
 "region": "com",
 "client_id": "7420000000000000001.app.coze",
+"app_type": "pkce",
 "logged_in": true,
 "access_token_expires_at": "2025-06-01T12:10:00Z",
 "refresh_token_expires_at": "2025-06-30T12:00:00Z"
@@ -70,6 +72,7 @@ Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
 "profile": "work",
 "region": "cn",
 "client_id": "7420000000000000002.app.coze",
+"app_type": "web",
 "logged_in": false,
 "access_token_expires_at": "2025-05-01T12:15:00Z",
 "refresh_token_expires_at": "2025-05-31T12:00:00Z"
@@ -96,6 +99,7 @@ Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
 "profile": "new",
 "region": "com",
 "client_id": "7420000000000000001.app.coze",
+"app_type": "pkce",
 "logged_in": false,
 "access_token_expires_at": null,
 "refresh_token_expires_at": null

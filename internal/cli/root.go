@@ -101,6 +101,8 @@ type globals struct {
 	configDir string
 	// sandbox runs the wizard against the embedded fake Coze (wizard.go).
 	sandbox bool
+	// app holds login's app-type flags (apptype.go).
+	app appFlags
 }
 
 // Run executes cozeauth with args and returns the exit code.
@@ -138,7 +140,7 @@ func exitCode(err error) int {
 		return ExitUsage
 	case auth.IsLoginRequired(err):
 		return ExitLoginRequired
-	case isFlagError(err):
+	case isFlagError(err), isUsage(err):
 		return ExitUsage
 	}
 	return ExitFailure
@@ -150,6 +152,19 @@ type flagError struct{ error }
 func isFlagError(err error) bool {
 	var fe flagError
 	return errors.As(err, &fe)
+}
+
+// isUsage reports the auth errors that only a change to the command line,
+// the environment or the app's registration can fix: a flow the app type
+// does not allow, a redirect URI cozeauth cannot use, a config file
+// missing a field.
+func isUsage(err error) bool {
+	var (
+		at *auth.AppTypeError
+		re *auth.RedirectError
+		mf *auth.MissingFieldError
+	)
+	return errors.As(err, &at) || errors.As(err, &re) || errors.As(err, &mf)
 }
 
 func newRootCmd(g *globals) *cobra.Command {
@@ -180,7 +195,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	pf.StringVar(&g.apiBase, "api-base", "", "API base URL, overrides the region's [$COZE_API_BASE]")
 	pf.StringVar(&g.wwwBase, "www-base", "", "web base URL for the consent page [$COZE_WWW_BASE]")
 	pf.StringVar(&g.clientID, "client-id", "", "OAuth app client ID [$COZE_CLIENT_ID]")
-	pf.StringVar(&g.clientSecret, "client-secret", "", "web app client secret; absent means a PKCE app [$COZE_CLIENT_SECRET]")
+	pf.StringVar(&g.clientSecret, "client-secret", "", "a web app's client secret (a secret without --app-type means a web app) [$COZE_CLIENT_SECRET]")
 	pf.StringVar(&g.redirectURI, "redirect-uri", "", "redirect URI registered on the app (default "+auth.DefaultRedirectURI+") [$COZE_REDIRECT_URI]")
 	pf.StringVar(&g.profile, "profile", "", "profile name (default \"default\") [$COZE_PROFILE]")
 	pf.StringVar(&g.storage, "storage", "", "where secrets are kept: file or keyring (default file) [$COZEAUTH_STORAGE]")

@@ -3,10 +3,13 @@ package cli
 import (
 	"fmt"
 	"net"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
@@ -20,16 +23,32 @@ func newSandboxCmd(g *globals) *cobra.Command {
 		Use:   "sandbox",
 		Short: "Serve a fake Coze on loopback for offline use and tests",
 		Long: `Serve the embedded fake Coze on this machine only: the consent page (Approve and
-Deny buttons), the token endpoint (PKCE and web apps, rotation), device login,
-/v1/users/me, /v3/chat, /v1/workflow/run, /v1/workspaces, the WebSocket chat
-handshake on /v1/chat and every probe target. One base URL serves as
---api-base, --www-base and (as ws://) the WebSocket base. Its apps:
+Deny buttons), the token endpoint (PKCE, web and device apps with rotation; JWT
+apps), device login, /v1/users/me, /v3/chat, /v1/workflow/run, /v1/workspaces,
+the WebSocket chat handshake on /v1/chat and every probe target. One base URL
+serves as --api-base, --www-base and (as ws://) the WebSocket base.
 
-  PKCE app:  ` + sandbox.PKCEClientID + `
-  web app:   ` + sandbox.WebClientID + `  secret ` + sandbox.WebClientSecret,
+Like Coze it matches redirect URIs exactly (registered:
+` + strings.Join(sandbox.DefaultRedirectURIs, ", ") + `, plus --redirect-uri),
+answers access_deny "invalid app type" to a flow of the wrong app type, and
+checks JWTs (signature, kid, aud, iss, exp, single-use jti, duration).
+
+Its apps, one of each type:
+` + sandbox.AppsHelp() + `
+The JWT app's key pair (SANDBOX-ONLY TEST KEY: public, accepted by nothing but
+the sandbox, never register it on a real app). Save the private key as
+sandbox_key.pem to try the JWT login:
+
+` + sandbox.JWTPrivateKeyPEM + `
+` + sandbox.JWTPublicKeyPEM,
 		Example: `  cozeauth sandbox --addr 127.0.0.1:8808 &
   cozeauth login --profile sandbox --api-base http://127.0.0.1:8808 \
     --www-base http://127.0.0.1:8808 --client-id ` + sandbox.PKCEClientID + `
+  cozeauth login --profile sandbox-device --api-base http://127.0.0.1:8808 --app-type device \
+    --client-id ` + sandbox.DeviceClientID + `
+  cozeauth login --profile sandbox-jwt --api-base http://127.0.0.1:8808 --app-type jwt \
+    --client-id ` + sandbox.JWTClientID + ` \
+    --public-key-id ` + sandbox.JWTPublicKeyID + ` --private-key-file sandbox_key.pem
   cozeauth token --profile sandbox`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -39,6 +58,11 @@ handshake on /v1/chat and every probe target. One base URL serves as
 			}
 			if !quiet {
 				opts.Log = g.env.Stderr
+			}
+			// Registered beside the defaults, up to Coze's limit.
+			opts.RedirectURIs = append(append([]string(nil), sandbox.DefaultRedirectURIs...), opts.RedirectURIs...)
+			if len(opts.RedirectURIs) > sandbox.MaxRedirectURIs {
+				return usageError("--redirect-uri given %d times: Coze registers at most %d per app, and the sandbox has %d already (%s)", len(opts.RedirectURIs)-len(sandbox.DefaultRedirectURIs), sandbox.MaxRedirectURIs, len(sandbox.DefaultRedirectURIs), strings.Join(sandbox.DefaultRedirectURIs, ", "))
 			}
 			srv := sandbox.New(opts)
 			base, err := srv.Start(addr)
@@ -59,5 +83,56 @@ handshake on /v1/chat and every probe target. One base URL serves as
 	f.DurationVar(&opts.ProbeDelay, "probe-delay", 0, "wait this long before answering each probe target")
 	f.StringArrayVar(&opts.FailPaths, "fail-path", nil, "close the connection without answering requests to this path (repeatable)")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
+	f.StringArrayVar(&opts.RedirectURIs, "redirect-uri", nil, "register this redirect URI on the PKCE and web apps too, beside the two defaults (Coze allows 3)")
 	return cmd
+}
+
+// sandboxRedirect is the redirect URI of `cozeauth --sandbox`: the one
+// given, or a loopback one, with a free port picked now for port 0 or none
+// given, so that the sandbox can register it exactly as Coze would.
+func sandboxRedirect(given string) (string, error) {
+	if given == "" {
+		given = "http://127.0.0.1:0/callback"
+	}
+	u, err := url.Parse(given)
+	if err != nil || auth.ValidateRedirectURI(given) != nil {
+		return "", usageError("--redirect-uri %q: %v", given, auth.ValidateRedirectURI(given))
+	}
+	if u.Port() != "0" {
+		return given, nil
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(u.Hostname(), "0"))
+	if err != nil {
+		return "", fmt.Errorf("could not find a free port for the sandbox's redirect URI: %w", err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	u.Host = net.JoinHostPort(u.Hostname(), port)
+	return u.String(), nil
+}
+
+// sandboxAppConfigs are the sandbox's apps as configs, one per app type,
+// for the wizard's form: choosing a type there fills in that app.
+func sandboxAppConfigs() map[auth.AppType]auth.Config {
+	apps := map[auth.AppType]auth.Config{}
+	for _, a := range sandbox.Apps() {
+		t := auth.AppType(a.Type)
+		c := auth.Config{Settings: auth.Settings{ClientID: a.ClientID, AppType: t}, ClientSecret: a.Secret}
+		if t == auth.AppJWT {
+			c.JWT = &auth.JWTSettings{PublicKeyID: sandbox.JWTPublicKeyID}
+			c.PrivateKeyPEM = sandbox.JWTPrivateKeyPEM // the sandbox-only test key
+		}
+		apps[t] = c
+	}
+	return apps
+}
+
+// sandboxAppFor finds the sandbox app with clientID.
+func sandboxAppFor(apps map[auth.AppType]auth.Config, clientID string) (auth.Config, bool) {
+	for _, c := range apps {
+		if c.ClientID == clientID {
+			return c, true
+		}
+	}
+	return auth.Config{}, false
 }

@@ -134,7 +134,7 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 		}
 		// The current profile is shown when there is no other, and when
 		// $COZE_API_TOKEN stands in for its token.
-		if len(names) == 0 || g.getenv("COZE_API_TOKEN") != "" && !slices.Contains(names, current.Profile) {
+		if len(names) == 0 || g.envToken() != "" && !slices.Contains(names, current.Profile) {
 			names = append([]string{current.Profile}, names...)
 		}
 	}
@@ -166,14 +166,8 @@ func (g *globals) configFor(st *auth.Store, profile string) (auth.Config, error)
 func (g *globals) profileStatus(st *auth.Store, cfg auth.Config, current bool) (*profileStatus, error) {
 	m := g.managerFor(cfg, st)
 	ps := &profileStatus{manager: m}
-	if tok := strings.TrimSpace(g.getenv("COZE_API_TOKEN")); tok != "" && current {
-		ps.Status = &auth.Status{
-			Profile: cfg.Profile, Region: cfg.Region, APIBase: cfg.API(), ClientID: cfg.ClientID,
-			AppType: cfg.AppType(), LoggedIn: true, AccessToken: auth.Mask(tok), Source: "env",
-		}
-		if ps.Region == "" {
-			ps.Region = auth.RegionCOM
-		}
+	if tok := g.envToken(); tok != "" && current {
+		ps.Status = g.envTokenStatus(cfg, tok) // apptype.go
 		ps.Source, ps.State, ps.envToken = "env", "logged_in", tok
 		return ps, nil
 	}
@@ -451,7 +445,7 @@ func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 		return err
 	}
 	var b strings.Builder
-	if g.getenv("COZE_API_TOKEN") != "" {
+	if g.envToken() != "" {
 		notes = append(notes, "$COZE_API_TOKEN is set: every command uses it, whatever the profile.")
 	}
 	for _, n := range notes {

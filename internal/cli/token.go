@@ -19,12 +19,17 @@ func newTokenCmd(g *globals) *cobra.Command {
 
   curl -H "Authorization: Bearer $(cozeauth token)" https://api.coze.com/v1/users/me
 
-The token is refreshed first when it expires within the refresh margin; otherwise
-no network call is made.`,
+The token is refreshed first when it expires within the refresh margin (a JWT
+app's is minted anew); otherwise no network call is made. With $COZE_API_TOKEN
+set (a personal or service access token), that token is printed as it is.`,
 		Example: `  TOKEN=$(cozeauth token) || exit $?     # exit 4: run cozeauth login
   cozeauth token --profile work`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if tok := g.envToken(); tok != "" {
+				_, err := io.WriteString(g.env.Stdout, tok+"\n")
+				return err
+			}
 			m, err := g.manager()
 			if err != nil {
 				return err

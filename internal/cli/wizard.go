@@ -58,10 +58,14 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return err
 	}
+	var sandboxApps map[auth.AppType]auth.Config
 	if g.sandbox {
 		cfg.Storage = "file" // sandbox tokens never go to the system keyring
-		if cfg.ClientID == sandbox.PKCEClientID {
-			cfg.ClientSecret = "" // a $COZE_CLIENT_SECRET meant for a real app
+		sandboxApps = sandboxAppConfigs()
+		if app, ok := sandboxAppFor(sandboxApps, cfg.ClientID); ok {
+			// The sandbox prefills the type, and a secret or key meant for
+			// a real app is not sent to the fake one.
+			cfg.Settings.AppType, cfg.ClientSecret, cfg.PrivateKeyPEM, cfg.JWT = app.Settings.AppType, app.ClientSecret, app.PrivateKeyPEM, app.JWT
 		}
 	}
 	headless := auth.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
@@ -79,6 +83,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 			SandboxBase:   sandboxBase,
 			Approve:       sandboxApprove,
 			ApproveDevice: sandboxApproveDevice,
+			SandboxApps:   sandboxApps,
 		},
 	}
 	outcome, err := ui.Run(cmd.Context(), d)
@@ -180,9 +185,12 @@ func (g *globals) startSandbox() (cleanup func(), srv *sandbox.Server, base stri
 	if g.clientID == "" {
 		g.clientID = sandbox.PKCEClientID
 	}
-	if g.redirectURI == "" {
-		g.redirectURI = "http://127.0.0.1:0/callback" // port 0: a free port; the sandbox accepts any loopback redirect
+	if g.redirectURI, err = sandboxRedirect(g.redirectURI); err != nil {
+		srv.Close()
+		os.RemoveAll(dir)
+		return nil, nil, "", err
 	}
+	srv.RegisterRedirectURI(g.redirectURI) // as a person registers it in the console
 	cleanup = func() {
 		srv.Close()
 		os.RemoveAll(dir)

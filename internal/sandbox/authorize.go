@@ -139,6 +139,9 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	id := randHex(16)
 	s.mu.Lock()
 	s.requests[id] = req
+	if r.PathValue("id") != "" {
+		s.stats.WorkspaceRequests++
+	}
 	s.mu.Unlock()
 	http.Redirect(w, r, consentPath+"?"+url.Values{"req": {id}}.Encode(), http.StatusFound)
 }

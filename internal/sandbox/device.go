@@ -103,6 +103,9 @@ func (s *Server) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
 		interval: deviceInterval,
 	}
 	s.userCodes[userCode] = deviceCode
+	if r.PathValue("workspace") != "" {
+		s.stats.WorkspaceRequests++
+	}
 	s.mu.Unlock()
 
 	writeJSON(w, http.StatusOK, map[string]any{

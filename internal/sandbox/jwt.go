@@ -1,10 +1,13 @@
 package sandbox
 
 import (
+	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -43,7 +46,7 @@ func invalidJWT(what string) *oauthError {
 
 var errUnknownKid = errors.New("kid not been registered")
 
-// handleJWTToken serves the account- and enterprise-scoped token paths,
+// handleScopedToken serves the account- and enterprise-scoped token paths,
 // which take only the JWT grant.
 func (s *Server) handleScopedToken(w http.ResponseWriter, r *http.Request) {
 	id, isAccount := r.PathValue("account"), true
@@ -55,6 +58,17 @@ func (s *Server) handleScopedToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, invalidRequest("invalid request: "+field))
 		return
 	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var req tokenRequest
+	if err != nil || json.Unmarshal(body, &req) != nil {
+		writeOAuthError(w, invalidRequest("body must be JSON"))
+		return
+	}
+	if req.GrantType != jwtGrantType {
+		writeOAuthError(w, newOAuthError(http.StatusBadRequest, "unsupported_grant_type", "not supported grant type: "+req.GrantType))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	s.handleToken(w, r)
 }
 

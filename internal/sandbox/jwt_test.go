@@ -69,6 +69,7 @@ func TestJWTGrant(t *testing.T) {
 		{"account path", mod{path: "/api/permission/oauth2/account/" + AccountID + "/token"}, http.StatusOK, ""},
 		{"unknown account", mod{path: "/api/permission/oauth2/account/1/token"}, http.StatusBadRequest, "account_id"},
 		{"enterprise path", mod{path: "/api/permission/oauth2/enterprise_id/" + EnterpriseID + "/token"}, http.StatusOK, ""},
+		{"account path takes only the JWT grant", mod{path: "/api/permission/oauth2/account/" + AccountID + "/token", body: func(b map[string]any) { b["grant_type"] = "refresh_token" }}, http.StatusBadRequest, "not supported grant type"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

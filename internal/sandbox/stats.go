@@ -10,6 +10,7 @@ type Stats struct {
 	RejectedRefreshes int `json:"rejected_refreshes"` // refresh_token grants refused for any reason
 	DeviceTokens      int `json:"device_tokens"`      // token pairs issued to the device flow
 	JWTTokens         int `json:"jwt_tokens"`         // access tokens minted for JWTs
+	WorkspaceRequests int `json:"workspace_requests"` // authorize and device-code requests on a workspace path
 }
 
 // Stats returns a snapshot of the counters.

@@ -25,6 +25,7 @@ func TestStatsEndpoint(t *testing.T) {
 		"rejected_refreshes": float64(1),
 		"device_tokens":      float64(0),
 		"jwt_tokens":         float64(0),
+		"workspace_requests": float64(0),
 	}
 	if diff := cmp.Diff(want, decode(t, body)); diff != "" {
 		t.Errorf("stats (-want +got):\n%s", diff)

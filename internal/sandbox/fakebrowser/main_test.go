@@ -79,7 +79,7 @@ func (f *fixture) authorizeURL() string {
 func (f *fixture) deviceURL(t *testing.T) (pageURL, deviceCode string) {
 	t.Helper()
 	resp, err := http.Post(f.base+"/api/permission/oauth2/device/code", "application/json",
-		strings.NewReader(`{"client_id":"`+sandbox.PKCEClientID+`"}`))
+		strings.NewReader(`{"client_id":"`+sandbox.DeviceClientID+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func (f *fixture) pollError(t *testing.T, deviceCode string) string {
 	b, _ := json.Marshal(map[string]string{
 		"grant_type":  "urn:ietf:params:oauth:grant-type:device_code",
 		"device_code": deviceCode,
-		"client_id":   sandbox.PKCEClientID,
+		"client_id":   sandbox.DeviceClientID,
 	})
 	resp, err := http.Post(f.base+"/api/permission/oauth2/token", "application/json", bytes.NewReader(b))
 	if err != nil {

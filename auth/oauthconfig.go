@@ -1,0 +1,69 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// OAuthConfig is the console's coze_oauth_config.json, which every official
+// SDK loads (coze-go's OAuthConfig and LoadOAuthAppFromConfig).
+type OAuthConfig struct {
+	ClientType   string `json:"client_type"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	PrivateKey   string `json:"private_key,omitempty"`
+	PublicKeyID  string `json:"public_key_id,omitempty"`
+	CozeAPIBase  string `json:"coze_api_base,omitempty"`
+	CozeWWWBase  string `json:"coze_www_base,omitempty"`
+}
+
+// MissingFieldError names a field the config file must have.
+type MissingFieldError struct {
+	Path, Field, Why string
+}
+
+func (e *MissingFieldError) Error() string {
+	return fmt.Sprintf("%s has no %q%s: download the file again from the app's page in the Coze console, or add the field", e.Path, e.Field, e.Why)
+}
+
+// ParseOAuthConfig reads a coze_oauth_config.json. Fields it does not know
+// are returned as warnings (coze-go ignores them); a missing required field
+// is a [*MissingFieldError]: client_id and client_type always, client_secret
+// for web, private_key and public_key_id for jwt.
+func ParseOAuthConfig(path string, data []byte) (*OAuthConfig, []string, error) {
+	var c OAuthConfig
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, nil, fmt.Errorf("%s is not the console's JSON config file: %w", path, err)
+	}
+	var all map[string]json.RawMessage
+	_ = json.Unmarshal(data, &all)
+	known, _ := json.Marshal(OAuthConfig{"x", "x", "x", "x", "x", "x", "x"})
+	var warnings []string
+	for k := range all {
+		if !bytes.Contains(known, []byte(`"`+k+`"`)) {
+			warnings = append(warnings, fmt.Sprintf("%s: ignoring the unknown field %q", path, k))
+		}
+	}
+	sort.Strings(warnings)
+	if c.ClientID == "" {
+		return nil, warnings, &MissingFieldError{path, "client_id", ""}
+	}
+	if c.ClientType == "" {
+		return nil, warnings, &MissingFieldError{path, "client_type", " (pkce, web, device or jwt)"}
+	}
+	t, err := ParseAppType(c.ClientType)
+	if err != nil {
+		return nil, warnings, fmt.Errorf("%s: client_type: %w", path, err)
+	}
+	switch {
+	case t == AppWeb && c.ClientSecret == "":
+		return nil, warnings, &MissingFieldError{path, "client_secret", ", which a web app needs"}
+	case t == AppJWT && c.PrivateKey == "":
+		return nil, warnings, &MissingFieldError{path, "private_key", ", which a jwt app needs"}
+	case t == AppJWT && c.PublicKeyID == "":
+		return nil, warnings, &MissingFieldError{path, "public_key_id", ", which a jwt app needs"}
+	}
+	return &c, warnings, nil
+}

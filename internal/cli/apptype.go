@@ -1,0 +1,245 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+// appFlags are login's flags for the app type and what each type needs.
+// --duration (and $COZE_JWT_DURATION) is read by every command: it is the
+// life asked of the next minted JWT token.
+type appFlags struct {
+	appType, workspaceID  string
+	publicKeyID, keyFile  string
+	duration, sessionName string
+	accountID, enterprise string
+	scopeFile, configFile string
+	privateKeyFromConfig  string // the PEM of --config's private_key
+}
+
+func (a *appFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&a.appType, "app-type", "", "the app's client type in the Coze console: pkce, web, device or jwt (default: the profile's, else web with a secret, jwt with a key, else pkce) [$COZE_APP_TYPE]")
+	f.StringVar(&a.workspaceID, "workspace-id", "", "scope the login to one workspace (pkce, web and device apps) [$COZE_WORKSPACE_ID]")
+	f.StringVar(&a.publicKeyID, "public-key-id", "", "jwt: the public key's id (fingerprint) from the app's page in the console")
+	f.StringVar(&a.keyFile, "private-key-file", "", "jwt: the private_key.pem downloaded from the console (only its path is saved) [or the PEM in $COZE_JWT_PRIVATE_KEY]")
+	f.StringVar(&a.duration, "duration", "", "jwt: life of each minted access token, at most 86399s (default 15m) [$COZE_JWT_DURATION]")
+	f.StringVar(&a.sessionName, "session-name", "", "jwt: session_name claim, the end user's id for conversation isolation")
+	f.StringVar(&a.accountID, "account-id", "", "jwt: mint account-scoped tokens (enterprise multi-organisation)")
+	f.StringVar(&a.enterprise, "enterprise-id", "", "jwt: mint enterprise-scoped tokens")
+	f.StringVar(&a.scopeFile, "scope-file", "", "jwt: a JSON file holding the token call's scope object, sent as it is")
+	f.StringVar(&a.configFile, "config", "", "import the app from the console's coze_oauth_config.json")
+}
+
+// resolveApp applies the app-type flags and environment over what the
+// store resolved (the saved type, workspace and JWT settings of the same
+// app): the app type, the workspace, the JWT settings and a key.
+func (g *globals) resolveApp(cfg *auth.Config, st *auth.Store) error {
+	a := &g.app
+	if t := pick(a.appType, g.getenv("COZE_APP_TYPE")); t != "" {
+		at, err := auth.ParseAppType(t)
+		if err != nil {
+			return usageError("--app-type: %v", err)
+		}
+		cfg.Settings.AppType = at
+	}
+	if w := pick(a.workspaceID, g.getenv("COZE_WORKSPACE_ID")); w != "" {
+		cfg.WorkspaceID = w
+	}
+	cfg.PrivateKeyPEM = a.privateKeyFromConfig
+	if env := g.getenv("COZE_JWT_PRIVATE_KEY"); env != "" && cfg.PrivateKeyPEM == "" && !savedBeforeAppTypes(*cfg, st) {
+		cfg.PrivateKeyPEM = env
+	}
+	js, err := g.jwtSettings(cfg.JWT)
+	if err != nil {
+		return err
+	}
+	cfg.JWT = js
+	if cfg.AppType() != auth.AppJWT {
+		if name := a.jwtFlagGiven(); name != "" {
+			return usageError("%s is for a jwt (service) app, but this is a %s app: pass --app-type jwt with the service app's client id", name, cfg.AppType())
+		}
+		cfg.JWT = nil
+	}
+	return nil
+}
+
+// jwtFlagGiven names a JWT-only flag that was given, if any.
+func (a *appFlags) jwtFlagGiven() string {
+	for _, f := range []struct{ name, value string }{
+		{"--public-key-id", a.publicKeyID}, {"--private-key-file", a.keyFile}, {"--duration", a.duration},
+		{"--session-name", a.sessionName}, {"--account-id", a.accountID}, {"--enterprise-id", a.enterprise}, {"--scope-file", a.scopeFile},
+	} {
+		if f.value != "" {
+			return f.name
+		}
+	}
+	return ""
+}
+
+// savedBeforeAppTypes reports whether cfg is a profile saved by a PKCE or
+// web login before app types were saved: a key in the environment (meant
+// for another profile) must not turn it into a jwt one.
+func savedBeforeAppTypes(cfg auth.Config, st *auth.Store) bool {
+	if cfg.Settings.AppType != "" {
+		return false
+	}
+	saved, found, err := st.LoadSettings(cfg.Profile)
+	return err == nil && found && saved.ClientID == cfg.ClientID && saved.AppType == ""
+}
+
+// jwtSettings merges the JWT flags over saved, the settings saved for the
+// same app (nil when none).
+func (g *globals) jwtSettings(saved *auth.JWTSettings) (*auth.JWTSettings, error) {
+	a := &g.app
+	js := &auth.JWTSettings{}
+	if saved != nil {
+		*js = *saved
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&js.PublicKeyID, a.publicKeyID)
+	set(&js.SessionName, a.sessionName)
+	if a.keyFile != "" {
+		abs, err := absPath(a.keyFile)
+		if err != nil {
+			return nil, usageError("--private-key-file %q: %v", a.keyFile, err)
+		}
+		if fi, err := os.Stat(abs); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			fmt.Fprintf(g.env.Stderr, "warning: %s is readable by other users (mode %04o); run `chmod 600 %s`\n", abs, fi.Mode().Perm(), abs)
+		}
+		js.PrivateKeyFile = abs
+	}
+	if a.accountID != "" || a.enterprise != "" {
+		if a.accountID != "" && a.enterprise != "" {
+			return nil, usageError("--account-id and --enterprise-id exclude each other: a token is scoped to one")
+		}
+		if a.accountID != "" && strings.Trim(a.accountID, "0123456789") != "" {
+			return nil, usageError("--account-id %q is not a number: use the organisation id from the organisation settings page", a.accountID)
+		}
+		js.AccountID, js.EnterpriseID = a.accountID, a.enterprise
+	}
+	if d := pick(a.duration, g.getenv("COZE_JWT_DURATION")); d != "" {
+		dur, err := parseJWTDuration(d)
+		if err != nil {
+			return nil, err
+		}
+		js.DurationSeconds = int(dur / time.Second)
+	}
+	if a.scopeFile != "" {
+		data, err := os.ReadFile(a.scopeFile)
+		if err != nil {
+			return nil, usageError("--scope-file: %v", err)
+		}
+		var obj map[string]any
+		if err := json.Unmarshal(data, &obj); err != nil {
+			return nil, usageError("--scope-file %s is not a JSON object (%v): it holds the token call's scope, like {\"account_permission\":{\"permission_list\":[\"Connector.botChat\"]}}", a.scopeFile, err)
+		}
+		js.Scope = json.RawMessage(data)
+	}
+	return js, nil
+}
+
+// parseJWTDuration accepts a Go duration (15m, 24h) or plain seconds, up to
+// Coze's limit of 86399 s.
+func parseJWTDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		var n int
+		if _, scanErr := fmt.Sscanf(s, "%d", &n); scanErr != nil || fmt.Sprint(n) != s {
+			return 0, usageError("--duration %q is not a duration like 15m, 2h or 900 (seconds)", s)
+		}
+		d = time.Duration(n) * time.Second
+	}
+	switch {
+	case d < time.Second:
+		return 0, usageError("--duration %s is too short: ask for at least a minute", s)
+	case d > auth.MaxJWTDuration:
+		return 0, usageError("--duration %s is longer than Coze allows: at most 86399s (23h59m59s)", s)
+	}
+	return d.Truncate(time.Second), nil
+}
+
+func absPath(p string) (string, error) {
+	if strings.HasPrefix(p, "~/") {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		p = home + p[1:]
+	}
+	if _, err := os.Stat(p); err != nil {
+		return "", err
+	}
+	return filepath.Abs(p)
+}
+
+// envToken is a static token from $COZE_API_TOKEN (a personal or service
+// access token), used as it is with no store, like GH_TOKEN for gh.
+func (g *globals) envToken() string { return strings.TrimSpace(g.getenv("COZE_API_TOKEN")) }
+
+// envTokenStatus describes a $COZE_API_TOKEN for `status`.
+func (g *globals) envTokenStatus(cfg auth.Config, tok string) *auth.Status {
+	region := cfg.Region
+	if region == "" {
+		region = auth.RegionCOM
+	}
+	return &auth.Status{
+		Profile:     cfg.Profile,
+		Region:      region,
+		APIBase:     cfg.API(),
+		ClientID:    cfg.ClientID,
+		AppType:     cfg.AppType(),
+		LoggedIn:    true,
+		AccessToken: auth.Mask(tok),
+		Source:      "env",
+	}
+}
+
+// importConfigFile applies `login --config coze_oauth_config.json`: its
+// fields fill what the flags left empty; the secret and the key go where
+// secrets go (the token store or keyring), never into config.json.
+func (g *globals) importConfigFile() error {
+	path := g.app.configFile
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return usageError("--config: %v", err)
+	}
+	c, warnings, err := auth.ParseOAuthConfig(path, data)
+	for _, w := range warnings {
+		fmt.Fprintln(g.env.Stderr, "warning: "+w)
+	}
+	if err != nil {
+		return err
+	}
+	set := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	set(&g.clientID, c.ClientID)
+	set(&g.app.appType, c.ClientType)
+	set(&g.apiBase, c.CozeAPIBase)
+	set(&g.wwwBase, c.CozeWWWBase)
+	if c.ClientType == string(auth.AppWeb) {
+		set(&g.clientSecret, c.ClientSecret)
+	}
+	if c.ClientType == string(auth.AppJWT) {
+		set(&g.app.publicKeyID, c.PublicKeyID)
+		g.app.privateKeyFromConfig = c.PrivateKey
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+// A JWT (service) app needs no consent: its first token is minted from the
+// form, and the wizard goes straight on to the probe and the dashboard.
+
+// jwtLoginFailedMsg: the JWT app's first token could not be minted.
+type jwtLoginFailedMsg struct {
+	gen int
+	err error
+}
+
+// configImportedMsg: the console's config file was read; its fields fill
+// the form. configImportFailedMsg: it could not be.
+type configImportedMsg struct {
+	path     string
+	config   *auth.OAuthConfig
+	warnings []string
+}
+
+type configImportFailedMsg struct{ err error }
+
+// startJWT mints the first token of a JWT app with cfg.
+func (m Model) startJWT(cfg auth.Config) (Model, tea.Cmd) {
+	m.cfg = cfg
+	m.gen++
+	m.form.minting = true
+	m.form.notice = "Signing a JWT and asking Coze for a token…"
+	return m, jwtLoginCmd(m.d, m.gen, cfg)
+}
+
+func jwtLoginCmd(d Deps, gen int, cfg auth.Config) tea.Cmd {
+	return func() tea.Msg {
+		mgr := d.Manager(cfg)
+		ctx, cancel := context.WithTimeout(context.Background(), exchangeTimeout)
+		defer cancel()
+		res, err := mgr.LoginJWT(ctx)
+		if err != nil {
+			return jwtLoginFailedMsg{gen: gen, err: err}
+		}
+		st, _ := mgr.Status()
+		return loginFinishedMsg{gen: gen, result: res, status: st, now: d.Now()}
+	}
+}
+
+// importConfigCmd reads and checks a coze_oauth_config.json.
+func importConfigCmd(path string) tea.Cmd {
+	return func() tea.Msg {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return configImportFailedMsg{fmt.Errorf("could not read it: %w", err)}
+		}
+		c, warnings, err := auth.ParseOAuthConfig(path, data)
+		if err != nil {
+			return configImportFailedMsg{err}
+		}
+		return configImportedMsg{path: path, config: c, warnings: warnings}
+	}
+}
