@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -133,8 +134,8 @@ func TestNoTerminalQueriesInSilentPTY(t *testing.T) {
 		t.Skip("builds the binary and runs it in a pseudo-terminal")
 	}
 	f := newTokenFixture(t)
-	for _, args := range [][]string{{"version"}, {"status"}, {"token"}, {"help"}, {"profiles"}} {
-		t.Run(args[0], func(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"status"}, {"status", "--all"}, {"token"}, {"help"}, {"login", "-h"}, {"profiles"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			out, finished, err := runInSilentPTY(t, f.bin, f.env(), args...)
 			if !finished {
 				t.Fatalf("cozeauth %s was still running after %v in a terminal that never answers; output so far %q", args[0], ptyHangGuard, out)

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
 // autoRetryAfter is how long the dashboard waits before trying an automatic
@@ -193,7 +194,7 @@ func accessCountdown(st Styles, width int, now, exp time.Time, issued *time.Time
 func refreshLeft(st Styles, left time.Duration) string {
 	switch {
 	case left >= 48*time.Hour:
-		return st.Value.Render(fmt.Sprintf("%d days left", int(left.Hours()/24+0.5))) // a fresh one has 30, not 29
+		return st.Value.Render(fmt.Sprintf("%d days left", timefmt.DaysLeft(left))) // a fresh one has 30, not 29
 	case left > 0:
 		return st.Value.Render(fmt.Sprintf("%s left", shortDur(left.Round(time.Minute))))
 	}

@@ -53,7 +53,8 @@ arguments, 4 when a login is needed.`,
   cozeauth api /v1/users/me
 
   # start a chat with a bot
-  cozeauth api -X POST /v3/chat -d '{"bot_id":"7340000000000000000","user_id":"me","stream":false,"additional_messages":[{"role":"user","content":"Hello","content_type":"text"}]}'
+  cozeauth api -X POST /v3/chat -d '{"bot_id":"7340000000000000000","user_id":"me",
+    "stream":false,"additional_messages":[{"role":"user","content":"Hello","content_type":"text"}]}'
 
   # the request body from a file, or from standard input
   cozeauth api /v1/workflow/run -d @run.json

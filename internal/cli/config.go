@@ -128,7 +128,8 @@ func (g *globals) browser() auth.Browser {
 	if g.env.Browser != nil {
 		return g.env.Browser
 	}
-	return auth.SystemBrowser{Env: g.getenv("BROWSER")}
+	env := g.getenv("BROWSER")
+	return plainBrowser{Browser: auth.SystemBrowser{Env: env}, env: env} // browser.go
 }
 
 func (g *globals) stdinIsTerminal() bool {

@@ -11,15 +11,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mdp/qrterminal/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
 type loginOptions struct {
 	browser, noBrowser bool
 	paste, device      bool
+	force              bool
 	timeout            time.Duration
 }
 
@@ -77,6 +78,9 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 			if warn, _ := auth.ValidateClientID(m.Config.ClientID); warn != "" {
 				fmt.Fprintln(g.env.Stderr, "note: "+warn)
 			}
+			if err := g.confirmReplace(cmd.Context(), m, o.force); err != nil {
+				return err // replace.go
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 			defer cancel()
 			var res *auth.LoginResult
@@ -110,6 +114,7 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 	f.BoolVar(&o.paste, "paste", false, "read the address the browser ended on from standard input")
 	f.BoolVar(&o.device, "device", false, "log in with a device code entered on another device")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for the login to complete")
+	f.BoolVar(&o.force, "force", false, "replace the profile's tokens even when they are for another app or API base")
 	g.app.register(f)
 	return cmd
 }
@@ -292,12 +297,9 @@ func loginDevice(ctx context.Context, g *globals, m *auth.Manager) (*auth.LoginR
 	}
 	da := flow.Auth()
 	w := g.env.Stderr
-	fmt.Fprintf(w, "On any device, open\n\n  %s\n\nand enter the code\n\n%s\n", da.VerificationURL(), bigCode(da.UserCode))
-	qrterminal.GenerateWithConfig(da.VerificationURL(), qrterminal.Config{
-		Level: qrterminal.L, Writer: w, HalfBlocks: true,
-		BlackChar: qrterminal.BLACK_BLACK, WhiteChar: qrterminal.WHITE_WHITE,
-		BlackWhiteChar: qrterminal.BLACK_WHITE, WhiteBlackChar: qrterminal.WHITE_BLACK, QuietZone: 1,
-	})
+	if err := writeDeviceCode(w, da.VerificationURL(), da.UserCode, outputHeight(w), g.outputWidth(w)); err != nil { // devicecode.go
+		return nil, err
+	}
 	if !isTerminal(w) {
 		fmt.Fprintf(w, "\nThe code expires %s. Waiting for approval…\n", relative(da.ExpiresAt, g.now()))
 		return flow.Wait(ctx)
@@ -357,12 +359,12 @@ func reportLogin(w io.Writer, m *auth.Manager, res *auth.LoginResult, now time.T
 func relative(t, now time.Time) string {
 	d := t.Sub(now).Round(time.Second)
 	switch {
-	case d > 48*time.Hour:
-		return fmt.Sprintf("in %d days", int(d.Hours()/24))
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("in %d days", timefmt.DaysLeft(d))
 	case d >= 0:
 		return "in " + d.String()
-	case d < -48*time.Hour:
-		return fmt.Sprintf("%d days ago", int(-d.Hours()/24))
+	case d <= -48*time.Hour:
+		return fmt.Sprintf("%d days ago", timefmt.DaysLeft(-d))
 	}
 	return (-d).String() + " ago"
 }

@@ -99,7 +99,7 @@ region), 3 otherwise.`,
 				err = writeJSON(g.env.Stdout, rep)
 			} else {
 				color := isTerminal(g.env.Stdout) && g.getenv("NO_COLOR") == ""
-				err = printProbe(g.env.Stdout, rep, newProbeStyles(g.env.Stdout, color))
+				err = printProbe(g.env.Stdout, rep, newProbeStyles(g.env.Stdout, color), g.outputWidth(g.env.Stdout))
 			}
 			if err != nil {
 				return err
@@ -342,15 +342,26 @@ func (s probeStyles) verdict(v probe.Verdict) func(string) string {
 
 // printProbe writes the report as a table for people: a heading per group
 // (and region), a row per target, the verdict, and the hints of what failed.
-func printProbe(w io.Writer, rep probe.Report, s probeStyles) error {
-	var b strings.Builder
-	writeProbeTable(&b, rep, s)
+// Every line fits width: the table's rows are cut (with …), the summary
+// and the hints wrap between words.
+func printProbe(w io.Writer, rep probe.Report, s probeStyles, width int) error {
+	var table, summary, b strings.Builder
+	writeProbeTable(&table, rep, s)
+	for _, line := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
+		b.WriteString(fit(line, width) + "\n")
+	}
 	b.WriteString("\n")
-	writeProbeSummary(&b, rep, s)
+	writeProbeSummary(&summary, rep, s)
+	for _, line := range strings.Split(strings.TrimSuffix(summary.String(), "\n"), "\n") {
+		b.WriteString(hangWords(line, width, "          ")) // under the text after "Verdict:  "
+	}
 	if hints := probeHints(rep); len(hints) > 0 {
 		b.WriteString("\nHints:\n")
 		for _, h := range hints {
-			fmt.Fprintf(&b, "  %s (%s)\n    %s\n", strings.Join(h.names, ", "), strings.Join(h.classes, ", "), s.Faint(h.hint))
+			b.WriteString(fit(fmt.Sprintf("  %s (%s)", strings.Join(h.names, ", "), strings.Join(h.classes, ", ")), width) + "\n")
+			for _, line := range strings.Split(strings.TrimSuffix(wrapWords(h.hint, width-4, ""), "\n"), "\n") {
+				b.WriteString("    " + s.Faint(line) + "\n")
+			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -231,7 +231,7 @@ func TestProbeResolvedLines(t *testing.T) {
 		{Index: 3, Name: "www", Group: probe.GroupSeed, URL: "http://127.0.0.1:8808/", Status: 200, Class: probe.ClassOK},
 	}, time.Second, "")
 	var out bytes.Buffer
-	if err := printProbe(&out, rep, newProbeStyles(&out, false)); err != nil {
+	if err := printProbe(&out, rep, newProbeStyles(&out, false), 200); err != nil {
 		t.Fatal(err)
 	}
 	for _, w := range []string{

@@ -131,7 +131,8 @@ func runProbeCLI(ctx context.Context, t *testing.T, env map[string]string, args 
 // runProbeCLIWith is runProbeCLI with a hook to change the Env.
 func runProbeCLIWith(ctx context.Context, t *testing.T, env map[string]string, change func(*Env), args ...string) probeRun {
 	t.Helper()
-	vars := map[string]string{"COZEAUTH_CONFIG_DIR": t.TempDir()}
+	// Wide enough that no row is cut; TestProbeFitsWidth checks narrow ones.
+	vars := map[string]string{"COZEAUTH_CONFIG_DIR": t.TempDir(), "COLUMNS": "200"}
 	for k, v := range env {
 		vars[k] = v
 	}
@@ -484,10 +485,10 @@ func TestProbeColour(t *testing.T) {
 		{Index: 2, Name: "users_me", Status: 500, Class: probe.ClassServerError, Hint: "later"},
 	}, 200*time.Millisecond, "")
 	var plain, colour bytes.Buffer
-	if err := printProbe(&plain, rep, newProbeStyles(&plain, false)); err != nil {
+	if err := printProbe(&plain, rep, newProbeStyles(&plain, false), 120); err != nil {
 		t.Fatal(err)
 	}
-	if err := printProbe(&colour, rep, newProbeStyles(&colour, true)); err != nil {
+	if err := printProbe(&colour, rep, newProbeStyles(&colour, true), 120); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(colour.String(), "\x1b[") {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/cozeauth/cozeauth/internal/timefmt"
 	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/ui"
 )
@@ -71,7 +72,7 @@ func writeRound(w io.Writer, round int, started time.Time, rep probe.Report) err
 	head, err := json.Marshal(struct {
 		Round int    `json:"round"`
 		Time  string `json:"time"`
-	}{round, started.UTC().Format(time.RFC3339Nano)})
+	}{round, timefmt.Format(started)})
 	if err != nil {
 		return fmt.Errorf("could not encode the probe report: %w", err)
 	}

@@ -3,7 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,7 +30,9 @@ func newProfilesCmd(g *globals) *cobra.Command {
 		Short: "List the profiles in the config directory and whether each is logged in",
 		Long: `List every profile of the config directory ($COZEAUTH_CONFIG_DIR): its region,
 client id, whether it is logged in (the access token is valid, or the refresh token
-can still renew it) and when each token expires. No token is shown.
+can still renew it) and how long each token has left (--json: when each expires).
+No token is shown. The table fits the terminal's width ($COLUMNS, or 80, when
+the output is not a terminal).
 
 Use a profile with --profile NAME (or $COZE_PROFILE) on any command.`,
 		Example: `  cozeauth profiles
@@ -48,7 +50,7 @@ Use a profile with --profile NAME (or $COZE_PROFILE) on any command.`,
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), list)
 			}
-			return printProfiles(cmd.OutOrStdout(), list, st.Dir, g.now())
+			return g.printProfiles(cmd.OutOrStdout(), list, st.Dir)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the profiles as a JSON array")
@@ -108,14 +110,17 @@ func timeOrNil(t time.Time) *time.Time {
 	return &t
 }
 
-func printProfiles(w io.Writer, list []profileSummary, dir string, now time.Time) error {
+// printProfiles writes the table, fitted to the output's width (the region
+// and the app type left out first, then client ids and profile names cut),
+// and a line for each profile to log in again.
+func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) error {
 	if len(list) == 0 {
 		_, err := fmt.Fprintf(w, "No profiles in %s. Run `cozeauth login` to create one.\n", dir)
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tREGION\tCLIENT ID\tTYPE\tLOGGED IN\tACCESS EXPIRES\tREFRESH EXPIRES")
-	var loggedOut []string
+	now := g.now()
+	t := &table{header: []string{"PROFILE", "REGION", "CLIENT ID", "TYPE", "LOGGED IN", "ACCESS", "REFRESH"}, shrink: []int{2, 0}, drop: []int{1, 3}}
+	var notes strings.Builder
 	for _, p := range list {
 		region, client := "-", "-"
 		if p.Region != nil {
@@ -127,33 +132,17 @@ func printProfiles(w io.Writer, list []profileSummary, dir string, now time.Time
 		in := "yes"
 		if !p.LoggedIn {
 			in = "no"
-			loggedOut = append(loggedOut, p.Profile)
+			fmt.Fprintf(&notes, "Profile %q is not logged in: run `%s`.\n", p.Profile, loginCommand(p.Profile))
 		}
 		typ := "-"
 		if p.AppType != "" {
 			typ = string(p.AppType)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Profile, region, client, typ, in, when(p.AccessExpiresAt, now), when(p.RefreshExpiresAt, now))
+		t.add(p.Profile, region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
 	}
-	if err := tw.Flush(); err != nil {
+	if err := t.render(w, g.outputWidth(w)); err != nil {
 		return err
 	}
-	for _, name := range loggedOut {
-		login := "cozeauth login"
-		if name != "default" {
-			login += " --profile " + name
-		}
-		if _, err := fmt.Fprintf(w, "Profile %q is not logged in: run `%s`.\n", name, login); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// when shows an expiry as RFC 3339 with how far away it is, or "-".
-func when(t *time.Time, now time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return fmt.Sprintf("%s (%s)", t.Local().Format(time.RFC3339), relative(*t, now))
+	_, err := io.WriteString(w, notes.String())
+	return err
 }

@@ -175,18 +175,18 @@ func newRootCmd(g *globals) *cobra.Command {
 available for scripts, plugins and bots, refreshing it safely across processes.
 It also tells you whether coze.com (or coze.cn) is reachable from where you are.
 
-Run without a command on a terminal for the setup wizard and token dashboard.
-
-Exit codes: 0 ok (the wizard: it ended with a valid login), 1 failure (the
-wizard: left without a login), 2 usage error, 3 probe found the path blocked,
-4 login required, 130 interrupted (Ctrl+C).`,
+Run without a command on a terminal for the setup wizard and token dashboard.`,
+		Example: `  cozeauth                      # the setup wizard, then the token dashboard
+  cozeauth --sandbox            # the same against an embedded fake Coze
+  curl -H "Authorization: Bearer $(cozeauth token)" https://api.coze.com/v1/users/me`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       g.env.Version,
+		Version:       g.version(),
 		Args:          noArgs,
 		// The wizard and dashboard (wizard.go).
 		RunE: func(cmd *cobra.Command, _ []string) error { return runWizard(cmd, g) },
 	}
+	setHelp(root) // help.go
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return flagError{fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
 	})
@@ -204,18 +204,6 @@ wizard: left without a login), 2 usage error, 3 probe found the path blocked,
 	root.Flags().BoolVar(&g.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
 	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newSandboxCmd(g), newProbeCmd(g))
 	return root
-}
-
-func newVersionCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print cozeauth's version",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "cozeauth "+g.env.Version)
-			return nil
-		},
-	}
 }
 
 // getenv reads the environment through Env so tests need not touch os.

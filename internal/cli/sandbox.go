@@ -42,11 +42,14 @@ sandbox_key.pem to try the JWT login:
 ` + sandbox.JWTPrivateKeyPEM + `
 ` + sandbox.JWTPublicKeyPEM,
 		Example: `  cozeauth sandbox --addr 127.0.0.1:8808 &
-  cozeauth login --api-base http://127.0.0.1:8808 --www-base http://127.0.0.1:8808 \
-    --client-id ` + sandbox.PKCEClientID + `
-  cozeauth login --api-base http://127.0.0.1:8808 --app-type device --client-id ` + sandbox.DeviceClientID + `
-  cozeauth login --api-base http://127.0.0.1:8808 --app-type jwt --client-id ` + sandbox.JWTClientID + ` \
-    --public-key-id ` + sandbox.JWTPublicKeyID + ` --private-key-file sandbox_key.pem`,
+  cozeauth login --profile sandbox --api-base http://127.0.0.1:8808 \
+    --www-base http://127.0.0.1:8808 --client-id ` + sandbox.PKCEClientID + `
+  cozeauth login --profile sandbox-device --api-base http://127.0.0.1:8808 --app-type device \
+    --client-id ` + sandbox.DeviceClientID + `
+  cozeauth login --profile sandbox-jwt --api-base http://127.0.0.1:8808 --app-type jwt \
+    --client-id ` + sandbox.JWTClientID + ` \
+    --public-key-id ` + sandbox.JWTPublicKeyID + ` --private-key-file sandbox_key.pem
+  cozeauth token --profile sandbox`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			host, _, err := net.SplitHostPort(addr)
@@ -68,7 +71,8 @@ sandbox_key.pem to try the JWT login:
 			}
 			defer srv.Close()
 			fmt.Fprintln(g.env.Stdout, base)
-			fmt.Fprintf(g.env.Stderr, "Sandbox Coze at %s (Ctrl-C stops it). Try:\n  cozeauth login --api-base %s --www-base %s --client-id %s\n", base, base, base, sandbox.PKCEClientID)
+			// --profile sandbox: a sandbox login must never replace a real profile's tokens.
+			fmt.Fprintf(g.env.Stderr, "Sandbox Coze at %s (Ctrl-C stops it). Try, in a profile of its own:\n  cozeauth login --profile sandbox --api-base %s --www-base %s --client-id %s\n", base, base, base, sandbox.PKCEClientID)
 			<-cmd.Context().Done()
 			return nil
 		},

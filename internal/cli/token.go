@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +22,8 @@ func newTokenCmd(g *globals) *cobra.Command {
 The token is refreshed first when it expires within the refresh margin (a JWT
 app's is minted anew); otherwise no network call is made. With $COZE_API_TOKEN
 set (a personal or service access token), that token is printed as it is.`,
+		Example: `  TOKEN=$(cozeauth token) || exit $?     # exit 4: run cozeauth login
+  cozeauth token --profile work`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if tok := g.envToken(); tok != "" {
@@ -42,7 +43,7 @@ set (a personal or service access token), that token is printed as it is.`,
 				return err
 			}
 			if err != nil {
-				return err
+				return explainNotSetUp(m, err)
 			}
 			_, err = io.WriteString(g.env.Stdout, rec.AccessToken+"\n")
 			return err
@@ -53,16 +54,17 @@ set (a personal or service access token), that token is printed as it is.`,
 func newRefreshCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "refresh",
-		Short: "Refresh the access token now, whatever its remaining life",
-		Args:  noArgs,
+		Use:     "refresh",
+		Short:   "Refresh the access token now, whatever its remaining life",
+		Example: `  cozeauth refresh --json | jq -r .access_token_expires_at`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := g.manager()
 			if err != nil {
 				return err
 			}
 			if _, err := m.Refresh(cmd.Context()); err != nil {
-				return err
+				return explainNotSetUp(m, err)
 			}
 			st, err := m.Status()
 			if err != nil {
@@ -79,85 +81,6 @@ func newRefreshCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func newStatusCmd(g *globals) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "status",
-		Short: "Show the profile's login state (exit 4 when a login is needed)",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := g.manager()
-			if err != nil {
-				return err
-			}
-			st, err := m.Status()
-			if tok := g.envToken(); tok != "" { // used as it is: no store
-				st, err = g.envTokenStatus(m.Config, tok), nil
-			}
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				err = writeJSON(g.env.Stdout, st)
-			} else {
-				printStatus(g.env.Stdout, st, g.now())
-			}
-			if err != nil {
-				return err
-			}
-			if !st.LoggedIn {
-				return &ExitError{Code: ExitLoginRequired}
-			}
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
-	return cmd
-}
-
-func printStatus(w io.Writer, st *auth.Status, now time.Time) {
-	row := func(k, v string) { fmt.Fprintf(w, "%-16s %s\n", k+":", v) }
-	row("Profile", st.Profile)
-	row("Region", fmt.Sprintf("%s (%s)", st.Region, st.APIBase))
-	row("App", fmt.Sprintf("%s %s", st.AppType, st.ClientID))
-	if st.Source == "env" {
-		row("Logged in", "uses $COZE_API_TOKEN as it is (no store, no refresh)")
-		row("Access token", st.AccessToken)
-		return
-	}
-	if st.WorkspaceID != "" {
-		row("Workspace", st.WorkspaceID)
-	}
-	if st.AccessExpiresAt == nil {
-		row("Logged in", "no — run `cozeauth login`")
-		row("Storage", st.Storage)
-		return
-	}
-	switch {
-	case st.LoggedIn:
-		row("Logged in", "yes")
-	case st.LoggedOutReason != "":
-		row("Logged in", "no, "+st.LoggedOutReason+" — run `cozeauth login` (or `cozeauth refresh` to try again)")
-	default:
-		row("Logged in", "no, the refresh token has expired — run `cozeauth login`")
-	}
-	if st.User != nil {
-		row("User", st.User.Display())
-	}
-	row("Access token", st.AccessToken)
-	row("Access expires", fmt.Sprintf("%s (%s)", st.AccessExpiresAt.Local().Format(time.RFC3339), relative(*st.AccessExpiresAt, now)))
-	if st.RefreshExpiresAt != nil {
-		row("Refresh expires", fmt.Sprintf("%s (%s)", st.RefreshExpiresAt.Local().Format(time.RFC3339), relative(*st.RefreshExpiresAt, now)))
-	}
-	if st.Renewal != "" {
-		row("Renewal", st.Renewal)
-	}
-	if st.NextMintAt != nil {
-		row("Next mint", fmt.Sprintf("%s (%s)", st.NextMintAt.Local().Format(time.RFC3339), relative(*st.NextMintAt, now)))
-	}
-	row("Storage", st.Storage)
-}
-
 func newLogoutCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "logout",
@@ -165,7 +88,8 @@ func newLogoutCmd(g *globals) *cobra.Command {
 		Long: `Remove the profile's tokens from the local store. Coze documents no revocation
 endpoint, so the tokens stay valid at Coze until they expire (15 minutes for the
 access token, 30 days for the refresh token).`,
-		Args: noArgs,
+		Example: `  cozeauth logout --profile work`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := g.manager()
 			if err != nil {
@@ -183,10 +107,4 @@ access token, 30 days for the refresh token).`,
 			return nil
 		},
 	}
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

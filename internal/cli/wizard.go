@@ -28,6 +28,9 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		_ = cmd.Help()
 		return &ExitError{Code: ExitUsage, Err: errors.New("no command given, and standard output is not a terminal for the wizard: run one of the commands above")}
 	}
+	if g.dumbTerminal() {
+		return runLineMode(cmd, g) // dumb.go
+	}
 	var (
 		sandboxApprove       func(string) (string, error)
 		sandboxApproveDevice func(string) error

@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// dumbTerminal says whether $TERM names a terminal that cannot draw the
+// full-screen wizard (Emacs' shell, some CI consoles): no cursor motion, no
+// alternate screen.
+func (g *globals) dumbTerminal() bool { return g.getenv("TERM") == "dumb" }
+
+// runLineMode is bare `cozeauth` on a dumb terminal: the profile's status
+// when it is logged in, else the line-mode `cozeauth login`.
+func runLineMode(cmd *cobra.Command, g *globals) error {
+	if g.sandbox {
+		return usageError("--sandbox draws the full-screen wizard, which TERM=dumb cannot show: run `cozeauth sandbox` and log in to it with the `cozeauth login --profile sandbox …` it prints")
+	}
+	fmt.Fprintln(g.env.Stderr, "TERM=dumb: this terminal cannot show the full-screen wizard, so here is the line-mode version.")
+	m, err := g.manager()
+	if err != nil {
+		return err
+	}
+	st, err := m.Status()
+	if err != nil {
+		return err
+	}
+	if st.LoggedIn {
+		return runStatus(cmd.Context(), g, statusOpts{})
+	}
+	login, _, err := cmd.Root().Find([]string{"login"})
+	if err != nil {
+		return err
+	}
+	login.SetContext(cmd.Context())
+	return login.RunE(login, nil)
+}

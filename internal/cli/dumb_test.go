@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+// Bare cozeauth with TERM=dumb on a terminal prints lines, never the
+// full-screen wizard: the status when logged in, else the line-mode login.
+func TestDumbTerminalRunsLineMode(t *testing.T) {
+	tests := []struct {
+		name     string
+		stored   bool
+		args     []string
+		wantCode int
+		wantOut  string // on the terminal
+		wantErr  string
+	}{
+		{"logged in: the status", true, nil, ExitOK, "Logged in:       yes", "TERM=dumb"},
+		{"not set up: login asks for a client id", false, nil, ExitUsage, "", "no client id: pass --client-id"},
+		{"--sandbox: refused", false, []string{"--sandbox"}, ExitUsage, "", "TERM=dumb cannot show"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tt.stored {
+				storeTokens(t, dir, "default", auth.Settings{ClientID: testClient}, freshToken())
+			}
+			ptmx, tty, err := pty.Open()
+			if err != nil {
+				t.Skipf("no pseudo-terminal: %v", err)
+			}
+			defer ptmx.Close()
+			var screen bytes.Buffer
+			read := make(chan struct{})
+			go func() { io.Copy(&screen, ptmx); close(read) }()
+			var stderr bytes.Buffer
+			code := Run(context.Background(), tt.args, &Env{
+				Stdin: strings.NewReader(""), Stdout: tty, Stderr: &stderr,
+				Getenv: func(k string) string {
+					return map[string]string{"COZEAUTH_CONFIG_DIR": dir, "TERM": "dumb"}[k]
+				},
+				Now: func() time.Time { return testNow },
+			})
+			tty.Close()
+			<-read
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstderr: %s", code, tt.wantCode, stderr.String())
+			}
+			out := screen.String()
+			if strings.Contains(out, "\x1b[") {
+				t.Errorf("escape sequences on a dumb terminal: %q", out)
+			}
+			if !strings.Contains(out, tt.wantOut) {
+				t.Errorf("terminal lacks %q:\n%s", tt.wantOut, out)
+			}
+			if !strings.Contains(stderr.String(), tt.wantErr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantErr, stderr.String())
+			}
+		})
+	}
+}

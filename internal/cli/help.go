@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// helpWidth is the widest a line of help may be.
+const helpWidth = 100
+
+// commandGlobals are the global flags that change what each command does;
+// its help lists them with its own flags. All of them are described once,
+// in `cozeauth --help`.
+func commandGlobals(name string) []string {
+	switch name {
+	case "login":
+		return []string{"profile", "region", "client-id", "client-secret", "redirect-uri", "api-base", "www-base", "storage"}
+	case "token", "api":
+		return []string{"profile", "refresh-margin"}
+	case "refresh", "status", "logout":
+		return []string{"profile"}
+	case "probe":
+		return []string{"profile", "region", "api-base", "www-base"}
+	}
+	return nil
+}
+
+// setHelp makes every command's help short: its own flags and the global
+// ones that matter to it, lines of at most helpWidth columns; the root's
+// help lists the global flags and the exit codes.
+func setHelp(root *cobra.Command) {
+	root.SetHelpFunc(func(c *cobra.Command, _ []string) {
+		writeHelp(c.OutOrStdout(), c)
+	})
+}
+
+func writeHelp(w io.Writer, c *cobra.Command) {
+	var b strings.Builder
+	text := c.Long
+	if text == "" {
+		text = c.Short
+	}
+	b.WriteString(strings.TrimSpace(text) + "\n\nUsage:\n")
+	if c.Runnable() {
+		fmt.Fprintf(&b, "  %s\n", c.UseLine())
+	}
+	if c.HasAvailableSubCommands() {
+		fmt.Fprintf(&b, "  %s [command]\n", c.CommandPath())
+	}
+	if c.Example != "" {
+		b.WriteString("\nExamples:\n" + strings.TrimRight(c.Example, "\n") + "\n")
+	}
+	if c.HasAvailableSubCommands() {
+		b.WriteString("\nCommands:\n")
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() {
+				b.WriteString(hangWords(fmt.Sprintf("  %-11s %s", sub.Name(), sub.Short), helpWidth, strings.Repeat(" ", 14)))
+			}
+		}
+	}
+	own := pflag.NewFlagSet(c.Name(), pflag.ContinueOnError)
+	own.AddFlagSet(c.LocalNonPersistentFlags())
+	for _, name := range commandGlobals(c.Name()) {
+		if f := c.InheritedFlags().Lookup(name); f != nil {
+			own.AddFlag(f)
+		}
+	}
+	if own.HasAvailableFlags() {
+		b.WriteString("\nFlags:\n" + own.FlagUsagesWrapped(helpWidth))
+	}
+	if !c.HasParent() {
+		b.WriteString("\nGlobal flags, for every command, before or after its name:\n" + c.PersistentFlags().FlagUsagesWrapped(helpWidth))
+		b.WriteString("\n" + exitCodesHelp)
+		fmt.Fprintf(&b, "\nUse `%s COMMAND --help` for more about a command.\n", c.CommandPath())
+	} else {
+		fmt.Fprintf(&b, "\nOther global flags (--profile, --region, --storage, …): see `%s --help`.\n", c.Root().CommandPath())
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+
+// exitCodesHelp is the table of exit codes every command shares.
+const exitCodesHelp = `Exit codes:
+  0    ok (the wizard: it ended with a valid login)
+  1    failure: network, Coze error, unreadable store (the wizard: left without a login)
+  2    usage error
+  3    probe: the path to Coze is partly or wholly blocked
+  4    login required (never set up, logged out, expired, or refused)
+  130  interrupted (Ctrl+C, SIGINT, SIGTERM, SIGHUP)
+`

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cozeauth/cozeauth/auth"
+)
+
+// A login that would replace a profile's tokens with ones for another app
+// or API base asks first on a terminal and needs --force elsewhere.
+func TestLoginWouldReplaceTokens(t *testing.T) {
+	const other = "7420000000000000009.app.coze"
+	tests := []struct {
+		name     string
+		args     []string
+		terminal bool
+		stdin    string
+		wantCode int
+		want     string // on stderr
+	}{
+		{"another API base", []string{"--api-base", "http://127.0.0.1:9"}, false, "", ExitUsage,
+			`profile "default" holds tokens of app ` + testClient + ` at https://api.coze.com; this login is for app ` + testClient + ` at http://127.0.0.1:9, and would replace them: pass --force`},
+		{"another app", []string{"--client-id", other}, false, "", ExitUsage, "this login is for app " + other + " at https://api.coze.com"},
+		{"--force", []string{"--client-id", other, "--force"}, false, "", ExitFailure, "no address was pasted"},
+		{"the same app and API base", nil, false, "", ExitFailure, "no address was pasted"},
+		{"terminal, no", []string{"--client-id", other}, true, "n\n", ExitFailure, `Replace them? The old refresh token cannot be got back. [y/N] cozeauth: nothing changed: profile "default" keeps its tokens`},
+		{"terminal, no answer", []string{"--client-id", other}, true, "", ExitFailure, "nothing changed"},
+		{"terminal, yes", []string{"--client-id", other}, true, "y\n", ExitFailure, "Open this address in a browser"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			storeTokens(t, dir, "default", auth.Settings{ClientID: testClient}, freshToken())
+			var stdout, stderr bytes.Buffer
+			code := Run(context.Background(), append([]string{"login", "--paste"}, tt.args...), &Env{
+				Stdin: strings.NewReader(tt.stdin), Stdout: &stdout, Stderr: &stderr,
+				Getenv: func(k string) string {
+					if k == "COZEAUTH_CONFIG_DIR" {
+						return dir
+					}
+					return ""
+				},
+				StdinIsTerminal: func() bool { return tt.terminal },
+				Now:             func() time.Time { return testNow },
+			})
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstderr: %s", code, tt.wantCode, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr.String())
+			}
+			rec, err := auth.NewStore(dir).Load("default")
+			if err != nil || rec == nil || rec.RefreshToken != oldRefresh {
+				t.Errorf("the stored tokens changed: %+v, %v", rec, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,506 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/timefmt"
+)
+
+type statusOpts struct {
+	all, check, asJSON bool
+	timeout            time.Duration
+}
+
+func newStatusCmd(g *globals) *cobra.Command {
+	var o statusOpts
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show whether profiles are logged in; --check asks Coze (exit 4 when a login is needed)",
+		Long: `Show the profile's login state: region, app, who the token belongs to, where the
+token comes from (the token file, the system keyring, or $COZE_API_TOKEN), when
+each token expires. Without --check it reads two files and makes no network call.
+
+--all shows every profile of the config directory. --check also asks Coze
+(GET /v1/users/me) whether it accepts each token, refreshing one that is about
+to expire first, and says whose it is or what is wrong.
+
+Exit 0 when every profile shown is logged in ($COZE_API_TOKEN counts), 4 when
+one needs a login (never set up, logged out, expired, refused) or Coze refuses
+its token under --check, 1 when --check could not reach Coze.`,
+		Example: `  cozeauth status
+  cozeauth status --all --check
+  cozeauth status --profile work --json | jq -r .access_token_expires_at
+  cozeauth status --check >/dev/null || cozeauth login`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), g, o) },
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.all, "all", false, "show every profile, not only the current one")
+	f.BoolVar(&o.check, "check", false, "ask Coze whether it accepts each token (GET /v1/users/me)")
+	f.BoolVar(&o.asJSON, "json", false, "print the status as JSON (with --all: an array)")
+	f.DurationVar(&o.timeout, "timeout", 15*time.Second, "with --check, the time allowed for each profile")
+	return cmd
+}
+
+// profileStatus is one profile as status shows it: what the store says,
+// where its token comes from, and what Coze said of it under --check.
+type profileStatus struct {
+	*auth.Status
+	// Source is where the token comes from: store (the token file), keyring
+	// (the system keyring), env ($COZE_API_TOKEN), or none.
+	Source string `json:"source"`
+	// State is logged_in, not_set_up, logged_out, expired, or refused
+	// (Coze refused the refresh token, and that was remembered).
+	State string `json:"state"`
+	// Problem says what is wrong and what to do, when something is.
+	Problem string      `json:"problem,omitempty"`
+	Check   *tokenCheck `json:"check,omitempty"`
+
+	envToken string // the token of $COZE_API_TOKEN, never printed
+	manager  *auth.Manager
+}
+
+// Check results.
+const (
+	checkOK            = "ok"
+	checkRefused       = "refused"        // Coze refused the access token
+	checkLoginRequired = "login_required" // no token could be had: the refresh was refused, or none is stored
+	checkUnreachable   = "unreachable"    // no answer from Coze
+	checkFailed        = "failed"         // an answer, but not one that says yes or no
+)
+
+// tokenCheck is what --check learnt of one profile's token.
+type tokenCheck struct {
+	Result     string     `json:"result"`
+	User       *auth.User `json:"user,omitempty"`
+	HTTPStatus int        `json:"http_status,omitempty"`
+	Code       *int       `json:"code,omitempty"`
+	LogID      string     `json:"logid,omitempty"`
+	Error      string     `json:"error,omitempty"`
+}
+
+func runStatus(ctx context.Context, g *globals, o statusOpts) error {
+	st, err := g.store()
+	if err != nil {
+		return err
+	}
+	list, err := g.statuses(st, o.all)
+	if err != nil {
+		return err
+	}
+	if o.check {
+		g.checkAll(ctx, list, o.timeout)
+	}
+	w := g.env.Stdout
+	switch {
+	case o.asJSON && o.all:
+		err = writeJSON(w, list)
+	case o.asJSON:
+		err = writeJSON(w, list[0])
+	case o.all:
+		err = g.printStatusTable(w, list)
+	default:
+		err = printStatus(w, list[0], g.now())
+	}
+	if err != nil {
+		return err
+	}
+	return statusExit(list)
+}
+
+// statuses reads the current profile, or with all every profile (the
+// current one alone when there are none), without touching the network.
+func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
+	current, err := g.config(st)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{current.Profile}
+	if all {
+		if names, err = st.Profiles(); err != nil {
+			return nil, err
+		}
+		// The current profile is shown when there is no other, and when
+		// $COZE_API_TOKEN stands in for its token.
+		if len(names) == 0 || g.envToken() != "" && !slices.Contains(names, current.Profile) {
+			names = append([]string{current.Profile}, names...)
+		}
+	}
+	list := make([]*profileStatus, 0, len(names))
+	for _, name := range names {
+		cfg, err := g.configFor(st, name)
+		if err != nil {
+			return nil, err
+		}
+		ps, err := g.profileStatus(st, cfg, name == current.Profile)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, ps)
+	}
+	return list, nil
+}
+
+// configFor resolves profile's settings as if --profile named it.
+func (g *globals) configFor(st *auth.Store, profile string) (auth.Config, error) {
+	saved := g.profile
+	defer func() { g.profile = saved }()
+	g.profile = profile
+	return g.config(st)
+}
+
+// profileStatus reads one profile. $COZE_API_TOKEN, which every command
+// uses instead of the stored tokens, stands in for the current profile's.
+func (g *globals) profileStatus(st *auth.Store, cfg auth.Config, current bool) (*profileStatus, error) {
+	m := g.managerFor(cfg, st)
+	ps := &profileStatus{manager: m}
+	if tok := g.envToken(); tok != "" && current {
+		ps.Status = g.envTokenStatus(cfg, tok) // apptype.go
+		ps.Source, ps.State, ps.envToken = "env", "logged_in", tok
+		return ps, nil
+	}
+	s, err := m.Status()
+	if err != nil {
+		return nil, err
+	}
+	ps.Status = s
+	meta, err := st.Meta(cfg.Profile)
+	if err != nil {
+		return nil, err
+	}
+	ps.Source = "none"
+	if meta != nil {
+		ps.Source = "store"
+		if meta.Secrets == "keyring" { // the token file keeps only the expiry
+			ps.Source = "keyring"
+		}
+	}
+	ps.State, ps.Problem = loginState(s, meta != nil, g.now())
+	return ps, nil
+}
+
+// loginState names a profile's state offline, and what to do when it is
+// not logged in.
+func loginState(s *auth.Status, stored bool, now time.Time) (state, problem string) {
+	login := loginCommand(s.Profile)
+	switch {
+	case s.LoggedIn:
+		return "logged_in", ""
+	case !stored && s.ClientID == "":
+		return "not_set_up", notSetUp(s.Profile)
+	case !stored:
+		return "logged_out", "not logged in: run `" + login + "`"
+	case s.LoggedOutReason != "":
+		return "refused", fmt.Sprintf("%s: run `%s` (or `cozeauth refresh` to try again)", s.LoggedOutReason, login)
+	case s.RefreshExpiresAt != nil && !now.Before(*s.RefreshExpiresAt):
+		return "expired", fmt.Sprintf("the refresh token expired %s: run `%s`", relative(*s.RefreshExpiresAt, now), login)
+	}
+	return "logged_out", "the tokens can no longer be refreshed: run `" + login + "`"
+}
+
+// loginCommand is `cozeauth login` for profile.
+func loginCommand(profile string) string {
+	if profile == "" || profile == "default" {
+		return "cozeauth login"
+	}
+	return "cozeauth login --profile " + profile
+}
+
+// notSetUp is what every command says of a profile no login ever set up.
+func notSetUp(profile string) string {
+	if profile == "" || profile == "default" {
+		return "not set up: run `cozeauth` or `cozeauth login --client-id …`"
+	}
+	return fmt.Sprintf("not set up: run `cozeauth --profile %s` or `cozeauth login --profile %s --client-id …`", profile, profile)
+}
+
+// checkAll asks Coze about every logged-in profile at once.
+func (g *globals) checkAll(ctx context.Context, list []*profileStatus, timeout time.Duration) {
+	var wg sync.WaitGroup
+	for _, ps := range list {
+		if ps.State != "logged_in" {
+			continue
+		}
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			ps.Check = ps.check(ctx)
+			if ps.Check.Result == checkOK && ps.Check.User != nil {
+				ps.User = ps.Check.User
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// check gets the profile's access token (refreshing it when it is about to
+// expire, as `cozeauth token` would) and asks Coze whose it is.
+func (ps *profileStatus) check(ctx context.Context) *tokenCheck {
+	tok := ps.envToken
+	if tok == "" {
+		rec, err := ps.manager.Token(ctx)
+		if err != nil {
+			return failedCheck(err)
+		}
+		tok = rec.AccessToken
+	}
+	user, err := ps.manager.Client("").Me(ctx, tok)
+	if err != nil {
+		return failedCheck(err)
+	}
+	return &tokenCheck{Result: checkOK, User: user}
+}
+
+// failedCheck sorts a failure into refused (a login or another token is
+// needed), unreachable, or failed.
+func failedCheck(err error) *tokenCheck {
+	c := &tokenCheck{Error: err.Error()}
+	var (
+		ae *auth.APIError
+		ne net.Error
+	)
+	switch {
+	case auth.IsLoginRequired(err):
+		c.Result = checkLoginRequired
+	case errors.As(err, &ae):
+		c.HTTPStatus, c.LogID = ae.StatusCode, ae.LogID
+		if ae.Code != 0 {
+			c.Code = &ae.Code
+		}
+		c.Result = checkFailed
+		if refusedByCoze(ae) {
+			c.Result = checkRefused
+		}
+	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
+		c.Result = checkUnreachable
+	default:
+		c.Result = checkFailed
+	}
+	return c
+}
+
+// refusedByCoze says whether Coze turned the token down, rather than
+// failing on its side.
+func refusedByCoze(e *auth.APIError) bool {
+	switch e.Code {
+	case 4100, 4101, 700012006:
+		return true
+	}
+	return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
+}
+
+// needsLogin says whether the profile needs `cozeauth login` (or another
+// token) before commands can use it.
+func (ps *profileStatus) needsLogin() bool {
+	if !ps.LoggedIn {
+		return true
+	}
+	return ps.Check != nil && (ps.Check.Result == checkRefused || ps.Check.Result == checkLoginRequired)
+}
+
+// statusExit is 4 when any profile shown needs a login, else 1 when --check
+// could not tell for one, else 0.
+func statusExit(list []*profileStatus) error {
+	code := ExitOK
+	for _, ps := range list {
+		switch {
+		case ps.needsLogin():
+			return &ExitError{Code: ExitLoginRequired}
+		case ps.Check != nil && ps.Check.Result != checkOK:
+			code = ExitFailure
+		}
+	}
+	if code != ExitOK {
+		return &ExitError{Code: code}
+	}
+	return nil
+}
+
+// checkText says in words what --check found.
+func (c *tokenCheck) text(profile string) string {
+	switch c.Result {
+	case checkOK:
+		if c.User != nil {
+			return "ok: Coze accepts the token of " + c.User.Display()
+		}
+		return "ok: Coze accepts the token"
+	case checkRefused:
+		return "refused: " + c.Error + "; run `" + loginCommand(profile) + "`"
+	case checkLoginRequired:
+		return "login required: " + c.Error
+	case checkUnreachable:
+		return "could not reach Coze: " + c.Error
+	}
+	return "could not check: " + c.Error
+}
+
+// sourceText names where the token comes from for people.
+func (ps *profileStatus) sourceText() string {
+	switch ps.Source {
+	case "env":
+		return "$COZE_API_TOKEN (used as it is: no store, no refresh)"
+	case "keyring":
+		return "the system keyring"
+	case "store":
+		return "the token file"
+	}
+	return "-"
+}
+
+func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
+	var b strings.Builder
+	row := func(k, v string) { fmt.Fprintf(&b, "%-16s %s\n", k+":", v) }
+	row("Profile", ps.Profile)
+	row("Region", fmt.Sprintf("%s (%s)", ps.Region, ps.APIBase))
+	app := "-"
+	if ps.ClientID != "" {
+		app = fmt.Sprintf("%s %s", ps.AppType, ps.ClientID)
+	}
+	row("App", app)
+	if ps.WorkspaceID != "" {
+		row("Workspace", ps.WorkspaceID)
+	}
+	if ps.LoggedIn {
+		row("Logged in", "yes")
+	} else {
+		row("Logged in", "no, "+ps.Problem)
+	}
+	row("Token source", ps.sourceText())
+	if ps.User != nil {
+		row("User", ps.User.Display())
+	}
+	if ps.AccessToken != "" {
+		row("Access token", ps.AccessToken)
+	}
+	if t := ps.AccessExpiresAt; t != nil {
+		row("Access expires", fmt.Sprintf("%s (%s)", t.Local().Format(time.RFC3339), relative(*t, now)))
+	}
+	if t := ps.RefreshExpiresAt; t != nil {
+		row("Refresh expires", fmt.Sprintf("%s (%s)", t.Local().Format(time.RFC3339), relative(*t, now)))
+	}
+	if ps.Renewal != "" {
+		row("Renewal", ps.Renewal)
+	}
+	if t := ps.NextMintAt; t != nil {
+		row("Next mint", fmt.Sprintf("%s (%s)", t.Local().Format(time.RFC3339), relative(*t, now)))
+	}
+	if ps.Storage != "" {
+		row("Storage", ps.Storage)
+	}
+	if ps.Check != nil {
+		row("Check", ps.Check.text(ps.Profile))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// printStatusTable is `status --all`: a row per profile that fits the
+// width, then a sentence for each that needs something done.
+func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
+	now := g.now()
+	checked := anyChecked(list)
+	t := &table{header: []string{"PROFILE", "SOURCE", "REGION", "APP", "ACCOUNT", "LOGGED IN", "ACCESS", "REFRESH"}, shrink: []int{4, 0}, drop: []int{3, 2, 1, 6}, soft: map[int]int{4: 16}}
+	if checked {
+		t.header = append(t.header, "CHECK")
+	}
+	var notes []string
+	for _, ps := range list {
+		account, app, in := "-", "-", "yes"
+		if ps.User != nil {
+			account = ps.User.Display()
+		}
+		if ps.ClientID != "" {
+			app = string(ps.AppType)
+		}
+		if !ps.LoggedIn {
+			in = "no"
+			notes = append(notes, fmt.Sprintf("Profile %q: %s", ps.Profile, ps.Problem))
+		}
+		cells := []string{ps.Profile, ps.Source, string(ps.Region), app, account, in, timeLeft(ps.AccessExpiresAt, now), timeLeft(ps.RefreshExpiresAt, now)}
+		if ps.Source == "env" {
+			cells[6], cells[7] = "unknown", "-"
+		}
+		if checked {
+			cells = append(cells, checkCell(ps.Check))
+		}
+		if ps.Check != nil && ps.Check.Result != checkOK {
+			notes = append(notes, fmt.Sprintf("Profile %q: %s", ps.Profile, ps.Check.text(ps.Profile)))
+		}
+		t.add(cells...)
+	}
+	width := g.outputWidth(w)
+	if err := t.render(w, width); err != nil {
+		return err
+	}
+	var b strings.Builder
+	if g.envToken() != "" {
+		notes = append(notes, "$COZE_API_TOKEN is set: every command uses it, whatever the profile.")
+	}
+	for _, n := range notes {
+		b.WriteString(wrapWords(n, width, ""))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func anyChecked(list []*profileStatus) bool {
+	for _, ps := range list {
+		if ps.Check != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// checkCell is the CHECK column: the result in a word or two.
+func checkCell(c *tokenCheck) string {
+	if c == nil {
+		return "-"
+	}
+	return strings.ReplaceAll(c.Result, "_", " ")
+}
+
+// timeLeft is a token's time left in a table cell: days while there are
+// at least two, else hours and minutes; "expired" after, "-" when unknown.
+func timeLeft(t *time.Time, now time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	left := t.Sub(now)
+	switch {
+	case left <= 0:
+		return "expired"
+	case left >= 48*time.Hour:
+		return fmt.Sprintf("%d days left", timefmt.DaysLeft(left))
+	}
+	s := left.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	return s + " left"
+}
+
+// explainNotSetUp turns "login required" for a profile that no login ever
+// set up (no client id anywhere, no tokens) into advice that works: a bare
+// `cozeauth login` would only ask for a client id.
+func explainNotSetUp(m *auth.Manager, err error) error {
+	if !auth.IsLoginRequired(err) || m.Config.ClientID != "" {
+		return err
+	}
+	if meta, merr := m.Store.Meta(m.Config.Profile); merr != nil || meta != nil {
+		return err
+	}
+	return &ExitError{Code: ExitLoginRequired, Err: fmt.Errorf("profile %q is %s", m.Config.Profile, notSetUp(m.Config.Profile))}
+}

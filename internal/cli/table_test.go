@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestTableFitsWidth(t *testing.T) {
+	tb := &table{
+		header: []string{"NAME", "REGION", "CLIENT ID", "STATE"},
+		shrink: []int{2, 0},
+		drop:   []int{1},
+	}
+	tb.add("default", "com", "7420000000000000001.app.coze", "logged in")
+	tb.add("a-very-long-profile-name", "cn", "7420000000000000002.app.coze", "no")
+	tests := []struct {
+		width int
+		want  string
+	}{
+		{80, `NAME                      REGION  CLIENT ID                     STATE
+default                   com     7420000000000000001.app.coze  logged in
+a-very-long-profile-name  cn      7420000000000000002.app.coze  no
+`},
+		{60, `NAME                      CLIENT ID                STATE
+default                   7420000000000000001.ap…  logged in
+a-very-long-profile-name  7420000000000000002.ap…  no
+`},
+		{50, `NAME                      CLIENT ID      STATE
+default                   742000000000…  logged in
+a-very-long-profile-name  742000000000…  no
+`},
+		{30, ""}, // only its width is checked
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		if err := tb.render(&b, tt.width); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(b.String(), "\n") {
+			if ansi.StringWidth(l) > tt.width {
+				t.Errorf("width %d: line of %d columns: %q", tt.width, ansi.StringWidth(l), l)
+			}
+		}
+		if tt.width >= 50 {
+			if diff := cmp.Diff(tt.want, b.String()); diff != "" {
+				t.Errorf("width %d (-want +got):\n%s", tt.width, diff)
+			}
+		}
+	}
+}
+
+func TestWrapWords(t *testing.T) {
+	got := wrapWords("Profile \"work\": the refresh token expired 2 days ago: run `cozeauth login --profile work` and try again", 40, "  ")
+	want := "  Profile \"work\": the refresh token\n  expired 2 days ago: run\n  `cozeauth login --profile work` and\n  try again\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, l := range strings.Split(got, "\n") {
+		if len(l) > 40 {
+			t.Errorf("line longer than 40: %q", l)
+		}
+	}
+}
+
+// probe's table, summary and hints fit the width, cut or wrapped between
+// words, never in the middle of one.
+func TestProbeFitsWidth(t *testing.T) {
+	f := newProbeCoze(t)
+	for _, width := range []int{60, 80} {
+		res := runProbeCLI(t.Context(), t, map[string]string{"COLUMNS": itoa(width), "COZE_API_TOKEN": "env"},
+			"probe", "--api-base", f.srv.URL, "--www-base", f.srv.URL)
+		if res.code != ExitOK {
+			t.Fatalf("exit %d: %s", res.code, res.stderr)
+		}
+		for _, l := range strings.Split(res.stdout, "\n") {
+			if ansi.StringWidth(l) > width {
+				t.Errorf("width %d: line of %d columns: %q", width, ansi.StringWidth(l), l)
+			}
+		}
+		if !strings.Contains(res.stdout, "…") {
+			t.Errorf("width %d: nothing was cut:\n%s", width, res.stdout)
+		}
+		// The hint, joined again, is whole: wrapped only between words.
+		hint := strings.Join(strings.Fields(res.stdout[strings.Index(res.stdout, "Hints:"):]), " ")
+		if !strings.Contains(hint, "the token was refused: it was most likely issued by the other region; use --region cn for a coze.cn token") {
+			t.Errorf("width %d: the hint was not wrapped between words:\n%s", width, res.stdout)
+		}
+	}
+}

@@ -1,0 +1,46 @@
+package timefmt
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDaysLeft(t *testing.T) {
+	const day = 24 * time.Hour
+	tests := []struct {
+		left time.Duration
+		want int
+	}{
+		{30 * day, 30},
+		{30*day - time.Second, 30}, // a fresh refresh token, a second later
+		{29*day + 13*time.Hour, 30},
+		{29*day + 11*time.Hour, 29},
+		{2 * day, 2},
+		{0, 0},
+		{-29*day - 14*time.Hour, -30},
+	}
+	for _, tt := range tests {
+		if got := DaysLeft(tt.left); got != tt.want {
+			t.Errorf("DaysLeft(%v) = %d, want %d", tt.left, got, tt.want)
+		}
+	}
+}
+
+func TestStampAndFormat(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	in := time.Date(2025, 6, 1, 20, 0, 5, 999_999_999, cst)
+	if diff := cmp.Diff("2025-06-01T12:00:05Z", Format(in)); diff != "" {
+		t.Errorf("Format (-want +got):\n%s", diff)
+	}
+	// time.Time's own JSON of a stamp has no fraction either.
+	b, err := json.Marshal(Stamp(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(`"2025-06-01T12:00:05Z"`, string(b)); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
+}
