@@ -390,6 +390,8 @@ func (c *apiCall) refusalHint(ae *auth.APIError, rec *auth.Record, refreshed boo
 		return "Coze has no such path: check it against Coze's API reference (e.g. /v1/workflow/run, singular; /v3/chat for chat)"
 	case status != http.StatusUnauthorized && status != http.StatusForbidden:
 		return ""
+	case c.static != "":
+		return "$COZE_API_TOKEN is used as it is and never refreshed: check that it has not expired or been revoked in the Coze console, or unset it to use the profile's login"
 	case refreshed:
 		return "the token was refused even after a refresh: check the region (--region cn for coze.cn, com for coze.com) and the app's permissions in the Coze console"
 	case tokenInvalid(ae.Code):

@@ -585,3 +585,24 @@ func TestAPISandbox(t *testing.T) {
 		t.Errorf("sandbox saw %d refreshes (%d rejected), want none: every answer above was one a refresh cannot change", st.Refreshes, st.RejectedRefreshes)
 	}
 }
+
+// A refused $COZE_API_TOKEN is never refreshed and has no age: the hint
+// says to check that token, not that a stored one was too new to refresh.
+func TestAPIRefusedEnvToken(t *testing.T) {
+	fake := meCoze(t, map[string]string{})
+	res := runCLIEnv(t, t.TempDir(), fake.srv.Client(), map[string]string{"COZE_API_TOKEN": "pat_revoked0123456789"},
+		"api", "--api-base", fake.srv.URL, "/v1/users/me")
+	if res.code != ExitFailure {
+		t.Fatalf("exit %d, want %d\n%s", res.code, ExitFailure, res.stderr)
+	}
+	for _, want := range []string{"$COZE_API_TOKEN", "expired or been revoked"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
+		}
+	}
+	for _, bad := range []string{" old, so it was not refreshed", "pat_revoked"} {
+		if strings.Contains(res.stderr, bad) {
+			t.Errorf("stderr holds %q:\n%s", bad, res.stderr)
+		}
+	}
+}

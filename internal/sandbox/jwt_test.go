@@ -58,6 +58,10 @@ func TestJWTGrant(t *testing.T) {
 	}{
 		{"valid", mod{}, http.StatusOK, ""},
 		{"longest duration", mod{body: func(b map[string]any) { b["duration_seconds"] = 86399 }}, http.StatusOK, ""},
+		// coze-py sends "scope": null and no client_id; its jti is "<iat>:<hex>:<hex>".
+		{"coze-py's body", mod{claims: func(c jwt.MapClaims) { c["jti"] = "1732950000:0a1b2c3d:0011223344556677" }, body: func(b map[string]any) { b["scope"] = nil; delete(b, "client_id"); b["duration_seconds"] = 900 }}, http.StatusOK, ""},
+		// coze-go signs exp = iat + the token's duration, up to 24 h.
+		{"coze-go's JWT for the longest token", mod{claims: func(c jwt.MapClaims) { c["exp"] = c["iat"].(int64) + 86399 }, body: func(b map[string]any) { b["duration_seconds"] = 86399 }}, http.StatusOK, ""},
 		{"duration over the limit", mod{body: func(b map[string]any) { b["duration_seconds"] = 86400 }}, http.StatusBadRequest, "duration_seconds"},
 		{"wrong kid", mod{kid: "another-kid"}, http.StatusUnauthorized, "kid not been registered"},
 		{"signed with another key", mod{key: other}, http.StatusUnauthorized, "signature"},
