@@ -38,7 +38,8 @@ to expire first, and says whose it is or what is wrong.
 
 Exit 0 when every profile shown is logged in ($COZE_API_TOKEN counts), 4 when
 one needs a login (never set up, logged out, expired, refused) or Coze refuses
-its token under --check, 1 when --check could not reach Coze.`,
+its token under --check, 1 when --check could not reach Coze, 2 when --check
+would send a token to another API base or client id than the one that issued it.`,
 		Example: `  cozeauth status
   cozeauth status --all --check
   cozeauth status --profile work --json | jq -r .access_token_expires_at
@@ -89,6 +90,9 @@ type tokenCheck struct {
 	Code       *int       `json:"code,omitempty"`
 	LogID      string     `json:"logid,omitempty"`
 	Error      string     `json:"error,omitempty"`
+	// mismatch: this run resolved another issuer than the tokens', a
+	// usage error (exit 2) and not a failure to reach Coze.
+	mismatch bool
 }
 
 func runStatus(ctx context.Context, g *globals, o statusOpts) error {
@@ -268,10 +272,13 @@ func (ps *profileStatus) check(ctx context.Context) *tokenCheck {
 func failedCheck(err error) *tokenCheck {
 	c := &tokenCheck{Error: err.Error()}
 	var (
-		ae *auth.APIError
-		ne net.Error
+		ae       *auth.APIError
+		ne       net.Error
+		mismatch *auth.IssuerMismatchError
 	)
 	switch {
+	case errors.As(err, &mismatch):
+		c.Result, c.mismatch = checkFailed, true
 	case auth.IsLoginRequired(err):
 		c.Result = checkLoginRequired
 	case errors.As(err, &ae):
@@ -310,9 +317,15 @@ func (ps *profileStatus) needsLogin() bool {
 	return ps.Check != nil && (ps.Check.Result == checkRefused || ps.Check.Result == checkLoginRequired)
 }
 
-// statusExit is 4 when any profile shown needs a login, else 1 when --check
-// could not tell for one, else 0.
+// statusExit is 2 when --check was asked to send a profile's token to
+// another issuer than its own, else 4 when any profile shown needs a login,
+// else 1 when --check could not tell for one, else 0.
 func statusExit(list []*profileStatus) error {
+	for _, ps := range list {
+		if ps.Check != nil && ps.Check.mismatch {
+			return &ExitError{Code: ExitUsage}
+		}
+	}
 	code := ExitOK
 	for _, ps := range list {
 		switch {

@@ -391,3 +391,22 @@ func TestStatusRefusedRefresh(t *testing.T) {
 		t.Errorf("the table does not say the refresh was refused:\n%s", res.stdout)
 	}
 }
+
+// status --check with another API base than the tokens' issuer is a usage
+// error, as for token, refresh and api, and nothing is sent anywhere.
+func TestStatusCheckIssuerMismatch(t *testing.T) {
+	issuer := meCoze(t, map[string]string{oldAccess: "ada"})
+	other := meCoze(t, map[string]string{oldAccess: "ada"})
+	dir := t.TempDir()
+	storeTokens(t, dir, "default", auth.Settings{Region: auth.RegionCOM, APIBase: issuer.srv.URL, ClientID: testClient}, freshToken())
+	res := runCLIEnv(t, dir, other.srv.Client(), nil, "status", "--check", "--api-base", other.srv.URL)
+	if res.code != ExitUsage {
+		t.Errorf("exit %d, want %d (usage)\n%s%s", res.code, ExitUsage, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stdout+res.stderr, issuer.srv.URL) || !strings.Contains(res.stdout+res.stderr, other.srv.URL) {
+		t.Errorf("the output does not name both API bases:\n%s%s", res.stdout, res.stderr)
+	}
+	if n := len(issuer.requests()) + len(other.requests()); n != 0 {
+		t.Errorf("%d requests were sent, want none", n)
+	}
+}
