@@ -143,14 +143,15 @@ func (c Config) regionOrDefault() Region {
 }
 
 // ValidateClientID returns a warning (not an error) for a client id that does
-// not look like Coze's "<digits>.app.coze"; Coze may change the shape.
+// not look like Coze's "<digits>.app.coze" or, as service apps' often are,
+// plain digits; Coze may change the shape.
 func ValidateClientID(id string) (warning string, err error) {
 	id = strings.TrimSpace(id)
 	if id == "" {
 		return "", fmt.Errorf("client id is empty: copy it from your OAuth app in the Coze console (Settings → OAuth apps)")
 	}
-	digits, ok := strings.CutSuffix(id, ".app.coze")
-	if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+	digits, _ := strings.CutSuffix(id, ".app.coze") // a service (JWT) app's id is often the digits alone
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
 		return fmt.Sprintf("client id %q does not look like <digits>.app.coze; continuing anyway", id), nil
 	}
 	return "", nil

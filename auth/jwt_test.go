@@ -253,3 +253,26 @@ func TestJWTKeyFromEnvironmentIsKeptInTheStore(t *testing.T) {
 		t.Fatalf("mint with the stored key: %v", err)
 	}
 }
+
+// A service app's id is often plain digits (it is on the sandbox's too):
+// that is not worth a warning on every JWT login; other shapes still are.
+func TestValidateClientIDShapes(t *testing.T) {
+	tests := []struct {
+		id       string
+		wantWarn bool
+		wantErr  bool
+	}{
+		{"7420000000000000001.app.coze", false, false},
+		{"7420000000000000004", false, false},
+		{"my-app", true, false},
+		{".app.coze", true, false},
+		{"12ab.app.coze", true, false},
+		{"  ", false, true},
+	}
+	for _, tt := range tests {
+		warn, err := ValidateClientID(tt.id)
+		if (warn != "") != tt.wantWarn || (err != nil) != tt.wantErr {
+			t.Errorf("ValidateClientID(%q) = %q, %v; want warning %v, error %v", tt.id, warn, err, tt.wantWarn, tt.wantErr)
+		}
+	}
+}
