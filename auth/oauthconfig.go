@@ -1,9 +1,9 @@
 package auth
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -35,14 +35,14 @@ func (e *MissingFieldError) Error() string {
 func ParseOAuthConfig(path string, data []byte) (*OAuthConfig, []string, error) {
 	var c OAuthConfig
 	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, nil, fmt.Errorf("%s is not the console's JSON config file: %w", path, err)
+		return nil, nil, fmt.Errorf("%s is not the console's JSON config file: %w; download it again from the app's page in the Coze console", path, err)
 	}
 	var all map[string]json.RawMessage
 	_ = json.Unmarshal(data, &all)
-	known, _ := json.Marshal(OAuthConfig{"x", "x", "x", "x", "x", "x", "x"})
+	known := []string{"client_type", "client_id", "client_secret", "private_key", "public_key_id", "coze_api_base", "coze_www_base"}
 	var warnings []string
 	for k := range all {
-		if !bytes.Contains(known, []byte(`"`+k+`"`)) {
+		if !slices.Contains(known, k) {
 			warnings = append(warnings, fmt.Sprintf("%s: ignoring the unknown field %q", path, k))
 		}
 	}

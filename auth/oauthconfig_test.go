@@ -25,6 +25,9 @@ func TestParseOAuthConfig(t *testing.T) {
 		{"jwt without kid", `{"client_type":"jwt","client_id":"3","private_key":"PEM"}`, "public_key_id", nil},
 		{"unknown fields warn", `{"client_type":"device","client_id":"4.app.coze","redirect_uri":"x","zeta":1}`, "",
 			[]string{`f.json: ignoring the unknown field "redirect_uri"`, `f.json: ignoring the unknown field "zeta"`}},
+		// A field named like a value of a known one is still unknown.
+		{"unknown field x", `{"client_type":"pkce","client_id":"1.app.coze","x":1}`, "",
+			[]string{`f.json: ignoring the unknown field "x"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -222,8 +222,8 @@ func (g *globals) importConfigFile() error {
 	for _, w := range warnings {
 		fmt.Fprintln(g.env.Stderr, "warning: "+w)
 	}
-	if err != nil {
-		return err
+	if err != nil { // the file is the caller's to fix
+		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	set := func(dst *string, v string) {
 		if *dst == "" {

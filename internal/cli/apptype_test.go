@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -79,5 +81,29 @@ func TestDeviceLoginInAWorkspace(t *testing.T) {
 	c, out, _ := r.runAfter(t, nil, "status", "--json")
 	if c != 0 || !strings.Contains(out, `"workspace_id": "7480000000000000001"`) {
 		t.Errorf("status: exit %d\n%s", c, out)
+	}
+}
+
+// Whatever is wrong with the file given to login --config is the caller's
+// to fix: a usage error (exit 2) that names the file, before any network call.
+func TestLoginConfigFileUnusable(t *testing.T) {
+	tests := []struct{ name, body, want string }{
+		{"missing field", `{"client_type":"web","client_id":"1.app.coze"}`, `"client_secret"`},
+		{"unknown client type", `{"client_type":"service","client_id":"1.app.coze"}`, "client_type"},
+		{"not JSON", `client_id=1.app.coze`, "not the console's JSON config file"},
+		{"a JSON array", `[]`, "not the console's JSON config file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "coze_oauth_config.json")
+			if err := os.WriteFile(path, []byte(tt.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			res := runCLIEnv(t, dir, nil, nil, "login", "--config", path)
+			if res.code != ExitUsage || !strings.Contains(res.stderr, tt.want) || !strings.Contains(res.stderr, path) {
+				t.Errorf("exit %d, want %d and %q and the path in:\n%s", res.code, ExitUsage, tt.want, res.stderr)
+			}
+		})
 	}
 }
