@@ -216,7 +216,7 @@ func (g *globals) importConfigFile() error {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return usageError("--config: %v", err)
+		return usageError("--config: %v: pass the coze_oauth_config.json downloaded from the app's page in the Coze console", err)
 	}
 	c, warnings, err := auth.ParseOAuthConfig(path, data)
 	for _, w := range warnings {

@@ -92,13 +92,16 @@ func TestLoginConfigFileUnusable(t *testing.T) {
 		{"unknown client type", `{"client_type":"service","client_id":"1.app.coze"}`, "client_type"},
 		{"not JSON", `client_id=1.app.coze`, "not the console's JSON config file"},
 		{"a JSON array", `[]`, "not the console's JSON config file"},
+		{"no such file", "", "downloaded from the app's page"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "coze_oauth_config.json")
-			if err := os.WriteFile(path, []byte(tt.body), 0o600); err != nil {
-				t.Fatal(err)
+			if tt.body != "" {
+				if err := os.WriteFile(path, []byte(tt.body), 0o600); err != nil {
+					t.Fatal(err)
+				}
 			}
 			res := runCLIEnv(t, dir, nil, nil, "login", "--config", path)
 			if res.code != ExitUsage || !strings.Contains(res.stderr, tt.want) || !strings.Contains(res.stderr, path) {
