@@ -236,6 +236,6 @@ func (m *Manager) jwtStatus(st *Status, rec *Record) {
 		m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != ""
 	st.LoggedIn = canSign && !rec.refused() // a refused JWT is remembered like a refused refresh
 	if !rec.Expiry.IsZero() {
-		st.NextMintAt = timePtr(rec.Expiry.Add(-m.Config.Margin()))
+		st.NextMintAt = timePtr(rec.Expiry.Add(-m.margin(rec)))
 	}
 }

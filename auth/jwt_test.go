@@ -276,3 +276,28 @@ func TestValidateClientIDShapes(t *testing.T) {
 		}
 	}
 }
+
+// A JWT app may ask for tokens shorter than the default 5-minute margin
+// (--duration 2m): they must not be minted anew on every call, and the
+// next mint is within the token's life, not before it was issued.
+func TestShortJWTTokenIsNotMintedOnEveryCall(t *testing.T) {
+	clock := fixedNow
+	now := func() time.Time { return clock }
+	m, coze := newJWTManager(t, now, &JWTSettings{PublicKeyID: "kid", DurationSeconds: 120})
+	if _, err := m.LoginJWT(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if rec, err := m.Token(context.Background()); err != nil || rec.AccessToken != "czs_1" {
+			t.Fatalf("token with 2 minutes left of 2: %v %v, want the cached czs_1", rec, err)
+		}
+	}
+	st, err := m.Status()
+	if err != nil || st.NextMintAt == nil || !st.NextMintAt.After(fixedNow) || !st.NextMintAt.Before(fixedNow.Add(2*time.Minute)) {
+		t.Errorf("status next mint = %v, %v; want within the token's 2 minutes", st.NextMintAt, err)
+	}
+	clock = clock.Add(100 * time.Second) // 20 s left: now it is time
+	if rec, err := m.Token(context.Background()); err != nil || rec.AccessToken != "czs_2" || coze.mints != 2 {
+		t.Errorf("token with 20 s left: %v %v, %d mints; want a new one", rec, err, coze.mints)
+	}
+}

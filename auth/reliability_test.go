@@ -404,7 +404,7 @@ func TestLongMarginIsClampedNotAStorm(t *testing.T) {
 	if coze.refreshs != 0 || warned.Load() != 16 {
 		t.Errorf("%d refreshes and %d warnings; want none and one per manager", coze.refreshs, warned.Load())
 	}
-	// The default margin is never clamped.
+	// The default margin is not clamped for Coze's 15-minute tokens.
 	m := newTestManager(t, dir, srv.URL, func() time.Time { return fixedNow.Add(11 * time.Minute) })
 	if got := m.margin(testRecord("x")); got != DefaultRefreshMargin {
 		t.Errorf("default margin became %s", got)
