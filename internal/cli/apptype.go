@@ -62,6 +62,12 @@ func (g *globals) resolveApp(cfg *auth.Config, st *auth.Store) error {
 		return err
 	}
 	cfg.JWT = js
+	if cfg.AppType() == auth.AppJWT {
+		if a.workspaceID != "" {
+			return usageError("--workspace-id is for pkce, web and device apps: a jwt app's tokens are scoped by --scope-file (its workspace_permission), --account-id or --enterprise-id")
+		}
+		cfg.WorkspaceID = "" // $COZE_WORKSPACE_ID may be meant for another profile
+	}
 	if cfg.AppType() != auth.AppJWT {
 		if name := a.jwtFlagGiven(); name != "" {
 			return usageError("%s is for a jwt (service) app, but this is a %s app: pass --app-type jwt with the service app's client id", name, cfg.AppType())
@@ -162,7 +168,7 @@ func parseJWTDuration(s string) (time.Duration, error) {
 		d = time.Duration(n) * time.Second
 	}
 	switch {
-	case d < time.Second:
+	case d < time.Minute:
 		return 0, usageError("--duration %s is too short: ask for at least a minute", s)
 	case d > auth.MaxJWTDuration:
 		return 0, usageError("--duration %s is longer than Coze allows: at most 86399s (23h59m59s)", s)

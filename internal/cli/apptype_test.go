@@ -110,3 +110,32 @@ func TestLoginConfigFileUnusable(t *testing.T) {
 		})
 	}
 }
+
+// JWT login flags that cannot work are usage errors, before any network
+// call (no Coze is running here).
+func TestJWTLoginUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "private_key.pem")
+	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jwt := []string{"login", "--api-base", "http://127.0.0.1:9", "--app-type", "jwt", "--client-id", sandbox.JWTClientID,
+		"--public-key-id", sandbox.JWTPublicKeyID, "--private-key-file", key}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		// A workspace scopes the authorize and device-code paths, which a JWT app never uses.
+		{"workspace for a jwt app", []string{"--workspace-id", "7480000000000000001"}, "--scope-file"},
+		{"duration under a minute", []string{"--duration", "30s"}, "at least a minute"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLIEnv(t, dir, nil, nil, append(append([]string{}, jwt...), tt.args...)...)
+			if res.code != ExitUsage || !strings.Contains(res.stderr, tt.want) {
+				t.Errorf("exit %d, want %d and %q:\n%s", res.code, ExitUsage, tt.want, res.stderr)
+			}
+		})
+	}
+}
