@@ -91,11 +91,15 @@ func (e *LoginRequiredError) Error() string {
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
-	login := "cozeauth login"
-	if e.Profile != "" && e.Profile != "default" {
-		login += " --profile " + e.Profile
+	return msg + "; run `" + loginCommand(e.Profile) + "`"
+}
+
+// loginCommand is the login to suggest for profile.
+func loginCommand(profile string) string {
+	if profile != "" && profile != "default" {
+		return "cozeauth login --profile " + profile
 	}
-	return msg + "; run `" + login + "`"
+	return "cozeauth login"
 }
 
 func (e *LoginRequiredError) Unwrap() error { return e.Err }

@@ -191,7 +191,7 @@ func (m *Manager) signingKey(rec *Record) (*rsa.PrivateKey, error) {
 		path := m.Config.JWT.PrivateKeyFile
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): pass --private-key-file again, or set $COZE_JWT_PRIVATE_KEY", err)}
+			return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): put it back, run `%s --private-key-file <its path>`, or set $COZE_JWT_PRIVATE_KEY to the PEM", err, loginCommand(m.Config.Profile))}
 		}
 		return ParsePrivateKey(path, data)
 	}

@@ -301,3 +301,20 @@ func TestShortJWTTokenIsNotMintedOnEveryCall(t *testing.T) {
 		t.Errorf("token with 20 s left: %v %v, %d mints; want a new one", rec, err, coze.mints)
 	}
 }
+
+// A key file that went away says how to give the key again: refresh and
+// token take no --private-key-file, so the way is a login with it.
+func TestJWTKeyFileGoneSaysHowToGiveItAgain(t *testing.T) {
+	m, _ := newJWTManager(t, func() time.Time { return fixedNow }, &JWTSettings{PublicKeyID: "kid"})
+	m.Config.Profile = "work"
+	if _, err := m.LoginJWT(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(m.Config.JWT.PrivateKeyFile); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.Refresh(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "cozeauth login --profile work --private-key-file") || !strings.Contains(err.Error(), "$COZE_JWT_PRIVATE_KEY") {
+		t.Errorf("err = %v, want the login that gives the key again", err)
+	}
+}

@@ -416,12 +416,8 @@ type IssuerMismatchError struct {
 }
 
 func (e *IssuerMismatchError) Error() string {
-	login := "cozeauth login"
-	if e.Profile != "" && e.Profile != "default" {
-		login += " --profile " + e.Profile
-	}
 	return fmt.Sprintf("the tokens of profile %q were issued by %s, but this run resolves %s; nothing was sent. Drop the --region/--api-base/--client-id flags or the COZE_REGION/COZE_API_BASE/COZE_CLIENT_ID variables that differ, or run `%s` with them to log in there",
-		e.Profile, e.Stored, e.Resolved, login)
+		e.Profile, e.Stored, e.Resolved, loginCommand(e.Profile))
 }
 
 // checkIssuer refuses to use rec with another issuer than its own. A record
