@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -330,10 +332,8 @@ func (m *Manager) failureOf(err error) *Failure {
 	f := &Failure{At: now, Refused: IsLoginRequired(err), Reason: "could not refresh"}
 	var oe *OAuthError
 	if errors.As(err, &oe) {
-		f.Status, f.Message, f.LogID = oe.StatusCode, oe.Code, oe.LogID
-		if oe.Message != "" {
-			f.Message = firstOf(oe.Code+": "+oe.Message, oe.Message)
-		}
+		f.Status, f.LogID = oe.StatusCode, oe.LogID
+		f.Message = strings.Join(slices.DeleteFunc([]string{oe.Code, oe.Message}, func(s string) bool { return s == "" }), ": ")
 		if f.Refused {
 			f.Reason = m.refusal()
 		}

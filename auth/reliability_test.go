@@ -453,3 +453,22 @@ func TestInputsAreBounded(t *testing.T) {
 		t.Errorf("CodeFromURL of %d bytes = %v", len(pasted), err)
 	}
 }
+
+// The remembered failure says what Coze said, without a dangling ": " when
+// the answer had a message but no error code.
+func TestFailureMessage(t *testing.T) {
+	tests := []struct {
+		code, message, want string
+	}{
+		{"invalid_request", "invalid request: refresh_token", "invalid_request: invalid request: refresh_token"},
+		{"", "refresh token expired", "refresh token expired"},
+		{"invalid_grant", "", "invalid_grant"},
+	}
+	m := newTestManager(t, t.TempDir(), "http://127.0.0.1:9", func() time.Time { return fixedNow })
+	for _, tt := range tests {
+		f := m.failureOf(&OAuthError{StatusCode: 400, Code: tt.code, Message: tt.message})
+		if f.Message != tt.want {
+			t.Errorf("code %q, message %q: remembered %q, want %q", tt.code, tt.message, f.Message, tt.want)
+		}
+	}
+}

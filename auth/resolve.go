@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"strings"
@@ -83,7 +84,7 @@ func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 	if err != nil {
 		return cfg, false, err
 	}
-	cfg.ClientID = firstOf(o.ClientID, saved.ClientID)
+	cfg.ClientID = cmp.Or(o.ClientID, saved.ClientID)
 	if cfg.ClientID == saved.ClientID {
 		// What an earlier login learnt about this app (its type, its
 		// workspace, a service app's key settings) still holds.
@@ -93,8 +94,8 @@ func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 		return cfg, found, err
 	}
 	cfg.ClientSecret = o.ClientSecret
-	cfg.RedirectURI = firstOf(o.RedirectURI, saved.RedirectURI, DefaultRedirectURI)
-	switch cfg.Storage = firstOf(o.Storage, saved.Storage); cfg.Storage {
+	cfg.RedirectURI = cmp.Or(o.RedirectURI, saved.RedirectURI, DefaultRedirectURI)
+	switch cfg.Storage = cmp.Or(o.Storage, saved.Storage); cfg.Storage {
 	case "", "file", "keyring":
 	default:
 		return cfg, found, invalidSetting("--storage %q: use file (a 0600 file in the config directory) or keyring (the system keyring)", cfg.Storage)
@@ -123,8 +124,8 @@ func resolveHosts(cfg *Config, o Overrides, saved Settings) error {
 	}
 	cfg.APIBase, cfg.WWWBase = o.APIBase, o.WWWBase
 	if o.Region == "" || strings.EqualFold(strings.TrimSpace(o.Region), string(saved.Region)) {
-		cfg.APIBase = firstOf(cfg.APIBase, saved.APIBase)
-		cfg.WWWBase = firstOf(cfg.WWWBase, saved.WWWBase)
+		cfg.APIBase = cmp.Or(cfg.APIBase, saved.APIBase)
+		cfg.WWWBase = cmp.Or(cfg.WWWBase, saved.WWWBase)
 	}
 	for _, b := range []struct{ flag, base string }{{"--api-base", cfg.APIBase}, {"--www-base", cfg.WWWBase}} {
 		if b.base == "" {
@@ -135,15 +136,6 @@ func resolveHosts(cfg *Config, o Overrides, saved Settings) error {
 		}
 	}
 	return nil
-}
-
-func firstOf(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // For returns a copy of s that keeps cfg's secrets where cfg says: in the

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -43,14 +44,14 @@ func (a *appFlags) register(f *pflag.FlagSet) {
 // app): the app type, the workspace, the JWT settings and a key.
 func (g *globals) resolveApp(cfg *auth.Config, st *auth.Store) error {
 	a := &g.app
-	if t := pick(a.appType, g.getenv("COZE_APP_TYPE")); t != "" {
+	if t := cmp.Or(a.appType, g.getenv("COZE_APP_TYPE")); t != "" {
 		at, err := auth.ParseAppType(t)
 		if err != nil {
 			return usageError("--app-type: %v", err)
 		}
 		cfg.Settings.AppType = at
 	}
-	if w := pick(a.workspaceID, g.getenv("COZE_WORKSPACE_ID")); w != "" {
+	if w := cmp.Or(a.workspaceID, g.getenv("COZE_WORKSPACE_ID")); w != "" {
 		cfg.WorkspaceID = w
 	}
 	cfg.PrivateKeyPEM = a.privateKeyFromConfig
@@ -135,7 +136,7 @@ func (g *globals) jwtSettings(saved *auth.JWTSettings) (*auth.JWTSettings, error
 		}
 		js.AccountID, js.EnterpriseID = a.accountID, a.enterprise
 	}
-	if d := pick(a.duration, g.getenv("COZE_JWT_DURATION")); d != "" {
+	if d := cmp.Or(a.duration, g.getenv("COZE_JWT_DURATION")); d != "" {
 		dur, err := parseJWTDuration(d)
 		if err != nil {
 			return nil, err

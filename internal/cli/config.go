@@ -12,16 +12,6 @@ import (
 	"github.com/cozeauth/cozeauth/auth"
 )
 
-// pick returns the first non-empty value: flag, then environment, then saved.
-func pick(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // store opens the token store of the config directory.
 func (g *globals) store() (*auth.Store, error) {
 	dir := g.configDir

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -151,7 +152,7 @@ func probeExit(rep probe.Report) error {
 // probePlan resolves what to probe: the profile's region and bases, or both
 // regions for --region all; where says it in words.
 func (g *globals) probePlan(ctx context.Context, o probeOpts, set probe.Set) (targets []probe.Target, where string, err error) {
-	if strings.EqualFold(pick(g.region, g.getenv("COZE_REGION")), "all") {
+	if strings.EqualFold(cmp.Or(g.region, g.getenv("COZE_REGION")), "all") {
 		return g.allRegionsPlan(ctx, o, set)
 	}
 	st, err := g.store()
@@ -162,7 +163,7 @@ func (g *globals) probePlan(ctx context.Context, o probeOpts, set probe.Set) (ta
 	if err != nil {
 		return nil, "", err
 	}
-	ws, err := wsBaseFlag(pick(o.wsBase, g.getenv("COZE_WS_BASE")))
+	ws, err := wsBaseFlag(cmp.Or(o.wsBase, g.getenv("COZE_WS_BASE")))
 	if err != nil {
 		return nil, "", err
 	}
@@ -258,7 +259,7 @@ func wsBaseFlag(v string) (string, error) {
 // then the profile's (refreshed if needed, within timeout). A profile that
 // cannot give one only costs the check, with a note.
 func (g *globals) probeToken(ctx context.Context, cfg auth.Config, st *auth.Store, flag string, timeout time.Duration) string {
-	if t := pick(flag, g.getenv("COZE_API_TOKEN")); t != "" {
+	if t := cmp.Or(flag, g.getenv("COZE_API_TOKEN")); t != "" {
 		return t
 	}
 	m := g.managerFor(cfg, st)
