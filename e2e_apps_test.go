@@ -260,3 +260,20 @@ func TestEndToEndJWTFlagsNeedAJWTApp(t *testing.T) {
 		t.Errorf("a key file others can read: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// A JWT key in the environment (a CI secret meant for a service app) is
+// not copied into the token store of a profile of another app type.
+func TestEndToEndEnvironmentKeyStaysOutOfOtherProfiles(t *testing.T) {
+	e := startE2E(t)
+	env := []string{"COZE_JWT_PRIVATE_KEY=" + sandbox.JWTPrivateKeyPEM}
+	if r := e.run(env, "login", "--app-type", "pkce", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s"); r.code != 0 {
+		t.Fatalf("pkce login: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := e.run(env, "refresh"); r.code != 0 {
+		t.Fatalf("refresh: exit %d\n%s", r.code, r.stderr)
+	}
+	tokens, err := os.ReadFile(filepath.Join(e.configDir(), "tokens.json"))
+	if err != nil || strings.Contains(string(tokens), "PRIVATE KEY") {
+		t.Errorf("the environment's JWT key reached a pkce profile's token store (%v)", err)
+	}
+}

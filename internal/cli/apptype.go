@@ -74,6 +74,7 @@ func (g *globals) resolveApp(cfg *auth.Config, st *auth.Store) error {
 			return usageError("%s is for a jwt (service) app, but this is a %s app: pass --app-type jwt with the service app's client id", name, cfg.AppType())
 		}
 		cfg.JWT = nil
+		cfg.PrivateKeyPEM = "" // a key meant for a service app is not stored with another app's tokens
 	}
 	return nil
 }
