@@ -261,19 +261,25 @@ func TestEndToEndJWTFlagsNeedAJWTApp(t *testing.T) {
 	}
 }
 
-// A JWT key in the environment (a CI secret meant for a service app) is
-// not copied into the token store of a profile of another app type.
-func TestEndToEndEnvironmentKeyStaysOutOfOtherProfiles(t *testing.T) {
+// Secrets in the environment meant for other apps (a service app's key, a
+// web app's secret, as CI sets them) are not copied into the token store of
+// a profile of another app type, which has no use for them.
+func TestEndToEndEnvironmentSecretsStayOutOfOtherProfiles(t *testing.T) {
 	e := startE2E(t)
-	env := []string{"COZE_JWT_PRIVATE_KEY=" + sandbox.JWTPrivateKeyPEM}
+	const webSecret = "web-secret-of-another-app"
+	env := []string{"COZE_JWT_PRIVATE_KEY=" + sandbox.JWTPrivateKeyPEM, "COZE_CLIENT_SECRET=" + webSecret}
 	if r := e.run(env, "login", "--app-type", "pkce", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s"); r.code != 0 {
 		t.Fatalf("pkce login: exit %d\n%s", r.code, r.stderr)
 	}
 	if r := e.run(env, "refresh"); r.code != 0 {
 		t.Fatalf("refresh: exit %d\n%s", r.code, r.stderr)
 	}
+	// A jwt profile keeps its key as a path here, so the store should hold no PEM at all.
+	if r := e.run(env[1:], jwtLoginArgs(e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM), "--profile", "svc")...); r.code != 0 {
+		t.Fatalf("jwt login: exit %d\n%s", r.code, r.stderr)
+	}
 	tokens, err := os.ReadFile(filepath.Join(e.configDir(), "tokens.json"))
-	if err != nil || strings.Contains(string(tokens), "PRIVATE KEY") {
-		t.Errorf("the environment's JWT key reached a pkce profile's token store (%v)", err)
+	if err != nil || strings.Contains(string(tokens), "PRIVATE KEY") || strings.Contains(string(tokens), webSecret) {
+		t.Errorf("the environment's JWT key or web secret reached a pkce or jwt profile's token store (%v)", err)
 	}
 }

@@ -63,6 +63,9 @@ func (g *globals) resolveApp(cfg *auth.Config, st *auth.Store) error {
 		return err
 	}
 	cfg.JWT = js
+	if cfg.AppType() != auth.AppWeb {
+		cfg.ClientSecret = "" // only a web app has one: neither sent nor stored for another
+	}
 	if cfg.AppType() == auth.AppJWT {
 		if a.workspaceID != "" {
 			return usageError("--workspace-id is for pkce, web and device apps: a jwt app's tokens are scoped by --scope-file (its workspace_permission), --account-id or --enterprise-id")
