@@ -150,7 +150,7 @@ func TestEndToEndLoginAndConcurrentTokens(t *testing.T) {
 	if st.RejectedRefreshes != 0 || st.Refreshes != 0 {
 		t.Errorf("sandbox saw %d refreshes, %d rejected; want none", st.Refreshes, st.RejectedRefreshes)
 	}
-	// Every process inside the (default, unclamped for 15-minute tokens) margin at once:
+	// Every process inside the (default, never clamped but for a short JWT --duration) margin at once:
 	// each refreshes under the lock or uses what the one it waited for
 	// saved; none sends a refresh token that was rotated away.
 	inMargin = e.tokensAtOnce(8)

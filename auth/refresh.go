@@ -388,19 +388,20 @@ func (e *UnsavedError) Error() string {
 
 func (e *UnsavedError) Unwrap() error { return e.Err }
 
-// margin is the refresh margin for rec. A margin that is not shorter than
-// the token's whole life would refresh on every call (a refresh storm): it
-// is clamped to a third of the life, with one warning when it was set by
-// hand. The default (5 minutes of Coze's 15) meets this only with a JWT
-// app's --duration of 5 minutes or less, which is clamped silently.
+// margin is the refresh margin for rec. A margin set by hand that is not
+// shorter than the token's whole life would refresh on every call (a
+// refresh storm): it is clamped to a third of the life, with one warning.
+// The default (5 minutes of Coze's 15) is not clamped, except for a JWT
+// app whose --duration is 5 minutes or less, silently: it chose that life.
 func (m *Manager) margin(rec *Record) time.Duration {
 	margin := m.Config.Margin()
 	life := rec.Expiry.Sub(rec.IssuedAt)
-	if rec.IssuedAt.IsZero() || life <= 0 || margin < life {
+	byHand := m.Config.RefreshMargin > 0
+	if !byHand && m.Config.AppType() != AppJWT || rec.IssuedAt.IsZero() || life <= 0 || margin < life {
 		return margin
 	}
 	clamped := life / 3
-	if m.Config.RefreshMargin > 0 && !m.marginWarned.Swap(true) {
+	if byHand && !m.marginWarned.Swap(true) {
 		m.Store.warn(fmt.Sprintf("warning: the refresh margin %s is not shorter than the access token's life (%s), which would refresh on every call; using %s", margin, life.Round(time.Second), clamped.Round(time.Second)))
 	}
 	return clamped

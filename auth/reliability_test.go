@@ -404,9 +404,12 @@ func TestLongMarginIsClampedNotAStorm(t *testing.T) {
 	if coze.refreshs != 0 || warned.Load() != 16 {
 		t.Errorf("%d refreshes and %d warnings; want none and one per manager", coze.refreshs, warned.Load())
 	}
-	// The default margin is not clamped for Coze's 15-minute tokens.
+	// The default margin is not clamped for a pkce, web or device app, even
+	// for a token shorter than it (the sandbox's --access-ttl 3m).
 	m := newTestManager(t, dir, srv.URL, func() time.Time { return fixedNow.Add(11 * time.Minute) })
-	if got := m.margin(testRecord("x")); got != DefaultRefreshMargin {
+	short := testRecord("x")
+	short.Expiry = short.IssuedAt.Add(3 * time.Minute)
+	if got := m.margin(short); got != DefaultRefreshMargin {
 		t.Errorf("default margin became %s", got)
 	}
 }
