@@ -73,7 +73,7 @@ func (m *Manager) sleep(ctx context.Context, d time.Duration) error {
 // client secret when not empty.
 func (m *Manager) Client(secret string) *Client {
 	cfg := m.Config
-	if cfg.ClientSecret == "" {
+	if secret != "" {
 		cfg.ClientSecret = secret
 	}
 	c := NewClient(cfg, m.HTTP, m.now)

@@ -353,3 +353,28 @@ func TestManagerCloseWaitsForRefresh(t *testing.T) {
 		t.Errorf("after Close the store holds %q, want r-new", rec.RefreshToken)
 	}
 }
+
+// A web profile refreshes with the secret its login stored (Client's doc:
+// the given secret overrides the configured one), not with whatever
+// $COZE_CLIENT_SECRET this run has, which may be another app's: Coze would
+// refuse it and the profile would be remembered as refused.
+func TestRefreshUsesTheStoredSecret(t *testing.T) {
+	var auth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth = r.Header.Get("Authorization")
+		fmt.Fprintf(w, `{"access_token":"czu_new","refresh_token":"r-new","expires_in":%d}`, fixedNow.Add(15*time.Minute).Unix())
+	}))
+	t.Cleanup(srv.Close)
+	m := newTestManager(t, privateDir(t), srv.URL, func() time.Time { return fixedNow })
+	m.Config.Settings.AppType = AppWeb
+	rec := testRecord("czu_old")
+	rec.ClientSecret = "secret-of-this-app"
+	save(t, m.Store, "default", rec)
+	m.Config.ClientSecret = "secret-of-another-app"
+	if _, err := m.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if auth != "Bearer secret-of-this-app" {
+		t.Errorf("refresh sent Authorization %q, want the stored secret", auth)
+	}
+}
