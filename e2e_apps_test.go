@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -281,5 +285,29 @@ func TestEndToEndEnvironmentSecretsStayOutOfOtherProfiles(t *testing.T) {
 	tokens, err := os.ReadFile(filepath.Join(e.configDir(), "tokens.json"))
 	if err != nil || strings.Contains(string(tokens), "PRIVATE KEY") || strings.Contains(string(tokens), webSecret) {
 		t.Errorf("the environment's JWT key or web secret reached a pkce or jwt profile's token store (%v)", err)
+	}
+}
+
+// --private-key-file beats a $COZE_JWT_PRIVATE_KEY (meant for another
+// service app, say), as flags beat the environment everywhere; the key
+// from the environment is then not kept in the store either.
+func TestEndToEndKeyFileBeatsAnotherKeyInTheEnvironment(t *testing.T) {
+	e := startE2E(t)
+	key := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(other)
+	env := []string{"COZE_JWT_PRIVATE_KEY=" + string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))}
+	if r := e.run(env, jwtLoginArgs(key)...); r.code != 0 {
+		t.Fatalf("login with --private-key-file and another key in the environment: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := e.run(nil, "refresh"); r.code != 0 {
+		t.Errorf("refresh with the key file: exit %d\n%s", r.code, r.stderr)
+	}
+	tokens, _ := os.ReadFile(filepath.Join(e.configDir(), "tokens.json"))
+	if strings.Contains(string(tokens), "PRIVATE KEY") {
+		t.Error("the environment's key, unused, reached the token store")
 	}
 }

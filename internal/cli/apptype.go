@@ -54,15 +54,17 @@ func (g *globals) resolveApp(cfg *auth.Config, st *auth.Store) error {
 	if w := cmp.Or(a.workspaceID, g.getenv("COZE_WORKSPACE_ID")); w != "" {
 		cfg.WorkspaceID = w
 	}
-	cfg.PrivateKeyPEM = a.privateKeyFromConfig
-	if env := g.getenv("COZE_JWT_PRIVATE_KEY"); env != "" && cfg.PrivateKeyPEM == "" && !savedBeforeAppTypes(*cfg, st) {
-		cfg.PrivateKeyPEM = env
-	}
 	js, err := g.jwtSettings(cfg.JWT)
 	if err != nil {
 		return err
 	}
 	cfg.JWT = js
+	cfg.PrivateKeyPEM = a.privateKeyFromConfig
+	// Flags > environment > saved: --private-key-file beats the
+	// environment's key, which beats a key file saved at the last login.
+	if env := g.getenv("COZE_JWT_PRIVATE_KEY"); env != "" && cfg.PrivateKeyPEM == "" && a.keyFile == "" && !savedBeforeAppTypes(*cfg, st) {
+		cfg.PrivateKeyPEM = env
+	}
 	if cfg.AppType() != auth.AppWeb {
 		cfg.ClientSecret = "" // only a web app has one: neither sent nor stored for another
 	}
