@@ -207,16 +207,19 @@ func (g *globals) envTokenStatus(cfg auth.Config, tok string) *auth.Status {
 	if region == "" {
 		region = auth.RegionCOM
 	}
-	return &auth.Status{
+	st := &auth.Status{
 		Profile:     cfg.Profile,
 		Region:      region,
 		APIBase:     cfg.API(),
 		ClientID:    cfg.ClientID,
-		AppType:     cfg.AppType(),
 		LoggedIn:    true,
 		AccessToken: auth.Mask(tok),
 		Source:      "env",
 	}
+	if cfg.ClientID != "" { // else no app: not an inferred "pkce"
+		st.AppType = cfg.AppType()
+	}
+	return st
 }
 
 // importConfigFile applies `login --config coze_oauth_config.json`: its

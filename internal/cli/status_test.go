@@ -182,7 +182,8 @@ func TestStatusCheck(t *testing.T) {
 			env:      map[string]string{"COZE_API_TOKEN": envToken},
 			args:     []string{"--api-base", "API"},
 			wantCode: ExitOK,
-			want:     map[string]any{"source": "env", "logged_in": true, "check.result": "ok", "check.user.user_name": "pat"},
+			// No app: a static token names none (the text says "App: -").
+			want:     map[string]any{"source": "env", "logged_in": true, "check.result": "ok", "check.user.user_name": "pat", "app_type": "", "client_id": ""},
 			wantAuth: envToken,
 		},
 	}
