@@ -485,11 +485,7 @@ func timeLeft(t *time.Time, now time.Time) string {
 	case left >= 48*time.Hour:
 		return fmt.Sprintf("%d days left", timefmt.DaysLeft(left))
 	}
-	s := left.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	return s + " left"
+	return compactDuration(left.Round(time.Second)) + " left"
 }
 
 // explainNotSetUp turns "login required" for a profile that no login ever
