@@ -128,10 +128,14 @@ type dialed struct {
 func (d *dialer) race(ctx context.Context, network, port string, families [][]netip.Addr, record bool) (net.Conn, error) {
 	results := make(chan dialed, len(families))
 	for _, addrs := range families {
+		if record {
+			d.rec.raceStarted()
+		}
 		go func() {
 			c, err := d.dialFamily(ctx, network, port, addrs)
 			if record {
 				d.rec.familyDone(familyOf(addrs[0]), err)
+				d.rec.raceEnded()
 			}
 			results <- dialed{c, err}
 		}()

@@ -27,6 +27,10 @@ import (
 	"github.com/cozeauth/cozeauth/auth"
 )
 
+// familyGrace is how long an answered target waits to learn how its other
+// IP family's dial ends (see recorder.settle).
+const familyGrace = 250 * time.Millisecond
+
 // DefaultTimeout bounds each target when [Prober.Timeout] is zero.
 const DefaultTimeout = 10 * time.Second
 
@@ -286,7 +290,9 @@ func (p *Prober) answered(res *Result, t Target, resp *http.Response, rec *recor
 		// An upgraded connection has no body to read: it stays open.
 		data, readErr = io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	}
-	snap := rec.end(time.Now())
+	end := time.Now()
+	rec.settle(familyGrace)
+	snap := rec.end(end)
 	res.Timings, res.RemoteAddr = snap.timings, snap.remote
 	p.noteDNS(res, snap)
 	if readErr != nil {

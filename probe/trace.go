@@ -29,6 +29,10 @@ type recorder struct {
 	resolved           []string
 	families           map[string]string // "ipv4"/"ipv6" -> "" when it connected, else why not
 	ended              bool
+	// racing counts family dials under way; idle is closed when it
+	// returns to zero, so [recorder.settle] can wait for the loser.
+	racing int
+	idle   chan struct{}
 }
 
 // snapshot is what a finished request learned from its trace.
@@ -147,6 +151,44 @@ func (r *recorder) familyDone(family string, err error) {
 	}
 	if _, ok := r.families[family]; !ok || r.families[family] != "" {
 		r.families[family] = err.Error()
+	}
+}
+
+// raceStarted notes a family dial that [recorder.raceEnded] will close.
+func (r *recorder) raceStarted() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.racing == 0 {
+		r.idle = make(chan struct{})
+	}
+	r.racing++
+}
+
+func (r *recorder) raceEnded() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.racing--
+	if r.racing == 0 {
+		close(r.idle)
+	}
+}
+
+// settle waits, at most grace, for the family dials still under way: a
+// connection won by one family usually learns within moments whether the
+// other refuses too, and the report should say so. A family that hangs
+// (an IPv6 path that drops packets) costs grace and stays unknown.
+func (r *recorder) settle(grace time.Duration) {
+	r.mu.Lock()
+	idle, racing := r.idle, r.racing
+	r.mu.Unlock()
+	if racing == 0 {
+		return
+	}
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
 	}
 }
 
