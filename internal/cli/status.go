@@ -141,6 +141,9 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 	list := make([]*profileStatus, 0, len(names))
 	for _, name := range names {
 		cfg, err := g.configFor(st, name)
+		if err != nil && all {
+			return nil, fmt.Errorf("profile %q: %w", name, err)
+		}
 		if err != nil {
 			return nil, err
 		}
