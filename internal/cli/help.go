@@ -19,8 +19,10 @@ func commandGlobals(name string) []string {
 	switch name {
 	case "login":
 		return []string{"profile", "region", "client-id", "client-secret", "redirect-uri", "api-base", "www-base", "storage"}
-	case "token", "api":
+	case "token":
 		return []string{"profile", "refresh-margin"}
+	case "api":
+		return []string{"profile", "region", "api-base", "refresh-margin"}
 	case "refresh", "status", "logout":
 		return []string{"profile"}
 	case "probe":
