@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func TestWizardExit(t *testing.T) {
 func TestPrintOutcome(t *testing.T) {
 	exp := time.Date(2026, 1, 2, 3, 4, 0, 0, time.Local)
 	rexp := exp.Add(30 * 24 * time.Hour)
-	st := &auth.Status{Profile: "work", Region: auth.RegionCOM, APIBase: "https://api.coze.com", ClientID: "7.app.coze",
+	st := &auth.Status{Profile: "work", Region: auth.RegionCOM, APIBase: "https://api.coze.com", ClientID: "7420000000000000001.app.coze",
 		AppType: auth.AppPKCE, LoggedIn: true, AccessExpiresAt: &exp, RefreshExpiresAt: &rexp,
 		User: &auth.User{UserID: "1", UserName: "ada", NickName: "Ada"}}
 	for _, tt := range []struct {
@@ -52,7 +53,7 @@ func TestPrintOutcome(t *testing.T) {
 		not     []string
 	}{
 		{"logged in", ui.Outcome{Status: st}, false,
-			[]string{"Logged in to Coze as Ada (@ada) (profile \"work\")", "pkce app 7.app.coze, region com (https://api.coze.com)",
+			[]string{"Logged in to Coze as Ada (@ada) (profile \"work\")", "pkce app 7420000000000000001.app.coze, region com",
 				"expires 2026-01-02 03:04", "expires 2026-02-01", "$(cozeauth token --profile work)", "cozeauth api /v1/users/me --profile work", "cozeauth status --profile work"},
 			[]string{"Nothing was saved", "sandbox"}},
 		{"sandbox", ui.Outcome{Status: st}, true,
@@ -62,25 +63,29 @@ func TestPrintOutcome(t *testing.T) {
 		{"no login, a browser waiting", ui.Outcome{AuthorizeURL: "https://www.coze.com/api/permission/oauth2/authorize?client_id=7.app.coze&state=abc"}, false,
 			[]string{"Nothing was saved", "\nhttps://www.coze.com/api/permission/oauth2/authorize?client_id=7.app.coze&state=abc\n"}, nil},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			var b bytes.Buffer
-			printOutcome(&b, tt.o, profileFlag(profileOf(tt.o)), tt.sandbox)
-			for _, w := range tt.want {
-				if !strings.Contains(b.String(), w) {
-					t.Errorf("lacks %q:\n%s", w, b.String())
+		for _, width := range []int{80, 60} {
+			t.Run(fmt.Sprintf("%s at %d columns", tt.name, width), func(t *testing.T) {
+				var b bytes.Buffer
+				printOutcome(&b, tt.o, profileFlag(profileOf(tt.o)), tt.sandbox, width)
+				// What the test looks for may be wrapped between words.
+				joined := strings.Join(strings.Fields(b.String()), " ")
+				for _, w := range tt.want {
+					if !strings.Contains(b.String(), w) && !strings.Contains(joined, strings.Join(strings.Fields(w), " ")) {
+						t.Errorf("lacks %q:\n%s", w, b.String())
+					}
 				}
-			}
-			for _, w := range tt.not {
-				if strings.Contains(b.String(), w) {
-					t.Errorf("has %q:\n%s", w, b.String())
+				for _, w := range tt.not {
+					if strings.Contains(b.String(), w) {
+						t.Errorf("has %q:\n%s", w, b.String())
+					}
 				}
-			}
-			for _, l := range strings.Split(b.String(), "\n") {
-				if len([]rune(l)) > 80 && !strings.HasPrefix(l, "https://") {
-					t.Errorf("line wider than 80 columns: %q", l)
+				for _, l := range strings.Split(b.String(), "\n") {
+					if len([]rune(l)) > width && !strings.HasPrefix(l, "https://") {
+						t.Errorf("line wider than %d columns: %q", width, l)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
