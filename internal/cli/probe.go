@@ -104,6 +104,11 @@ region), 3 otherwise.`,
 			if err != nil {
 				return err
 			}
+			if ctx.Err() != nil {
+				// What finished is shown; an unfinished target says
+				// nothing about the network.
+				return &ExitError{Code: ExitInterrupted}
+			}
 			return probeExit(rep)
 		},
 	}
