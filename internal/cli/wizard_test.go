@@ -143,18 +143,25 @@ func TestInterruptedExits130(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var stdout, stderr bytes.Buffer
-	code := Run(ctx, []string{"api", "/v1/users/me"}, &Env{
-		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
-		Getenv: func(k string) string {
-			if k == "COZEAUTH_CONFIG_DIR" {
-				return dir
-			}
-			return ""
-		},
-		Now: time.Now, Version: "test",
-	})
-	if code != ExitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
-		t.Errorf("exit %d, stderr %q; want %d and a word that it was interrupted", code, stderr.String(), ExitInterrupted)
+	for _, args := range [][]string{
+		{"api", "/v1/users/me"},
+		{"status", "--check"},
+		{"status", "--all", "--check"},
+		{"probe", "--www-base", "http://127.0.0.1:1"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := Run(ctx, args, &Env{
+			Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+			Getenv: func(k string) string {
+				if k == "COZEAUTH_CONFIG_DIR" {
+					return dir
+				}
+				return ""
+			},
+			Now: time.Now, Version: "test",
+		})
+		if code != ExitInterrupted || !strings.Contains(strings.ToLower(stderr.String()), "interrupted") {
+			t.Errorf("%v: exit %d, stderr %q; want %d and a word that it was interrupted", args, code, stderr.String(), ExitInterrupted)
+		}
 	}
 }
