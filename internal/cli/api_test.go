@@ -138,6 +138,12 @@ type runResult struct {
 // runCLI runs cozeauth with the config directory dir and the fixed clock.
 func runCLI(t *testing.T, dir string, hc *http.Client, stdin string, args ...string) runResult {
 	t.Helper()
+	return runCLIWith(t, dir, hc, stdin, nil, args...)
+}
+
+// runCLIWith is runCLI with more environment variables.
+func runCLIWith(t *testing.T, dir string, hc *http.Client, stdin string, env map[string]string, args ...string) runResult {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := Run(context.Background(), args, &Env{
 		Stdin:  strings.NewReader(stdin),
@@ -147,7 +153,7 @@ func runCLI(t *testing.T, dir string, hc *http.Client, stdin string, args ...str
 			if k == "COZEAUTH_CONFIG_DIR" {
 				return dir
 			}
-			return ""
+			return env[k]
 		},
 		HTTP:    hc,
 		Now:     func() time.Time { return testNow },
