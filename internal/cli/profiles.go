@@ -115,7 +115,7 @@ func timeOrNil(t time.Time) *time.Time {
 // and a line for each profile to log in again.
 func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) error {
 	if len(list) == 0 {
-		_, err := fmt.Fprintf(w, "No profiles in %s. Run `cozeauth login` to create one.\n", dir)
+		_, err := fmt.Fprintf(w, "No profiles in %s. To create one, run `cozeauth` or `cozeauth login --client-id …`.\n", dir)
 		return err
 	}
 	now, width := g.now(), g.outputWidth(w)

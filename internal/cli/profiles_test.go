@@ -119,7 +119,7 @@ Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
 			name:  "no profiles, table",
 			setup: func(*testing.T, string) {},
 			args:  []string{"profiles"},
-			want:  "No profiles in DIR. Run `cozeauth login` to create one.\n",
+			want:  "No profiles in DIR. To create one, run `cozeauth` or `cozeauth login --client-id …`.\n",
 		},
 		{
 			name:  "no profiles, JSON",
