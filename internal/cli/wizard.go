@@ -69,11 +69,16 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		}
 	}
 	headless := auth.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
+	targets, err := g.wizardTargets()
+	if err != nil {
+		return err
+	}
 	d := ui.Deps{
 		Initial: cfg,
 		Services: ui.Services{
 			Manager:   func(c auth.Config) *auth.Manager { return g.managerFor(c, st) },
 			Prober:    &probe.Prober{UserAgent: g.userAgent()},
+			Targets:   targets,
 			Browser:   g.browser(),
 			Headless:  headless,
 			Clipboard: osc52Copier(out, g.getenv),
@@ -93,6 +98,22 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	}
 	printOutcome(g.env.Stdout, outcome, profileFlag(cfg.Profile), g.sandbox, g.outputWidth(g.env.Stdout))
 	return wizardExit(outcome)
+}
+
+// wizardTargets are what the wizard's probe screen probes: what `cozeauth
+// probe` would, $COZE_WS_BASE included. Under --sandbox the WebSocket base
+// follows the sandbox's, whatever the environment says.
+func (g *globals) wizardTargets() (func(api, www, token string) []probe.Target, error) {
+	ws := ""
+	if !g.sandbox {
+		var err error
+		if ws, err = wsBaseFlag(g.getenv("COZE_WS_BASE")); err != nil {
+			return nil, err
+		}
+	}
+	return func(api, www, token string) []probe.Target {
+		return probe.TargetsFor(probe.Bases{API: api, WWW: www, WS: ws}, token, probe.SetAll)
+	}, nil
 }
 
 // wizardExit is the wizard's exit status: 0 when it ends with a valid

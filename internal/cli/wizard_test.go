@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/ui"
 )
 
@@ -164,4 +165,54 @@ func TestInterruptedExits130(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and a word that it was interrupted", args, code, stderr.String(), ExitInterrupted)
 		}
 	}
+}
+
+// The wizard's probe screen probes what `cozeauth probe` would: the ws host
+// of $COZE_WS_BASE when set, except under --sandbox, whose ws base is its own.
+func TestWizardTargets(t *testing.T) {
+	wsURL := func(ts []probe.Target) string {
+		for _, tg := range ts {
+			if tg.Name == "ws_chat" {
+				return tg.URL
+			}
+		}
+		return ""
+	}
+	for _, tt := range []struct {
+		name    string
+		env     string
+		sandbox bool
+		want    string
+		code    int
+	}{
+		{"derived from the API base", "", false, "wss://ws.coze.com/v1/chat", ExitOK},
+		{"$COZE_WS_BASE", "wss://ws.gateway.example/", false, "wss://ws.gateway.example/v1/chat", ExitOK},
+		{"sandbox ignores $COZE_WS_BASE", "wss://ws.gateway.example", true, "ws://127.0.0.1:8808/v1/chat", ExitOK},
+		{"not a ws URL", "ftp://x", false, "", ExitUsage},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &globals{env: &Env{Getenv: func(k string) string { return map[string]string{"COZE_WS_BASE": tt.env}[k] }}, sandbox: tt.sandbox}
+			targets, err := g.wizardTargets()
+			if code := exitCodeOrOK(err); code != tt.code {
+				t.Fatalf("exit %d (%v), want %d", code, err, tt.code)
+			}
+			if err != nil {
+				return
+			}
+			api := "https://api.coze.com"
+			if tt.sandbox {
+				api = "http://127.0.0.1:8808"
+			}
+			if got := wsURL(targets(api, api, "")); got != tt.want {
+				t.Errorf("ws_chat at %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func exitCodeOrOK(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	return exitCode(err)
 }
