@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -82,6 +83,11 @@ func TestProbeFitsWidth(t *testing.T) {
 		}
 		if !strings.Contains(res.stdout, "…") {
 			t.Errorf("width %d: nothing was cut:\n%s", width, res.stdout)
+		}
+		// The detail keeps room to say something: at 60 columns the time
+		// is left out before the detail is cut to a word.
+		if width == 60 && !regexp.MustCompile(`(?m)^  v3_chat +401 +auth_required +code 4100`).MatchString(res.stdout) {
+			t.Errorf("width 60: the time was not left out for the detail:\n%s", res.stdout)
 		}
 		// The hint, joined again, is whole: wrapped only between words.
 		hint := strings.Join(strings.Fields(res.stdout[strings.Index(res.stdout, "Hints:"):]), " ")
