@@ -89,7 +89,8 @@ region), 3 otherwise.`,
 				return g.watchProbe(ctx, p, targets, where, o)
 			}
 			if !o.asJSON && isTerminal(g.env.Stderr) {
-				fmt.Fprintf(g.env.Stderr, "Probing %d targets at %s (up to %s each)…\n", len(targets), where, o.timeout)
+				start := fmt.Sprintf("Probing %d targets at %s (up to %s each)…", len(targets), where, o.timeout)
+				fmt.Fprint(g.env.Stderr, hangWords(start, g.outputWidth(g.env.Stderr), "  "))
 			}
 			rep := p.Run(ctx, targets)
 			if ctx.Err() != nil {
