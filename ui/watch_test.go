@@ -184,3 +184,22 @@ func TestGoldenWatch(t *testing.T) {
 	}
 	teatest.RequireEqualOutput(t, []byte(ansi.Strip(fm.content())))
 }
+
+// TestWatchSmallWindowKeepsVerdict: in a window too short for every row
+// under its heading, the headings go first, then rows; the verdict and the
+// help stay.
+func TestWatchSmallWindowKeepsVerdict(t *testing.T) {
+	m := runRounds(t, NewWatch(newWatchDeps()), 1)
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 60, Height: 200})
+	full := strings.Count(ansi.Strip(next.(WatchModel).content()), "\n") + 1
+	for _, h := range []int{full - 1, full - 3, 8} {
+		next, _ := m.Update(tea.WindowSizeMsg{Width: 60, Height: h})
+		v := ansi.Strip(next.(WatchModel).content())
+		if n := strings.Count(v, "\n") + 1; n > h {
+			t.Errorf("height %d: %d lines", h, n)
+		}
+		if !strings.Contains(v, "Reachable") || !strings.HasSuffix(v, "q quit") {
+			t.Errorf("height %d: the verdict or the help is gone:\n%s", h, v)
+		}
+	}
+}

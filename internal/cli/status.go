@@ -117,6 +117,10 @@ func runStatus(ctx context.Context, g *globals, o statusOpts) error {
 	if err != nil {
 		return err
 	}
+	if o.check && ctx.Err() != nil {
+		// A check cut short says nothing about Coze.
+		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
+	}
 	return statusExit(list)
 }
 
