@@ -61,6 +61,8 @@ type WatchModel struct {
 	width  int
 	height int
 	quit   key.Binding
+	// interrupted says the user left with Ctrl+C rather than q.
+	interrupted bool
 }
 
 // NewWatch returns the view for d, ready to start its first round.
@@ -117,6 +119,7 @@ func (m WatchModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.quit) {
+			m.interrupted = msg.String() == "ctrl+c"
 			m.cancel()
 			return m, tea.Quit
 		}
@@ -167,6 +170,10 @@ func (m WatchModel) Reachable() bool { return m.last != nil && m.last.Reachable(
 
 // Rounds is how many rounds have finished.
 func (m WatchModel) Rounds() int { return m.round }
+
+// Interrupted says the view was left with Ctrl+C: the command exits 130
+// like any interrupted one, whatever the last round found.
+func (m WatchModel) Interrupted() bool { return m.interrupted }
 
 // Close stops a round in progress.
 func (m WatchModel) Close() { m.cancel() }

@@ -143,10 +143,19 @@ func TestWatchQuit(t *testing.T) {
 	if !m.Reachable() {
 		t.Fatal("first round not reachable")
 	}
-	for _, k := range []tea.KeyPressMsg{{Code: 'q', Text: "q"}, {Code: 'c', Mod: tea.ModCtrl}} {
-		_, cmd := m.Update(k)
+	for _, tt := range []struct {
+		key         tea.KeyPressMsg
+		interrupted bool
+	}{
+		{tea.KeyPressMsg{Code: 'q', Text: "q"}, false},
+		{tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}, true},
+	} {
+		next, cmd := m.Update(tt.key)
 		if cmd == nil || cmd() != tea.Quit() {
-			t.Errorf("%v does not quit", k)
+			t.Errorf("%v does not quit", tt.key)
+		}
+		if got := next.(WatchModel).Interrupted(); got != tt.interrupted {
+			t.Errorf("%v: Interrupted() = %v, want %v", tt.key, got, tt.interrupted)
 		}
 	}
 	// A round that ends after quitting is not recorded.
