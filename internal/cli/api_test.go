@@ -138,6 +138,12 @@ type runResult struct {
 // runCLI runs cozeauth with the config directory dir and the fixed clock.
 func runCLI(t *testing.T, dir string, hc *http.Client, stdin string, args ...string) runResult {
 	t.Helper()
+	return runCLIWith(t, dir, hc, stdin, nil, args...)
+}
+
+// runCLIWith is runCLI with more environment variables.
+func runCLIWith(t *testing.T, dir string, hc *http.Client, stdin string, env map[string]string, args ...string) runResult {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := Run(context.Background(), args, &Env{
 		Stdin:  strings.NewReader(stdin),
@@ -147,7 +153,7 @@ func runCLI(t *testing.T, dir string, hc *http.Client, stdin string, args ...str
 			if k == "COZEAUTH_CONFIG_DIR" {
 				return dir
 			}
-			return ""
+			return env[k]
 		},
 		HTTP:    hc,
 		Now:     func() time.Time { return testNow },
@@ -484,13 +490,8 @@ func TestAPI(t *testing.T) {
 // TestAPISandbox logs in to the embedded fake Coze and calls it as the README
 // shows, so `cozeauth api` meets the same server the end-to-end tests use.
 func TestAPISandbox(t *testing.T) {
-	s := loginToSandbox(t) // reliability_test.go
-	sb, dir := s.sb, s.dir
-	rec, err := auth.NewStore(dir).Load("default")
-	if err != nil || rec.AccessToken == "" || rec.RefreshToken == "" {
-		t.Fatalf("the login stored no token pair to look for in the output (%v)", err)
-	}
-	tokens := []string{rec.AccessToken, rec.RefreshToken}
+	s := loginToSandbox(t)
+	sb, dir, tokens := s.sb, s.dir, s.tokens
 
 	tests := []struct {
 		name       string

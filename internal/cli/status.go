@@ -121,6 +121,10 @@ func runStatus(ctx context.Context, g *globals, o statusOpts) error {
 	if err != nil {
 		return err
 	}
+	if o.check && ctx.Err() != nil {
+		// A check cut short says nothing about Coze.
+		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
+	}
 	return statusExit(list)
 }
 
@@ -145,6 +149,9 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 	list := make([]*profileStatus, 0, len(names))
 	for _, name := range names {
 		cfg, err := g.configFor(st, name)
+		if err != nil && all {
+			return nil, fmt.Errorf("profile %q: %w", name, err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -498,11 +505,7 @@ func timeLeft(t *time.Time, now time.Time) string {
 	case left >= 48*time.Hour:
 		return fmt.Sprintf("%d days left", timefmt.DaysLeft(left))
 	}
-	s := left.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	return s + " left"
+	return compactDuration(left.Round(time.Second)) + " left"
 }
 
 // explainNotSetUp turns "login required" for a profile that no login ever
