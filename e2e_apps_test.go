@@ -311,3 +311,13 @@ func TestEndToEndKeyFileBeatsAnotherKeyInTheEnvironment(t *testing.T) {
 		t.Error("the environment's key, unused, reached the token store")
 	}
 }
+
+// --no-browser (habit on a headless machine) asks for nothing a device or
+// JWT login would do: it is not taken for a request for a browser login.
+func TestEndToEndNoBrowserFitsEveryAppType(t *testing.T) {
+	e := startE2E(t)
+	key := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
+	if r := e.run(nil, jwtLoginArgs(key, "--no-browser")...); r.code != 0 {
+		t.Errorf("jwt login --no-browser: exit %d\n%s", r.code, r.stderr)
+	}
+}

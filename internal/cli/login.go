@@ -127,7 +127,7 @@ func loginFlow(m *auth.Manager, o loginOptions) (auth.Flow, error) {
 	switch {
 	case o.device:
 		flow = auth.FlowDevice
-	case o.paste || o.browser || o.noBrowser:
+	case o.paste || o.browser: // --no-browser only says what not to do
 	case t == auth.AppJWT:
 		flow = auth.FlowJWT
 	case t == auth.AppDevice:
