@@ -321,3 +321,18 @@ func TestEndToEndNoBrowserFitsEveryAppType(t *testing.T) {
 		t.Errorf("jwt login --no-browser: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// Ids pasted from the console with a stray space or newline still work:
+// Coze compares them exactly, so they are trimmed before they are sent.
+func TestEndToEndPastedIDsAreTrimmed(t *testing.T) {
+	e := startE2E(t)
+	key := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
+	r := e.run(nil, "login", "--app-type", "jwt", "--client-id", sandbox.JWTClientID+"\n",
+		"--public-key-id", " "+sandbox.JWTPublicKeyID+" ", "--private-key-file", key)
+	if r.code != 0 {
+		t.Fatalf("login with padded ids: exit %d\n%s", r.code, r.stderr)
+	}
+	if st := e.statusJSON(); st["client_id"] != sandbox.JWTClientID {
+		t.Errorf("saved client id %q, want it trimmed", st["client_id"])
+	}
+}

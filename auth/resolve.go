@@ -43,12 +43,7 @@ func EnvOverrides(getenv func(string) string) Overrides {
 // Or returns o with its empty fields taken from fallback (flags over the
 // environment, say).
 func (o Overrides) Or(fallback Overrides) Overrides {
-	first := func(a, b string) string {
-		if a != "" {
-			return a
-		}
-		return b
-	}
+	first := cmp.Or[string]
 	return Overrides{
 		Profile:       first(o.Profile, fallback.Profile),
 		Region:        first(o.Region, fallback.Region),
@@ -84,7 +79,7 @@ func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 	if err != nil {
 		return cfg, false, err
 	}
-	cfg.ClientID = cmp.Or(o.ClientID, saved.ClientID)
+	cfg.ClientID = cmp.Or(strings.TrimSpace(o.ClientID), saved.ClientID) // pasted ids carry stray spaces; Coze compares exactly
 	if cfg.ClientID == saved.ClientID {
 		// What an earlier login learnt about this app (its type, its
 		// workspace, a service app's key settings) still holds.

@@ -121,7 +121,7 @@ func (g *globals) jwtSettings(saved *auth.JWTSettings) (*auth.JWTSettings, error
 			*dst = v
 		}
 	}
-	set(&js.PublicKeyID, a.publicKeyID)
+	set(&js.PublicKeyID, strings.TrimSpace(a.publicKeyID)) // the kid is compared exactly
 	set(&js.SessionName, a.sessionName)
 	if a.keyFile != "" {
 		abs, err := absPath(a.keyFile)
