@@ -76,10 +76,11 @@ type profileStatus struct {
 // Check results.
 const (
 	checkOK            = "ok"
-	checkRefused       = "refused"        // Coze refused the access token
-	checkLoginRequired = "login_required" // no token could be had: the refresh was refused, or none is stored
-	checkUnreachable   = "unreachable"    // no answer from Coze
-	checkFailed        = "failed"         // an answer, but not one that says yes or no
+	checkRefused       = "refused"         // Coze refused the access token
+	checkLoginRequired = "login_required"  // no token could be had: the refresh was refused, or none is stored
+	checkUnreachable   = "unreachable"     // no answer from Coze
+	checkFailed        = "failed"          // an answer, but not one that says yes or no
+	checkMismatch      = "issuer_mismatch" // not asked: this run resolves another API base or client id
 )
 
 // tokenCheck is what --check learnt of one profile's token.
@@ -90,9 +91,8 @@ type tokenCheck struct {
 	Code       *int       `json:"code,omitempty"`
 	LogID      string     `json:"logid,omitempty"`
 	Error      string     `json:"error,omitempty"`
-	// mismatch: this run resolved another issuer than the tokens', a
-	// usage error (exit 2) and not a failure to reach Coze.
-	mismatch bool
+	// mismatch is set for checkMismatch: the command exits 2 with it.
+	mismatch *auth.IssuerMismatchError
 }
 
 func runStatus(ctx context.Context, g *globals, o statusOpts) error {
@@ -124,6 +124,9 @@ func runStatus(ctx context.Context, g *globals, o statusOpts) error {
 	if o.check && ctx.Err() != nil {
 		// A check cut short says nothing about Coze.
 		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
+	}
+	if err := issuerMismatch(list); err != nil {
+		return err
 	}
 	return statusExit(list)
 }
@@ -279,13 +282,13 @@ func (ps *profileStatus) check(ctx context.Context) *tokenCheck {
 func failedCheck(err error) *tokenCheck {
 	c := &tokenCheck{Error: err.Error()}
 	var (
-		ae       *auth.APIError
-		ne       net.Error
-		mismatch *auth.IssuerMismatchError
+		ae *auth.APIError
+		ne net.Error
+		mm *auth.IssuerMismatchError
 	)
 	switch {
-	case errors.As(err, &mismatch):
-		c.Result, c.mismatch = checkFailed, true
+	case errors.As(err, &mm):
+		c.Result, c.mismatch = checkMismatch, mm
 	case auth.IsLoginRequired(err):
 		c.Result = checkLoginRequired
 	case errors.As(err, &ae):
@@ -303,6 +306,18 @@ func failedCheck(err error) *tokenCheck {
 		c.Result = checkFailed
 	}
 	return c
+}
+
+// issuerMismatch is the usage error (exit 2) of the first profile whose
+// check was refused before anything was sent, because this run resolves
+// another API base or client id than the one that issued its tokens.
+func issuerMismatch(list []*profileStatus) error {
+	for _, ps := range list {
+		if ps.Check != nil && ps.Check.mismatch != nil {
+			return &ExitError{Code: ExitUsage, Err: ps.Check.mismatch}
+		}
+	}
+	return nil
 }
 
 // refusedByCoze says whether Coze turned the token down, rather than
@@ -324,15 +339,9 @@ func (ps *profileStatus) needsLogin() bool {
 	return ps.Check != nil && (ps.Check.Result == checkRefused || ps.Check.Result == checkLoginRequired)
 }
 
-// statusExit is 2 when --check was asked to send a profile's token to
-// another issuer than its own, else 4 when any profile shown needs a login,
-// else 1 when --check could not tell for one, else 0.
+// statusExit is 4 when any profile shown needs a login, else 1 when --check
+// could not tell for one, else 0.
 func statusExit(list []*profileStatus) error {
-	for _, ps := range list {
-		if ps.Check != nil && ps.Check.mismatch {
-			return &ExitError{Code: ExitUsage}
-		}
-	}
 	code := ExitOK
 	for _, ps := range list {
 		switch {
@@ -362,6 +371,8 @@ func (c *tokenCheck) text(profile string) string {
 		return "login required: " + c.Error
 	case checkUnreachable:
 		return "could not reach Coze: " + c.Error
+	case checkMismatch:
+		return "not checked: " + c.Error
 	}
 	return "could not check: " + c.Error
 }

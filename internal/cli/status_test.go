@@ -227,6 +227,29 @@ func TestStatusCheckUnreachable(t *testing.T) {
 	}
 }
 
+// --check with an API base other than the one that issued the tokens is a
+// usage error naming both, and nothing is sent to either.
+func TestStatusCheckOtherIssuer(t *testing.T) {
+	coze := meCoze(t, map[string]string{oldAccess: "me"})
+	other := meCoze(t, map[string]string{oldAccess: "me"})
+	dir := t.TempDir()
+	storeTokens(t, dir, "default", auth.Settings{ClientID: testClient, APIBase: coze.srv.URL}, freshToken())
+
+	res := runCLIEnv(t, dir, nil, map[string]string{"COZE_API_BASE": other.srv.URL}, "status", "--check")
+
+	if res.code != ExitUsage {
+		t.Errorf("exit %d, want 2\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stderr, coze.srv.URL) || !strings.Contains(res.stderr, other.srv.URL) {
+		t.Errorf("stderr does not name both API bases:\n%s", res.stderr)
+	}
+	for _, f := range []*fakeCoze{coze, other} {
+		if n := len(f.requests()); n != 0 || f.refreshN != 0 {
+			t.Errorf("%d API calls and %d refreshes were made, want none", n, f.refreshN)
+		}
+	}
+}
+
 // --all: a row per profile in the width given, the checked account, and a
 // sentence for each profile that needs something.
 func TestStatusAll(t *testing.T) {
