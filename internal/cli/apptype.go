@@ -54,7 +54,8 @@ func (g *globals) resolveApp(cfg *auth.Config, st *auth.Store) error {
 	if w := cmp.Or(a.workspaceID, g.getenv("COZE_WORKSPACE_ID")); w != "" {
 		cfg.WorkspaceID = w
 	}
-	js, err := g.jwtSettings(cfg.JWT)
+	maybeJWT := cfg.Settings.AppType == "" || cfg.Settings.AppType == auth.AppJWT
+	js, err := g.jwtSettings(cfg.JWT, maybeJWT)
 	if err != nil {
 		return err
 	}
@@ -109,8 +110,9 @@ func savedBeforeAppTypes(cfg auth.Config, st *auth.Store) bool {
 }
 
 // jwtSettings merges the JWT flags over saved, the settings saved for the
-// same app (nil when none).
-func (g *globals) jwtSettings(saved *auth.JWTSettings) (*auth.JWTSettings, error) {
+// same app (nil when none). The environment's duration counts only when the
+// app may be a jwt one: it must not stop another app's commands.
+func (g *globals) jwtSettings(saved *auth.JWTSettings, maybeJWT bool) (*auth.JWTSettings, error) {
 	a := &g.app
 	js := &auth.JWTSettings{}
 	if saved != nil {
@@ -142,8 +144,12 @@ func (g *globals) jwtSettings(saved *auth.JWTSettings) (*auth.JWTSettings, error
 		}
 		js.AccountID, js.EnterpriseID = a.accountID, a.enterprise
 	}
-	if d := cmp.Or(a.duration, g.getenv("COZE_JWT_DURATION")); d != "" {
-		dur, err := parseJWTDuration(d)
+	d, from := a.duration, "--duration"
+	if d == "" && maybeJWT {
+		d, from = g.getenv("COZE_JWT_DURATION"), "$COZE_JWT_DURATION"
+	}
+	if d != "" {
+		dur, err := parseJWTDuration(from, d)
 		if err != nil {
 			return nil, err
 		}
@@ -165,20 +171,20 @@ func (g *globals) jwtSettings(saved *auth.JWTSettings) (*auth.JWTSettings, error
 
 // parseJWTDuration accepts a Go duration (15m, 24h) or plain seconds, up to
 // Coze's limit of 86399 s.
-func parseJWTDuration(s string) (time.Duration, error) {
+func parseJWTDuration(from, s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		var n int
 		if _, scanErr := fmt.Sscanf(s, "%d", &n); scanErr != nil || fmt.Sprint(n) != s {
-			return 0, usageError("--duration %q is not a duration like 15m, 2h or 900 (seconds)", s)
+			return 0, usageError("%s %q is not a duration like 15m, 2h or 900 (seconds)", from, s)
 		}
 		d = time.Duration(n) * time.Second
 	}
 	switch {
 	case d < time.Minute:
-		return 0, usageError("--duration %s is too short: ask for at least a minute", s)
+		return 0, usageError("%s %s is too short: ask for at least a minute", from, s)
 	case d > auth.MaxJWTDuration:
-		return 0, usageError("--duration %s is longer than Coze allows: at most 86399s (23h59m59s)", s)
+		return 0, usageError("%s %s is longer than Coze allows: at most 86399s (23h59m59s)", from, s)
 	}
 	return d.Truncate(time.Second), nil
 }

@@ -139,3 +139,15 @@ func TestJWTLoginUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// $COZE_JWT_DURATION is for jwt apps: a value Coze would refuse is a usage
+// error there, but must not stop `token` of a pkce profile on the same
+// machine.
+func TestJWTDurationEnvironmentIsForJWTApps(t *testing.T) {
+	dir := t.TempDir()
+	storeTokens(t, dir, "default", auth.Settings{ClientID: testClient, AppType: auth.AppPKCE}, freshToken())
+	res := runCLIEnv(t, dir, nil, map[string]string{"COZE_JWT_DURATION": "25h"}, "token")
+	if res.code != 0 || res.stdout != oldAccess+"\n" {
+		t.Errorf("token of a pkce profile with COZE_JWT_DURATION=25h: exit %d\n%s", res.code, res.stderr)
+	}
+}
