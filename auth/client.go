@@ -113,7 +113,7 @@ func parseTokenAnswer(resp *http.Response, data []byte, now time.Time) (*Token, 
 		return nil, oe
 	}
 	for _, t := range []struct{ name, tok string }{{"access token", access}, {"refresh token", refresh}} {
-		if err := checkToken(t.name, t.tok); err != nil {
+		if err := CheckToken(t.name, t.tok); err != nil {
 			return nil, &OAuthError{StatusCode: resp.StatusCode, Message: "malformed answer: " + err.Error(), LogID: resp.Header.Get(LogIDHeader)}
 		}
 	}

@@ -79,7 +79,7 @@ func parseDeviceAnswer(resp *http.Response, data []byte, now time.Time) (*Device
 	if err != nil || b.DeviceCode == "" || userCode == "" {
 		return nil, fmt.Errorf("coze's device login answer is incomplete (HTTP %d): is this app a device app?", resp.StatusCode)
 	}
-	if err := checkToken("device code", b.DeviceCode); err != nil {
+	if err := CheckToken("device code", b.DeviceCode); err != nil {
 		return nil, fmt.Errorf("coze's device login answer is malformed: %w", err)
 	}
 	if u, err := url.Parse(b.VerificationURI); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {

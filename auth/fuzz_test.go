@@ -75,7 +75,7 @@ func FuzzParseTokenAnswer(f *testing.F) {
 			return
 		}
 		for _, s := range []string{tok.AccessToken, tok.RefreshToken} {
-			if checkToken("token", s) != nil {
+			if CheckToken("token", s) != nil {
 				t.Errorf("kept a token that is not printable ASCII or too long: %q", s)
 			}
 		}

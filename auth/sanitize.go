@@ -53,10 +53,11 @@ func isHiddenRune(r rune) bool {
 // 200 bytes; a longer one is a broken or hostile answer.
 const MaxTokenLen = 4096
 
-// checkToken tells why a token from an answer cannot be kept: tokens are
-// printed for scripts and sent in headers, so they must be printable ASCII
-// without spaces, and bounded.
-func checkToken(name, tok string) error {
+// CheckToken tells why a token (from an answer, or given by a person)
+// cannot be used: tokens are printed for scripts and sent in headers, so
+// they must be printable ASCII without spaces, and bounded. name says what
+// the token is, for the error.
+func CheckToken(name, tok string) error {
 	if len(tok) > MaxTokenLen {
 		return fmt.Errorf("the %s is %d bytes long (at most %d)", name, len(tok), MaxTokenLen)
 	}

@@ -207,6 +207,18 @@ func absPath(p string) (string, error) {
 // access token), used as it is with no store, like GH_TOKEN for gh.
 func (g *globals) envToken() string { return strings.TrimSpace(g.getenv("COZE_API_TOKEN")) }
 
+// checkEnvToken refuses a $COZE_API_TOKEN that could not be printed as one
+// line or sent in a header (a pasted newline, two tokens), without
+// showing it.
+func (g *globals) checkEnvToken() error {
+	if tok := g.envToken(); tok != "" {
+		if err := auth.CheckToken("$COZE_API_TOKEN", tok); err != nil {
+			return usageError("%v: set it to the one token alone (pat_… or a service access token), or unset it", err)
+		}
+	}
+	return nil
+}
+
 // envTokenStatus describes a $COZE_API_TOKEN for `status`.
 func (g *globals) envTokenStatus(cfg auth.Config, tok string) *auth.Status {
 	region := cfg.Region

@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -185,6 +186,15 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 		Args:          noArgs,
 		// The wizard and dashboard (wizard.go).
 		RunE: func(cmd *cobra.Command, _ []string) error { return runWizard(cmd, g) },
+		// The commands that use $COZE_API_TOKEN check it first (apptype.go).
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case cmd.Name() == "probe" && cmd.Flags().Changed("token"): // its --token comes first
+			case slices.Contains([]string{"token", "api", "status", "probe"}, cmd.Name()):
+				return g.checkEnvToken()
+			}
+			return nil
+		},
 	}
 	setHelp(root) // help.go
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

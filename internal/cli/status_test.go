@@ -417,3 +417,20 @@ func TestStatusCheckIssuerMismatch(t *testing.T) {
 		t.Errorf("%d requests were sent, want none", n)
 	}
 }
+
+// A $COZE_API_TOKEN that cannot go in a header (a pasted newline, a space)
+// is a usage error that names the variable, before anything is printed or
+// sent; it was printed as it was, or reported as "could not reach coze".
+func TestEnvTokenMustBeOneToken(t *testing.T) {
+	fake := meCoze(t, map[string]string{})
+	for _, cmd := range [][]string{{"token"}, {"api", "/v1/users/me"}, {"status", "--check"}} {
+		res := runCLIEnv(t, t.TempDir(), fake.srv.Client(), map[string]string{"COZE_API_TOKEN": "pat_first\npat_second"},
+			append(cmd, "--api-base", fake.srv.URL)...)
+		if res.code != ExitUsage || res.stdout != "" || !strings.Contains(res.stderr, "$COZE_API_TOKEN") || strings.Contains(res.stderr, "pat_first") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want a usage error naming the variable, not its value", cmd, res.code, res.stdout, res.stderr)
+		}
+	}
+	if n := len(fake.requests()); n != 0 {
+		t.Errorf("%d requests were sent, want none", n)
+	}
+}
