@@ -74,14 +74,13 @@ func (g *globals) resolveApp(cfg *auth.Config, st *auth.Store) error {
 			return usageError("--workspace-id is for pkce, web and device apps: a jwt app's tokens are scoped by --scope-file (its workspace_permission), --account-id or --enterprise-id")
 		}
 		cfg.WorkspaceID = "" // $COZE_WORKSPACE_ID may be meant for another profile
+		return nil
 	}
-	if cfg.AppType() != auth.AppJWT {
-		if name := a.jwtFlagGiven(); name != "" {
-			return usageError("%s is for a jwt (service) app, but this is a %s app: pass --app-type jwt with the service app's client id", name, cfg.AppType())
-		}
-		cfg.JWT = nil
-		cfg.PrivateKeyPEM = "" // a key meant for a service app is not stored with another app's tokens
+	if name := a.jwtFlagGiven(); name != "" {
+		return usageError("%s is for a jwt (service) app, but this is a %s app: pass --app-type jwt with the service app's client id", name, cfg.AppType())
 	}
+	cfg.JWT = nil
+	cfg.PrivateKeyPEM = "" // a key meant for a service app is not stored with another app's tokens
 	return nil
 }
 
@@ -144,16 +143,10 @@ func (g *globals) jwtSettings(saved *auth.JWTSettings, maybeJWT bool) (*auth.JWT
 		}
 		js.AccountID, js.EnterpriseID = a.accountID, a.enterprise
 	}
-	d, from := a.duration, "--duration"
-	if d == "" && maybeJWT {
-		d, from = g.getenv("COZE_JWT_DURATION"), "$COZE_JWT_DURATION"
-	}
-	if d != "" {
-		dur, err := parseJWTDuration(from, d)
-		if err != nil {
-			return nil, err
-		}
-		js.DurationSeconds = int(dur / time.Second)
+	if secs, err := g.jwtDuration(maybeJWT); err != nil {
+		return nil, err
+	} else if secs > 0 {
+		js.DurationSeconds = secs
 	}
 	if a.scopeFile != "" {
 		data, err := os.ReadFile(a.scopeFile)
@@ -167,6 +160,20 @@ func (g *globals) jwtSettings(saved *auth.JWTSettings, maybeJWT bool) (*auth.JWT
 		js.Scope = json.RawMessage(data)
 	}
 	return js, nil
+}
+
+// jwtDuration is the token life in seconds asked for by --duration or, for
+// an app that may be a jwt one, $COZE_JWT_DURATION; 0 when neither is set.
+func (g *globals) jwtDuration(maybeJWT bool) (int, error) {
+	d, from := g.app.duration, "--duration"
+	if d == "" && maybeJWT {
+		d, from = g.getenv("COZE_JWT_DURATION"), "$COZE_JWT_DURATION"
+	}
+	if d == "" {
+		return 0, nil
+	}
+	dur, err := parseJWTDuration(from, d)
+	return int(dur / time.Second), err
 }
 
 // parseJWTDuration accepts a Go duration (15m, 24h) or plain seconds, up to
