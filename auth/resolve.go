@@ -126,8 +126,13 @@ func resolveHosts(cfg *Config, o Overrides, saved Settings) error {
 		if b.base == "" {
 			continue
 		}
-		if u, err := url.Parse(b.base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		u, err := url.Parse(b.base)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return invalidSetting("%s %q is not an http(s) URL", b.flag, b.base)
+		}
+		// Tokens and a web app's secret go to the API base.
+		if b.flag == "--api-base" && u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
+			return invalidSetting("%s %q would send tokens unencrypted: use https:// (plain http only for a loopback sandbox, like http://127.0.0.1:8808)", b.flag, b.base)
 		}
 	}
 	return nil

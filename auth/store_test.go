@@ -224,3 +224,26 @@ func TestLockRemovesStaleTemporaryFiles(t *testing.T) {
 		t.Errorf("the settings temp file was removed: %v", err)
 	}
 }
+
+// Tokens and a web app's secret go to the API base: plain http is refused
+// there except on loopback (the sandbox), where nothing crosses a network.
+func TestResolveRefusesPlainHTTPAPIBase(t *testing.T) {
+	tests := []struct {
+		base    string
+		wantErr bool
+	}{
+		{"https://api.coze.com", false},
+		{"http://127.0.0.1:8808", false},
+		{"http://localhost:8808", false},
+		{"http://[::1]:8808", false},
+		{"http://api.coze.com", true},
+		{"http://10.0.0.5:8808", true},
+	}
+	for _, tt := range tests {
+		_, _, err := NewStore(t.TempDir()).Resolve(Overrides{ClientID: "1.app.coze", APIBase: tt.base, WWWBase: "https://www.coze.com"})
+		var bad *InvalidSettingError
+		if got := errors.As(err, &bad); got != tt.wantErr || tt.wantErr && !strings.Contains(err.Error(), "https") {
+			t.Errorf("--api-base %s: %v; want an error saying https: %v", tt.base, err, tt.wantErr)
+		}
+	}
+}
