@@ -358,6 +358,10 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 			b.WriteString(spin + " Approving as the sandbox user…\n\n")
 		case c.browser == "opened":
 			b.WriteString(st.OK.Render("✓ Opened your browser.") + " If it did not, open this address:\n")
+		case c.browser == "failed" && c.pasting:
+			// The address matters now, not why no browser opened: at
+			// 60×20 the reason would push its end off screen.
+			b.WriteString("No browser opened. Open this address yourself:\n")
 		case c.browser == "failed":
 			b.WriteString(paint(st.Warn, wrap("! "+c.browserErr.Error(), width)) + "\nOpen this address yourself:\n")
 		default:

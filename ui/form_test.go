@@ -110,17 +110,23 @@ func TestFormValidation(t *testing.T) {
 		redirect string
 		wantErr  string // in the view, after Enter
 		focus    field
+		realApp  bool // not the sandbox: port 0 is refused
 	}{
-		{"empty client id", "", "http://localhost:8080/callback", "client id is empty", fieldClientID},
-		{"not loopback", testClientID, "http://example.com:8080/callback", "is not loopback: use localhost", fieldRedirect},
-		{"not http", testClientID, "ftp://localhost/callback", "must start with http://", fieldRedirect},
-		{"malformed port", testClientID, "http://localhost:99999/callback", "is not a number from", fieldRedirect},
-		{"port not a number", testClientID, "http://localhost:80a/callback", "is not a URL: use", fieldRedirect},
+		{"empty client id", "", "http://localhost:8080/callback", "client id is empty", fieldClientID, false},
+		{"not loopback", testClientID, "http://example.com:8080/callback", "is not loopback: use localhost", fieldRedirect, false},
+		{"not http", testClientID, "ftp://localhost/callback", "must start with http://", fieldRedirect, false},
+		{"malformed port", testClientID, "http://localhost:99999/callback", "is not a number from", fieldRedirect, false},
+		{"port not a number", testClientID, "http://localhost:80a/callback", "is not a URL: use", fieldRedirect, false},
+		{"https", testClientID, "https://localhost:8080/callback", "uses https, but cozeauth", fieldRedirect, false},
+		{"port 0 for a real app", testClientID, "http://127.0.0.1:0/callback", "has port 0", fieldRedirect, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.deps.Initial.ClientID, f.deps.Initial.RedirectURI = tt.clientID, tt.redirect
+			if tt.realApp {
+				f.deps.AnyRedirectPort = false
+			}
 			m := f.form(t)
 			if strings.Contains(viewText(m), tt.wantErr) {
 				t.Errorf("error shown before anything was touched:\n%s", viewText(m))

@@ -271,13 +271,15 @@ func TestGoldenDeviceDenied(t *testing.T) {
 // TestGolden60x20 draws every screen in the smallest window the layout is
 // made for: nothing wider than 60 columns, hints wrapped rather than cut,
 // and text fields never clipped (the text above them is cut first). The
-// probe screen, being reworked for the probe's new targets, is not here yet.
+// probe screen keeps its verdict and notes (want) by leaving out its
+// explanation and legend.
 func TestGolden60x20(t *testing.T) {
 	var browser *fakeBrowser // the fake browser of the test that needs it
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, f *fixture)
 		steps func(t *testing.T, p *program)
+		want  []string // on screen at the end
 	}{
 		{"form", func(t *testing.T, f *fixture) {
 			f.deps.Initial.ClientID, f.deps.Initial.APIBase, f.deps.Initial.WWWBase = "", "", ""
@@ -288,19 +290,20 @@ func TestGolden60x20(t *testing.T) {
 			waitFor(t, p, "client id is empty")
 			p.Send(press("tab")) // from the client ID to the secret
 			waitFor(t, p, "token store")
-		}},
+		}, nil},
 		{"consent", nil, func(t *testing.T, p *program) {
 			waitFor(t, p, "Redirect URI")
 			p.Send(press("enter"))
 			waitFor(t, p, "Opened your browser")
-		}},
+		}, nil},
 		{"consent headless", func(t *testing.T, f *fixture) { f.deps.Headless = headlessReason }, func(t *testing.T, p *program) {
 			waitFor(t, p, "Redirect URI")
 			p.Send(press("enter"))
 			waitFor(t, p, "Three ways on")
-		}},
+		}, nil},
 		{"paste after o failed", func(t *testing.T, f *fixture) {
-			f.browser.err = errors.New(`exec: "xdg-open": executable file not found in $PATH`)
+			// What internal/cli says when no opener is installed.
+			f.browser.err = errors.New("no browser was opened: no program that opens one (xdg-open, x-www-browser, www-browser) is installed; install one, or set $BROWSER to a command that takes a URL")
 			browser = f.browser
 		}, func(t *testing.T, p *program) {
 			waitFor(t, p, "Redirect URI")
@@ -313,14 +316,14 @@ func TestGolden60x20(t *testing.T) {
 			waitFor(t, p, "Open this address yourself") // and its failure
 			p.Type("p")
 			waitFor(t, p, "Paste the whole address")
-		}},
+		}, []string{"No browser opened", "response_type=code&state="}},
 		{"exchange failed", func(t *testing.T, f *fixture) { f.coze.set(func(fc *fakeCoze) { fc.failExchange = true }) }, func(t *testing.T, p *program) {
 			waitFor(t, p, "Redirect URI")
 			p.Send(press("enter"))
 			waitFor(t, p, "press a")
 			p.Type("a")
 			waitFor(t, p, "Press r to try again")
-		}},
+		}, nil},
 		{"device", func(t *testing.T, f *fixture) {
 			f.sleep = sleepUntilCancelled
 			f.deps.ApproveDevice = func(string) error { return nil }
@@ -329,7 +332,7 @@ func TestGolden60x20(t *testing.T) {
 			waitFor(t, p, "Client ID")
 			p.Send(press("enter"))
 			waitFor(t, p, "Waiting for approval")
-		}},
+		}, nil},
 		{"device denied", func(t *testing.T, f *fixture) {
 			f.coze.set(func(fc *fakeCoze) { fc.deviceAnswer = "access_denied" })
 			f.deps.Initial.Settings.AppType = auth.AppDevice
@@ -337,15 +340,28 @@ func TestGolden60x20(t *testing.T) {
 			waitFor(t, p, "Client ID")
 			p.Send(press("enter"))
 			waitFor(t, p, "new code")
-		}},
+		}, nil},
 		{"dashboard", func(t *testing.T, f *fixture) { f.loggedIn(t) }, func(t *testing.T, p *program) {
 			waitFor(t, p, "15:00 left")
-		}},
+		}, nil},
 		{"dashboard help", func(t *testing.T, f *fixture) { f.loggedIn(t) }, func(t *testing.T, p *program) {
 			waitFor(t, p, "token dashboard")
 			p.Type("?")
 			waitFor(t, p, "less")
-		}},
+		}, nil},
+		{"probe", func(t *testing.T, f *fixture) { f.loggedIn(t) }, func(t *testing.T, p *program) {
+			waitFor(t, p, "token dashboard")
+			p.Type("p")
+			waitFor(t, p, "belongs to")
+		}, []string{"Reachable", "belongs to Test User"}},
+		{"probe partial", func(t *testing.T, f *fixture) {
+			f.loggedIn(t)
+			f.prober.fail = map[string]bool{"www": true}
+		}, func(t *testing.T, p *program) {
+			waitFor(t, p, "token dashboard")
+			p.Type("p")
+			waitFor(t, p, "Partly reachable")
+		}, []string{"Partly reachable", "belongs to Test User", "www: connection refused", "a wrong", "address answered"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -363,6 +379,12 @@ func TestGolden60x20(t *testing.T) {
 			for i, l := range lines {
 				if w := ansi.StringWidth(l); w > minWidth {
 					t.Errorf("line %d is %d wide: %q", i, w, l)
+				}
+			}
+			unwrapped := strings.ReplaceAll(string(out), "\n", "") // an address hard-wrapped
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) && !strings.Contains(unwrapped, w) {
+					t.Errorf("the screen lacks %q", w)
 				}
 			}
 			teatest.RequireEqualOutput(t, out)

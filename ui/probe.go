@@ -107,17 +107,48 @@ const (
 	timeWidth     = 7
 )
 
-// view draws the probe screen in room rows: the targets under their
-// groups' headings when that fits, else with the group in a column of its own.
-func (p probeModel) view(st Styles, width, room int, spin string) (body, status string) {
-	body, status = p.render(st, width, spin, true)
-	if lineCount(body) > room && p.targets != nil {
-		body, status = p.render(st, width, spin, false)
-	}
-	return body, status
+// probeLayout is what the probe screen draws besides the rows and the
+// verdict; in a small window the least useful goes first.
+type probeLayout struct {
+	headings bool // the groups' headings (else the group in a column)
+	explain  bool // the sentence on what an HTTP answer proves
+	legend   bool // the phases' legend under the table
 }
 
-func (p probeModel) render(st Styles, width int, spin string, headings bool) (body, status string) {
+// probeLayouts are tried in turn until the screen fits its room.
+var probeLayouts = [...]probeLayout{
+	{headings: true, explain: true, legend: true},
+	{explain: true, legend: true},
+	{legend: true},
+	{},
+}
+
+// view draws the probe screen in room rows: the targets under their
+// groups' headings when that fits, else with the group in a column of its
+// own; in a window smaller still, without the explanation and the legend,
+// and at last with the table cut, so that the verdict and the notes on
+// targets (which name any that failed) stay on screen.
+func (p probeModel) view(st Styles, width, room int, spin string) (body, status string) {
+	for _, l := range probeLayouts {
+		body, status = p.render(st, width, spin, l)
+		if lineCount(body) <= room || p.targets == nil {
+			return body, status
+		}
+	}
+	if p.report == nil || p.err != nil {
+		return body, status
+	}
+	report := strings.Split(strings.TrimRight(reportView(st, width, p.report, false), "\n"), "\n")
+	lines := strings.Split(body, "\n")
+	keep := max(1, room-len(report)-1)
+	if keep >= len(lines)-len(report) {
+		return body, status
+	}
+	cut := append(lines[:keep:keep], st.Faint.Render(fmt.Sprintf("  … %d more rows in a taller window", len(lines)-len(report)-keep)))
+	return strings.Join(append(cut, report...), "\n"), status
+}
+
+func (p probeModel) render(st Styles, width int, spin string, l probeLayout) (body, status string) {
 	var b strings.Builder
 	b.WriteString(st.Title.Render("cozeauth") + st.Subtitle.Render(" · is Coze reachable from here?") + "\n\n")
 	switch {
@@ -128,12 +159,12 @@ func (p probeModel) render(st Styles, width int, spin string, headings bool) (bo
 		b.WriteString(spin + " Preparing the probe…")
 		return b.String(), ""
 	}
-	b.WriteString(p.tableView(st, width, spin, headings))
+	b.WriteString(p.tableView(st, width, spin, l))
 	if p.report == nil {
 		b.WriteString(fmt.Sprintf("%s %d of %d answered so far…", spin, p.answered(), len(p.targets)))
 		return b.String(), ""
 	}
-	b.WriteString(reportView(st, width, p.report))
+	b.WriteString(reportView(st, width, p.report, l.explain))
 	return strings.TrimRight(b.String(), "\n"), ""
 }
 
@@ -154,7 +185,8 @@ const groupWidth = len("websocket")
 // tableView is a row per target, filled in as its result lands, and the
 // legend of the phases. The targets come in the groups `cozeauth probe`
 // shows, under the same headings, or with the group's name in a column.
-func (p probeModel) tableView(st Styles, width int, spin string, headings bool) string {
+func (p probeModel) tableView(st Styles, width int, spin string, l probeLayout) string {
+	headings := l.headings
 	var b strings.Builder
 	labelW := max(12, width-2-statusWidth-classWidth-timeWidth-phaseBarWidth-4)
 	groupCol := func(string) string { return "" }
@@ -181,6 +213,9 @@ func (p probeModel) tableView(st Styles, width int, spin string, headings bool) 
 			b.WriteString(spin + " " + pad(label, labelW) + " " + st.Faint.Render("…") + "\n")
 		}
 	}
+	if !l.legend {
+		return b.String()
+	}
 	legend := make([]string, len(phaseNames))
 	for i, n := range phaseNames {
 		legend[i] = st.Phases[i].Render(phaseGlyphs[i]) + " " + n
@@ -205,7 +240,7 @@ func resultRow(st Styles, label string, labelW int, r *probe.Result) string {
 }
 
 // reportView is the verdict and a line for each target worth a word.
-func reportView(st Styles, width int, rep *probe.Report) string {
+func reportView(st Styles, width int, rep *probe.Report, explain bool) string {
 	var b strings.Builder
 	via := "direct"
 	if rep.Proxy != "" {
@@ -221,7 +256,9 @@ func reportView(st Styles, width int, rep *probe.Report) string {
 		verdict = st.Bad.Render("✗ Unreachable") + fmt.Sprintf(": no target answered over HTTP (%s, %s).", via, millis(rep.Duration))
 	}
 	b.WriteString(wrap(verdict, width) + "\n")
-	b.WriteString(paint(st.Muted, wrap("Any HTTP status proves the path open; only failures below HTTP mean something blocks it.", width)) + "\n")
+	if explain {
+		b.WriteString(paint(st.Muted, wrap("Any HTTP status proves the path open; only failures below HTTP mean something blocks it.", width)) + "\n")
+	}
 	for _, r := range rep.Targets {
 		if line := targetNote(r); line != "" {
 			b.WriteString(paint(st.Muted, wrap(line, width)) + "\n")

@@ -61,6 +61,8 @@ type WatchModel struct {
 	width  int
 	height int
 	quit   key.Binding
+	// interrupted says the user left with Ctrl+C rather than q.
+	interrupted bool
 }
 
 // NewWatch returns the view for d, ready to start its first round.
@@ -117,6 +119,7 @@ func (m WatchModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.quit) {
+			m.interrupted = msg.String() == "ctrl+c"
 			m.cancel()
 			return m, tea.Quit
 		}
@@ -168,6 +171,10 @@ func (m WatchModel) Reachable() bool { return m.last != nil && m.last.Reachable(
 // Rounds is how many rounds have finished.
 func (m WatchModel) Rounds() int { return m.round }
 
+// Interrupted says the view was left with Ctrl+C: the command exits 130
+// like any interrupted one, whatever the last round found.
+func (m WatchModel) Interrupted() bool { return m.interrupted }
+
 // Close stops a round in progress.
 func (m WatchModel) Close() { m.cancel() }
 
@@ -185,7 +192,24 @@ const (
 	watchChangeW = len("changed")
 )
 
+// content is the view in the window: with the groups' headings when they
+// fit, else without; in a window smaller still the rows are cut, never the
+// verdict under them.
 func (m WatchModel) content() string {
+	lines := m.lines(true)
+	if m.height > 0 && len(lines) > m.height {
+		lines = m.lines(false)
+	}
+	if m.height > 0 && len(lines) > m.height {
+		tail := lines[len(lines)-3:] // a blank line, the verdict, the help
+		lines = append(lines[:max(0, m.height-len(tail))], tail...)
+		lines = lines[max(0, len(lines)-m.height):]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// lines are the view's lines, cut to the window's width.
+func (m WatchModel) lines(headings bool) []string {
 	var b strings.Builder
 	every := ""
 	if m.d.Interval > 0 {
@@ -202,7 +226,7 @@ func (m WatchModel) content() string {
 		pad("latency", sparkW)+" "+pad("fails", watchFailW)+" changed") + "\n")
 	heading := ""
 	for _, r := range m.rows {
-		if h := (probe.Result{Group: r.target.Group, Region: r.target.Region}).Heading(); r.target.Group != "" && h != heading {
+		if h := (probe.Result{Group: r.target.Group, Region: r.target.Region}).Heading(); headings && r.target.Group != "" && h != heading {
 			heading = h
 			b.WriteString("  " + m.st.Subtitle.Render(h) + "\n")
 		}
@@ -214,10 +238,7 @@ func (m WatchModel) content() string {
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(l, m.width, "…")
 	}
-	if len(lines) > m.height && m.height > 0 {
-		lines = append(lines[:m.height-1], lines[len(lines)-1])
-	}
-	return strings.Join(lines, "\n")
+	return lines
 }
 
 // statusLine says which round is showing and when it ended.

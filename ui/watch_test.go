@@ -143,10 +143,19 @@ func TestWatchQuit(t *testing.T) {
 	if !m.Reachable() {
 		t.Fatal("first round not reachable")
 	}
-	for _, k := range []tea.KeyPressMsg{{Code: 'q', Text: "q"}, {Code: 'c', Mod: tea.ModCtrl}} {
-		_, cmd := m.Update(k)
+	for _, tt := range []struct {
+		key         tea.KeyPressMsg
+		interrupted bool
+	}{
+		{tea.KeyPressMsg{Code: 'q', Text: "q"}, false},
+		{tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}, true},
+	} {
+		next, cmd := m.Update(tt.key)
 		if cmd == nil || cmd() != tea.Quit() {
-			t.Errorf("%v does not quit", k)
+			t.Errorf("%v does not quit", tt.key)
+		}
+		if got := next.(WatchModel).Interrupted(); got != tt.interrupted {
+			t.Errorf("%v: Interrupted() = %v, want %v", tt.key, got, tt.interrupted)
 		}
 	}
 	// A round that ends after quitting is not recorded.
@@ -183,4 +192,23 @@ func TestGoldenWatch(t *testing.T) {
 		t.Errorf("final: %d rounds, reachable %v; want 3, not reachable", fm.Rounds(), fm.Reachable())
 	}
 	teatest.RequireEqualOutput(t, []byte(ansi.Strip(fm.content())))
+}
+
+// TestWatchSmallWindowKeepsVerdict: in a window too short for every row
+// under its heading, the headings go first, then rows; the verdict and the
+// help stay.
+func TestWatchSmallWindowKeepsVerdict(t *testing.T) {
+	m := runRounds(t, NewWatch(newWatchDeps()), 1)
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 60, Height: 200})
+	full := strings.Count(ansi.Strip(next.(WatchModel).content()), "\n") + 1
+	for _, h := range []int{full - 1, full - 3, 8} {
+		next, _ := m.Update(tea.WindowSizeMsg{Width: 60, Height: h})
+		v := ansi.Strip(next.(WatchModel).content())
+		if n := strings.Count(v, "\n") + 1; n > h {
+			t.Errorf("height %d: %d lines", h, n)
+		}
+		if !strings.Contains(v, "Reachable") || !strings.HasSuffix(v, "q quit") {
+			t.Errorf("height %d: the verdict or the help is gone:\n%s", h, v)
+		}
+	}
 }

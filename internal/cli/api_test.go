@@ -138,6 +138,12 @@ type runResult struct {
 // runCLI runs cozeauth with the config directory dir and the fixed clock.
 func runCLI(t *testing.T, dir string, hc *http.Client, stdin string, args ...string) runResult {
 	t.Helper()
+	return runCLIWith(t, dir, hc, stdin, nil, args...)
+}
+
+// runCLIWith is runCLI with more environment variables.
+func runCLIWith(t *testing.T, dir string, hc *http.Client, stdin string, env map[string]string, args ...string) runResult {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := Run(context.Background(), args, &Env{
 		Stdin:  strings.NewReader(stdin),
@@ -147,7 +153,7 @@ func runCLI(t *testing.T, dir string, hc *http.Client, stdin string, args ...str
 			if k == "COZEAUTH_CONFIG_DIR" {
 				return dir
 			}
-			return ""
+			return env[k]
 		},
 		HTTP:    hc,
 		Now:     func() time.Time { return testNow },
@@ -484,37 +490,8 @@ func TestAPI(t *testing.T) {
 // TestAPISandbox logs in to the embedded fake Coze and calls it as the README
 // shows, so `cozeauth api` meets the same server the end-to-end tests use.
 func TestAPISandbox(t *testing.T) {
-	sb := sandbox.New(sandbox.Options{Now: func() time.Time { return testNow }})
-	base, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-
-	dir := t.TempDir()
-	ctx := context.Background()
-	m := &auth.Manager{
-		Config: auth.Config{Profile: "default", Settings: auth.Settings{Region: auth.RegionCOM, APIBase: base, WWWBase: base, ClientID: sandbox.PKCEClientID}},
-		Store:  auth.NewStore(dir),
-		Now:    func() time.Time { return testNow },
-	}
-	flow, err := m.BeginLogin(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	redirect, err := sb.Approve(flow.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := flow.CodeFromURL(redirect)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := flow.Finish(ctx, code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens := []string{res.Record.AccessToken, res.Record.RefreshToken}
+	s := loginToSandbox(t)
+	sb, dir, tokens := s.sb, s.dir, s.tokens
 
 	tests := []struct {
 		name       string

@@ -17,7 +17,6 @@ func runLineMode(cmd *cobra.Command, g *globals) error {
 	if g.sandbox {
 		return usageError("--sandbox draws the full-screen wizard, which TERM=dumb cannot show: run `cozeauth sandbox` and log in to it with the `cozeauth login --profile sandbox …` it prints")
 	}
-	fmt.Fprintln(g.env.Stderr, "TERM=dumb: this terminal cannot show the full-screen wizard, so here is the line-mode version.")
 	m, err := g.manager()
 	if err != nil {
 		return err
@@ -27,8 +26,10 @@ func runLineMode(cmd *cobra.Command, g *globals) error {
 		return err
 	}
 	if st.LoggedIn {
+		fmt.Fprintln(g.env.Stderr, "TERM=dumb: no full-screen dashboard here; the status instead.")
 		return runStatus(cmd.Context(), g, statusOpts{})
 	}
+	fmt.Fprintln(g.env.Stderr, "TERM=dumb: no full-screen wizard here; the line-mode `cozeauth login`.")
 	login, _, err := cmd.Root().Find([]string{"login"})
 	if err != nil {
 		return err

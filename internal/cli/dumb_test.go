@@ -24,8 +24,8 @@ func TestDumbTerminalRunsLineMode(t *testing.T) {
 		wantOut  string // on the terminal
 		wantErr  string
 	}{
-		{"logged in: the status", true, nil, ExitOK, "Logged in:       yes", "TERM=dumb"},
-		{"not set up: login asks for a client id", false, nil, ExitUsage, "", "no client id: pass --client-id"},
+		{"logged in: the status", true, nil, ExitOK, "Logged in:       yes", "TERM=dumb: no full-screen dashboard here; the status instead."},
+		{"not set up: login asks for a client id", false, nil, ExitUsage, "", "the line-mode `cozeauth login`.\ncozeauth: no client id: pass --client-id"},
 		{"--sandbox: refused", false, []string{"--sandbox"}, ExitUsage, "", "TERM=dumb cannot show"},
 	}
 	for _, tt := range tests {

@@ -19,8 +19,10 @@ func commandGlobals(name string) []string {
 	switch name {
 	case "login":
 		return []string{"profile", "region", "client-id", "client-secret", "redirect-uri", "api-base", "www-base", "storage"}
-	case "token", "api":
+	case "token":
 		return []string{"profile", "refresh-margin"}
+	case "api":
+		return []string{"profile", "region", "api-base", "refresh-margin"}
 	case "refresh", "status", "logout":
 		return []string{"profile"}
 	case "probe":
@@ -77,7 +79,7 @@ func writeHelp(w io.Writer, c *cobra.Command) {
 		b.WriteString("\n" + exitCodesHelp)
 		fmt.Fprintf(&b, "\nUse `%s COMMAND --help` for more about a command.\n", c.CommandPath())
 	} else {
-		fmt.Fprintf(&b, "\nOther global flags (--profile, --region, --storage, …): see `%s --help`.\n", c.Root().CommandPath())
+		b.WriteString("\n" + otherGlobals(c, own))
 	}
 	_, _ = io.WriteString(w, b.String())
 }
@@ -91,3 +93,19 @@ const exitCodesHelp = `Exit codes:
   4    login required (never set up, logged out, expired, or refused)
   130  interrupted (Ctrl+C, SIGINT, SIGTERM, SIGHUP)
 `
+
+// otherGlobals points to the root's help for the global flags that c's help
+// does not list, naming them.
+func otherGlobals(c *cobra.Command, listed *pflag.FlagSet) string {
+	var names []string
+	c.InheritedFlags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden && listed.Lookup(f.Name) == nil {
+			names = append(names, "--"+f.Name)
+		}
+	})
+	root := c.Root().CommandPath()
+	if len(names) == 0 {
+		return fmt.Sprintf("Every global flag is listed above; see `%s --help` for the exit codes.\n", root)
+	}
+	return hangWords(fmt.Sprintf("Other global flags, see `%s --help`: %s.", root, strings.Join(names, ", ")), helpWidth, "  ")
+}

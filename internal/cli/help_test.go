@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -46,12 +47,20 @@ func TestHelp(t *testing.T) {
 					t.Errorf("login's help lacks --client-id:\n%s", res.stdout)
 				}
 			default:
-				if strings.Contains(res.stdout, "--client-secret") {
+				if strings.Contains(strings.Split(res.stdout, "Other global flags")[0], "--client-secret") {
 					t.Errorf("a global flag that does not matter here is repeated:\n%s", res.stdout)
 				}
 			}
 			if name != "" && !strings.Contains(res.stdout, "see `cozeauth --help`") {
 				t.Errorf("no pointer to the global flags:\n%s", res.stdout)
+			}
+			// The pointer names only the global flags not listed above it.
+			if i, j := strings.Index(res.stdout, "Other global flags"), strings.Index(res.stdout, "\nFlags:\n"); i >= 0 && j >= 0 {
+				for _, f := range regexp.MustCompile(`--[a-z-]+`).FindAllString(res.stdout[i:], -1) {
+					if f != "--help" && regexp.MustCompile(`(?m)^\s+(-\w, )?`+f+` `).MatchString(res.stdout[j:i]) {
+						t.Errorf("the pointer to the other global flags names %s, listed above:\n%s", f, res.stdout)
+					}
+				}
 			}
 		})
 	}

@@ -362,9 +362,22 @@ func relative(t, now time.Time) string {
 	case d >= 48*time.Hour:
 		return fmt.Sprintf("in %d days", timefmt.DaysLeft(d))
 	case d >= 0:
-		return "in " + d.String()
+		return "in " + compactDuration(d)
 	case d <= -48*time.Hour:
 		return fmt.Sprintf("%d days ago", timefmt.DaysLeft(-d))
 	}
-	return (-d).String() + " ago"
+	return compactDuration(-d) + " ago"
+}
+
+// compactDuration is d without zero minutes or seconds at its end: 24h,
+// 1h30m, 14m59s.
+func compactDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -89,7 +89,8 @@ region), 3 otherwise.`,
 				return g.watchProbe(ctx, p, targets, where, o)
 			}
 			if !o.asJSON && isTerminal(g.env.Stderr) {
-				fmt.Fprintf(g.env.Stderr, "Probing %d targets at %s (up to %s each)…\n", len(targets), where, o.timeout)
+				start := fmt.Sprintf("Probing %d targets at %s (up to %s each)…", len(targets), where, o.timeout)
+				fmt.Fprint(g.env.Stderr, hangWords(start, g.outputWidth(g.env.Stderr), "  "))
 			}
 			rep := p.Run(ctx, targets)
 			if ctx.Err() != nil {
@@ -103,6 +104,11 @@ region), 3 otherwise.`,
 			}
 			if err != nil {
 				return err
+			}
+			if ctx.Err() != nil {
+				// What finished is shown; an unfinished target says
+				// nothing about the network.
+				return &ExitError{Code: ExitInterrupted}
 			}
 			return probeExit(rep)
 		},
@@ -345,10 +351,9 @@ func (s probeStyles) verdict(v probe.Verdict) func(string) string {
 // Every line fits width: the table's rows are cut (with …), the summary
 // and the hints wrap between words.
 func printProbe(w io.Writer, rep probe.Report, s probeStyles, width int) error {
-	var table, summary, b strings.Builder
-	writeProbeTable(&table, rep, s)
-	for _, line := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
-		b.WriteString(fit(line, width) + "\n")
+	var summary, b strings.Builder
+	if err := probeTable(rep, s).render(&b, width); err != nil {
+		return err
 	}
 	b.WriteString("\n")
 	writeProbeSummary(&summary, rep, s)
@@ -368,40 +373,37 @@ func printProbe(w io.Writer, rep probe.Report, s probeStyles, width int) error {
 	return err
 }
 
-// writeProbeTable writes the header and the rows, with a heading line
+// probeTable is the report as a table: a row per target, with a heading line
 // whenever the group (or region) changes. Results without a group (a
 // report built by hand) get no headings.
-func writeProbeTable(b *strings.Builder, rep probe.Report, s probeStyles) {
+func probeTable(rep probe.Report, s probeStyles) *table {
 	grouped := slices.ContainsFunc(rep.Targets, func(r probe.Result) bool { return r.Group != "" })
 	pad := ""
 	if grouped {
 		pad = "  "
 	}
-	nameW := len("TARGET") - len(pad)
-	for _, r := range rep.Targets {
-		nameW = max(nameW, len(r.Name))
+	// At 80 columns the detail is cut to 24 first; narrower, the time is
+	// left out before the detail is cut further.
+	t := &table{
+		header: []string{s.Bold("TARGET"), s.Bold("STATUS"), s.Bold("CLASS"), s.Bold("TIME"), s.Bold("DETAIL")},
+		min:    map[int]int{1: len("STATUS"), 2: len("connect_timeout"), 3: 8},
+		soft:   map[int]int{4: 24},
+		drop:   []int{3},
+		shrink: []int{4, 0},
 	}
-	const classW = len("connect_timeout")
-	// Colour goes on after padding, so escape codes do not skew the columns.
-	cell := func(text string, width int, style func(string) string) string {
-		return style(text) + strings.Repeat(" ", max(0, width-len(text))+2)
-	}
-	header := cell("TARGET", nameW+len(pad), noStyle) + cell("STATUS", 6, noStyle) + cell("CLASS", classW, noStyle) + cell("TIME", 8, noStyle) + "DETAIL"
-	b.WriteString(s.Bold(header) + "\n")
 	heading := ""
 	for _, r := range rep.Targets {
 		if h := r.Heading(); grouped && h != heading {
 			heading = h
-			b.WriteString(s.Bold(h) + "\n")
+			t.heading(s.Bold(h))
 		}
 		status := "-"
 		if r.Status != 0 {
 			status = fmt.Sprint(r.Status)
 		}
-		row := pad + cell(r.Name, nameW, noStyle) + cell(status, 6, noStyle) + cell(string(r.Class), classW, s.class(r.Class)) +
-			cell(fmtMillis(r.Timings.Total), 8, noStyle) + probeDetail(r, s)
-		b.WriteString(strings.TrimRight(row, " ") + "\n")
+		t.add(pad+r.Name, status, s.class(r.Class)(string(r.Class)), fmtMillis(r.Timings.Total), probeDetail(r, s))
 	}
+	return t
 }
 
 // writeProbeSummary writes the verdict and what else the report found: the
@@ -490,8 +492,6 @@ func skewText(d time.Duration) string {
 	}
 	return fmt.Sprintf("this machine's clock is %s ahead of Coze's: tokens seem to expire early and are refreshed too soon; sync the clock (NTP)", (-d).Round(time.Second))
 }
-
-func noStyle(s string) string { return s }
 
 // probeDetail is the last column: who the token belongs to, Coze's error,
 // or what went wrong, then the target's label.

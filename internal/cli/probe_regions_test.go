@@ -194,8 +194,8 @@ func TestProbeWatchJSONLines(t *testing.T) {
 	}
 }
 
-// TestProbeWatchStops: Ctrl-C between rounds ends the watch with the last
-// round's exit code; a watch whose last round was blocked exits 3.
+// TestProbeWatchStops: Ctrl-C between rounds ends the watch with 130, as
+// it ends every command, and the rounds already written stay.
 func TestProbeWatchStops(t *testing.T) {
 	f := newProbeCoze(t)
 	closed := closedURL(t)
@@ -211,8 +211,8 @@ func TestProbeWatchStops(t *testing.T) {
 			return nil
 		}
 	}, "probe", "--api-base", f.srv.URL, "--www-base", closed, "--watch", "--targets", "seed")
-	if res.code != ExitBlocked {
-		t.Errorf("exit %d, want 3; stderr %s", res.code, res.stderr)
+	if res.code != ExitInterrupted {
+		t.Errorf("exit %d, want 130; stderr %s", res.code, res.stderr)
 	}
 	if n := strings.Count(res.stdout, "\n"); n != 2 {
 		t.Errorf("%d rounds written, want 2:\n%s", n, res.stdout)

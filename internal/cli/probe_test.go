@@ -442,7 +442,8 @@ func TestProbeToken(t *testing.T) {
 }
 
 // TestProbeInterrupt cancels the command's context while one target is
-// still waiting: what finished is shown, the rest as canceled, exit 3.
+// still waiting: what finished is shown, the rest as canceled, and the exit
+// code is 130 like every interrupted command's (3 would blame the network).
 func TestProbeInterrupt(t *testing.T) {
 	f := newProbeCoze(t)
 	f.hold = make(chan struct{}, 1)
@@ -453,8 +454,8 @@ func TestProbeInterrupt(t *testing.T) {
 		cancel()
 	}()
 	res := runProbeCLI(ctx, t, nil, "probe", "--api-base", f.srv.URL, "--www-base", f.srv.URL, "--timeout", "1h")
-	if res.code != ExitBlocked {
-		t.Errorf("exit %d, want %d", res.code, ExitBlocked)
+	if res.code != ExitInterrupted {
+		t.Errorf("exit %d, want %d", res.code, ExitInterrupted)
 	}
 	// v1_chat was held; the others may have finished or not.
 	for _, w := range []string{"  v1_chat           -       canceled", "interrupted before this target finished"} {

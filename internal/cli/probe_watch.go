@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -16,7 +17,7 @@ import (
 // watchProbe is `probe --watch`. On a terminal (without --json or --count)
 // it is a live view that probes again every interval, until q; otherwise
 // JSON lines. The exit code is the last round's: 0 when it found the way
-// open, 3 when not.
+// open, 3 when not; 130 when Ctrl+C ended it, as for every command.
 func (g *globals) watchProbe(ctx context.Context, p *probe.Prober, targets []probe.Target, where string, o probeOpts) error {
 	if o.asJSON || o.count > 0 || !isTerminal(g.env.Stdout) || !g.stdinIsTerminal() {
 		return g.watchJSONLines(ctx, p, targets, o)
@@ -24,6 +25,9 @@ func (g *globals) watchProbe(ctx context.Context, p *probe.Prober, targets []pro
 	final, err := ui.RunWatch(ctx, ui.WatchDeps{Prober: p, Targets: targets, Interval: o.interval, Where: where, Now: g.env.Now})
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("the watch view failed: %w", err)
+	}
+	if final.Interrupted() || ctx.Err() != nil {
+		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
 	}
 	if final.Rounds() == 0 {
 		return &ExitError{Code: ExitBlocked, Err: fmt.Errorf("stopped before the first round finished: nothing to report")}
@@ -56,8 +60,9 @@ func (g *globals) watchJSONLines(ctx context.Context, p *probe.Prober, targets [
 			return err
 		}
 	}
-	if last == nil {
-		return &ExitError{Code: ExitBlocked, Err: fmt.Errorf("interrupted before the first round finished: nothing to report")}
+	if ctx.Err() != nil {
+		// The rounds written stand; the exit code says how it ended.
+		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
 	}
 	return probeExit(*last)
 }

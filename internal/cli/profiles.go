@@ -115,10 +115,10 @@ func timeOrNil(t time.Time) *time.Time {
 // and a line for each profile to log in again.
 func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) error {
 	if len(list) == 0 {
-		_, err := fmt.Fprintf(w, "No profiles in %s. Run `cozeauth login` to create one.\n", dir)
+		_, err := fmt.Fprintf(w, "No profiles in %s. To create one, run `cozeauth` or `cozeauth login --client-id …`.\n", dir)
 		return err
 	}
-	now := g.now()
+	now, width := g.now(), g.outputWidth(w)
 	t := &table{header: []string{"PROFILE", "REGION", "CLIENT ID", "TYPE", "LOGGED IN", "ACCESS", "REFRESH"}, shrink: []int{2, 0}, drop: []int{1, 3}}
 	var notes strings.Builder
 	for _, p := range list {
@@ -132,7 +132,7 @@ func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) 
 		in := "yes"
 		if !p.LoggedIn {
 			in = "no"
-			fmt.Fprintf(&notes, "Profile %q is not logged in: run `%s`.\n", p.Profile, loginCommand(p.Profile))
+			notes.WriteString(wrapWords(fmt.Sprintf("Profile %q is not logged in: run `%s`.", p.Profile, loginCommand(p.Profile)), width, ""))
 		}
 		typ := "-"
 		if p.AppType != "" {
@@ -140,7 +140,7 @@ func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) 
 		}
 		t.add(p.Profile, region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
 	}
-	if err := t.render(w, g.outputWidth(w)); err != nil {
+	if err := t.render(w, width); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, notes.String())

@@ -119,7 +119,7 @@ Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
 			name:  "no profiles, table",
 			setup: func(*testing.T, string) {},
 			args:  []string{"profiles"},
-			want:  "No profiles in DIR. Run `cozeauth login` to create one.\n",
+			want:  "No profiles in DIR. To create one, run `cozeauth` or `cozeauth login --client-id …`.\n",
 		},
 		{
 			name:  "no profiles, JSON",
@@ -162,4 +162,23 @@ func collapse(s string) []string {
 		lines[i] = strings.Join(strings.Fields(l), " ")
 	}
 	return lines
+}
+
+// TestProfilesNarrow: at 50 columns the table is cut to fit and the advice
+// under it wraps between words, the command kept whole.
+func TestProfilesNarrow(t *testing.T) {
+	dir := t.TempDir()
+	twoProfiles(t, dir)
+	res := runCLIEnv(t, dir, nil, map[string]string{"COLUMNS": "50"}, "profiles")
+	if res.code != ExitOK {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(res.stdout, "\n"), "\n") {
+		if n := len([]rune(l)); n > 50 {
+			t.Errorf("a line of %d columns: %q", n, l)
+		}
+	}
+	if !strings.Contains(res.stdout, "`cozeauth login --profile work`") {
+		t.Errorf("the advice's command is not whole:\n%s", res.stdout)
+	}
 }

@@ -24,6 +24,9 @@ type sandboxed struct {
 	sb   *sandbox.Server
 	base string
 	dir  string
+	// tokens are the login's access and refresh tokens, which no output
+	// may show.
+	tokens []string
 }
 
 func loginToSandbox(t *testing.T) *sandboxed {
@@ -52,10 +55,11 @@ func loginToSandbox(t *testing.T) *sandboxed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := flow.Finish(context.Background(), code); err != nil {
+	res, err := flow.Finish(context.Background(), code)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return &sandboxed{t: t, sb: sb, base: base, dir: dir}
+	return &sandboxed{t: t, sb: sb, base: base, dir: dir, tokens: []string{res.Record.AccessToken, res.Record.RefreshToken}}
 }
 
 // run runs a command at testNow+after (the token lives 15 minutes; the

@@ -75,10 +75,11 @@ type profileStatus struct {
 // Check results.
 const (
 	checkOK            = "ok"
-	checkRefused       = "refused"        // Coze refused the access token
-	checkLoginRequired = "login_required" // no token could be had: the refresh was refused, or none is stored
-	checkUnreachable   = "unreachable"    // no answer from Coze
-	checkFailed        = "failed"         // an answer, but not one that says yes or no
+	checkRefused       = "refused"         // Coze refused the access token
+	checkLoginRequired = "login_required"  // no token could be had: the refresh was refused, or none is stored
+	checkUnreachable   = "unreachable"     // no answer from Coze
+	checkFailed        = "failed"          // an answer, but not one that says yes or no
+	checkMismatch      = "issuer_mismatch" // not asked: this run resolves another API base or client id
 )
 
 // tokenCheck is what --check learnt of one profile's token.
@@ -89,6 +90,8 @@ type tokenCheck struct {
 	Code       *int       `json:"code,omitempty"`
 	LogID      string     `json:"logid,omitempty"`
 	Error      string     `json:"error,omitempty"`
+	// mismatch is set for checkMismatch: the command exits 2 with it.
+	mismatch *auth.IssuerMismatchError
 }
 
 func runStatus(ctx context.Context, g *globals, o statusOpts) error {
@@ -117,6 +120,13 @@ func runStatus(ctx context.Context, g *globals, o statusOpts) error {
 	if err != nil {
 		return err
 	}
+	if o.check && ctx.Err() != nil {
+		// A check cut short says nothing about Coze.
+		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
+	}
+	if err := issuerMismatch(list); err != nil {
+		return err
+	}
 	return statusExit(list)
 }
 
@@ -141,6 +151,9 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 	list := make([]*profileStatus, 0, len(names))
 	for _, name := range names {
 		cfg, err := g.configFor(st, name)
+		if err != nil && all {
+			return nil, fmt.Errorf("profile %q: %w", name, err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -270,8 +283,11 @@ func failedCheck(err error) *tokenCheck {
 	var (
 		ae *auth.APIError
 		ne net.Error
+		mm *auth.IssuerMismatchError
 	)
 	switch {
+	case errors.As(err, &mm):
+		c.Result, c.mismatch = checkMismatch, mm
 	case auth.IsLoginRequired(err):
 		c.Result = checkLoginRequired
 	case errors.As(err, &ae):
@@ -289,6 +305,18 @@ func failedCheck(err error) *tokenCheck {
 		c.Result = checkFailed
 	}
 	return c
+}
+
+// issuerMismatch is the usage error (exit 2) of the first profile whose
+// check was refused before anything was sent, because this run resolves
+// another API base or client id than the one that issued its tokens.
+func issuerMismatch(list []*profileStatus) error {
+	for _, ps := range list {
+		if ps.Check != nil && ps.Check.mismatch != nil {
+			return &ExitError{Code: ExitUsage, Err: ps.Check.mismatch}
+		}
+	}
+	return nil
 }
 
 // refusedByCoze says whether Coze turned the token down, rather than
@@ -342,6 +370,8 @@ func (c *tokenCheck) text(profile string) string {
 		return "login required: " + c.Error
 	case checkUnreachable:
 		return "could not reach Coze: " + c.Error
+	case checkMismatch:
+		return "not checked: " + c.Error
 	}
 	return "could not check: " + c.Error
 }
@@ -485,11 +515,7 @@ func timeLeft(t *time.Time, now time.Time) string {
 	case left >= 48*time.Hour:
 		return fmt.Sprintf("%d days left", timefmt.DaysLeft(left))
 	}
-	s := left.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	return s + " left"
+	return compactDuration(left.Round(time.Second)) + " left"
 }
 
 // explainNotSetUp turns "login required" for a profile that no login ever

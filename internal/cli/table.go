@@ -98,12 +98,14 @@ func breakAt(text string, width int) int {
 	return cut
 }
 
-// table is rows of plain cells under a header, padded into columns that fit
-// a width. When they do not, the columns in soft are cut to their width
-// there, then the columns in drop are left out in that order until they do; then the columns in shrink are cut (with …) in that order,
-// down to their header's width; whatever is still too wide is cut at the end
-// of the line.
-// A cell is never wrapped.
+// table is rows of cells under a header, padded into columns that fit a
+// width. When they do not, the columns in soft are cut to their width
+// there, then the columns in drop are left out in that order until they
+// do; then the columns in shrink are cut (with …) in that order, down to
+// their header's width; whatever is still too wide is cut at the end of
+// the line. A cell is never wrapped; it may carry colour (escape sequences
+// do not count). A heading is a line of its own between rows, cut to the
+// width.
 type table struct {
 	header []string
 	rows   [][]string
@@ -111,17 +113,31 @@ type table struct {
 	drop   []int
 	// soft cuts columns to these widths before any is left out.
 	soft map[int]int
+	// min pads columns to at least these widths, so that a table's layout
+	// does not depend on which values happen to be in it.
+	min map[int]int
 }
 
 const columnGap = 2
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 
+// heading adds a line of its own, outside the columns.
+func (t *table) heading(s string) { t.rows = append(t.rows, []string{s}) }
+
+func (t *table) isHeading(row []string) bool { return len(row) == 1 && len(t.header) > 1 }
+
 // widths are the columns' widths: the widest cell of each, less what must
 // go for the line to fit width; 0 for a column left out.
 func (t *table) widths(width int) []int {
 	ws := make([]int, len(t.header))
+	for i, w := range t.min {
+		ws[i] = w
+	}
 	for _, row := range append([][]string{t.header}, t.rows...) {
+		if t.isHeading(row) {
+			continue
+		}
 		for i, c := range row {
 			ws[i] = max(ws[i], ansi.StringWidth(c))
 		}
@@ -155,6 +171,10 @@ func (t *table) render(w io.Writer, width int) error {
 	ws := t.widths(width)
 	var b strings.Builder
 	for _, row := range append([][]string{t.header}, t.rows...) {
+		if t.isHeading(row) {
+			b.WriteString(fit(row[0], width) + "\n")
+			continue
+		}
 		var line strings.Builder
 		for i, c := range row {
 			if ws[i] == 0 {

@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"bytes"
+	"io"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/creack/pty"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -83,10 +87,47 @@ func TestProbeFitsWidth(t *testing.T) {
 		if !strings.Contains(res.stdout, "…") {
 			t.Errorf("width %d: nothing was cut:\n%s", width, res.stdout)
 		}
+		// The detail keeps room to say something: at 60 columns the time
+		// is left out before the detail is cut to a word.
+		if width == 60 && !regexp.MustCompile(`(?m)^  v3_chat +401 +auth_required +code 4100`).MatchString(res.stdout) {
+			t.Errorf("width 60: the time was not left out for the detail:\n%s", res.stdout)
+		}
 		// The hint, joined again, is whole: wrapped only between words.
 		hint := strings.Join(strings.Fields(res.stdout[strings.Index(res.stdout, "Hints:"):]), " ")
 		if !strings.Contains(hint, "the token was refused: it was most likely issued by the other region; use --region cn for a coze.cn token") {
 			t.Errorf("width %d: the hint was not wrapped between words:\n%s", width, res.stdout)
+		}
+	}
+}
+
+// The line probe writes to a terminal's stderr before it starts wraps
+// between words at the terminal's width too.
+func TestProbeStartLineFitsWidth(t *testing.T) {
+	f := newProbeCoze(t)
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: 50}); err != nil {
+		t.Fatal(err)
+	}
+	var screen bytes.Buffer
+	read := make(chan struct{})
+	go func() { io.Copy(&screen, ptmx); close(read) }()
+	res := runProbeCLIWith(t.Context(), t, nil, func(e *Env) { e.Stderr = tty }, "probe", "--api-base", f.srv.URL, "--www-base", f.srv.URL)
+	tty.Close()
+	<-read
+	if res.code != ExitOK {
+		t.Fatalf("exit %d", res.code)
+	}
+	out := strings.ReplaceAll(screen.String(), "\r\n", "\n")
+	if !strings.Contains(out, "Probing 9 targets") {
+		t.Fatalf("no start line on the terminal: %q", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if n := ansi.StringWidth(l); n > 50 && !strings.HasPrefix(strings.TrimSpace(l), "http") {
+			t.Errorf("a line of %d columns on a 50-column terminal: %q", n, l)
 		}
 	}
 }

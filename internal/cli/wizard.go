@@ -69,11 +69,16 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		}
 	}
 	headless := auth.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
+	targets, err := g.wizardTargets()
+	if err != nil {
+		return err
+	}
 	d := ui.Deps{
 		Initial: cfg,
 		Services: ui.Services{
 			Manager:   func(c auth.Config) *auth.Manager { return g.managerFor(c, st) },
 			Prober:    &probe.Prober{UserAgent: g.userAgent()},
+			Targets:   targets,
 			Browser:   g.browser(),
 			Headless:  headless,
 			Clipboard: osc52Copier(out, g.getenv),
@@ -91,8 +96,24 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return err
 	}
-	printOutcome(g.env.Stdout, outcome, profileFlag(cfg.Profile), g.sandbox)
+	printOutcome(g.env.Stdout, outcome, profileFlag(cfg.Profile), g.sandbox, g.outputWidth(g.env.Stdout))
 	return wizardExit(outcome)
+}
+
+// wizardTargets are what the wizard's probe screen probes: what `cozeauth
+// probe` would, $COZE_WS_BASE included. Under --sandbox the WebSocket base
+// follows the sandbox's, whatever the environment says.
+func (g *globals) wizardTargets() (func(api, www, token string) []probe.Target, error) {
+	ws := ""
+	if !g.sandbox {
+		var err error
+		if ws, err = wsBaseFlag(g.getenv("COZE_WS_BASE")); err != nil {
+			return nil, err
+		}
+	}
+	return func(api, www, token string) []probe.Target {
+		return probe.TargetsFor(probe.Bases{API: api, WWW: www, WS: ws}, token, probe.SetAll)
+	}, nil
 }
 
 // wizardExit is the wizard's exit status: 0 when it ends with a valid
@@ -119,20 +140,23 @@ func profileFlag(profile string) string {
 
 // printOutcome says on the normal screen, once the wizard's screen is gone,
 // how it ended: who is logged in and what to run next, or that nothing was
-// saved and how to go on.
-func printOutcome(w io.Writer, o ui.Outcome, profileFlag string, sandbox bool) {
+// saved and how to go on. Lines wrap between words at width; the address of
+// a login still waiting stays on one line, to be selected whole.
+func printOutcome(w io.Writer, o ui.Outcome, profileFlag string, sandbox bool, width int) {
+	say := func(indent, format string, a ...any) {
+		fmt.Fprint(w, hangWords(fmt.Sprintf(format, a...), width, indent))
+	}
 	st := o.Status
 	switch {
 	case st == nil && sandbox:
-		fmt.Fprintln(w, "Sandbox run ended without a login; nothing was saved.")
-		fmt.Fprintln(w, "Run `cozeauth --sandbox` to try again, or `cozeauth` for a real app.")
+		say("", "Sandbox run ended without a login; nothing was saved.")
+		say("", "Run `cozeauth --sandbox` to try again, or `cozeauth` for a real app.")
 	case st == nil:
-		fmt.Fprintln(w, "Nothing was saved: no login finished. Run `cozeauth` again to go on.")
+		say("", "Nothing was saved: no login finished. Run `cozeauth` again to go on.")
 	}
 	if st == nil {
 		if o.AuthorizeURL != "" {
-			// One line, so that it can be selected whole.
-			fmt.Fprintln(w, "The login's address (good only while cozeauth waited for it):")
+			say("", "The login's address (good only while cozeauth waited for it):")
 			fmt.Fprintln(w, o.AuthorizeURL)
 		}
 		return
@@ -142,26 +166,37 @@ func printOutcome(w io.Writer, o ui.Outcome, profileFlag string, sandbox bool) {
 		who = st.User.Display()
 	}
 	if sandbox {
-		fmt.Fprintf(w, "✓ Sandbox run: logged in as %s.\n", who)
-		fmt.Fprintln(w, "  The embedded fake Coze and its throwaway login are gone now.")
-		fmt.Fprintln(w, "With a real app (run `cozeauth`), the same next steps work:")
+		say("  ", "✓ Sandbox run: logged in as %s.", who)
+		say("  ", "  The embedded fake Coze and its throwaway login are gone now.")
+		say("", "With a real app (run `cozeauth`), the same next steps work:")
 	} else {
-		fmt.Fprintf(w, "✓ Logged in to Coze as %s (profile %q).\n", who, st.Profile)
-		fmt.Fprintf(w, "  app      %s app %s, region %s (%s)\n", st.AppType, st.ClientID, st.Region, st.APIBase)
+		const hang = "           "
+		say("  ", "✓ Logged in to Coze as %s (profile %q).", who, st.Profile)
+		say(hang, "  app      %s app %s, region %s (%s)", st.AppType, st.ClientID, st.Region, st.APIBase)
 		if st.AccessExpiresAt != nil {
-			fmt.Fprintf(w, "  access   expires %s; refreshed when a token is asked for\n", st.AccessExpiresAt.Local().Format("2006-01-02 15:04 MST"))
+			say(hang, "  access   expires %s; refreshed when a token is asked for", st.AccessExpiresAt.Local().Format("2006-01-02 15:04 MST"))
 		}
 		if st.RefreshExpiresAt != nil {
-			fmt.Fprintf(w, "  refresh  expires %s: log in again before then\n", st.RefreshExpiresAt.Local().Format("2006-01-02"))
+			say(hang, "  refresh  expires %s: log in again before then", st.RefreshExpiresAt.Local().Format("2006-01-02"))
 		}
-		fmt.Fprintln(w, "Next:")
+		say("", "Next:")
 	}
-	for _, next := range [][2]string{
+	next := [][2]string{
 		{"$(cozeauth token" + profileFlag + ")", "a valid access token, in scripts"},
 		{"cozeauth api /v1/users/me" + profileFlag, "call the API with it"},
 		{"cozeauth status" + profileFlag, "the login's state"},
-	} {
-		fmt.Fprintf(w, "  %-*s  %s\n", 26+len(profileFlag), next[0], next[1])
+	}
+	col := 26 + len(profileFlag)
+	if 2+col+2+len(next[0][1]) > width {
+		col = 0 // too narrow for two columns: each command, then what it does
+	}
+	for _, n := range next {
+		if col == 0 {
+			say("    ", "  %s", n[0])
+			say("      ", "      %s", n[1])
+			continue
+		}
+		fmt.Fprintf(w, "  %-*s  %s\n", col, n[0], n[1])
 	}
 }
 

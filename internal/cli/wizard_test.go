@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/ui"
 )
 
@@ -41,7 +43,7 @@ func TestWizardExit(t *testing.T) {
 func TestPrintOutcome(t *testing.T) {
 	exp := time.Date(2026, 1, 2, 3, 4, 0, 0, time.Local)
 	rexp := exp.Add(30 * 24 * time.Hour)
-	st := &auth.Status{Profile: "work", Region: auth.RegionCOM, APIBase: "https://api.coze.com", ClientID: "7.app.coze",
+	st := &auth.Status{Profile: "work", Region: auth.RegionCOM, APIBase: "https://api.coze.com", ClientID: "7420000000000000001.app.coze",
 		AppType: auth.AppPKCE, LoggedIn: true, AccessExpiresAt: &exp, RefreshExpiresAt: &rexp,
 		User: &auth.User{UserID: "1", UserName: "ada", NickName: "Ada"}}
 	for _, tt := range []struct {
@@ -52,7 +54,7 @@ func TestPrintOutcome(t *testing.T) {
 		not     []string
 	}{
 		{"logged in", ui.Outcome{Status: st}, false,
-			[]string{"Logged in to Coze as Ada (@ada) (profile \"work\")", "pkce app 7.app.coze, region com (https://api.coze.com)",
+			[]string{"Logged in to Coze as Ada (@ada) (profile \"work\")", "pkce app 7420000000000000001.app.coze, region com",
 				"expires 2026-01-02 03:04", "expires 2026-02-01", "$(cozeauth token --profile work)", "cozeauth api /v1/users/me --profile work", "cozeauth status --profile work"},
 			[]string{"Nothing was saved", "sandbox"}},
 		{"sandbox", ui.Outcome{Status: st}, true,
@@ -62,25 +64,29 @@ func TestPrintOutcome(t *testing.T) {
 		{"no login, a browser waiting", ui.Outcome{AuthorizeURL: "https://www.coze.com/api/permission/oauth2/authorize?client_id=7.app.coze&state=abc"}, false,
 			[]string{"Nothing was saved", "\nhttps://www.coze.com/api/permission/oauth2/authorize?client_id=7.app.coze&state=abc\n"}, nil},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			var b bytes.Buffer
-			printOutcome(&b, tt.o, profileFlag(profileOf(tt.o)), tt.sandbox)
-			for _, w := range tt.want {
-				if !strings.Contains(b.String(), w) {
-					t.Errorf("lacks %q:\n%s", w, b.String())
+		for _, width := range []int{80, 60} {
+			t.Run(fmt.Sprintf("%s at %d columns", tt.name, width), func(t *testing.T) {
+				var b bytes.Buffer
+				printOutcome(&b, tt.o, profileFlag(profileOf(tt.o)), tt.sandbox, width)
+				// What the test looks for may be wrapped between words.
+				joined := strings.Join(strings.Fields(b.String()), " ")
+				for _, w := range tt.want {
+					if !strings.Contains(b.String(), w) && !strings.Contains(joined, strings.Join(strings.Fields(w), " ")) {
+						t.Errorf("lacks %q:\n%s", w, b.String())
+					}
 				}
-			}
-			for _, w := range tt.not {
-				if strings.Contains(b.String(), w) {
-					t.Errorf("has %q:\n%s", w, b.String())
+				for _, w := range tt.not {
+					if strings.Contains(b.String(), w) {
+						t.Errorf("has %q:\n%s", w, b.String())
+					}
 				}
-			}
-			for _, l := range strings.Split(b.String(), "\n") {
-				if len([]rune(l)) > 80 && !strings.HasPrefix(l, "https://") {
-					t.Errorf("line wider than 80 columns: %q", l)
+				for _, l := range strings.Split(b.String(), "\n") {
+					if len([]rune(l)) > width && !strings.HasPrefix(l, "https://") {
+						t.Errorf("line wider than %d columns: %q", width, l)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -138,18 +144,75 @@ func TestInterruptedExits130(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var stdout, stderr bytes.Buffer
-	code := Run(ctx, []string{"api", "/v1/users/me"}, &Env{
-		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
-		Getenv: func(k string) string {
-			if k == "COZEAUTH_CONFIG_DIR" {
-				return dir
-			}
-			return ""
-		},
-		Now: time.Now, Version: "test",
-	})
-	if code != ExitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
-		t.Errorf("exit %d, stderr %q; want %d and a word that it was interrupted", code, stderr.String(), ExitInterrupted)
+	for _, args := range [][]string{
+		{"api", "/v1/users/me"},
+		{"status", "--check"},
+		{"status", "--all", "--check"},
+		{"probe", "--www-base", "http://127.0.0.1:1"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := Run(ctx, args, &Env{
+			Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+			Getenv: func(k string) string {
+				if k == "COZEAUTH_CONFIG_DIR" {
+					return dir
+				}
+				return ""
+			},
+			Now: time.Now, Version: "test",
+		})
+		if code != ExitInterrupted || !strings.Contains(strings.ToLower(stderr.String()), "interrupted") {
+			t.Errorf("%v: exit %d, stderr %q; want %d and a word that it was interrupted", args, code, stderr.String(), ExitInterrupted)
+		}
 	}
+}
+
+// The wizard's probe screen probes what `cozeauth probe` would: the ws host
+// of $COZE_WS_BASE when set, except under --sandbox, whose ws base is its own.
+func TestWizardTargets(t *testing.T) {
+	wsURL := func(ts []probe.Target) string {
+		for _, tg := range ts {
+			if tg.Name == "ws_chat" {
+				return tg.URL
+			}
+		}
+		return ""
+	}
+	for _, tt := range []struct {
+		name    string
+		env     string
+		sandbox bool
+		want    string
+		code    int
+	}{
+		{"derived from the API base", "", false, "wss://ws.coze.com/v1/chat", ExitOK},
+		{"$COZE_WS_BASE", "wss://ws.gateway.example/", false, "wss://ws.gateway.example/v1/chat", ExitOK},
+		{"sandbox ignores $COZE_WS_BASE", "wss://ws.gateway.example", true, "ws://127.0.0.1:8808/v1/chat", ExitOK},
+		{"not a ws URL", "ftp://x", false, "", ExitUsage},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &globals{env: &Env{Getenv: func(k string) string { return map[string]string{"COZE_WS_BASE": tt.env}[k] }}, sandbox: tt.sandbox}
+			targets, err := g.wizardTargets()
+			if code := exitCodeOrOK(err); code != tt.code {
+				t.Fatalf("exit %d (%v), want %d", code, err, tt.code)
+			}
+			if err != nil {
+				return
+			}
+			api := "https://api.coze.com"
+			if tt.sandbox {
+				api = "http://127.0.0.1:8808"
+			}
+			if got := wsURL(targets(api, api, "")); got != tt.want {
+				t.Errorf("ws_chat at %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func exitCodeOrOK(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	return exitCode(err)
 }

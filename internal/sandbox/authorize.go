@@ -57,8 +57,9 @@ func isAuthorizePath(p string) bool {
 }
 
 // parseAuthorizeQuery checks an authorization request the way Coze's consent
-// step would. The sandbox has no registered redirect URIs, so any absolute
-// http(s) URI is accepted — cozeauth's loopback listener picks its own port.
+// step would. Any absolute http(s) redirect URI passes here: like Coze, the
+// sandbox refuses an unregistered one at the code exchange (token.go),
+// with 400 invalid_request "invalid request: redirect_uri".
 func parseAuthorizeQuery(q url.Values) (authRequest, error) {
 	if rt := q.Get("response_type"); rt != "code" {
 		return authRequest{}, fmt.Errorf("invalid request: response_type must be code, not %q", rt)

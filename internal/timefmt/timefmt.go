@@ -1,7 +1,8 @@
 // Package timefmt holds the time conventions every command and screen of
 // cozeauth shares, so that `status`, `profiles` and the dashboard never
 // disagree: how many days a token has left, and how a time is written in
-// JSON.
+// JSON. It must not read the clock or print: callers pass the times in, so
+// that tests with a fake clock see what users see.
 package timefmt
 
 import (
