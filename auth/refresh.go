@@ -225,9 +225,13 @@ func (m *Manager) renew(ctx context.Context, rec *Record, g grant) (*Token, erro
 		}
 		callCtx, cancelTry := context.WithTimeout(overall, m.tryTimeout())
 		tok, err := g(callCtx, client, rec)
+		timedOut := callCtx.Err() != nil
 		cancelTry()
 		if err == nil {
 			return tok, nil
+		}
+		if timedOut && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("coze did not answer within %s: %w", min(m.tryTimeout(), budget), err)
 		}
 		wait, again := retryable(err, try)
 		if !again {
@@ -339,7 +343,7 @@ func (m *Manager) failureOf(err error) *Failure {
 		}
 		return f
 	}
-	f.Message = err.Error()
+	f.Reason = err.Error() // says what failed already
 	return f
 }
 
