@@ -301,7 +301,7 @@ func loginDevice(ctx context.Context, g *globals, m *auth.Manager) (*auth.LoginR
 		return nil, err
 	}
 	if !isTerminal(w) {
-		fmt.Fprintf(w, "\nThe code expires %s. Waiting for approval…\n", relative(da.ExpiresAt, g.now()))
+		fmt.Fprintf(w, "\nThe code expires %s. Waiting for approval…\n", timefmt.Relative(da.ExpiresAt, g.now()))
 		return flow.Wait(ctx)
 	}
 	// On a terminal, count down to the code's expiry on one line.
@@ -348,36 +348,9 @@ func reportLogin(w io.Writer, m *auth.Manager, res *auth.LoginResult, now time.T
 	fmt.Fprintf(w, "%s to %s (profile %q, %s app %s).\n", who, m.Config.API(), m.Config.Profile, m.Config.AppType(), m.Config.ClientID)
 	if m.Config.AppType() == auth.AppJWT {
 		fmt.Fprintf(w, "Access token expires %s (%s); `cozeauth token` mints a new one when it runs out (a JWT app has no refresh token).\n",
-			res.Record.Expiry.Local().Format(time.RFC3339), relative(res.Record.Expiry, now))
+			res.Record.Expiry.Local().Format(time.RFC3339), timefmt.Relative(res.Record.Expiry, now))
 		return
 	}
 	fmt.Fprintf(w, "Access token expires %s (%s); it is refreshed automatically until %s.\n",
-		res.Record.Expiry.Local().Format(time.RFC3339), relative(res.Record.Expiry, now), res.Record.RefreshExpiry.Local().Format("2006-01-02"))
-}
-
-// relative says "in 14m59s" or "3m0s ago", to the second.
-func relative(t, now time.Time) string {
-	d := t.Sub(now).Round(time.Second)
-	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("in %d days", timefmt.DaysLeft(d))
-	case d >= 0:
-		return "in " + compactDuration(d)
-	case d <= -48*time.Hour:
-		return fmt.Sprintf("%d days ago", timefmt.DaysLeft(-d))
-	}
-	return compactDuration(-d) + " ago"
-}
-
-// compactDuration is d without zero minutes or seconds at its end: 24h,
-// 1h30m, 14m59s.
-func compactDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+		res.Record.Expiry.Local().Format(time.RFC3339), timefmt.Relative(res.Record.Expiry, now), res.Record.RefreshExpiry.Local().Format("2006-01-02"))
 }

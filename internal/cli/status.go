@@ -219,7 +219,7 @@ func loginState(s *auth.Status, stored bool, now time.Time) (state, problem stri
 	case s.LoggedOutReason != "":
 		return "refused", fmt.Sprintf("%s: run `%s` (or `cozeauth refresh` to try again)", s.LoggedOutReason, login)
 	case s.RefreshExpiresAt != nil && !now.Before(*s.RefreshExpiresAt):
-		return "expired", fmt.Sprintf("the refresh token expired %s: run `%s`", relative(*s.RefreshExpiresAt, now), login)
+		return "expired", fmt.Sprintf("the refresh token expired %s: run `%s`", timefmt.Relative(*s.RefreshExpiresAt, now), login)
 	}
 	return "logged_out", "the tokens can no longer be refreshed: run `" + login + "`"
 }
@@ -416,16 +416,16 @@ func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 		row("Access token", ps.AccessToken)
 	}
 	if t := ps.AccessExpiresAt; t != nil {
-		row("Access expires", fmt.Sprintf("%s (%s)", t.Local().Format(time.RFC3339), relative(*t, now)))
+		row("Access expires", fmt.Sprintf("%s (%s)", t.Local().Format(time.RFC3339), timefmt.Relative(*t, now)))
 	}
 	if t := ps.RefreshExpiresAt; t != nil {
-		row("Refresh expires", fmt.Sprintf("%s (%s)", t.Local().Format(time.RFC3339), relative(*t, now)))
+		row("Refresh expires", fmt.Sprintf("%s (%s)", t.Local().Format(time.RFC3339), timefmt.Relative(*t, now)))
 	}
 	if ps.Renewal != "" {
 		row("Renewal", ps.Renewal)
 	}
 	if t := ps.NextMintAt; t != nil {
-		row("Next mint", fmt.Sprintf("%s (%s)", t.Local().Format(time.RFC3339), relative(*t, now)))
+		row("Next mint", fmt.Sprintf("%s (%s)", t.Local().Format(time.RFC3339), timefmt.Relative(*t, now)))
 	}
 	if ps.Storage != "" {
 		row("Storage", ps.Storage)
@@ -516,7 +516,7 @@ func timeLeft(t *time.Time, now time.Time) string {
 	case left >= 48*time.Hour:
 		return fmt.Sprintf("%d days left", timefmt.DaysLeft(left))
 	}
-	return compactDuration(left.Round(time.Second)) + " left"
+	return timefmt.Compact(left.Round(time.Second)) + " left"
 }
 
 // explainNotSetUp turns "login required" for a profile that no login ever

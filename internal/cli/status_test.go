@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
 // runCLIEnv is runCLI with more environment variables.
@@ -336,7 +337,7 @@ func hasWords(out, want string) bool {
 // with 29 days and 13 hours left has 30 days left everywhere.
 func TestDaysLeftAgree(t *testing.T) {
 	exp := testNow.Add(29*24*time.Hour + 13*time.Hour)
-	if got := relative(exp, testNow); got != "in 30 days" {
+	if got := timefmt.Relative(exp, testNow); got != "in 30 days" {
 		t.Errorf("status says %q, want in 30 days", got)
 	}
 	if got := timeLeft(&exp, testNow); got != "30 days left" {

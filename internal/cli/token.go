@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
 func newTokenCmd(g *globals) *cobra.Command {
@@ -73,7 +74,7 @@ func newRefreshCmd(g *globals) *cobra.Command {
 			if asJSON {
 				return writeJSON(g.env.Stdout, st)
 			}
-			fmt.Fprintf(g.env.Stdout, "Refreshed. Access token %s expires %s (%s).\n", st.AccessToken, st.AccessExpiresAt.Local().Format(time.RFC3339), relative(*st.AccessExpiresAt, g.now()))
+			fmt.Fprintf(g.env.Stdout, "Refreshed. Access token %s expires %s (%s).\n", st.AccessToken, st.AccessExpiresAt.Local().Format(time.RFC3339), timefmt.Relative(*st.AccessExpiresAt, g.now()))
 			return nil
 		},
 	}

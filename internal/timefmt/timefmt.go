@@ -1,12 +1,14 @@
 // Package timefmt holds the time conventions every command and screen of
 // cozeauth shares, so that `status`, `profiles` and the dashboard never
 // disagree: how many days a token has left, and how a time is written in
-// JSON. It must not read the clock or print: callers pass the times in, so
+// JSON, and how a duration or a time to come is said in text. It must not read the clock or print: callers pass the times in, so
 // that tests with a fake clock see what users see.
 package timefmt
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -26,4 +28,32 @@ func Stamp(t time.Time) time.Time {
 // Format is t in RFC 3339, UTC, whole seconds: "2025-06-01T12:00:00Z".
 func Format(t time.Time) string {
 	return Stamp(t).Format(time.RFC3339)
+}
+
+// Compact is d without zero minutes or seconds at its end: 24h, 1h30m,
+// 5m, 14m59s, 90s is 1m30s.
+func Compact(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// Relative says when t is from now: "in 14m59s", "3m ago", to the second;
+// two days or more away in whole days ("in 30 days").
+func Relative(t, now time.Time) string {
+	d := t.Sub(now).Round(time.Second)
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("in %d days", DaysLeft(d))
+	case d >= 0:
+		return "in " + Compact(d)
+	case d <= -48*time.Hour:
+		return fmt.Sprintf("%d days ago", DaysLeft(-d))
+	}
+	return Compact(-d) + " ago"
 }

@@ -44,3 +44,30 @@ func TestStampAndFormat(t *testing.T) {
 		t.Errorf("JSON (-want +got):\n%s", diff)
 	}
 }
+
+func TestCompact(t *testing.T) {
+	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", 90 * time.Second: "1m30s", 2 * time.Hour: "2h", 150 * time.Minute: "2h30m", 14*time.Minute + 59*time.Second: "14m59s"} {
+		if got := Compact(d); got != want {
+			t.Errorf("Compact(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestRelative(t *testing.T) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{15 * time.Minute, "in 15m"},
+		{14*time.Minute + 59*time.Second + 400*time.Millisecond, "in 14m59s"},
+		{-3 * time.Minute, "3m ago"},
+		{30 * 24 * time.Hour, "in 30 days"},
+		{-3 * 24 * time.Hour, "3 days ago"},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, Relative(now.Add(tt.d), now)); diff != "" {
+			t.Errorf("Relative(now%+v) (-want +got):\n%s", tt.d, diff)
+		}
+	}
+}
