@@ -170,6 +170,9 @@ type Status struct {
 	// Renewal and NextMintAt describe a JWT profile's tokens.
 	Renewal    string     `json:"renewal,omitempty"`
 	NextMintAt *time.Time `json:"next_mint_at,omitempty"`
+	// RenewMargin is how long before AccessExpiresAt the token is renewed:
+	// [Manager.RenewMargin] of the saved token (0 without one).
+	RenewMargin time.Duration `json:"-"`
 }
 
 // Status reads the profile's state without touching the network.
@@ -210,6 +213,7 @@ func (m *Manager) Status() (*Status, error) {
 	st.AccessExpiresAt = timePtr(rec.Expiry)
 	st.RefreshExpiresAt = timePtr(rec.RefreshExpiry)
 	st.IssuedAt = timePtr(rec.IssuedAt)
+	st.RenewMargin = m.RenewMargin(rec)
 	if st.AppType == AppJWT {
 		m.jwtStatus(st, rec)
 	}

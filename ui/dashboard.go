@@ -67,11 +67,11 @@ func (m *Model) dashTick() tea.Cmd {
 	if st == nil || st.AccessExpiresAt == nil || d.refreshing || d.loginNeeded || m.now.Before(d.nextAuto) {
 		return nil
 	}
-	if st.AccessExpiresAt.Sub(m.now) > m.cfg.Margin() {
+	if st.AccessExpiresAt.Sub(m.now) > st.RenewMargin {
 		return nil
 	}
 	d.refreshing, d.auto = true, true
-	d.note = okNote(fmt.Sprintf("Refreshing automatically: the access token expires within %s…", m.cfg.Margin()))
+	d.note = okNote(fmt.Sprintf("Refreshing automatically: the access token expires within %s…", timefmt.Compact(st.RenewMargin)))
 	return refreshCmd(m.d, m.cfg, true)
 }
 
@@ -123,7 +123,7 @@ func (m Model) updateDashboard(msg tea.Msg) (Model, tea.Cmd) {
 
 const dashLabel = 15
 
-func (d dashModel) view(st Styles, width int, now time.Time, spin string, cfg auth.Config, sandbox string) (body, status string) {
+func (d dashModel) view(st Styles, width int, now time.Time, spin string, sandbox string) (body, status string) {
 	var b strings.Builder
 	title := st.Title.Render("cozeauth") + st.Subtitle.Render(" · token dashboard")
 	if sandbox != "" {
@@ -145,11 +145,10 @@ func (d dashModel) view(st Styles, width int, now time.Time, spin string, cfg au
 	if exp := s.AccessExpiresAt; exp != nil {
 		row("", accessCountdown(st, width, now, *exp, s.IssuedAt))
 		row("", st.Muted.Render("expires "+exp.In(loc).Format("2006-01-02 15:04:05 MST")))
-		if s.AppType == auth.AppJWT {
-			next := exp.Add(-cfg.Margin())
-			row("", st.Faint.Render(fmt.Sprintf("next token minted %s (%s before expiry)", next.In(loc).Format("15:04:05"), shortDur(cfg.Margin()))))
+		if next := s.NextMintAt; next != nil {
+			row("", st.Faint.Render(fmt.Sprintf("next token minted %s (%s before expiry)", next.In(loc).Format("15:04:05"), timefmt.Compact(s.RenewMargin))))
 		} else {
-			row("", st.Faint.Render(fmt.Sprintf("refreshed automatically %s before expiry", shortDur(cfg.Margin()))))
+			row("", st.Faint.Render(fmt.Sprintf("refreshed automatically %s before expiry", timefmt.Compact(s.RenewMargin))))
 		}
 	}
 	if s.Renewal != "" {
@@ -196,7 +195,7 @@ func refreshLeft(st Styles, left time.Duration) string {
 	case left >= 48*time.Hour:
 		return st.Value.Render(fmt.Sprintf("%d days left", timefmt.DaysLeft(left))) // a fresh one has 30, not 29
 	case left > 0:
-		return st.Value.Render(fmt.Sprintf("%s left", shortDur(left.Round(time.Minute))))
+		return st.Value.Render(fmt.Sprintf("%s left", timefmt.Compact(left.Round(time.Minute))))
 	}
 	return st.Value.Render(st.Bad.Render("expired: log in again (l)"))
 }
@@ -224,18 +223,6 @@ func (d dashModel) lastRefreshValue(st Styles, spin string, loc *time.Location) 
 		return v + st.Bad.Render("✗ failed")
 	}
 	return v + st.OK.Render("✓ ok")
-}
-
-// shortDur formats a duration without zero units: 5m, 1h30m, 90s.
-func shortDur(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // Commands of the dashboard.
@@ -275,7 +262,7 @@ func refreshCmd(d Deps, cfg auth.Config, auto bool) tea.Cmd {
 			rec, err = mgr.Refresh(ctx)
 		}
 		at := d.Now()
-		if err == nil && auto && !rec.ValidForMargin(at, cfg.Margin()) {
+		if err == nil && auto && !rec.ValidForMargin(at, mgr.RenewMargin(rec)) {
 			why := "could not refresh"
 			if len(warned) > 0 {
 				why = warned[len(warned)-1]

@@ -3,6 +3,7 @@ package ui
 import (
 	tea "charm.land/bubbletea/v2"
 
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -201,14 +202,6 @@ func TestDashboardRefreshTokenRunningOut(t *testing.T) {
 	}
 }
 
-func TestShortDur(t *testing.T) {
-	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", 90 * time.Second: "1m30s", 2 * time.Hour: "2h", 150 * time.Minute: "2h30m"} {
-		if got := shortDur(d); got != want {
-			t.Errorf("shortDur(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 // BenchmarkDashboardTick is the work of one idle second on the dashboard:
 // the clock message and the redraw it causes.
 func BenchmarkDashboardTick(b *testing.B) {
@@ -247,4 +240,47 @@ func drain(cmd tea.Cmd) []tea.Msg {
 		return nil
 	}
 	return []tea.Msg{msg}
+}
+
+// A JWT app minting 3-minute tokens renews them a minute before expiry
+// (auth clamps the 5-minute default to a third of the life): the dashboard
+// shows that time and refreshes then, not at once and forever "retrying".
+func TestDashboardUsesAuthsClampedMargin(t *testing.T) {
+	f := newFixture(t)
+	f.deps.TickEvery = time.Millisecond
+	f.deps.Initial.Settings.AppType = auth.AppJWT
+	f.deps.Initial.JWT = &auth.JWTSettings{PublicKeyID: "kid-1", PrivateKeyFile: writeTestKey(t)}
+	f.coze.set(func(fc *fakeCoze) { fc.ttl = 3 * time.Minute })
+	l, err := f.store.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = l.Save("default", &auth.Record{
+		Token: auth.Token{AccessToken: "czu_fake_access_saved", Expiry: t0.Add(3 * time.Minute), IssuedAt: t0},
+		User:  &auth.User{UserID: "1", UserName: "tester", NickName: "Test User"},
+	})
+	l.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(f.deps)
+	m, _ = step(m, await[profileLoadedMsg](t, m.Init()))
+	if v := viewText(m); !strings.Contains(v, "next token minted 03:06:05 (1m before expiry)") {
+		t.Errorf("the next mint is not auth's:\n%s", v)
+	}
+	m, _ = step(m, tickMsg{now: f.clock.Advance(time.Minute)})
+	if m.dash.refreshing {
+		t.Fatal("refreshing two minutes before expiry; auth renews one minute before")
+	}
+	m, cmd := step(m, tickMsg{now: f.clock.Advance(time.Minute)})
+	if !m.dash.refreshing || !m.dash.auto {
+		t.Fatalf("at auth's margin: refreshing %v auto %v", m.dash.refreshing, m.dash.auto)
+	}
+	if v := viewText(m); !strings.Contains(v, "expires within 1m") {
+		t.Errorf("the automatic refresh names another margin:\n%s", v)
+	}
+	m, _ = step(m, await[tokenRefreshedMsg](t, cmd))
+	if v := viewText(m); !strings.Contains(v, "03:06:05 automatic · ✓ ok") || !strings.Contains(v, "next token minted 03:08:05") {
+		t.Errorf("after the automatic refresh:\n%s", v)
+	}
 }

@@ -344,7 +344,7 @@ func (m Model) content() string {
 	case screenConsent:
 		body, status = m.consent.view(m.st, w, m.now, m.spin.View(), m.d)
 	case screenDashboard:
-		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.cfg, m.d.SandboxBase)
+		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.d.SandboxBase)
 	case screenDevice:
 		status = m.device.note.render(m.st, m.st.OK, w)
 	}
