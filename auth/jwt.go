@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -189,7 +188,7 @@ func (m *Manager) signingKey(rec *Record) (*rsa.PrivateKey, error) {
 		return ParsePrivateKey("the token store", []byte(rec.PrivateKey))
 	case m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != "":
 		path := m.Config.JWT.PrivateKeyFile
-		data, err := os.ReadFile(path)
+		data, err := ReadInputFile(path)
 		if err != nil {
 			return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): put it back, run `%s --private-key-file <its path>`, or set $COZE_JWT_PRIVATE_KEY to the PEM", err, loginCommand(m.Config.Profile))}
 		}

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -55,7 +54,7 @@ func jwtLoginCmd(d Deps, gen int, cfg auth.Config) tea.Cmd {
 // importConfigCmd reads and checks a coze_oauth_config.json.
 func importConfigCmd(path string) tea.Cmd {
 	return func() tea.Msg {
-		data, err := os.ReadFile(path)
+		data, err := auth.ReadInputFile(path)
 		if err != nil {
 			return configImportFailedMsg{fmt.Errorf("could not read it: %w", err)}
 		}

@@ -149,9 +149,9 @@ func (g *globals) jwtSettings(saved *auth.JWTSettings, maybeJWT bool) (*auth.JWT
 		js.DurationSeconds = secs
 	}
 	if a.scopeFile != "" {
-		data, err := os.ReadFile(a.scopeFile)
+		data, err := auth.ReadInputFile(a.scopeFile)
 		if err != nil {
-			return nil, usageError("--scope-file: %v", err)
+			return nil, usageError("--scope-file: %v: pass a JSON file holding the token call's scope", err)
 		}
 		var obj map[string]any
 		if err := json.Unmarshal(data, &obj); err != nil {
@@ -255,7 +255,7 @@ func (g *globals) importConfigFile() error {
 	if path == "" {
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := auth.ReadInputFile(path)
 	if err != nil {
 		return usageError("--config: %v: pass the coze_oauth_config.json downloaded from the app's page in the Coze console", err)
 	}

@@ -151,3 +151,53 @@ func TestJWTDurationEnvironmentIsForJWTApps(t *testing.T) {
 		t.Errorf("token of a pkce profile with COZE_JWT_DURATION=25h: exit %d\n%s", res.code, res.stderr)
 	}
 }
+
+// The files named by --config, --scope-file and --private-key-file are
+// read only when they are regular files of at most 64 KiB: /dev/zero or a
+// FIFO would hang the command, so a device is refused before it is opened,
+// with what to pass instead, and so is a file too large to be one of them.
+func TestInputFilesAreBounded(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "private_key.pem")
+	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Valid JSON padded past the bound (a web app without its secret, so that
+	// without the bound it ends in a quick usage error, not a login).
+	huge := filepath.Join(dir, "huge.json")
+	body := `{"client_type":"web","client_id":"` + testClient + `"` + strings.Repeat(" ", auth.MaxInputFile) + `}`
+	if err := os.WriteFile(huge, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jwt := func(keyFile string, more ...string) []string {
+		return append([]string{"login", "--api-base", "http://127.0.0.1:9", "--app-type", "jwt", "--client-id", sandbox.JWTClientID,
+			"--public-key-id", sandbox.JWTPublicKeyID, "--private-key-file", keyFile}, more...)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"--config a device", []string{"login", "--config", os.DevNull},
+			[]string{"--config: " + os.DevNull + " is a device, not a regular file", "pass the coze_oauth_config.json"}},
+		{"--config too large", []string{"login", "--config", huge},
+			[]string{"--config: " + huge + " is larger than 64 KiB"}},
+		{"--scope-file a device", jwt(key, "--scope-file", os.DevNull),
+			[]string{"--scope-file: " + os.DevNull + " is a device, not a regular file", "save the content to a file"}},
+		{"--private-key-file a device", jwt(os.DevNull),
+			[]string{os.DevNull + " cannot be read (" + os.DevNull + " is a device, not a regular file"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLIEnv(t, dir, nil, nil, tt.args...)
+			if res.code != ExitUsage {
+				t.Errorf("exit %d, want %d:\n%s", res.code, ExitUsage, res.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(res.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, res.stderr)
+				}
+			}
+		})
+	}
+}
