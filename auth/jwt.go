@@ -187,14 +187,31 @@ func (m *Manager) signingKey(rec *Record) (*rsa.PrivateKey, error) {
 	case rec != nil && rec.PrivateKey != "":
 		return ParsePrivateKey("the token store", []byte(rec.PrivateKey))
 	case m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != "":
-		path := m.Config.JWT.PrivateKeyFile
-		data, err := ReadInputFile(path)
+		data, err := m.readKeyFile()
 		if err != nil {
-			return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): put it back, run `%s --private-key-file <its path>`, or set $COZE_JWT_PRIVATE_KEY to the PEM", err, loginCommand(m.Config.Profile))}
+			return nil, err
 		}
-		return ParsePrivateKey(path, data)
+		return ParsePrivateKey(m.Config.JWT.PrivateKeyFile, data)
 	}
 	return nil, errors.New("no private key for this JWT app: pass --private-key-file key.pem or set $COZE_JWT_PRIVATE_KEY to the PEM")
+}
+
+// keyFileSigns reports whether the JWT app signs with the key file: no key
+// was given in the environment, kept in the store or in the keyring.
+func (m *Manager) keyFileSigns(rec *Record) bool {
+	return m.Config.PrivateKeyPEM == "" && rec.PrivateKey == "" && rec.Secrets != secretsInKeyring &&
+		m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != ""
+}
+
+// readKeyFile reads the JWT app's key file, a [*KeyError] naming it and the
+// login that fixes it when it cannot be read.
+func (m *Manager) readKeyFile() ([]byte, error) {
+	path := m.Config.JWT.PrivateKeyFile
+	data, err := ReadInputFile(path)
+	if err != nil {
+		return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): put it back, run `%s --private-key-file <its path>`, or set $COZE_JWT_PRIVATE_KEY to the PEM", err, loginCommand(m.Config.Profile))}
+	}
+	return data, nil
 }
 
 // LoginJWT checks a service app's key and kid by minting one token, then
@@ -227,12 +244,19 @@ func (m *Manager) jwtGrant(ctx context.Context, c *Client, rec *Record) (*Token,
 }
 
 // jwtStatus fills what is special about a JWT profile: logged in while the
-// key can mint, no refresh token, and when the next token will be minted.
+// key can mint (its file, when it signs with one, can be read), no refresh
+// token, and when the next token will be minted.
 func (m *Manager) jwtStatus(st *Status, rec *Record) {
 	st.Renewal = "minted by JWT, no refresh token"
 	st.RefreshExpiresAt = nil
 	canSign := rec.Secrets == secretsInKeyring || rec.PrivateKey != "" || m.Config.PrivateKeyPEM != "" ||
 		m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != ""
+	if m.keyFileSigns(rec) {
+		if _, err := m.readKeyFile(); err != nil { // a local read, no network: status stays instant
+			st.KeyProblem = err.Error()
+			canSign = false
+		}
+	}
 	st.LoggedIn = canSign && !rec.refused() // a refused JWT is remembered like a refused refresh
 	if !rec.Expiry.IsZero() {
 		st.NextMintAt = timePtr(rec.Expiry.Add(-m.margin(rec)))

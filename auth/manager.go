@@ -170,6 +170,10 @@ type Status struct {
 	// Renewal and NextMintAt describe a JWT profile's tokens.
 	Renewal    string     `json:"renewal,omitempty"`
 	NextMintAt *time.Time `json:"next_mint_at,omitempty"`
+	// KeyProblem says why a JWT profile cannot mint its next token: its
+	// private key file cannot be read. It names the file and the login
+	// that fixes it; "" when the key is there.
+	KeyProblem string `json:"-"`
 	// RenewMargin is how long before AccessExpiresAt the token is renewed:
 	// [Manager.RenewMargin] of the saved token (0 without one).
 	RenewMargin time.Duration `json:"-"`

@@ -216,6 +216,8 @@ func loginState(s *auth.Status, stored bool, now time.Time) (state, problem stri
 		return "not_set_up", notSetUp(s.Profile)
 	case !stored:
 		return "logged_out", "not logged in: run `" + login + "`"
+	case s.KeyProblem != "":
+		return "key_missing", s.KeyProblem
 	case s.LoggedOutReason != "":
 		return "refused", fmt.Sprintf("%s: run `%s` (or `cozeauth refresh` to try again)", s.LoggedOutReason, login)
 	case s.RefreshExpiresAt != nil && !now.Before(*s.RefreshExpiresAt):

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
@@ -434,4 +437,52 @@ func TestEnvTokenMustBeOneToken(t *testing.T) {
 	if n := len(fake.requests()); n != 0 {
 		t.Errorf("%d requests were sent, want none", n)
 	}
+}
+
+// A jwt profile signs each new token with its key file: once that file is
+// gone, offline `status` says so (state key_missing, the file and the login
+// that fixes it, exit 4) instead of "logged in" until the next mint fails.
+func TestStatusJWTKeyFileMissing(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "private_key.pem")
+	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set := auth.Settings{ClientID: sandbox.JWTClientID, AppType: auth.AppJWT,
+		JWT: &auth.JWTSettings{PublicKeyID: sandbox.JWTPublicKeyID, PrivateKeyFile: key}}
+	storeTokens(t, dir, "default", set, &auth.Token{AccessToken: oldAccess, Expiry: testNow.Add(10 * time.Minute), IssuedAt: testNow.Add(-5 * time.Minute)})
+	state := func() (int, profileJSON) {
+		t.Helper()
+		res := runCLIEnv(t, dir, nil, nil, "status", "--json")
+		var p profileJSON
+		if err := json.Unmarshal([]byte(res.stdout), &p); err != nil {
+			t.Fatalf("status --json: %v\n%s%s", err, res.stdout, res.stderr)
+		}
+		return res.code, p
+	}
+	if code, p := state(); code != 0 || p.State != "logged_in" || !p.LoggedIn {
+		t.Fatalf("with the key file: exit %d, %+v", code, p)
+	}
+	if err := os.Remove(key); err != nil {
+		t.Fatal(err)
+	}
+	code, p := state()
+	if code != ExitLoginRequired || p.State != "key_missing" || p.LoggedIn {
+		t.Errorf("without the key file: exit %d state %q logged_in %v, want %d key_missing false", code, p.State, p.LoggedIn, ExitLoginRequired)
+	}
+	for _, w := range []string{key, "cozeauth login --private-key-file"} {
+		if !strings.Contains(p.Problem, w) {
+			t.Errorf("problem %q lacks %q", p.Problem, w)
+		}
+	}
+	res := runCLIEnv(t, dir, nil, nil, "status")
+	if res.code != ExitLoginRequired || !strings.Contains(res.stdout+res.stderr, key) {
+		t.Errorf("status: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+type profileJSON struct {
+	State    string `json:"state"`
+	Problem  string `json:"problem"`
+	LoggedIn bool   `json:"logged_in"`
 }
