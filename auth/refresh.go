@@ -238,6 +238,11 @@ func (m *Manager) renew(ctx context.Context, rec *Record, g grant) (*Token, erro
 			return nil, m.final(err)
 		}
 		if try >= refreshTries || overall.Err() != nil || m.now().Add(wait).After(end) {
+			if timedOut {
+				// The request went out: Coze may have rotated the refresh
+				// token and lost its answer on the way back.
+				return nil, fmt.Errorf("%w (tried %d times; the stored token was kept, try again later — if Coze refused it then, the answer that rotated it was lost and only `cozeauth login` helps)", err, try)
+			}
 			return nil, fmt.Errorf("%w (tried %d times; the stored token was kept, try again later)", err, try)
 		}
 		if err := m.sleep(ctx, wait); err != nil {

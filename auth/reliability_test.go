@@ -172,6 +172,11 @@ func TestSilentEndpointIsOneBoundedSequence(t *testing.T) {
 	if n := tries.Load(); n > refreshTries {
 		t.Errorf("the endpoint saw %d tries, want one sequence of at most %d", n, refreshTries)
 	}
+	// The holder's request went out: its error must not promise that the
+	// kept token still works, since Coze may have rotated it.
+	if errs[0] == nil || !strings.Contains(errs[0].Error(), "answer that rotated it was lost") {
+		t.Errorf("holder's error %v does not say the answer may have been lost", errs[0])
+	}
 	for i, err := range errs {
 		if err == nil || IsLoginRequired(err) {
 			t.Errorf("caller %d: %v, want a passing failure", i, err)
