@@ -187,7 +187,7 @@ func (m *Manager) signingKey(rec *Record) (*rsa.PrivateKey, error) {
 	case rec != nil && rec.PrivateKey != "":
 		return ParsePrivateKey("the token store", []byte(rec.PrivateKey))
 	case m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != "":
-		data, err := m.readKeyFile()
+		data, err := m.Config.readKeyFile()
 		if err != nil {
 			return nil, err
 		}
@@ -196,20 +196,35 @@ func (m *Manager) signingKey(rec *Record) (*rsa.PrivateKey, error) {
 	return nil, errors.New("no private key for this JWT app: pass --private-key-file key.pem or set $COZE_JWT_PRIVATE_KEY to the PEM")
 }
 
+// KeyFileProblem says why c's JWT app cannot mint the next token of rec:
+// its private key file cannot be read (a [*KeyError]'s text, naming the file
+// and the login that fixes it). It is "" for other apps, for a key given in
+// the environment or kept in the store or keyring, and for a readable file.
+// It reads the file, never the network.
+func (c Config) KeyFileProblem(rec *Record) string {
+	if c.AppType() != AppJWT || !c.keyFileSigns(rec) {
+		return ""
+	}
+	if _, err := c.readKeyFile(); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
 // keyFileSigns reports whether the JWT app signs with the key file: no key
 // was given in the environment, kept in the store or in the keyring.
-func (m *Manager) keyFileSigns(rec *Record) bool {
-	return m.Config.PrivateKeyPEM == "" && rec.PrivateKey == "" && rec.Secrets != secretsInKeyring &&
-		m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != ""
+func (c Config) keyFileSigns(rec *Record) bool {
+	return c.PrivateKeyPEM == "" && rec.PrivateKey == "" && rec.Secrets != secretsInKeyring &&
+		c.JWT != nil && c.JWT.PrivateKeyFile != ""
 }
 
 // readKeyFile reads the JWT app's key file, a [*KeyError] naming it and the
 // login that fixes it when it cannot be read.
-func (m *Manager) readKeyFile() ([]byte, error) {
-	path := m.Config.JWT.PrivateKeyFile
+func (c Config) readKeyFile() ([]byte, error) {
+	path := c.JWT.PrivateKeyFile
 	data, err := ReadInputFile(path)
 	if err != nil {
-		return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): put it back, run `%s --private-key-file <its path>`, or set $COZE_JWT_PRIVATE_KEY to the PEM", err, loginCommand(m.Config.Profile))}
+		return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): put it back, run `%s --private-key-file <its path>`, or set $COZE_JWT_PRIVATE_KEY to the PEM", err, loginCommand(c.Profile))}
 	}
 	return data, nil
 }
@@ -251,11 +266,8 @@ func (m *Manager) jwtStatus(st *Status, rec *Record) {
 	st.RefreshExpiresAt = nil
 	canSign := rec.Secrets == secretsInKeyring || rec.PrivateKey != "" || m.Config.PrivateKeyPEM != "" ||
 		m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != ""
-	if m.keyFileSigns(rec) {
-		if _, err := m.readKeyFile(); err != nil { // a local read, no network: status stays instant
-			st.KeyProblem = err.Error()
-			canSign = false
-		}
+	if st.KeyProblem = m.Config.KeyFileProblem(rec); st.KeyProblem != "" { // a local read: status stays instant
+		canSign = false
 	}
 	st.LoggedIn = canSign && !rec.refused() // a refused JWT is remembered like a refused refresh
 	if !rec.Expiry.IsZero() {

@@ -92,9 +92,13 @@ func listProfiles(st *auth.Store, now time.Time) ([]profileSummary, error) {
 				p.AppType = auth.AppWeb
 			}
 			// A JWT app has no refresh token: it stays logged in while it
-			// can sign (its key is a saved path or in the store).
+			// can sign (its key is in the store or a saved path to a file
+			// that can still be read, as `status` says).
 			refused := rec.Failure != nil && rec.Failure.Refused
-			p.LoggedIn = rec.LoggedIn(now) || p.AppType == auth.AppJWT && !refused
+			p.LoggedIn = rec.LoggedIn(now)
+			if p.AppType == auth.AppJWT {
+				p.LoggedIn = !refused && (auth.Config{Profile: name, Settings: set}).KeyFileProblem(rec) == ""
+			}
 			p.AccessExpiresAt = timeOrNil(rec.Expiry)
 			p.RefreshExpiresAt = timeOrNil(rec.RefreshExpiry)
 		}

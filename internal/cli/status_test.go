@@ -479,6 +479,12 @@ func TestStatusJWTKeyFileMissing(t *testing.T) {
 	if res.code != ExitLoginRequired || !strings.Contains(res.stdout+res.stderr, key) {
 		t.Errorf("status: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
+	// profiles agrees with status.
+	res = runCLIEnv(t, dir, nil, nil, "profiles", "--json")
+	var list []profileJSON
+	if err := json.Unmarshal([]byte(res.stdout), &list); err != nil || len(list) != 1 || list[0].LoggedIn {
+		t.Errorf("profiles --json without the key file: %v\n%s", err, res.stdout)
+	}
 }
 
 type profileJSON struct {
