@@ -175,7 +175,7 @@ type Status struct {
 	// that fixes it; "" when the key is there.
 	KeyProblem string `json:"-"`
 	// RenewMargin is how long before AccessExpiresAt the token is renewed:
-	// [Manager.RenewMargin] of the saved token (0 without one).
+	// [Config.RenewMargin] of the saved token (0 without one).
 	RenewMargin time.Duration `json:"-"`
 }
 
@@ -217,7 +217,7 @@ func (m *Manager) Status() (*Status, error) {
 	st.AccessExpiresAt = timePtr(rec.Expiry)
 	st.RefreshExpiresAt = timePtr(rec.RefreshExpiry)
 	st.IssuedAt = timePtr(rec.IssuedAt)
-	st.RenewMargin = m.RenewMargin(rec)
+	st.RenewMargin = m.Config.RenewMargin(rec)
 	if st.AppType == AppJWT {
 		m.jwtStatus(st, rec)
 	}

@@ -397,10 +397,10 @@ func (e *UnsavedError) Error() string {
 
 func (e *UnsavedError) Unwrap() error { return e.Err }
 
-// margin is [Manager.RenewMargin], warning once when a margin set by hand
+// margin is [Config.RenewMargin], warning once when a margin set by hand
 // had to be clamped.
 func (m *Manager) margin(rec *Record) time.Duration {
-	margin, clamped := m.renewMargin(rec)
+	margin, clamped := m.Config.renewMargin(rec)
 	if clamped && m.Config.RefreshMargin > 0 && !m.marginWarned.Swap(true) {
 		life := rec.Expiry.Sub(rec.IssuedAt)
 		m.Store.warn(fmt.Sprintf("warning: the refresh margin %s is not shorter than the access token's life (%s), which would refresh on every call; using %s", m.Config.Margin(), life.Round(time.Second), margin.Round(time.Second)))
@@ -408,23 +408,23 @@ func (m *Manager) margin(rec *Record) time.Duration {
 	return margin
 }
 
-// RenewMargin is how long before rec's expiry the manager renews it, the
-// margin [Manager.Token] and [Manager.Status] use; screens that show or
-// schedule renewals use it too, so they never disagree with auth. A margin
-// set by hand that is not shorter than the token's whole life would refresh
-// on every call (a refresh storm): it is clamped to a third of the life.
-// The default (5 minutes of Coze's 15) is not clamped, except for a JWT
-// app whose --duration is 5 minutes or less: it chose that life.
-func (m *Manager) RenewMargin(rec *Record) time.Duration {
-	margin, _ := m.renewMargin(rec)
+// RenewMargin is how long before rec's expiry it is renewed, the margin
+// [Manager.Token] and [Manager.Status] use; screens that show or schedule
+// renewals use it too, so they never disagree with auth. A margin set by
+// hand that is not shorter than the token's whole life would refresh on
+// every call (a refresh storm): it is clamped to a third of the life. The
+// default (5 minutes of Coze's 15) is not clamped, except for a JWT app
+// whose --duration is 5 minutes or less: it chose that life.
+func (c Config) RenewMargin(rec *Record) time.Duration {
+	margin, _ := c.renewMargin(rec)
 	return margin
 }
 
-func (m *Manager) renewMargin(rec *Record) (margin time.Duration, clamped bool) {
-	margin = m.Config.Margin()
+func (c Config) renewMargin(rec *Record) (margin time.Duration, clamped bool) {
+	margin = c.Margin()
 	life := rec.Expiry.Sub(rec.IssuedAt)
-	byHand := m.Config.RefreshMargin > 0
-	if !byHand && m.Config.AppType() != AppJWT || rec.IssuedAt.IsZero() || life <= 0 || margin < life {
+	byHand := c.RefreshMargin > 0
+	if !byHand && c.AppType() != AppJWT || rec.IssuedAt.IsZero() || life <= 0 || margin < life {
 		return margin, false
 	}
 	return life / 3, true

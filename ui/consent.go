@@ -329,8 +329,11 @@ func statusFromRecord(cfg auth.Config, rec *auth.Record, now time.Time) *auth.St
 	if !rexp.IsZero() { // a JWT app has no refresh token
 		st.RefreshExpiresAt = &rexp
 	}
+	st.RenewMargin = cfg.RenewMargin(rec)
 	if st.AppType == auth.AppJWT {
 		st.Renewal = "minted by JWT, no refresh token"
+		next := exp.Add(-st.RenewMargin)
+		st.NextMintAt = &next
 	}
 	if iss.IsZero() {
 		st.IssuedAt = &now

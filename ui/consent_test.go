@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestConsentWaitingOpensBrowser(t *testing.T) {
@@ -337,3 +338,34 @@ func TestClock(t *testing.T) {
 		}
 	}
 }
+
+// The status the dashboard gets after a login whose store could not be
+// re-read renews on auth's margin, as one read from the store does.
+func TestStatusFromRecordHasAuthsMargin(t *testing.T) {
+	jwt := auth.Config{Settings: auth.Settings{AppType: auth.AppJWT, JWT: &auth.JWTSettings{PublicKeyID: "kid"}}}
+	tests := []struct {
+		name     string
+		cfg      auth.Config
+		life     time.Duration
+		margin   time.Duration
+		nextMint *time.Time
+	}{
+		{"pkce", auth.Config{}, 15 * time.Minute, auth.DefaultRefreshMargin, nil},
+		{"jwt of 15 minutes", jwt, 15 * time.Minute, auth.DefaultRefreshMargin, ptrTime(t0.Add(10 * time.Minute))},
+		{"jwt of 3 minutes", jwt, 3 * time.Minute, time.Minute, ptrTime(t0.Add(2 * time.Minute))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &auth.Record{Token: auth.Token{AccessToken: "czu_fake", Expiry: t0.Add(tt.life), IssuedAt: t0}}
+			st := statusFromRecord(tt.cfg, rec, t0)
+			if st.RenewMargin != tt.margin {
+				t.Errorf("RenewMargin = %v, want %v", st.RenewMargin, tt.margin)
+			}
+			if diff := cmp.Diff(tt.nextMint, st.NextMintAt); diff != "" {
+				t.Errorf("NextMintAt (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }

@@ -262,7 +262,7 @@ func refreshCmd(d Deps, cfg auth.Config, auto bool) tea.Cmd {
 			rec, err = mgr.Refresh(ctx)
 		}
 		at := d.Now()
-		if err == nil && auto && !rec.ValidForMargin(at, mgr.RenewMargin(rec)) {
+		if err == nil && auto && !rec.ValidForMargin(at, mgr.Config.RenewMargin(rec)) {
 			why := "could not refresh"
 			if len(warned) > 0 {
 				why = warned[len(warned)-1]
