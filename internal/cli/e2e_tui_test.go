@@ -163,6 +163,7 @@ var (
 	ansiSGR     = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
 	countdownRe = regexp.MustCompile(`(\d+:\d\d) left`)
 	expiryRe    = regexp.MustCompile(`expires (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+)`)
+	maskedRe    = regexp.MustCompile(`Access token\s+(czu_…\w+)`)
 )
 
 // shellQuote quotes s for sh.
@@ -225,13 +226,19 @@ func TestTUISandboxApproveKey(t *testing.T) {
 		return m != nil && m[1] != first[1]
 	})
 
-	// r moves the expiry later. Two r's in one write, as SSH batches keys:
-	// each is a key of its own (the second finds the refresh under way).
-	before := expiryOf(t, s.last)
+	// r brings a new access token that expires no earlier. (Coze's expiry
+	// is in whole seconds and moved onto the local clock, so a refresh
+	// within a second of the login may show the same second.) Two r's in
+	// one write, as SSH batches keys: each is a key of its own (the second
+	// finds the refresh under way).
+	before, token := expiryOf(t, s.last), maskedRe.FindStringSubmatch(s.last)
+	if token == nil {
+		t.Fatalf("no masked access token on the dashboard:\n%s", s.last)
+	}
 	s.keys("-l", "rr")
-	s.waitFor("a later expiry than "+before.String(), func(screen string) bool {
-		m := expiryRe.FindStringSubmatch(screen)
-		return m != nil && strings.Contains(screen, "manual · ✓ ok") && expiryOf(t, screen).After(before)
+	s.waitFor("a new token than "+token[1]+" expiring no earlier than "+before.String(), func(screen string) bool {
+		m := maskedRe.FindStringSubmatch(screen)
+		return m != nil && m[1] != token[1] && strings.Contains(screen, "manual · ✓ ok") && !expiryOf(t, screen).Before(before)
 	})
 
 	// ? and then q in one write: the full help opens, and q quits.
