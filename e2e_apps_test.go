@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,6 +156,7 @@ func TestEndToEndAppTypeRefusals(t *testing.T) {
 	good := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
 	bad := e.writeFile("bad.pem", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
 	missing := e.writeFile("coze_oauth_config.json", `{"client_type":"web","client_id":"`+sandbox.WebClientID+`"}`)
+	elsewhere := "http://" + freeLoopbackAddr(t) + "/elsewhere" // a port no other test is listening on
 	tests := []struct {
 		name     string
 		env      []string
@@ -169,8 +171,8 @@ func TestEndToEndAppTypeRefusals(t *testing.T) {
 			[]string{"access_deny: invalid app type", "log id", "refused the app itself"}},
 		{"access_deny from Coze for a browser login of a device app", nil, []string{"login", "--client-id", sandbox.DeviceClientID, "--browser", "--timeout", "60s"}, 1,
 			[]string{"access_deny", "invalid app type", "Coze console"}},
-		{"unregistered redirect URI", []string{"COZE_REDIRECT_URI=http://127.0.0.1:38123/elsewhere"}, []string{"login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s"}, 1,
-			[]string{"invalid request: redirect_uri", "http://127.0.0.1:38123/elsewhere", "exactly match"}},
+		{"unregistered redirect URI", []string{"COZE_REDIRECT_URI=" + elsewhere}, []string{"login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s"}, 1,
+			[]string{"invalid request: redirect_uri", elsewhere, "exactly match"}},
 		{"port 0", []string{"COZE_REDIRECT_URI=http://127.0.0.1:0/callback"}, []string{"login", "--client-id", sandbox.PKCEClientID}, 2, []string{"port 0"}},
 		{"https redirect", []string{"COZE_REDIRECT_URI=https://localhost:8443/callback"}, []string{"login", "--client-id", sandbox.PKCEClientID}, 2, []string{"https"}},
 		{"a name that starts with 127.", []string{"COZE_REDIRECT_URI=http://127.attacker.example:18776/callback"}, []string{"login", "--client-id", sandbox.PKCEClientID}, 2, []string{"not loopback"}},
@@ -335,4 +337,15 @@ func TestEndToEndPastedIDsAreTrimmed(t *testing.T) {
 	if st := e.statusJSON(); st["client_id"] != sandbox.JWTClientID {
 		t.Errorf("saved client id %q, want it trimmed", st["client_id"])
 	}
+}
+
+// freeLoopbackAddr is a 127.0.0.1 address whose port was free a moment ago.
+func freeLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
