@@ -31,9 +31,19 @@ func (s *Server) validAccessToken(header string) bool {
 	return ok && now.Before(exp)
 }
 
+// authorized says whether r carries a valid access token, and otherwise
+// answers Coze's 4100 with status: 401 on the current APIs, 200 on the
+// legacy ones, which report a bad token in the body.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request, status int) bool {
+	if s.validAccessToken(r.Header.Get("Authorization")) {
+		return true
+	}
+	writeJSON(w, status, authInvalid())
+	return false
+}
+
 func (s *Server) handleUsersMe(w http.ResponseWriter, r *http.Request) {
-	if !s.validAccessToken(r.Header.Get("Authorization")) {
-		writeJSON(w, http.StatusUnauthorized, authInvalid())
+	if !s.authorized(w, r, http.StatusUnauthorized) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -64,8 +74,7 @@ type chatRequest struct {
 // answers at once with the chat "in_progress". The sandbox never finishes
 // it; nothing in cozeauth polls for the reply.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
-	if !s.validAccessToken(r.Header.Get("Authorization")) {
-		writeJSON(w, http.StatusUnauthorized, authInvalid())
+	if !s.authorized(w, r, http.StatusUnauthorized) {
 		return
 	}
 	var req chatRequest
@@ -123,8 +132,7 @@ type workflowRunRequest struct {
 // /v1/workflow/run answers: data is the workflow's output as a JSON string,
 // with a debug URL and an execute id.
 func (s *Server) handleWorkflowRun(w http.ResponseWriter, r *http.Request) {
-	if !s.validAccessToken(r.Header.Get("Authorization")) {
-		writeJSON(w, http.StatusUnauthorized, authInvalid())
+	if !s.authorized(w, r, http.StatusUnauthorized) {
 		return
 	}
 	var req workflowRunRequest
@@ -152,8 +160,7 @@ func (s *Server) handleWorkflowRun(w http.ResponseWriter, r *http.Request) {
 // handleWorkspaces lists the one personal workspace of the sandbox's user,
 // shaped like Coze's GET /v1/workspaces.
 func (s *Server) handleWorkspaces(w http.ResponseWriter, r *http.Request) {
-	if !s.validAccessToken(r.Header.Get("Authorization")) {
-		writeJSON(w, http.StatusUnauthorized, authInvalid())
+	if !s.authorized(w, r, http.StatusUnauthorized) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{

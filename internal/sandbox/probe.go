@@ -26,8 +26,7 @@ func (s *Server) delayed(h http.HandlerFunc) http.HandlerFunc {
 // handleLegacyChat is the old chat API: reachable, 200, and like Coze's
 // legacy endpoints it reports a bad token in the body, not the status.
 func (s *Server) handleLegacyChat(w http.ResponseWriter, r *http.Request) {
-	if !s.validAccessToken(r.Header.Get("Authorization")) {
-		writeJSON(w, http.StatusOK, authInvalid())
+	if !s.authorized(w, r, http.StatusOK) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -42,8 +41,7 @@ func (s *Server) handleLegacyChat(w http.ResponseWriter, r *http.Request) {
 // real one is /v1/workflow/run): Coze's auth gateway answers first, so
 // without a valid token it is a 401, and with one the 404 it really is.
 func (s *Server) handleWorkflowsRun(w http.ResponseWriter, r *http.Request) {
-	if !s.validAccessToken(r.Header.Get("Authorization")) {
-		writeJSON(w, http.StatusUnauthorized, authInvalid())
+	if !s.authorized(w, r, http.StatusUnauthorized) {
 		return
 	}
 	writeJSON(w, http.StatusNotFound, apiError{Code: 4004, Msg: "not found"})
