@@ -566,17 +566,28 @@ func (m Model) leaveLogin() Model {
 // Run shows the wizard until the user quits or ctx ends, and reports how it
 // ended.
 func Run(ctx context.Context, d Deps, opts ...tea.ProgramOption) (Outcome, error) {
-	m := New(d)
+	fm, err := runProgram(ctx, New(d), opts)
+	return fm.Outcome(), err
+}
+
+// closer is a model that owns work to stop when its program ends.
+type closer interface {
+	tea.Model
+	Close()
+}
+
+// runProgram runs m until it quits or ctx ends, stops its work and returns
+// its final state; an error caused by ctx ending is ctx's.
+func runProgram[M closer](ctx context.Context, m M, opts []tea.ProgramOption) (M, error) {
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(frameRate)}, opts...)...)
 	final, err := p.Run()
-	fm, ok := final.(Model)
+	fm, ok := final.(M)
 	if !ok {
 		fm = m
 	}
-	out := fm.Outcome()
 	fm.Close()
 	if err != nil && ctx.Err() != nil {
-		return out, ctx.Err()
+		return fm, ctx.Err()
 	}
-	return out, err
+	return fm, err
 }

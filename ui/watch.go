@@ -331,16 +331,5 @@ func padLeft(s string, width int) string {
 // RunWatch shows the watch view until the user quits or ctx ends, and
 // returns its final state.
 func RunWatch(ctx context.Context, d WatchDeps, opts ...tea.ProgramOption) (WatchModel, error) {
-	m := NewWatch(d)
-	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(frameRate)}, opts...)...)
-	final, err := p.Run()
-	fm, ok := final.(WatchModel)
-	if !ok {
-		fm = m
-	}
-	fm.Close()
-	if err != nil && ctx.Err() != nil {
-		return fm, ctx.Err()
-	}
-	return fm, err
+	return runProgram(ctx, NewWatch(d), opts)
 }
