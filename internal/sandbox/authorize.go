@@ -175,10 +175,19 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
+// parseForm reads a posted form of at most maxBody bytes, or answers with
+// a page saying the named form could not be read.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request, name string) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
-		s.renderMessage(w, http.StatusBadRequest, "Bad form", "The consent form could not be read.")
+		s.renderMessage(w, http.StatusBadRequest, "Bad form", "The "+name+" form could not be read.")
+		return false
+	}
+	return true
+}
+
+func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r, "consent") {
 		return
 	}
 	action := r.PostForm.Get("action")

@@ -212,9 +212,7 @@ func (s *Server) handleDevicePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleDevice(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	if err := r.ParseForm(); err != nil {
-		s.renderMessage(w, http.StatusBadRequest, "Bad form", "The device form could not be read.")
+	if !s.parseForm(w, r, "device") {
 		return
 	}
 	code := r.PostForm.Get("user_code")
