@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -27,34 +25,18 @@ func BenchmarkTokenCommandJWT(b *testing.B) {
 	if err := os.WriteFile(keyFile, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	st := auth.NewStore(cfgDir)
-	l, err := st.Lock(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
-	now := time.Now()
-	l.Save("jwt", &auth.Record{Token: auth.Token{AccessToken: "czs_bench", Expiry: now.Add(time.Hour), IssuedAt: now}})
-	l.Save("pkce", &auth.Record{Token: auth.Token{AccessToken: "czu_bench", RefreshToken: "r", Expiry: now.Add(time.Hour), RefreshExpiry: now.Add(24 * time.Hour), IssuedAt: now}})
-	l.Unlock()
-	st.SaveSettings("jwt", auth.Settings{ClientID: sandbox.JWTClientID, APIBase: "http://127.0.0.1:1", AppType: auth.AppJWT,
-		JWT: &auth.JWTSettings{PublicKeyID: sandbox.JWTPublicKeyID, PrivateKeyFile: keyFile}})
-	st.SaveSettings("pkce", auth.Settings{ClientID: sandbox.PKCEClientID, APIBase: "http://127.0.0.1:1", AppType: auth.AppPKCE})
-
-	run := func(args ...string) time.Duration {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = []string{"COZEAUTH_CONFIG_DIR=" + cfgDir, "HOME=" + dir}
-		start := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return time.Since(start)
-	}
+	noRefresh := benchToken("czs_bench")
+	noRefresh.RefreshToken, noRefresh.RefreshExpiry = "", time.Time{} // a JWT token has none
+	saveBenchProfile(b, cfgDir, "jwt", auth.Settings{ClientID: sandbox.JWTClientID, APIBase: "http://127.0.0.1:1", AppType: auth.AppJWT,
+		JWT: &auth.JWTSettings{PublicKeyID: sandbox.JWTPublicKeyID, PrivateKeyFile: keyFile}}, noRefresh)
+	saveBenchProfile(b, cfgDir, "pkce", auth.Settings{ClientID: sandbox.PKCEClientID, APIBase: "http://127.0.0.1:1", AppType: auth.AppPKCE}, benchToken("czu_bench"))
+	run := benchRunner(b, dir, cfgDir)
 	var jwtTotal, pkceTotal, versionTotal time.Duration
 	b.ResetTimer()
 	for range b.N {
-		jwtTotal += run("token", "--profile", "jwt")
-		pkceTotal += run("token", "--profile", "pkce")
-		versionTotal += run("version")
+		jwtTotal += run(bin, "token", "--profile", "jwt")
+		pkceTotal += run(bin, "token", "--profile", "pkce")
+		versionTotal += run(bin, "version")
 	}
 	b.ReportMetric(float64(jwtTotal.Microseconds())/float64(b.N), "jwt-token-µs/op")
 	b.ReportMetric(float64(pkceTotal.Microseconds())/float64(b.N), "pkce-token-µs/op")
