@@ -487,7 +487,7 @@ func TestAPI(t *testing.T) {
 	}
 }
 
-// TestAPISandbox logs in to the embedded fake Coze and calls it as the README
+// TestAPISandbox logs in to the embedded fake Coze and calls it as docs/scripts.md
 // shows, so `cozeauth api` meets the same server the end-to-end tests use.
 func TestAPISandbox(t *testing.T) {
 	s := loginToSandbox(t)
@@ -506,17 +506,17 @@ func TestAPISandbox(t *testing.T) {
 			wantStdout: []string{`"code":0`, sandbox.UserName},
 		},
 		{
-			name:       "README chat example",
+			name:       "scripts page chat example",
 			args:       []string{"api", "-X", "POST", "/v3/chat", "-d", `{"bot_id":"7340000000000000000","user_id":"me","stream":false,"additional_messages":[{"role":"user","content":"Hello","content_type":"text"}]}`},
 			wantStdout: []string{`"status":"in_progress"`},
 		},
 		{
-			name:       "README workflow example",
+			name:       "scripts page workflow example",
 			args:       []string{"api", "/v1/workflow/run", "-d", `{"workflow_id":"7350000000000000000"}`},
 			wantStdout: []string{`"code":0`, `"execute_id":"`},
 		},
 		{
-			name:       "README workspaces example",
+			name:       "scripts page workspaces example",
 			args:       []string{"api", "-i", "/v1/workspaces?page_num=1&page_size=10"},
 			wantStdout: []string{"HTTP/1.1 200 OK", "X-Tt-Logid: ", `"workspace_type":"personal"`},
 		},
