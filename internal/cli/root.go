@@ -197,7 +197,8 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 		},
 	}
 	setHelp(root) // help.go
-	root.SetVersionTemplate("cozeauth {{.Version}}\n") // -v says what `cozeauth version` says
+	// -v and --version say what `cozeauth version` says.
+	root.SetVersionTemplate("cozeauth {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return flagError{fmt.Errorf("%w (see `%s --help`)%s", err, c.CommandPath(), flagSuggestions(c, err.Error()))}
 	})
