@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,13 +19,15 @@ import (
 )
 
 // runWizard is `cozeauth` with no command: the setup wizard and dashboard on
-// a terminal, help (and exit 2) anywhere else.
+// a terminal; anywhere else one line saying what to run instead (exit 2).
 func runWizard(cmd *cobra.Command, g *globals) error {
 	out, ok := g.env.Stdout.(*os.File)
 	if !ok || !isTerminal(out) {
-		cmd.SetOut(g.env.Stderr)
-		_ = cmd.Help()
-		return &ExitError{Code: ExitUsage, Err: errors.New("no command given, and standard output is not a terminal for the wizard: run one of the commands above")}
+		instead := "`cozeauth login` to log in, `cozeauth status` to see the login, or `cozeauth --help` for every command"
+		if g.sandbox {
+			instead = "`cozeauth sandbox` to serve the fake Coze for other commands, or `cozeauth --sandbox` on a terminal"
+		}
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("the wizard needs a terminal and standard output is not one: run %s", instead)}
 	}
 	if g.dumbTerminal() {
 		return runLineMode(cmd, g) // dumb.go
