@@ -99,3 +99,25 @@ func sortedKeys(m map[string][]byte) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// -man writes a man page per command beside the markdown, from the same
+// commands.
+func TestRunWritesManPages(t *testing.T) {
+	md, man := filepath.Join(t.TempDir(), "md"), filepath.Join(t.TempDir(), "man")
+	if err := run(md, man); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"cozeauth.1", "cozeauth-login.1", "cozeauth-sandbox.1"} {
+		body, err := os.ReadFile(filepath.Join(man, name))
+		if err != nil {
+			t.Errorf("no man page %s: %v", name, err)
+			continue
+		}
+		if !strings.Contains(string(body), ".TH \"COZEAUTH\"") {
+			t.Errorf("%s has no COZEAUTH header:\n%.300s", name, body)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(md, "cozeauth_login.md")); err != nil {
+		t.Errorf("no markdown beside the man pages: %v", err)
+	}
+}
