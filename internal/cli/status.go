@@ -68,6 +68,9 @@ type profileStatus struct {
 	// Problem says what is wrong and what to do, when something is.
 	Problem string      `json:"problem,omitempty"`
 	Check   *tokenCheck `json:"check,omitempty"`
+	// WWWBase is the host a login of this profile sends the browser to:
+	// --www-base, else the one that goes with the API base (api.X → www.X).
+	WWWBase string `json:"www_base"`
 
 	envToken string // the token of $COZE_API_TOKEN, never printed
 	manager  *auth.Manager
@@ -179,7 +182,7 @@ func (g *globals) configFor(st *auth.Store, profile string) (auth.Config, error)
 // uses instead of the stored tokens, stands in for the current profile's.
 func (g *globals) profileStatus(st *auth.Store, cfg auth.Config, current bool) (*profileStatus, error) {
 	m := g.managerFor(cfg, st)
-	ps := &profileStatus{manager: m}
+	ps := &profileStatus{manager: m, WWWBase: cfg.WWW()}
 	if tok := g.envToken(); tok != "" && current {
 		ps.Status = g.envTokenStatus(cfg, tok) // apptype.go
 		ps.Source, ps.State, ps.envToken = "env", "logged_in", tok
@@ -397,6 +400,7 @@ func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 	row := func(k, v string) { fmt.Fprintf(&b, "%-16s %s\n", k+":", v) }
 	row("Profile", ps.Profile)
 	row("Region", fmt.Sprintf("%s (%s)", ps.Region, ps.APIBase))
+	row("Consent page", ps.WWWBase)
 	app := "-"
 	if ps.ClientID != "" {
 		app = fmt.Sprintf("%s %s", ps.AppType, ps.ClientID)
