@@ -90,7 +90,7 @@ func newProbeCoze(t *testing.T) *probeCoze {
 	})
 	f.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
-		f.agents = append(f.agents, r.UserAgent())
+		f.agents = append(f.agents, r.UserAgent()+" "+r.Header.Get(auth.ClientUserAgentHeader))
 		f.mu.Unlock()
 		w.Header().Set("Date", probeNow.Add(f.skew).Format(http.TimeFormat))
 		mux.ServeHTTP(w, r)
@@ -230,8 +230,8 @@ func TestProbeJSON(t *testing.T) {
 	}
 	_, agents := f.seen()
 	for _, a := range agents {
-		if a != "cozeauth/test" {
-			t.Errorf("User-Agent %q, want cozeauth/test", a)
+		if a != "cozeauth/test "+auth.ClientUserAgent("cozeauth/test") {
+			t.Errorf("User-Agent and %s %q, want cozeauth/test and its JSON", auth.ClientUserAgentHeader, a)
 		}
 	}
 }
