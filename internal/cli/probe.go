@@ -341,7 +341,7 @@ func (s probeStyles) verdict(v probe.Verdict) func(string) string {
 	switch v {
 	case probe.VerdictReachable:
 		return s.OK
-	case probe.VerdictPartial:
+	case probe.VerdictPartial, probe.VerdictDegraded:
 		return s.Warn
 	}
 	return s.Bad
@@ -415,6 +415,8 @@ func writeProbeSummary(b *strings.Builder, rep probe.Report, s probeStyles) {
 	switch rep.Verdict {
 	case probe.VerdictReachable:
 		why = fmt.Sprintf("all %d targets answered over HTTP: nothing blocks the path to Coze", n)
+	case probe.VerdictDegraded:
+		why = fmt.Sprintf("all %d targets answered over HTTP, but an API or OAuth target answered 5xx: Coze or something in the path fails", n)
 	case probe.VerdictPartial:
 		why = fmt.Sprintf("%d of %d targets answered; the others failed below HTTP or were answered by something else", answered, n)
 	default:

@@ -517,3 +517,25 @@ Hints:
 		t.Errorf("table (-want +got):\n%s", diff)
 	}
 }
+
+// A 5xx page from the API host (the token endpoint, the open API) is an
+// answer, so the path is open, but no login or refresh can work through
+// it: the verdict is degraded and the probe exits 3.
+func TestProbeServerErrorsAreDegraded(t *testing.T) {
+	f := newProbeCoze(t)
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, "<html><body>502 Bad Gateway</body></html>")
+	}))
+	t.Cleanup(failing.Close)
+	res := runProbeCLI(t.Context(), t, nil, "probe", "--api-base", failing.URL, "--www-base", f.srv.URL, "--targets", "current")
+	if res.code != ExitBlocked {
+		t.Errorf("exit %d, want %d:\n%s%s", res.code, ExitBlocked, res.stdout, res.stderr)
+	}
+	for _, want := range []string{"  oauth_token      502     server_error", "Verdict:  degraded", "Coze or something in the path fails"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+}
