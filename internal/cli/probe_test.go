@@ -303,6 +303,11 @@ func TestProbeTable(t *testing.T) {
 			dontWant: []string{"v3_chat", "ws_chat"},
 		},
 		{
+			name: "groups by name", args: []string{"--api-base", f.srv.URL, "--www-base", f.srv.URL, "--targets", "oauth,websocket"}, wantCode: ExitOK,
+			want:     []string{"oauth_token", "oauth_authorize", "ws_chat", "Verdict:  reachable — all 3 targets answered"},
+			dontWant: []string{"v3_chat", "open_api_v2_chat", "Seed"},
+		},
+		{
 			name: "web host refused", args: []string{"--api-base", f.srv.URL, "--www-base", closed}, wantCode: ExitBlocked,
 			want: []string{
 				"  oauth_authorize   -       connect_refused",
