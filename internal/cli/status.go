@@ -234,7 +234,7 @@ func loginCommand(profile string) string {
 	if profile == "" || profile == "default" {
 		return "cozeauth login"
 	}
-	return "cozeauth login --profile " + profile
+	return "cozeauth login --profile " + auth.Sanitize(profile) // a name read from the store may hold anything
 }
 
 // notSetUp is what every command says of a profile no login ever set up.
@@ -242,6 +242,7 @@ func notSetUp(profile string) string {
 	if profile == "" || profile == "default" {
 		return "not set up: run `cozeauth` or `cozeauth login --client-id …`"
 	}
+	profile = auth.Sanitize(profile)
 	return fmt.Sprintf("not set up: run `cozeauth --profile %s` or `cozeauth login --profile %s --client-id …`", profile, profile)
 }
 
@@ -398,7 +399,7 @@ func (ps *profileStatus) sourceText() string {
 func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 	var b strings.Builder
 	row := func(k, v string) { fmt.Fprintf(&b, "%-16s %s\n", k+":", v) }
-	row("Profile", ps.Profile)
+	row("Profile", auth.Sanitize(ps.Profile))
 	row("Region", fmt.Sprintf("%s (%s)", ps.Region, ps.APIBase))
 	row("Consent page", ps.WWWBase)
 	app := "-"
@@ -465,7 +466,7 @@ func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 			in = "no"
 			notes = append(notes, fmt.Sprintf("Profile %q: %s", ps.Profile, ps.Problem))
 		}
-		cells := []string{ps.Profile, ps.Source, string(ps.Region), app, account, in, timeLeft(ps.AccessExpiresAt, now), timeLeft(ps.RefreshExpiresAt, now)}
+		cells := []string{auth.Sanitize(ps.Profile), ps.Source, string(ps.Region), app, account, in, timeLeft(ps.AccessExpiresAt, now), timeLeft(ps.RefreshExpiresAt, now)}
 		if ps.Source == "env" {
 			cells[6], cells[7] = "unknown", "-"
 		}
