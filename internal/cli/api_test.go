@@ -91,7 +91,7 @@ func (f *fakeCoze) serve(w http.ResponseWriter, r *http.Request) {
 	f.seen = append(f.seen, seenRequest{
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Auth: token, ContentType: r.Header.Get("Content-Type"),
-		UserAgent: r.Header.Get("User-Agent"), Custom: r.Header.Get("X-Custom"),
+		UserAgent: r.Header.Get("User-Agent") + " " + r.Header.Get(auth.ClientUserAgentHeader), Custom: r.Header.Get("X-Custom"),
 		Body: string(body),
 	})
 	f.mu.Unlock()
@@ -187,7 +187,7 @@ func TestAPI(t *testing.T) {
 	if err := os.WriteFile(bodyFile, []byte(chat), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ua := "cozeauth/test" // from Env.Version
+	ua := "cozeauth/test " + auth.ClientUserAgent("cozeauth/test") // from Env.Version, both headers
 
 	tests := []struct {
 		name  string
