@@ -69,12 +69,61 @@ func TestCallbackIgnoresWrongStateThenAcceptsRightOne(t *testing.T) {
 		t.Fatalf("Wait returned %v after a wrong state; it should keep waiting", r)
 	default:
 	}
-	status, body := visit(t, cs.RedirectURI()+"?code=good&state="+url.QueryEscape(req.State))
-	if status != http.StatusOK || !strings.Contains(body, "Logged in") {
-		t.Errorf("good callback: status %d body %q", status, body)
-	}
+	page := make(chan string, 1)
+	go func() {
+		_, body := visit(t, cs.RedirectURI()+"?code=good&state="+url.QueryEscape(req.State))
+		page <- body
+	}()
 	if r := <-done; r.err != nil || r.code != "good" {
 		t.Errorf("Wait = %q, %v; want good", r.code, r.err)
+	}
+	cs.Answer(nil, " for Sandbox User")
+	if body := <-page; !strings.Contains(body, "Logged in") || !strings.Contains(body, "saved the login for Sandbox User") {
+		t.Errorf("good callback after a login that worked: %q", body)
+	}
+}
+
+// The page the code came back to says "Logged in" only once the terminal
+// says the login worked; a failed exchange shows the failure, and a login
+// stopped in the terminal says so.
+func TestCallbackPageWaitsForTheOutcome(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		answer func(*CallbackServer)
+		want   []string
+	}{
+		{"exchange refused", func(cs *CallbackServer) {
+			cs.Answer(errors.New("invalid request: redirect_uri <must> match"), "")
+		}, []string{"Login failed", "did not finish", "invalid request: redirect_uri &lt;must&gt; match", "Return to the terminal"}},
+		{"stopped", func(cs *CallbackServer) { cs.Close() }, []string{"Login failed", "stopped in the terminal"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cs := listen(t)
+			req := newTestAuthRequest(t, cs.RedirectURI())
+			page := make(chan string, 1)
+			go func() {
+				_, body := visit(t, cs.RedirectURI()+"?code=c&state="+url.QueryEscape(req.State))
+				page <- body
+			}()
+			if _, err := cs.Wait(context.Background(), req); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case body := <-page:
+				t.Fatalf("the page answered before the login ended: %q", body)
+			case <-time.After(50 * time.Millisecond):
+			}
+			tt.answer(cs)
+			body := <-page
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q: %q", w, body)
+				}
+			}
+			if strings.Contains(body, "Logged in") {
+				t.Errorf("the page says Logged in: %q", body)
+			}
+		})
 	}
 }
 
@@ -170,7 +219,7 @@ func TestCallbackRefusesOtherHosts(t *testing.T) {
 	r, _ := http.NewRequest("GET", "http://127.0.0.1:"+u.Port()+query, nil)
 	r.Host = "LocalHost:" + u.Port()
 	done := make(chan string, 1)
-	go func() { code, _ := cs.Wait(context.Background(), req); done <- code }()
+	go func() { code, _ := cs.Wait(context.Background(), req); cs.Answer(nil, ""); done <- code }()
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		t.Fatal(err)
