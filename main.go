@@ -11,7 +11,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
 	"syscall"
 	"time"
 
@@ -25,8 +24,9 @@ func main() { os.Exit(run()) }
 
 func run() int {
 	// SIGHUP (a closed terminal, a dropped SSH session) ends a command like
-	// Ctrl-C: a refresh under way still finishes and is saved.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// Ctrl-C and SIGTERM: cleanup gets cli.SignalGrace, then the process
+	// exits 130 whatever it waits on; a second signal exits at once.
+	ctx, stop := cli.NotifyContext(context.Background(), os.Stderr, os.Exit, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	return cli.Run(ctx, os.Args[1:], &cli.Env{
 		Stdin:     os.Stdin,
