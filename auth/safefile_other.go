@@ -11,6 +11,8 @@ import (
 // fstat after it still refuse a link or a special file.
 const openNoFollow = 0
 
+const openNonBlock = 0
+
 func isLinkErr(error) bool { return false }
 
 // ownedByMe: Windows files carry ACLs, not a uid; the user's profile

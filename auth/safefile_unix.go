@@ -12,7 +12,10 @@ import (
 
 // openNoFollow opens a file without following a final link and without
 // blocking on a FIFO or device that was swapped in after Lstat.
-const openNoFollow = syscall.O_NOFOLLOW | syscall.O_NONBLOCK | syscall.O_CLOEXEC
+const openNoFollow = syscall.O_NOFOLLOW | openNonBlock
+
+// openNonBlock opens without blocking on a FIFO or device.
+const openNonBlock = syscall.O_NONBLOCK | syscall.O_CLOEXEC
 
 // isLinkErr reports open's answer to O_NOFOLLOW on a link.
 func isLinkErr(err error) bool { return errors.Is(err, syscall.ELOOP) }
