@@ -223,6 +223,12 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 	if err != nil {
 		return nil, fmt.Errorf("could not lock the token store %s: %w", s.Dir, err)
 	}
+	// A token file that could never be read or replaced is refused before
+	// anything is sent to Coze, not after a grant was spent.
+	if fi, err := os.Lstat(s.Path()); err == nil && !fi.Mode().IsRegular() {
+		fl.unlock()
+		return nil, &UnsafeFileError{Path: s.Path(), Kind: kindOf(fi.Mode())}
+	}
 	l := &Locked{s: s, fl: fl}
 	removeStale(s.Path())
 	l.importRescued()
@@ -271,7 +277,17 @@ func (l *Locked) Prepare() error {
 // kept.
 func (s *Store) CanWrite() error {
 	if err := s.ensureDir(); err != nil {
+		var ud *UnsafeDirError
+		if errors.As(err, &ud) {
+			return err
+		}
 		return &StoreFullError{Dir: s.Dir, Err: err}
+	}
+	for _, name := range []string{tokensFile, settingsFile, lockFile} {
+		path := filepath.Join(s.Dir, name)
+		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+			return &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+		}
 	}
 	st, err := stage(filepath.Join(s.Dir, "write-check"), stageHeadroom)
 	if err != nil {
