@@ -318,3 +318,22 @@ func TestStoreRefusesAFIFOInEachPlace(t *testing.T) {
 		})
 	}
 }
+
+// Rescuing tokens never writes into a rescue directory of another user's
+// (there, they would be that user's to read): the next directory is used.
+func TestRescueSkipsADirectoryNotOurs(t *testing.T) {
+	needOtherUser(t)
+	s := NewStore(privateDir(t))
+	foreign, ours := filepath.Join(t.TempDir(), "foreign"), filepath.Join(t.TempDir(), "ours")
+	os.Mkdir(foreign, 0o777)
+	os.Chmod(foreign, 0o777)
+	giveAway(t, foreign)
+	s.RescueDirs = []string{foreign, ours}
+	path, err := s.rescue("default", testRecord("rescued"))
+	if err != nil || filepath.Dir(path) != ours {
+		t.Fatalf("rescue = %s, %v; want a file in %s", path, err, ours)
+	}
+	if entries, _ := os.ReadDir(foreign); len(entries) != 0 {
+		t.Errorf("wrote into another user's directory: %v", entries)
+	}
+}
