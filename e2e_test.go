@@ -16,20 +16,15 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/internal/sandbox"
+	"github.com/cozeauth/cozeauth/internal/testbin"
 )
 
-// goBuild compiles pkg into dir and returns the binary's path.
-func goBuild(t testing.TB, dir, pkg string) string {
-	t.Helper()
-	out := filepath.Join(dir, filepath.Base(pkg))
-	if pkg == "." {
-		out = filepath.Join(dir, "cozeauth")
-	}
-	cmd := exec.Command("go", "build", "-o", out, pkg)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
-	}
-	return out
+// cozeauthBin and fakeBrowserBin are the binaries the tests run, built
+// once per test process.
+func cozeauthBin(t testing.TB) string { return binaries.Path(t, testbin.Module) }
+
+func fakeBrowserBin(t testing.TB) string {
+	return binaries.Path(t, testbin.Module+"/internal/sandbox/fakebrowser")
 }
 
 // e2e runs the real binary against a real sandbox process, as a user would.
@@ -46,8 +41,7 @@ func startE2E(t *testing.T, sandboxArgs ...string) *e2e {
 		t.Skip("builds binaries and runs processes")
 	}
 	dir := t.TempDir()
-	bin := goBuild(t, dir, ".")
-	browser := goBuild(t, dir, "./internal/sandbox/fakebrowser")
+	bin, browser := cozeauthBin(t), fakeBrowserBin(t)
 
 	// Coze matches redirect URIs exactly: register a free port's on the
 	// sandbox's apps, as a person registers one in the console.
