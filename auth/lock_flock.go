@@ -28,7 +28,7 @@ func lockPath(ctx context.Context, path string) (fileLock, error) {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|openNoFollow, 0o600)
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|openNoFollow, 0o600) // read-only: flock needs no more, and a read-only mount allows it
 	if isLinkErr(err) {
 		return nil, &UnsafeFileError{Path: path, Kind: "a symbolic link"}
 	}
