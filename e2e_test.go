@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -230,5 +231,29 @@ func TestEndToEndDeniedConsent(t *testing.T) {
 	}
 	if s := e.run(nil, "status"); s.code != 4 {
 		t.Errorf("status after a denied login exits %d, want 4", s.code)
+	}
+}
+
+// With no $BROWSER, github.com/pkg/browser opens the platform's browser
+// (xdg-open here), and nothing the launcher prints reaches cozeauth's
+// stdout or stderr: main points the library's writers at the null device.
+func TestEndToEndDefaultBrowserIsQuiet(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("fakes Linux's xdg-open")
+	}
+	e := startE2E(t)
+	dir := t.TempDir()
+	fake := fakeBrowserBin(t)
+	script := "#!/bin/sh\necho LAUNCHER-NOISE\necho LAUNCHER-NOISE >&2\nexec " + fake + " \"$1\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run([]string{"BROWSER=", "PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH")},
+		"login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")
+	if r.code != 0 || !strings.Contains(r.stderr, "Logged in as Sandbox User") {
+		t.Fatalf("login exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, "LAUNCHER-NOISE") {
+		t.Errorf("the launcher's output reached cozeauth's:\nstdout: %s\nstderr: %s", r.stdout, r.stderr)
 	}
 }

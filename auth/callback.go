@@ -117,6 +117,12 @@ func listenError(host, port string, err error) error {
 func (cs *CallbackServer) RedirectURI() string { return cs.redirect.String() }
 
 func (cs *CallbackServer) serve(w http.ResponseWriter, r *http.Request) {
+	if !sameHostPort(r.Host, cs.redirect) {
+		// A page elsewhere that resolves its own name to 127.0.0.1 (DNS
+		// rebinding) reaches this port with its own Host: never answer it.
+		http.Error(w, "this listener only answers its redirect URI's host", http.StatusMisdirectedRequest)
+		return
+	}
 	if r.URL.EscapedPath() != cs.path {
 		http.NotFound(w, r)
 		return
@@ -198,4 +204,19 @@ func resultPage(ok bool, msg string) string {
 	return `<!doctype html><html><head><meta charset="utf-8"><title>cozeauth: ` + title + `</title></head>` +
 		`<body style="font-family:sans-serif;max-width:36em;margin:4em auto"><h1 style="color:` + color + `">` + title +
 		`</h1><p>` + html.EscapeString(msg) + `</p></body></html>`
+}
+
+// sameHostPort reports whether a request's Host header names the redirect
+// URI's own host and port (port 80 when the URI has none, as the browser
+// sends it).
+func sameHostPort(host string, redirect *url.URL) bool {
+	h, p, err := net.SplitHostPort(host)
+	if err != nil { // no port in the header: the default one
+		h, p = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "80"
+	}
+	want := redirect.Port()
+	if want == "" {
+		want = "80"
+	}
+	return p == want && strings.EqualFold(h, redirect.Hostname())
 }

@@ -136,3 +136,47 @@ func TestCallbackLocalhostPortZeroGetsARealPort(t *testing.T) {
 		t.Fatalf("RedirectURI = %s, want localhost with a real port", cs.RedirectURI())
 	}
 }
+
+// A page that rebinds its own name to 127.0.0.1 reaches the listener with
+// its own Host: the listener answers nothing but its redirect URI's
+// host:port, and such a request never reaches the login.
+func TestCallbackRefusesOtherHosts(t *testing.T) {
+	cs, err := ListenCallback("http://localhost:0/callback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	u, _ := url.Parse(cs.RedirectURI())
+	req := newTestAuthRequest(t, cs.RedirectURI())
+	query := "/callback?code=c&state=" + url.QueryEscape(req.State)
+	for _, host := range []string{"evil.example:" + u.Port(), "127.0.0.1:" + u.Port(), "localhost", "localhost:1" + u.Port()} {
+		r, _ := http.NewRequest("GET", "http://127.0.0.1:"+u.Port()+query, nil)
+		r.Host = host
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMisdirectedRequest {
+			t.Errorf("Host %q: status %d, want %d", host, resp.StatusCode, http.StatusMisdirectedRequest)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if code, err := cs.Wait(ctx, req); err == nil {
+		t.Fatalf("a request with another Host reached the login (code %q)", code)
+	}
+	// The redirect URI's own host:port, as the browser sends it, is answered.
+	r, _ := http.NewRequest("GET", "http://127.0.0.1:"+u.Port()+query, nil)
+	r.Host = "LocalHost:" + u.Port()
+	done := make(chan string, 1)
+	go func() { code, _ := cs.Wait(context.Background(), req); done <- code }()
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code := <-done; resp.StatusCode != http.StatusOK || code != "c" {
+		t.Errorf("own host: status %d, code %q; want 200 and the code", resp.StatusCode, code)
+	}
+}

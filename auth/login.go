@@ -17,7 +17,8 @@ type LoginFlow struct {
 
 // BeginLogin prepares a login. With listen, it starts the callback listener
 // on the redirect URI first, so that a busy port fails before any browser
-// opens; without, the address the browser ends on must be pasted back.
+// opens; without, the address the browser ends on must be pasted back, and
+// any redirect URI Coze accepts will do ([CheckPasteRedirect]).
 func (m *Manager) BeginLogin(listen bool) (*LoginFlow, error) {
 	if _, err := ValidateClientID(m.Config.ClientID); err != nil {
 		return nil, err
@@ -37,7 +38,7 @@ func (m *Manager) BeginLogin(listen bool) (*LoginFlow, error) {
 			return nil, err
 		}
 		f.cb, redirect = cb, cb.RedirectURI()
-	} else if err := ValidateRedirectURI(redirect); err != nil {
+	} else if err := CheckPasteRedirect(redirect); err != nil {
 		return nil, err
 	}
 	req, err := NewAuthRequest(m.Config, redirect)

@@ -169,6 +169,16 @@ func isUsage(err error) bool {
 	return errors.As(err, &at) || errors.As(err, &re) || errors.As(err, &mf) || errors.As(err, &ud)
 }
 
+// NewRootCommand is cozeauth's command tree over env, as [Run] executes it,
+// with cobra's completion command added as Execute would add it. It is for
+// tools that read the commands without running them: internal/gendocs writes
+// the command reference (docs/cli) from it.
+func NewRootCommand(env *Env) *cobra.Command {
+	root := newRootCmd(&globals{env: env})
+	root.InitDefaultCompletionCmd()
+	return root
+}
+
 func newRootCmd(g *globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "cozeauth",
