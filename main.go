@@ -14,7 +14,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"os/signal"
 	"syscall"
 	"time"
 
@@ -30,8 +29,9 @@ func main() { os.Exit(run()) }
 
 func run() int {
 	// SIGHUP (a closed terminal, a dropped SSH session) ends a command like
-	// Ctrl-C: a refresh under way still finishes and is saved.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// Ctrl-C and SIGTERM: cleanup gets cli.SignalGrace, then the process
+	// exits 130 whatever it waits on; a second signal exits at once.
+	ctx, stop := cli.NotifyContext(context.Background(), os.Stderr, os.Exit, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	quietBrowser()
 	return cli.Run(ctx, os.Args[1:], &cli.Env{
