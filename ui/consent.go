@@ -334,7 +334,10 @@ func statusFromRecord(cfg auth.Config, rec *auth.Record, now time.Time) *auth.St
 	return st
 }
 
-func (c consentModel) view(st Styles, width int, now time.Time, spin string, d Deps) (body, status string) {
+func (c consentModel) statusLine(fr frame) string { return c.note.render(fr.st, fr.st.OK, fr.width) }
+
+func (c consentModel) view(fr frame) string {
+	st, width, now, spin, d := fr.st, fr.width, fr.now, fr.spin, fr.d
 	var b strings.Builder
 	b.WriteString(st.Title.Render("cozeauth") + st.Subtitle.Render(" · authorize in the browser") + "\n\n")
 	switch c.phase {
@@ -383,13 +386,14 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 		}
 		b.WriteString(paint(st.Muted, wrap(again, width)))
 	}
-	return strings.TrimRight(b.String(), "\n"), c.note.render(st, st.OK, width)
+	return strings.TrimRight(b.String(), "\n")
 }
 
-// pasteView is the paste prompt and its input, drawn under the screen and
+// input is the paste prompt and its text field, drawn under the screen and
 // kept whole when the window is too small for all of it: what is cut is the
 // text above.
-func (c consentModel) pasteView(width int) string {
+func (c consentModel) input(fr frame) string {
+	width := fr.width
 	if !c.pasting || c.flow == nil {
 		return ""
 	}

@@ -317,7 +317,10 @@ func (f *formModel) setStyles(st Styles) {
 	}
 }
 
-func (f formModel) view(st Styles, width int, sandbox string) string {
+func (f formModel) statusLine(frame) string { return "" }
+
+func (f formModel) view(fr frame) string {
+	st, width, sandbox := fr.st, fr.width, fr.d.SandboxBase
 	var b strings.Builder
 	cfg := f.config()
 	b.WriteString(st.Title.Render("cozeauth") + st.Subtitle.Render(" · set up your Coze OAuth app") + "\n\n")
