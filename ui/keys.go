@@ -1,6 +1,10 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"github.com/charmbracelet/x/ansi"
+)
 
 // keyMap is every key the wizard and dashboard answer to. Bindings that do
 // nothing in the current state are disabled by [Model.syncKeys], which makes
@@ -81,6 +85,30 @@ func (k keyMap) ShortHelp() []key.Binding {
 		out = append(out, *b)
 	}
 	return out
+}
+
+// dropOrder is the order in which the one-line help leaves keys out when
+// the window is too narrow for all of them: the least needed first. A way
+// to quit and ? are never left out, and ? lists what was.
+func (k *keyMap) dropOrder() []*key.Binding {
+	return []*key.Binding{
+		&k.Prev, &k.Back, &k.Device, &k.Login, &k.Probe, &k.Paste, &k.Copy, &k.Open,
+		&k.Region, &k.Approve, &k.Rerun, &k.Refresh, &k.Next, &k.Retry, &k.Continue, &k.Submit,
+	}
+}
+
+// shortHelpView is the one-line help in width columns: whole key hints,
+// fewer of them in a narrow window, rather than a line cut before the way
+// to quit and ?.
+func (k keyMap) shortHelpView(h help.Model, width int) string {
+	h.SetWidth(0) // measured here, never cut with an ellipsis
+	for _, b := range k.dropOrder() {
+		if ansi.StringWidth(h.ShortHelpView(k.ShortHelp())) <= width {
+			break
+		}
+		b.SetEnabled(false) // k is a copy: only this line leaves b out
+	}
+	return h.ShortHelpView(k.ShortHelp())
 }
 
 // FullHelp is what ? shows: actions, then movement, then leaving.

@@ -9,6 +9,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -76,7 +77,9 @@ type Model struct {
 // first frame quick, at half the idle CPU of the default 60 (see README).
 const frameRate = 30
 
-// Minimum size the layout is designed for; smaller still draws, clipped.
+// Minimum size the layout is designed for. A smaller window shows only a
+// line saying so (as Charm's own apps do) rather than screens cut mid-word;
+// the keys still work.
 const (
 	minWidth  = 60
 	minHeight = 20
@@ -98,7 +101,7 @@ func New(d Deps) Model {
 		cfg:    d.Initial,
 		form:   newForm(d.Initial),
 	}
-	m.form.sandboxApps, m.form.anyPort = d.SandboxApps, d.AnyRedirectPort
+	m.form.sandboxApps, m.form.anyPort, m.form.home = d.SandboxApps, d.AnyRedirectPort, d.Home
 	m.setStyles(NewStyles(true))
 	m.form.setWidth(m.width)
 	m.syncKeys()
@@ -383,15 +386,22 @@ func (m Model) active() screenView {
 
 // content is the active screen, then its status and help at the bottom.
 func (m Model) content() string {
+	if m.width < minWidth || m.height < minHeight {
+		return tooSmall(m.width, m.height)
+	}
 	fr := frame{st: m.st, width: max(m.width, 20), now: m.now, spin: m.spin.View(), d: m.d}
 	s := m.active()
 	// bubbles' help overruns its width when not even its ellipsis fits:
 	// cut it to the window.
-	lines := strings.Split(m.help.View(m.keys), "\n")
+	footer := m.keys.shortHelpView(m.help, fr.width)
+	if m.help.ShowAll {
+		footer = m.help.View(m.keys)
+	}
+	lines := strings.Split(footer, "\n")
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(l, fr.width, "…")
 	}
-	footer := strings.Join(lines, "\n")
+	footer = strings.Join(lines, "\n")
 	if status := s.statusLine(fr); status != "" {
 		footer = status + "\n" + footer
 	}
@@ -401,6 +411,15 @@ func (m Model) content() string {
 		input = in.input(fr)
 	}
 	return layout(s.view(fr), input, footer, m.height)
+}
+
+// tooSmall is the whole screen of a window smaller than the layout's
+// minimum: what it needs, wrapped between words, cut to the window's rows.
+func tooSmall(width, height int) string {
+	text := fmt.Sprintf("Window too small: %d×%d. cozeauth needs at least %d×%d: enlarge the window, or press Ctrl+C to quit.",
+		width, height, minWidth, minHeight)
+	lines := strings.Split(wrap(text, max(width, 1)), "\n")
+	return strings.Join(lines[:min(len(lines), max(height, 1))], "\n")
 }
 
 // layout pins the footer to the bottom of a height-row screen, with input
@@ -452,9 +471,6 @@ type Outcome struct {
 	// Status is the profile's login when the wizard ended with a valid one;
 	// nil when it ended without.
 	Status *auth.Status
-	// AuthorizeURL is the address of a browser login that was still waiting
-	// ("" when none was).
-	AuthorizeURL string
 }
 
 // Outcome is how the wizard stands now: what Run reports when it ends.
@@ -462,9 +478,6 @@ func (m Model) Outcome() Outcome {
 	o := Outcome{Interrupted: m.interrupted}
 	if m.loggedIn() {
 		o.Status = m.dash.status
-	}
-	if m.screen == screenConsent && m.consent.flow != nil && m.consent.phase == consentWaiting {
-		o.AuthorizeURL = m.consent.flow.URL()
 	}
 	return o
 }

@@ -198,6 +198,11 @@ func (p probeModel) tableView(st Styles, width int, spin string, l probeLayout) 
 		labelW -= groupWidth + 1
 		groupCol = func(g string) string { return pad(g, groupWidth) + " " }
 	}
+	// The target column is as wide as its longest label, and no wider: in a
+	// wide window the columns stay together rather than spread apart.
+	if longest := p.longestLabel(); longest > 0 {
+		labelW = min(labelW, max(longest, len("target")))
+	}
 	b.WriteString(st.Faint.Render("  "+groupCol("group")+pad("target", labelW)+" "+pad("code", statusWidth)+" "+pad("class", classWidth)+pad("time", timeWidth)+" phases") + "\n")
 	heading := ""
 	for i, t := range p.targets {
@@ -205,11 +210,7 @@ func (p probeModel) tableView(st Styles, width int, spin string, l probeLayout) 
 			heading = h
 			b.WriteString("  " + st.Subtitle.Render(ansi.Truncate(h, max(1, width-2), "…")) + "\n")
 		}
-		method := t.Method
-		if t.Expect == probe.ExpectWebSocket {
-			method = "WS"
-		}
-		label := groupCol(string(t.Group)) + ansi.Truncate(method+" "+p.shortURL(t.URL), labelW, "…")
+		label := groupCol(string(t.Group)) + ansi.Truncate(p.label(t), labelW, "…")
 		labelW := labelW + len(groupCol(""))
 		if r := p.results[i]; r != nil {
 			b.WriteString(resultRow(st, label, labelW, r) + "\n")
@@ -226,6 +227,24 @@ func (p probeModel) tableView(st Styles, width int, spin string, l probeLayout) 
 	}
 	b.WriteString(st.Faint.Render("  phases: ") + strings.Join(legend, "  ") + "\n\n")
 	return b.String()
+}
+
+// label is a target's name in the table: its method and shortened URL.
+func (p probeModel) label(t probe.Target) string {
+	method := t.Method
+	if t.Expect == probe.ExpectWebSocket {
+		method = "WS"
+	}
+	return method + " " + p.shortURL(t.URL)
+}
+
+// longestLabel is the width of the widest target label.
+func (p probeModel) longestLabel() int {
+	n := 0
+	for _, t := range p.targets {
+		n = max(n, ansi.StringWidth(p.label(t)))
+	}
+	return n
 }
 
 // resultRow is one target's landed result.
