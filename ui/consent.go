@@ -104,7 +104,7 @@ func (c consentModel) keys(k *keyMap, d Deps) {
 		k.Back.SetHelp("esc", "cancel")
 		return
 	case c.phase == consentWaiting:
-		k.enableOnly(&k.Open, &k.Copy, &k.Paste, &k.Device, &k.Approve, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
+		k.enableOnly(&k.Open, &k.Copy, &k.Print, &k.Paste, &k.Device, &k.Approve, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
 		k.Copy.SetEnabled(d.Clipboard != nil)
 		k.Approve.SetEnabled(d.Approve != nil)
 	case c.phase == consentFailed:
@@ -157,6 +157,11 @@ func (m Model) updateConsent(msg tea.Msg) (Model, tea.Cmd) {
 		c.browser, c.browserErr = "failed", msg.err
 	case urlCopiedMsg:
 		c.note = okNote(msg.note)
+	case urlPrintedMsg:
+		c.note = okNote(printedNote)
+		if msg.err != nil {
+			c.note = badNote("Could not print the address: " + msg.err.Error())
+		}
 	case pasteRejectedMsg:
 		c.pasteRejected(msg.err)
 	case codeReceivedMsg:
@@ -282,6 +287,9 @@ func (m Model) consentKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, openBrowserCmd(m.d, c.gen, c.flow.URL())
 	case key.Matches(msg, k.Copy):
 		return m, copyCmd(m.d.Clipboard, c.flow.URL())
+	case key.Matches(msg, k.Print):
+		c.note = statusNote{}
+		return m, printURLCmd(c.flow.URL(), m.done)
 	case key.Matches(msg, k.Paste):
 		c.pasting, c.note = true, statusNote{}
 		c.paste.SetValue("")

@@ -20,7 +20,7 @@ type keyMap struct {
 	Next, Prev, Region, Submit key.Binding
 
 	// Consent, and the device code screen.
-	Back, Open, Copy, Paste, Device, Approve, Retry key.Binding
+	Back, Open, Copy, Print, Paste, Device, Approve, Retry key.Binding
 
 	// Probe.
 	Rerun, Continue key.Binding
@@ -42,6 +42,7 @@ func newKeyMap() keyMap {
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "form")),
 		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open")),
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
+		Print:    key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "one-line url")),
 		Paste:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "paste")),
 		Device:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "device")),
 		Approve:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
@@ -58,7 +59,7 @@ func newKeyMap() keyMap {
 func (k *keyMap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Submit, &k.Continue, &k.Retry, &k.Next, &k.Prev, &k.Region,
-		&k.Approve, &k.Open, &k.Copy, &k.Paste, &k.Device, &k.Back,
+		&k.Approve, &k.Open, &k.Copy, &k.Print, &k.Paste, &k.Device, &k.Back,
 		&k.Rerun, &k.Refresh, &k.Probe, &k.Login,
 		&k.QuitQ, &k.Leave, &k.Quit, &k.Help,
 	}
@@ -92,7 +93,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 // to quit and ? are never left out, and ? lists what was.
 func (k *keyMap) dropOrder() []*key.Binding {
 	return []*key.Binding{
-		&k.Prev, &k.Back, &k.Device, &k.Login, &k.Probe, &k.Paste, &k.Copy, &k.Open,
+		&k.Prev, &k.Back, &k.Print, &k.Device, &k.Login, &k.Probe, &k.Paste, &k.Copy, &k.Open,
 		&k.Region, &k.Approve, &k.Rerun, &k.Refresh, &k.Next, &k.Retry, &k.Continue, &k.Submit,
 	}
 }
@@ -114,7 +115,7 @@ func (k keyMap) shortHelpView(h help.Model, width int) string {
 // FullHelp is what ? shows: actions, then movement, then leaving.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Submit, k.Continue, k.Retry, k.Approve, k.Open, k.Copy, k.Paste, k.Device, k.Rerun, k.Refresh, k.Probe, k.Login},
+		{k.Submit, k.Continue, k.Retry, k.Approve, k.Open, k.Copy, k.Print, k.Paste, k.Device, k.Rerun, k.Refresh, k.Probe, k.Login},
 		{k.Next, k.Prev, k.Region, k.Back},
 		{k.QuitQ, k.Leave, k.Quit, k.Help},
 	}

@@ -64,6 +64,9 @@ type Model struct {
 	relogin bool
 	// interrupted says the user left with Ctrl+C.
 	interrupted bool
+	// done ends with the program's context (nil: never): the u key's wait
+	// for Enter, outside the frame, ends with it.
+	done <-chan struct{}
 
 	form    formModel
 	consent consentModel
@@ -514,7 +517,9 @@ func (m Model) leaveLogin() Model {
 // Run shows the wizard until the user quits or ctx ends, and reports how it
 // ended.
 func Run(ctx context.Context, d Deps, opts ...tea.ProgramOption) (Outcome, error) {
-	fm, err := runProgram(ctx, New(d), opts)
+	m := New(d)
+	m.done = ctx.Done()
+	fm, err := runProgram(ctx, m, opts)
 	return fm.Outcome(), err
 }
 

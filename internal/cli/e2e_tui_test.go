@@ -296,6 +296,38 @@ func TestTUICopyInTmux(t *testing.T) {
 	}
 }
 
+// TestTUIPrintURLOneLine: u on the consent screen leaves the frame and
+// prints the authorize URL on the normal screen as one line that the
+// terminal wraps itself: tmux's capture with -J joins what it soft-wrapped,
+// so the whole URL is one line there, as a mouse selection would take it.
+// Enter comes back to the waiting login.
+func TestTUIPrintURLOneLine(t *testing.T) {
+	t.Parallel()
+	bin, _ := tuiBinaries(t)
+	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox")
+	s.waitForText("App type", "Client ID", "Sandbox mode")
+	s.keys("Enter")
+	s.waitForText("Three ways on", "u one-line url")
+	s.keys("u")
+	s.waitForText("Press Enter to go back to cozeauth")
+	joined := s.tmux("capture-pane", "-p", "-J", "-t", "e2e")
+	whole := regexp.MustCompile(`(?m)^http://127\.0\.0\.1:\d+/api/permission/oauth2/authorize\?\S*code_challenge=\S*&state=[A-Za-z0-9_-]+$`)
+	if !whole.MatchString(joined) {
+		t.Errorf("the authorize URL is not one soft-wrapped line:\n%s", joined)
+	}
+	s.keys("Enter")
+	s.waitFor("the consent screen again, saying where the address went", func(screen string) bool {
+		flat := strings.Join(strings.Fields(screen), " ")
+		return strings.Contains(flat, "Three ways on") && strings.Contains(flat, "The address is on the normal screen")
+	})
+	s.keys("a") // the login still works
+	s.waitForText("is Coze reachable")
+	s.keys("C-c")
+	if code := s.exitStatus(); code != ExitInterrupted {
+		t.Errorf("exit status %d after Ctrl+C, want %d", code, ExitInterrupted)
+	}
+}
+
 // TestTUIInterruptAndNoColor: under NO_COLOR the form's text input still
 // shows where the cursor is (reverse video), and Ctrl+C on the form exits
 // 130 and says that nothing was saved.
