@@ -35,7 +35,7 @@ var fieldLabels = [fieldCount]string{"App type", "Region", "Client ID", "Client 
 const labelWidth = 15
 
 // consolePath is where the Coze console keeps OAuth apps, named as the
-// README names it.
+// README names it (the header links the same page).
 const consolePath = "API & SDK → Authorization → OAuth apps"
 
 // maxValue is the longest value a field takes, in bytes: far more than any
@@ -389,7 +389,10 @@ func (f formModel) view(fr frame) string {
 		if errs[fieldRedirect] != "" {
 			redirect = "" // refused: its error below says what to use instead
 		}
-		note = fmt.Sprintf("Create an OAuth app at %s/open/oauth/apps (%s). %s", f.region.WWWBase(), consolePath, appTypeNote(f.appType, redirect))
+		note = fmt.Sprintf("Create an OAuth app at %s/open/oauth/apps. %s", cfg.WWW(), appTypeNote(f.appType, redirect))
+		if f.appType == auth.AppPKCE || f.appType == auth.AppWeb {
+			note += " Consent page: " + cfg.WWW() + "." // follows the API base: api.X → www.X
+		}
 	}
 	b.WriteString(paint(st.Muted, wrap(note, width)) + "\n\n")
 
