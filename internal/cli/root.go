@@ -80,6 +80,10 @@ type Env struct {
 	UserAgent string
 	// Browser opens authorize pages; nil means $BROWSER or the desktop's.
 	Browser auth.Browser
+	// Refresher, when set, runs every token renewal in a process of its
+	// own that a kill of this one does not stop (refresher.go); main sets
+	// [Reexec]. nil renews in this process.
+	Refresher Refresher
 }
 
 // globals are the flags every command takes, before or after its name.
