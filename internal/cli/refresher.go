@@ -51,9 +51,12 @@ type RefresherProcess struct {
 }
 
 // renewer is the Manager's renewal seam: through the refresher when the
-// command has one (Env.Refresher), nil (in this process) otherwise.
+// command has one (Env.Refresher), nil (in this process) otherwise. The
+// --sandbox wizard renews in process: its fake Coze and its throwaway
+// config directory end with it, and a refresher that outlived them would
+// only recreate the directory.
 func (g *globals) renewer() auth.Renewer {
-	if g.env.Refresher == nil {
+	if g.env.Refresher == nil || g.sandbox {
 		return nil
 	}
 	return processRenewer{start: g.env.Refresher}
