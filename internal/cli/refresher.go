@@ -139,9 +139,11 @@ func readAnswer(p *RefresherProcess) answer {
 
 // ServeRefresher is the refresher process: it reads one request from in,
 // runs the renewal it asks for in this process, and writes the outcome to
-// out, which nobody may read any more. Its warnings go into the outcome,
-// for the caller to print. It answers with exit code 0; a request it
-// cannot read is a usage error, and nothing is sent to Coze.
+// out, which nobody may read any more. Its store and Manager are built as
+// the command's were (the same code, the same inherited environment), with
+// the command's resolved Config; its warnings go into the outcome, for the
+// command to print. It answers with exit code 0; a request it cannot read
+// is a usage error, and nothing is sent to Coze.
 func ServeRefresher(in io.Reader, out io.Writer, env *Env) int {
 	var req refreshRequest
 	if err := json.NewDecoder(io.LimitReader(in, maxRefresherMessage)).Decode(&req); err != nil {
@@ -151,20 +153,26 @@ func ServeRefresher(in io.Reader, out io.Writer, env *Env) int {
 		mu       sync.Mutex
 		warnings []string
 	)
-	st := auth.NewStore(req.Dir)
-	st.RescueDirs = req.RescueDirs
-	st.Warn = func(msg string) {
-		mu.Lock()
-		defer mu.Unlock()
-		warnings = append(warnings, msg)
+	g := &globals{env: env, configDir: req.Dir}
+	o := refreshOutcome{}
+	if st, err := g.store(); err != nil {
+		o.Error = wireErrorOf(err)
+	} else {
+		st.RescueDirs = req.RescueDirs
+		st.Warn = func(msg string) {
+			mu.Lock()
+			defer mu.Unlock()
+			warnings = append(warnings, msg)
+		}
+		m := g.managerFor(req.Config, st)
+		m.UserAgent, m.Renewer = req.UserAgent, nil
+		ctx, cancel := context.WithTimeout(context.Background(), RefresherLimit)
+		defer cancel()
+		rec, err := m.RenewHere(ctx, req.Renewal)
+		o.Record, o.Error = rec, wireErrorOf(err)
 	}
-	g := &globals{env: env}
-	m := &auth.Manager{Config: req.Config, Store: st.For(req.Config), HTTP: g.httpClient(), Now: env.Now, Sleep: env.Sleep, UserAgent: req.UserAgent}
-	ctx, cancel := context.WithTimeout(context.Background(), RefresherLimit)
-	defer cancel()
-	rec, err := m.RenewHere(ctx, req.Renewal)
 	mu.Lock()
-	o := refreshOutcome{Record: rec, Warnings: warnings, Error: wireErrorOf(err)}
+	o.Warnings = warnings
 	mu.Unlock()
 	if data, err := json.Marshal(o); err == nil {
 		_, _ = out.Write(data) // the caller may be gone: the tokens are saved anyway
