@@ -36,11 +36,13 @@ func (o *refreshOutcome) result() (*auth.Record, error) {
 }
 
 // wireError is an error as the refresher sends it: its text, and what the
-// commands tell apart — the exit code (login required, another issuer),
-// `token` printing an access token that could not be saved, and `status
-// --check` calling a timeout or a network failure unreachable.
+// commands tell apart — the exit code (login required, another issuer,
+// and any other kind of error that has one), `token` printing an access
+// token that could not be saved, and `status --check` calling a timeout or
+// a network failure unreachable.
 type wireError struct {
 	Message       string                    `json:"message"`
+	Code          int                       `json:"exit_code"`
 	LoginRequired *wireLoginRequired        `json:"login_required,omitempty"`
 	Mismatch      *auth.IssuerMismatchError `json:"issuer_mismatch,omitempty"`
 	Unsaved       *wireUnsaved              `json:"unsaved,omitempty"`
@@ -66,7 +68,7 @@ func wireErrorOf(err error) *wireError {
 	if err == nil {
 		return nil
 	}
-	w := &wireError{Message: err.Error()}
+	w := &wireError{Message: err.Error(), Code: exitCode(err)}
 	var (
 		unsaved  *auth.UnsavedError
 		mismatch *auth.IssuerMismatchError
@@ -98,14 +100,19 @@ func (w *wireError) err() error {
 	case w.LoginRequired != nil:
 		typed = &auth.LoginRequiredError{Profile: w.LoginRequired.Profile, Reason: w.LoginRequired.Reason, Err: textErr(w.LoginRequired.Err)}
 	}
-	if typed != nil && typed.Error() == w.Message && !w.Timeout && !w.Network {
-		return typed
+	var err error
+	switch re := (remoteError{msg: w.Message, typed: typed, timeout: w.Timeout}); {
+	case typed != nil && typed.Error() == w.Message && !w.Timeout && !w.Network:
+		err = typed
+	case w.Network:
+		err = remoteNetError{re}
+	default:
+		err = re
 	}
-	re := remoteError{msg: w.Message, typed: typed, timeout: w.Timeout}
-	if w.Network {
-		return remoteNetError{re}
+	if w.Code != 0 && exitCode(err) != w.Code { // a kind of error not rebuilt here
+		return &ExitError{Code: w.Code, Err: err}
 	}
-	return re
+	return err
 }
 
 // remoteError is an error the refresher met, as it said it.
