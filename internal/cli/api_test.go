@@ -211,6 +211,44 @@ func TestAPI(t *testing.T) {
 			wantSeen:   []seenRequest{{Method: "GET", Path: "/v1/users/me", Auth: oldAccess, UserAgent: ua}},
 		},
 		{
+			name:       "--jq prints a string field as it is",
+			args:       []string{"api", "--jq", ".data.user_name", "/v1/users/me"},
+			token:      freshToken(),
+			api:        okJSON(me),
+			wantStdout: "me\n",
+			wantSeen:   []seenRequest{{Method: "GET", Path: "/v1/users/me", Auth: oldAccess, UserAgent: ua}},
+		},
+		{
+			name:       "--jq keeps 19-digit ids and prints objects as JSON",
+			args:       []string{"api", "-q", "[.data.user_id, (.data.user_id | tonumber)], {n: .data.user_name}", "/v1/users/me"},
+			token:      freshToken(),
+			api:        okJSON(`{"code":0,"data":{"user_id":"7400000000000000099","user_name":"me"}}`),
+			wantStdout: "[\"7400000000000000099\",7400000000000000099]\n{\"n\":\"me\"}\n",
+			wantSeen:   []seenRequest{{Method: "GET", Path: "/v1/users/me", Auth: oldAccess, UserAgent: ua}},
+		},
+		{
+			name:       "--jq that is not jq is a usage error, with nothing sent",
+			args:       []string{"api", "--jq", ".data[", "/v1/users/me"},
+			token:      freshToken(),
+			api:        okJSON(me),
+			wantCode:   ExitUsage,
+			wantStderr: []string{`--jq ".data[" is not a jq expression`},
+		},
+		{
+			name:  "--jq leaves a refusal as it came",
+			args:  []string{"api", "--jq", ".data.user_name", "/v1/things"},
+			token: freshToken(),
+			api: func(w http.ResponseWriter, r *http.Request, _ string) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				io.WriteString(w, `{"code":4200,"msg":"not found"}`)
+			},
+			wantCode:   ExitFailure,
+			wantStdout: `{"code":4200,"msg":"not found"}`,
+			wantStderr: []string{"4200"},
+			wantSeen:   []seenRequest{{Method: "GET", Path: "/v1/things", Auth: oldAccess, UserAgent: ua}},
+		},
+		{
 			name:       "query string and full URL on the API base",
 			args:       []string{"api", "BASE/v1/workspaces?page_num=1&page_size=1"},
 			token:      freshToken(),

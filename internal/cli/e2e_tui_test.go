@@ -54,13 +54,24 @@ func tuiBinaries(t *testing.T) (cozeauth, fakebrowser string) {
 // test's own directory, and goes with the server when the test ends.
 func startTUI(t *testing.T, command string) *tuiSession {
 	t.Helper()
+	return startTUIConf(t, "", command)
+}
+
+// startTUIConf is startTUI with a tmux configuration (tmux's own defaults
+// when empty).
+func startTUIConf(t *testing.T, conf, command string) *tuiSession {
+	t.Helper()
 	dir := t.TempDir()
 	s := &tuiSession{t: t, socket: filepath.Join(dir, "tmux.sock"), exitFile: filepath.Join(dir, "exit")}
 	t.Cleanup(func() {
 		_ = exec.Command("tmux", "-S", s.socket, "kill-server").Run()
 		_ = os.Remove(s.socket)
 	})
-	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
+	confFile := filepath.Join(dir, "tmux.conf")
+	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.tmux("-f", confFile, "new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
 		command+"; echo $? > "+shellQuote(s.exitFile)+"; sleep 600")
 	return s
 }
@@ -253,6 +264,39 @@ func TestTUISandboxApproveKey(t *testing.T) {
 	}
 }
 
+// TestTUICopyInTmux: inside a tmux whose set-clipboard is on, c on the
+// consent screen puts the authorize URL in a tmux paste buffer (the copy
+// goes through Bubble Tea's renderer); with tmux's default the note says
+// what tmux needs.
+func TestTUICopyInTmux(t *testing.T) {
+	t.Parallel()
+	bin, _ := tuiBinaries(t)
+	for _, conf := range []string{"set -g set-clipboard on\n", ""} {
+		s := startTUIConf(t, conf, headlessEnv()+" "+shellQuote(bin)+" --sandbox")
+		s.waitForText("App type", "Client ID", "Sandbox mode")
+		s.keys("Enter")
+		s.waitForText("Three ways on", "press a")
+		s.keys("c")
+		if conf == "" {
+			s.waitFor("the set-clipboard note", func(screen string) bool {
+				return strings.Contains(strings.Join(strings.Fields(screen), " "), "set -g set-clipboard on")
+			})
+			continue
+		}
+		deadline := time.Now().Add(screenTimeout)
+		for {
+			out, _ := exec.Command("tmux", "-S", s.socket, "show-buffer").CombinedOutput()
+			if strings.Contains(string(out), "/api/permission/oauth2/authorize?") && strings.Contains(string(out), "code_challenge=") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no authorize URL in tmux's buffer (%q); screen:\n%s", out, s.capture())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
 // TestTUIInterruptAndNoColor: under NO_COLOR the form's text input still
 // shows where the cursor is (reverse video), and Ctrl+C on the form exits
 // 130 and says that nothing was saved.
@@ -375,7 +419,8 @@ func TestTUINotATerminal(t *testing.T) {
 	if !errorsAs(err, &ee) || ee.ExitCode() != ExitUsage {
 		t.Fatalf("exit: %v, want status %d", err, ExitUsage)
 	}
-	if !strings.Contains(string(out), "Usage:") || !strings.Contains(string(out), "not a terminal") {
+	// One line saying what to run instead; no help dump.
+	if strings.Count(string(out), "\n") != 1 || strings.Contains(string(out), "Usage:") || !strings.Contains(string(out), "needs a terminal") {
 		t.Errorf("output:\n%s", out)
 	}
 }

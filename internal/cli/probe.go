@@ -101,7 +101,7 @@ region), 3 otherwise.`,
 				err = writeJSON(g.env.Stdout, rep)
 			} else {
 				color := isTerminal(g.env.Stdout) && g.getenv("NO_COLOR") == ""
-				err = printProbe(g.env.Stdout, rep, newProbeStyles(g.env.Stdout, color), g.outputWidth(g.env.Stdout))
+				err = printProbe(g.env.Stdout, rep, newProbeStyles(g.env.Stdout, color), g.tableWidth(g.env.Stdout))
 			}
 			if err != nil {
 				return err
@@ -350,22 +350,24 @@ func (s probeStyles) verdict(v probe.Verdict) func(string) string {
 // printProbe writes the report as a table for people: a heading per group
 // (and region), a row per target, the verdict, and the hints of what failed.
 // Every line fits width: the table's rows are cut (with …), the summary
-// and the hints wrap between words.
+// and the hints wrap between words. A width of 0 (no terminal, no
+// $COLUMNS) keeps rows whole and wraps the prose at 80.
 func printProbe(w io.Writer, rep probe.Report, s probeStyles, width int) error {
 	var summary, b strings.Builder
 	if err := probeTable(rep, s).render(&b, width); err != nil {
 		return err
 	}
+	prose := cmp.Or(width, defaultWidth)
 	b.WriteString("\n")
 	writeProbeSummary(&summary, rep, s)
 	for _, line := range strings.Split(strings.TrimSuffix(summary.String(), "\n"), "\n") {
-		b.WriteString(hangWords(line, width, "          ")) // under the text after "Verdict:  "
+		b.WriteString(hangWords(line, prose, "          ")) // under the text after "Verdict:  "
 	}
 	if hints := probeHints(rep); len(hints) > 0 {
 		b.WriteString("\nHints:\n")
 		for _, h := range hints {
 			b.WriteString(fit(fmt.Sprintf("  %s (%s)", strings.Join(h.names, ", "), strings.Join(h.classes, ", ")), width) + "\n")
-			for _, line := range strings.Split(strings.TrimSuffix(wrapWords(h.hint, width-4, ""), "\n"), "\n") {
+			for _, line := range strings.Split(strings.TrimSuffix(wrapWords(h.hint, prose-4, ""), "\n"), "\n") {
 				b.WriteString("    " + s.Faint(line) + "\n")
 			}
 		}

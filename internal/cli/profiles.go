@@ -144,7 +144,7 @@ func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) 
 		}
 		t.add(p.Profile, region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
 	}
-	if err := t.render(w, width); err != nil {
+	if err := t.render(w, g.tableWidth(w)); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, notes.String())

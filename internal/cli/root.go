@@ -58,7 +58,7 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return nil
 	}
 	if !cmd.HasParent() {
-		return usageError("unknown command %q (see `cozeauth --help`)", args[0])
+		return usageError("unknown command %q (see `cozeauth --help`)%s", args[0], commandSuggestions(cmd, args[0]))
 	}
 	return usageError("%s takes no arguments, got %q (see `%s --help`)", cmd.CommandPath(), args[0], cmd.CommandPath())
 }
@@ -201,8 +201,10 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 		},
 	}
 	setHelp(root) // help.go
+	// -v and --version say what `cozeauth version` says.
+	root.SetVersionTemplate("cozeauth {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return flagError{fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
+		return flagError{fmt.Errorf("%w (see `%s --help`)%s", err, c.CommandPath(), flagSuggestions(c, err.Error()))}
 	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.region, "region", "", "Coze region: com (coze.com) or cn (coze.cn) [$COZE_REGION]")
@@ -217,6 +219,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	// --sandbox: the wizard against the embedded fake Coze (wizard.go).
 	root.Flags().BoolVar(&g.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
 	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newSandboxCmd(g), newProbeCmd(g))
+	registerCompletions(root, g) // complete.go
 	return root
 }
 

@@ -74,7 +74,8 @@ sandbox_key.pem to try the JWT login:
 			// --profile sandbox: a sandbox login must never replace a real profile's tokens.
 			fmt.Fprintf(g.env.Stderr, "Sandbox Coze at %s (Ctrl-C stops it). Try, in a profile of its own:\n  cozeauth login --profile sandbox --api-base %s --www-base %s --client-id %s\n", base, base, base, sandbox.PKCEClientID)
 			<-cmd.Context().Done()
-			return nil
+			return cmd.Context().Err() // Ctrl-C: exit 130, as every command
+
 		},
 	}
 	f := cmd.Flags()

@@ -22,9 +22,9 @@ func TestSandboxSuggestsItsOwnProfile(t *testing.T) {
 		})
 	}()
 	base := waitFor(t, &stdout, regexp.MustCompile(`(http://127\.0\.0\.1:\d+)`))
-	cancel()
-	if code := <-done; code != ExitOK {
-		t.Errorf("exit %d", code)
+	cancel() // as Ctrl-C does
+	if code := <-done; code != ExitInterrupted {
+		t.Errorf("exit %d after Ctrl-C, want %d", code, ExitInterrupted)
 	}
 	if !strings.Contains(stderr.String(), "cozeauth login --profile sandbox --api-base "+base) {
 		t.Errorf("the suggested login does not use --profile sandbox:\n%s", stderr.String())

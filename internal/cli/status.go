@@ -473,10 +473,10 @@ func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 		}
 		t.add(cells...)
 	}
-	width := g.outputWidth(w)
-	if err := t.render(w, width); err != nil {
+	if err := t.render(w, g.tableWidth(w)); err != nil {
 		return err
 	}
+	width := g.outputWidth(w)
 	var b strings.Builder
 	if g.envToken() != "" {
 		notes = append(notes, "$COZE_API_TOKEN is set: every command uses it, whatever the profile.")
