@@ -111,9 +111,7 @@ arguments, 4 when a login is needed.`,
 			if !validToken(method) {
 				return usageError("-X %q is not an HTTP method: use GET, POST, PUT, PATCH or DELETE", method)
 			}
-			if hdr.Get("User-Agent") == "" {
-				hdr.Set("User-Agent", g.userAgent())
-			}
+			auth.SetUserAgent(hdr, g.userAgent()) // unless -H set them
 
 			m, err := g.manager()
 			if err != nil {

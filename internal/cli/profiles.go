@@ -142,7 +142,7 @@ func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) 
 		if p.AppType != "" {
 			typ = string(p.AppType)
 		}
-		t.add(p.Profile, region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
+		t.add(auth.Sanitize(p.Profile), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
 	}
 	if err := t.render(w, g.tableWidth(w)); err != nil {
 		return err

@@ -164,14 +164,25 @@ func isFlagError(err error) bool {
 // isUsage reports the auth errors that only a change to the command line,
 // the environment or the app's registration can fix: a flow the app type
 // does not allow, a redirect URI cozeauth cannot use, a config file
-// missing a field.
+// missing a field, a config directory another user could have written.
 func isUsage(err error) bool {
 	var (
 		at *auth.AppTypeError
 		re *auth.RedirectError
 		mf *auth.MissingFieldError
+		ud *auth.UnsafeDirError
 	)
-	return errors.As(err, &at) || errors.As(err, &re) || errors.As(err, &mf)
+	return errors.As(err, &at) || errors.As(err, &re) || errors.As(err, &mf) || errors.As(err, &ud)
+}
+
+// NewRootCommand is cozeauth's command tree over env, as [Run] executes it,
+// with cobra's completion command added as Execute would add it. It is for
+// tools that read the commands without running them: internal/gendocs writes
+// the command reference (docs/cli) from it.
+func NewRootCommand(env *Env) *cobra.Command {
+	root := newRootCmd(&globals{env: env})
+	root.InitDefaultCompletionCmd()
+	return root
 }
 
 func newRootCmd(g *globals) *cobra.Command {

@@ -13,7 +13,7 @@ import (
 )
 
 func newTokenCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Print a valid access token (refreshing it first if needed)",
 		Long: `Print only a valid access token and a newline, for scripts and plugins:
@@ -22,9 +22,13 @@ func newTokenCmd(g *globals) *cobra.Command {
 
 The token is refreshed first when it expires within the refresh margin (a JWT
 app's is minted anew); otherwise no network call is made. With $COZE_API_TOKEN
-set (a personal or service access token), that token is printed as it is.`,
+set (a personal or service access token), that token is printed as it is.
+
+A jwt profile's --device-id and --custom-consumer (session_context.device_info)
+are saved in the profile; when they change, a token is minted for them.`,
 		Example: `  TOKEN=$(cozeauth token) || exit $?     # exit 4: run cozeauth login
-  cozeauth token --profile work`,
+  cozeauth token --profile work
+  cozeauth token --device-id sensor-42   # a jwt app: a token counted for this device`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if tok := g.envToken(); tok != "" {
@@ -35,7 +39,10 @@ set (a personal or service access token), that token is printed as it is.`,
 			if err != nil {
 				return err
 			}
-			rec, err := m.Token(cmd.Context())
+			rec, changed, err := jwtSessionToken(cmd.Context(), m) // session.go
+			if !changed {
+				rec, err = m.Token(cmd.Context())
+			}
 			var unsaved *auth.UnsavedError
 			if errors.As(err, &unsaved) {
 				// The new pair is lost; its access token still works for
@@ -50,6 +57,8 @@ set (a personal or service access token), that token is printed as it is.`,
 			return err
 		},
 	}
+	g.app.registerSession(cmd.Flags()) // a jwt profile's --device-id, --custom-consumer
+	return cmd
 }
 
 func newRefreshCmd(g *globals) *cobra.Command {
