@@ -52,8 +52,8 @@ func TestEndToEndKilledCallersKeepTheLogin(t *testing.T) {
 	waitForRefreshers(t, e.bin)
 
 	k.mu.Lock()
-	t.Logf("%d token calls: %d exited 0, %d killed (%d as a process group), other exits %v",
-		k.calls, k.codes[0], k.killedCalls, k.groupKills, k.otherExits())
+	t.Logf("%d token calls: %d exited 0, %d killed (%d as a process group), other exits %v %s",
+		k.calls, k.codes[0], k.killedCalls, k.groupKills, k.otherExits(), k.firstOther)
 	if k.killedCalls < 20 || k.codes[0] < loops {
 		t.Errorf("the loop proves nothing: %d callers killed, %d calls succeeded", k.killedCalls, k.codes[0])
 	}
@@ -77,7 +77,7 @@ type killLoop struct {
 
 	calls, killedCalls, groupKills int
 	codes                          map[int]int
-	firstLoginRequired             string
+	firstLoginRequired, firstOther string
 }
 
 // callTokens runs one `cozeauth token` after another until ctx ends. Each
@@ -116,8 +116,11 @@ func (k *killLoop) count(ps *os.ProcessState, stderr string) {
 		k.codes = map[int]int{}
 	}
 	k.codes[ps.ExitCode()]++
-	if ps.ExitCode() == 4 && k.firstLoginRequired == "" {
+	switch code := ps.ExitCode(); {
+	case code == 4 && k.firstLoginRequired == "":
 		k.firstLoginRequired = stderr
+	case code != 0 && code != 4 && k.firstOther == "":
+		k.firstOther = stderr
 	}
 }
 
