@@ -73,8 +73,13 @@ func (b SystemBrowser) openDefault(url string) error {
 // HeadlessReason says why a browser should not be launched here (an SSH
 // session, or Linux without a display), or "" when one can be. Launching one
 // anyway is the most common complaint about command-line OAuth tools: a login
-// that hangs, or a text browser opening on a remote host.
+// that hangs, or a text browser opening on a remote host. A $BROWSER always
+// can: setting it is how a person says how URLs open on this machine (as gh
+// takes it), display or not.
 func HeadlessReason(getenv func(string) string, goos string) string {
+	if getenv("BROWSER") != "" {
+		return ""
+	}
 	if getenv("SSH_CONNECTION") != "" || getenv("SSH_TTY") != "" {
 		return "this is an SSH session"
 	}

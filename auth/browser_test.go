@@ -26,6 +26,8 @@ func TestHeadlessReason(t *testing.T) {
 		{"freebsd without a display", map[string]string{}, "freebsd", true},
 		{"mac desktop", map[string]string{}, "darwin", false},
 		{"windows desktop", map[string]string{}, "windows", false},
+		{"$BROWSER on a linux server", map[string]string{"BROWSER": "w3m"}, "linux", false},
+		{"$BROWSER over ssh", map[string]string{"BROWSER": "open-on-laptop", "SSH_CONNECTION": "10.0.0.1 22 10.0.0.2 22"}, "linux", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
