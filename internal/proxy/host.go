@@ -3,6 +3,7 @@ package proxy
 import (
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -22,7 +23,13 @@ func AllowedHosts(addr net.Addr, asGiven string) []string {
 	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.To4() == nil {
 		hosts = append(hosts, net.JoinHostPort("::1", port))
 	}
-	return hosts
+	var unique []string
+	for _, h := range hosts {
+		if !slices.Contains(unique, h) {
+			unique = append(unique, h)
+		}
+	}
+	return unique
 }
 
 // RequireHost passes on only the requests whose Host is one of hosts

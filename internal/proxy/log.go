@@ -35,7 +35,7 @@ func Log(w io.Writer, next http.Handler) http.Handler {
 		if logID == "" {
 			logID = "-"
 		}
-		line := fmt.Sprintf("%s %s %d %s %s\n", auth.Sanitize(r.Method), auth.Sanitize(r.URL.EscapedPath()), status, time.Since(start).Round(time.Millisecond), auth.Sanitize(logID))
+		line := fmt.Sprintf("%s %s %d %s %s\n", auth.Sanitize(r.Method), auth.Sanitize(r.URL.EscapedPath()), status, time.Since(start).Round(100*time.Microsecond), auth.Sanitize(logID))
 		mu.Lock()
 		defer mu.Unlock()
 		_, _ = io.WriteString(w, line)
