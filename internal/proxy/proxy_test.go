@@ -71,7 +71,10 @@ func serveProxy(t *testing.T, api string, tokens Tokens, grace time.Duration) *r
 
 func (p *running) request(t *testing.T, method, path, body string) *http.Request {
 	t.Helper()
-	req, err := http.NewRequest(method, p.url+path, strings.NewReader(body))
+	// A hang guard: a proxy that held the answer back must fail the test.
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, method, p.url+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
