@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -12,6 +13,9 @@ import (
 // TestMain lets the scripts in testdata/script run this test binary as the
 // `cozeauth` command.
 func TestMain(m *testing.M) {
+	if target := os.Getenv(bareProxyEnv); target != "" { // BenchmarkProxy's baseline
+		os.Exit(runBareProxy(target))
+	}
 	testscript.Main(m, map[string]func(){"cozeauth": main})
 }
 

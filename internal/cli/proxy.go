@@ -5,8 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"net"
+	"net/http"
 	"strings"
 
 	"github.com/spf13/cobra"

@@ -32,7 +32,9 @@ type Tokens interface {
 type Static string
 
 // Token returns the static token.
-func (s Static) Token(context.Context) (Token, error) { return Token{Value: string(s), Static: true}, nil }
+func (s Static) Token(context.Context) (Token, error) {
+	return Token{Value: string(s), Static: true}, nil
+}
 
 // errStatic says a static token cannot be renewed.
 var errStatic = errors.New("a static token ($COZE_API_TOKEN) is never renewed")
