@@ -19,7 +19,7 @@ import (
 //	go test -run '^$' -bench TokenCommandJWT -benchtime 200x .
 func BenchmarkTokenCommandJWT(b *testing.B) {
 	dir := b.TempDir()
-	bin := goBuild(b, dir, ".")
+	bin := cozeauthBin(b)
 	cfgDir := filepath.Join(dir, "config")
 	keyFile := filepath.Join(dir, "private_key.pem")
 	if err := os.WriteFile(keyFile, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {

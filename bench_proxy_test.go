@@ -210,7 +210,7 @@ func startBareProxy(b *testing.B, target string) string {
 // target, its token valid for an hour.
 func startCozeauthProxy(b *testing.B, target string) (base, key string, cmd *exec.Cmd) {
 	dir := b.TempDir()
-	bin := goBuild(b, dir, ".")
+	bin := cozeauthBin(b)
 	cfg := filepath.Join(dir, "config")
 	saveBenchProfile(b, cfg, "default", auth.Settings{ClientID: "1.app.coze", APIBase: target}, benchToken(benchAccess))
 	cmd = exec.Command(bin, "proxy", "--listen", "127.0.0.1:0")

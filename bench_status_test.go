@@ -15,7 +15,7 @@ import (
 //	go test -run '^$' -bench StatusAllCommand -benchtime 100x .
 func BenchmarkStatusAllCommand(b *testing.B) {
 	dir := b.TempDir()
-	bin := goBuild(b, dir, ".")
+	bin := cozeauthBin(b)
 	cfgDir := filepath.Join(dir, "config")
 	for i := range 5 {
 		name := "default"

@@ -19,7 +19,7 @@ import (
 //	go test -run '^$' -bench TokenCommand -benchtime 200x .
 func BenchmarkTokenCommand(b *testing.B) {
 	dir := b.TempDir()
-	bin := goBuild(b, dir, ".")
+	bin := cozeauthBin(b)
 	empty := filepath.Join(dir, "empty")
 	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module empty\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)

@@ -17,10 +17,8 @@ import (
 )
 
 func (e *e2e) configDir() string {
-	for _, kv := range e.env {
-		if v, ok := strings.CutPrefix(kv, "COZEAUTH_CONFIG_DIR="); ok {
-			return v
-		}
+	if d := e.envValue("COZEAUTH_CONFIG_DIR"); d != "" {
+		return d
 	}
 	e.t.Fatal("no config dir")
 	return ""

@@ -10,26 +10,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cozeauth/cozeauth/internal/sandbox"
+	"github.com/cozeauth/cozeauth/internal/testbin"
 )
 
-// goBuild compiles pkg into dir and returns the binary's path.
-func goBuild(t testing.TB, dir, pkg string) string {
-	t.Helper()
-	out := filepath.Join(dir, filepath.Base(pkg))
-	if pkg == "." {
-		out = filepath.Join(dir, "cozeauth")
-	}
-	cmd := exec.Command("go", "build", "-o", out, pkg)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
-	}
-	return out
+// cozeauthBin and fakeBrowserBin are the binaries the tests run, built
+// once per test process.
+func cozeauthBin(t testing.TB) string { return binaries.Path(t, testbin.Module) }
+
+func fakeBrowserBin(t testing.TB) string {
+	return binaries.Path(t, testbin.Module+"/internal/sandbox/fakebrowser")
 }
 
 // e2e runs the real binary against a real sandbox process, as a user would.
@@ -46,8 +42,7 @@ func startE2E(t *testing.T, sandboxArgs ...string) *e2e {
 		t.Skip("builds binaries and runs processes")
 	}
 	dir := t.TempDir()
-	bin := goBuild(t, dir, ".")
-	browser := goBuild(t, dir, "./internal/sandbox/fakebrowser")
+	bin, browser := cozeauthBin(t), fakeBrowserBin(t)
 
 	// Coze matches redirect URIs exactly: register a free port's on the
 	// sandbox's apps, as a person registers one in the console.
@@ -236,5 +231,84 @@ func TestEndToEndDeniedConsent(t *testing.T) {
 	}
 	if s := e.run(nil, "status"); s.code != 4 {
 		t.Errorf("status after a denied login exits %d, want 4", s.code)
+	}
+}
+
+// With no $BROWSER, github.com/pkg/browser opens the platform's browser
+// (xdg-open here), and nothing the launcher prints reaches cozeauth's
+// stdout or stderr: main points the library's writers at the null device.
+func TestEndToEndDefaultBrowserIsQuiet(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("fakes Linux's xdg-open")
+	}
+	e := startE2E(t)
+	dir := t.TempDir()
+	fake := fakeBrowserBin(t)
+	script := "#!/bin/sh\necho LAUNCHER-NOISE\necho LAUNCHER-NOISE >&2\nexec " + fake + " \"$1\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run([]string{"BROWSER=", "PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH")},
+		"login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")
+	if r.code != 0 || !strings.Contains(r.stderr, "Logged in as Sandbox User") {
+		t.Fatalf("login exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, "LAUNCHER-NOISE") {
+		t.Errorf("the launcher's output reached cozeauth's:\nstdout: %s\nstderr: %s", r.stdout, r.stderr)
+	}
+}
+
+// envValue is the value the e2e environment gives key.
+func (e *e2e) envValue(key string) string {
+	for _, kv := range e.env {
+		if k, v, _ := strings.Cut(kv, "="); k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// waitForPage waits for the fake browser to log the title of the page the
+// login's callback answered it with (it may still be reading it when the
+// login's process has ended), and returns every title logged.
+func (e *e2e) waitForPage(n int) []string {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(e.envValue("FAKEBROWSER_LOG"))
+		var pages []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if p, ok := strings.CutPrefix(l, "page: "); ok {
+				pages = append(pages, p)
+			}
+		}
+		if len(pages) >= n || time.Now().After(deadline) {
+			return pages
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestEndToEndBrowserPageTellsTheTruth: the tab the login ends in says
+// "Logged in" only after the code exchange worked; with a redirect URI the
+// app does not have, it says the login failed, as the terminal does.
+func TestEndToEndBrowserPageTellsTheTruth(t *testing.T) {
+	e := startE2E(t)
+	elsewhere := "http://" + freeLoopbackAddr(t) + "/elsewhere" // registered nowhere
+	bad := e.run([]string{"COZE_REDIRECT_URI=" + elsewhere}, "login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")
+	if bad.code != 1 || !strings.Contains(bad.stderr, "redirect_uri") {
+		t.Fatalf("login with an unregistered redirect URI: exit %d\n%s", bad.code, bad.stderr)
+	}
+	if pages := e.waitForPage(1); len(pages) != 1 || pages[0] != "cozeauth: Login failed" {
+		t.Errorf("the browser's tab said %q after a failed exchange, want only \"cozeauth: Login failed\"", pages)
+	}
+	// No --browser, and no display: $BROWSER (the fake) is still run, as
+	// gh runs it, because setting it says how URLs open here.
+	good := e.run(nil, "login", "--client-id", sandbox.PKCEClientID, "--timeout", "60s")
+	if good.code != 0 || strings.Contains(good.stderr, "No browser was opened") {
+		t.Fatalf("login with $BROWSER and no display: exit %d\n%s", good.code, good.stderr)
+	}
+	if pages := e.waitForPage(2); len(pages) != 2 || pages[1] != "cozeauth: Logged in" {
+		t.Errorf("the browser's tabs said %q, want the second \"cozeauth: Logged in\"", pages)
 	}
 }

@@ -4,16 +4,20 @@
 //
 // main only wires the real world into [cli.Run]: the signals that end a
 // command, the standard streams, the environment, the clock, the version.
-// It sets no package's globals and holds no behaviour; that lives in auth,
-// probe, ui and internal/cli.
+// It holds no behaviour; that lives in auth, probe, ui and internal/cli. The
+// one package global it sets is github.com/pkg/browser's output writers,
+// which are that library's API: what a browser launcher prints must never
+// reach stdout (a token's) or draw over the TUI.
 package main
 
 import (
 	"context"
+	"io"
 	"os"
-	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/pkg/browser"
 
 	"github.com/cozeauth/cozeauth/internal/cli"
 )
@@ -25,9 +29,11 @@ func main() { os.Exit(run()) }
 
 func run() int {
 	// SIGHUP (a closed terminal, a dropped SSH session) ends a command like
-	// Ctrl-C: a refresh under way still finishes and is saved.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// Ctrl-C and SIGTERM: cleanup gets cli.SignalGrace, then the process
+	// exits 130 whatever it waits on; a second signal exits at once.
+	ctx, stop := cli.NotifyContext(context.Background(), os.Stderr, os.Exit, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	quietBrowser()
 	return cli.Run(ctx, os.Args[1:], &cli.Env{
 		Stdin:     os.Stdin,
 		Stdout:    os.Stdout,
@@ -37,4 +43,16 @@ func run() int {
 		Version:   version,
 		UserAgent: "cozeauth/" + version,
 	})
+}
+
+// quietBrowser sends what the browser launcher prints to the null device.
+// An *os.File, not io.Discard: exec copies any other writer through a pipe
+// and waits for it to close, which a browser started by xdg-open keeps open
+// until it exits.
+func quietBrowser() {
+	var w io.Writer = io.Discard
+	if f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		w = f // kept open for the life of the process
+	}
+	browser.Stdout, browser.Stderr = w, w
 }

@@ -8,15 +8,21 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/cozeauth/cozeauth/internal/testbin"
 )
 
+// binaries builds cozeauth and its test helpers once for all the tests of
+// this package that run them as processes.
+var binaries *testbin.Cache
+
 // TestMain lets the scripts in testdata/script run this test binary as the
-// `cozeauth` command.
+// `cozeauth` command, and removes the built binaries when the tests end.
 func TestMain(m *testing.M) {
 	if target := os.Getenv(bareProxyEnv); target != "" { // BenchmarkProxy's baseline
 		os.Exit(runBareProxy(target))
 	}
-	testscript.Main(m, map[string]func(){"cozeauth": main})
+	testscript.Main(testbin.Around(m, &binaries), map[string]func(){"cozeauth": main})
 }
 
 // TestScripts checks what a person sees at the command line: messages,

@@ -46,7 +46,7 @@ type tokenFixture struct {
 func newTokenFixture(t testing.TB) *tokenFixture {
 	t.Helper()
 	dir := t.TempDir()
-	f := &tokenFixture{bin: goBuild(t, dir, "."), dir: dir, cfgDir: filepath.Join(dir, "config"), token: "czu_pty_test_token"}
+	f := &tokenFixture{bin: cozeauthBin(t), dir: dir, cfgDir: filepath.Join(dir, "config"), token: "czu_pty_test_token"}
 	st := auth.NewStore(f.cfgDir)
 	l, err := st.Lock(context.Background())
 	if err != nil {

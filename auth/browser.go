@@ -1,11 +1,12 @@
 package auth
 
 import (
-	"errors"
 	"fmt"
 	"os/exec"
-	"runtime"
 	"strings"
+	"time"
+
+	"github.com/pkg/browser"
 )
 
 // Browser opens a URL for a person to see.
@@ -14,56 +15,71 @@ type Browser interface {
 }
 
 // SystemBrowser opens URLs with $BROWSER (a command given the URL as its last
-// argument) when set, else with the desktop's default browser.
+// argument) when set, else with the platform's default browser through
+// github.com/pkg/browser (open, xdg-open, rundll32…).
 type SystemBrowser struct {
 	// Env is $BROWSER; empty means the platform default.
 	Env string
+	// Default opens a URL in the platform's default browser; nil means
+	// browser.OpenURL. That package prints what the launcher prints to its
+	// own Stdout and Stderr writers: the program sets them once, at its
+	// root (cozeauth's main), so nothing draws over a TUI or a token.
+	Default func(url string) error
 }
 
-// Open starts the browser and does not wait for it to exit. What the
-// browser or its launcher prints is discarded: it must not reach stdout (a
-// token's) or draw over the wizard.
+// launchWait is how long Open waits for the platform's launcher to fail
+// (none installed, say) before taking it as started: some launchers stay
+// until the browser they started exits.
+const launchWait = 3 * time.Second
+
+// Open starts the browser and does not wait for it to exit. What $BROWSER
+// prints is discarded: it must not reach stdout (a token's) or draw over
+// the wizard.
 func (b SystemBrowser) Open(url string) error {
-	argv, what := strings.Fields(b.Env), "$BROWSER"
+	argv := strings.Fields(b.Env)
 	if len(argv) == 0 {
-		what = "the browser"
-		var err error
-		if argv, err = platformOpener(runtime.GOOS, exec.LookPath); err != nil {
-			return fmt.Errorf("could not open a browser: %w", err)
-		}
+		return b.openDefault(url)
 	}
 	cmd := exec.Command(argv[0], append(argv[1:], url)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil // never draw over a TUI
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("could not start %s (%s): %w", what, argv[0], err)
+		return fmt.Errorf("could not start $BROWSER (%s): %w", argv[0], err)
 	}
 	go func() { _ = cmd.Wait() }()
 	return nil
 }
 
-// platformOpener is the command that opens a URL in the desktop's default
-// browser on goos; lookPath finds the first launcher installed on Unix.
-func platformOpener(goos string, lookPath func(string) (string, error)) ([]string, error) {
-	switch goos {
-	case "darwin":
-		return []string{"open"}, nil
-	case "windows":
-		return []string{"rundll32", "url.dll,FileProtocolHandler"}, nil
+// openDefault runs the platform's launcher, returning its failure if it
+// fails at once.
+func (b SystemBrowser) openDefault(url string) error {
+	open := b.Default
+	if open == nil {
+		open = browser.OpenURL
 	}
-	launchers := []string{"xdg-open", "x-www-browser", "www-browser", "wslview"}
-	for _, l := range launchers {
-		if _, err := lookPath(l); err == nil {
-			return []string{l}, nil
+	done := make(chan error, 1)
+	go func() { done <- open(url) }()
+	t := time.NewTimer(launchWait)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("could not open the browser: %w", err)
 		}
+	case <-t.C: // still running: the browser is on its way
 	}
-	return nil, errors.New("none of " + strings.Join(launchers, ", ") + " is installed; set $BROWSER")
+	return nil
 }
 
 // HeadlessReason says why a browser should not be launched here (an SSH
 // session, or Linux without a display), or "" when one can be. Launching one
 // anyway is the most common complaint about command-line OAuth tools: a login
-// that hangs, or a text browser opening on a remote host.
+// that hangs, or a text browser opening on a remote host. A $BROWSER always
+// can: setting it is how a person says how URLs open on this machine (as gh
+// takes it), display or not.
 func HeadlessReason(getenv func(string) string, goos string) string {
+	if getenv("BROWSER") != "" {
+		return ""
+	}
 	if getenv("SSH_CONNECTION") != "" || getenv("SSH_TTY") != "" {
 		return "this is an SSH session"
 	}

@@ -1,8 +1,11 @@
 package auth
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +26,8 @@ func TestHeadlessReason(t *testing.T) {
 		{"freebsd without a display", map[string]string{}, "freebsd", true},
 		{"mac desktop", map[string]string{}, "darwin", false},
 		{"windows desktop", map[string]string{}, "windows", false},
+		{"$BROWSER on a linux server", map[string]string{"BROWSER": "w3m"}, "linux", false},
+		{"$BROWSER over ssh", map[string]string{"BROWSER": "open-on-laptop", "SSH_CONNECTION": "10.0.0.1 22 10.0.0.2 22"}, "linux", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,33 +62,52 @@ func TestSystemBrowserRunsBrowserEnvWithURL(t *testing.T) {
 	}
 }
 
-func TestPlatformOpener(t *testing.T) {
-	installed := func(names ...string) func(string) (string, error) {
-		return func(n string) (string, error) {
-			for _, m := range names {
-				if m == n {
-					return "/usr/bin/" + n, nil
-				}
-			}
-			return "", os.ErrNotExist
-		}
+func TestSystemBrowserDefault(t *testing.T) {
+	var got []string
+	fake := func(u string) error { got = append(got, u); return nil }
+	if err := (SystemBrowser{Default: fake}).Open("http://x.test/a"); err != nil {
+		t.Fatal(err)
 	}
-	tests := []struct {
-		goos    string
-		have    []string
-		want    []string
-		wantErr bool
-	}{
-		{"darwin", nil, []string{"open"}, false},
-		{"windows", nil, []string{"rundll32", "url.dll,FileProtocolHandler"}, false},
-		{"linux", []string{"www-browser", "xdg-open"}, []string{"xdg-open"}, false},
-		{"linux", []string{"wslview"}, []string{"wslview"}, false},
-		{"freebsd", nil, nil, true},
+	if len(got) != 1 || got[0] != "http://x.test/a" {
+		t.Errorf("the default browser got %q, want the URL once", got)
 	}
-	for _, tt := range tests {
-		got, err := platformOpener(tt.goos, installed(tt.have...))
-		if (err != nil) != tt.wantErr || strings.Join(got, " ") != strings.Join(tt.want, " ") {
-			t.Errorf("platformOpener(%s, %v) = %v, %v; want %v", tt.goos, tt.have, got, err, tt.want)
+	// $BROWSER, when set, is used instead of the platform default.
+	dir := t.TempDir()
+	script := filepath.Join(dir, "fake-browser")
+	os.WriteFile(script, []byte("#!/bin/sh\nexit 0\n"), 0o755)
+	got = nil
+	if err := (SystemBrowser{Env: script, Default: fake}).Open("http://x.test/b"); err != nil || len(got) != 0 {
+		t.Errorf("with $BROWSER: err %v, the default browser got %q", err, got)
+	}
+	// A launcher that is not installed is reported, as exec's error, so
+	// that the CLI can say what to install.
+	missing := func(string) error { return &exec.Error{Name: "xdg-open", Err: exec.ErrNotFound} }
+	if err := (SystemBrowser{Default: missing}).Open("http://x"); !errors.Is(err, exec.ErrNotFound) {
+		t.Errorf("no launcher: error = %v, want exec.ErrNotFound in it", err)
+	}
+}
+
+// github.com/pkg/browser is what opens the browser by default: on Linux it
+// runs xdg-open with the URL.
+func TestSystemBrowserUsesPkgBrowser(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the launcher faked here is Linux's xdg-open")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "got")
+	os.WriteFile(filepath.Join(dir, "xdg-open"), []byte("#!/bin/sh\nprintf '%s' \"$1\" > "+out+"\n"), 0o755)
+	t.Setenv("PATH", dir)
+	if err := (SystemBrowser{}).Open("http://x.test/a?b=c&d=e"); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	for range 500 { // the launcher may still be running when Open returns
+		if got, _ = os.ReadFile(out); len(got) > 0 {
+			break
 		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if string(got) != "http://x.test/a?b=c&d=e" {
+		t.Errorf("xdg-open got %q", got)
 	}
 }

@@ -24,7 +24,16 @@ type CallbackServer struct {
 	srvs     []*http.Server
 	results  chan callbackHit
 	once     sync.Once
+	// held is the browser's request that brought the code, kept waiting
+	// until [CallbackServer.Answer] says how the login ended: the page must
+	// not say "Logged in" before the code exchange worked.
+	mu   sync.Mutex
+	held chan callbackReply
 }
+
+// answerWait bounds how long the browser's page waits for the terminal's
+// verdict: the code exchange and the save take seconds, at most a minute.
+const answerWait = 90 * time.Second
 
 // BusyPortError means the redirect URI's port is taken by another program.
 type BusyPortError struct {
@@ -117,6 +126,12 @@ func listenError(host, port string, err error) error {
 func (cs *CallbackServer) RedirectURI() string { return cs.redirect.String() }
 
 func (cs *CallbackServer) serve(w http.ResponseWriter, r *http.Request) {
+	if !sameHostPort(r.Host, cs.redirect) {
+		// A page elsewhere that resolves its own name to 127.0.0.1 (DNS
+		// rebinding) reaches this port with its own Host: never answer it.
+		http.Error(w, "this listener only answers its redirect URI's host", http.StatusMisdirectedRequest)
+		return
+	}
 	if r.URL.EscapedPath() != cs.path {
 		http.NotFound(w, r)
 		return
@@ -133,8 +148,8 @@ func (cs *CallbackServer) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(rep.status)
 		fmt.Fprint(w, resultPage(rep.ok, rep.message))
 	case <-r.Context().Done():
-	case <-time.After(30 * time.Second):
-		http.Error(w, "cozeauth did not answer", http.StatusServiceUnavailable)
+	case <-time.After(answerWait):
+		http.Error(w, "cozeauth did not say how the login ended: return to the terminal", http.StatusServiceUnavailable)
 	}
 }
 
@@ -172,14 +187,37 @@ func (cs *CallbackServer) Wait(ctx context.Context, req *AuthRequest) (string, e
 				hit.reply <- callbackReply{http.StatusOK, false, err.Error() + ". Return to the terminal."}
 				return "", err
 			}
-			hit.reply <- callbackReply{http.StatusOK, true, "cozeauth received the authorization. You can close this tab and return to the terminal."}
+			cs.mu.Lock()
+			cs.held = hit.reply // answered once the login has ended
+			cs.mu.Unlock()
 			return code, nil
 		}
 	}
 }
 
-// Close stops listening.
+// Answer tells the browser whose request brought the code how the login
+// ended: "Logged in" only when err is nil (the code was exchanged and the
+// tokens saved), else the error, to read beside the terminal's. ok says
+// what to add on success, such as whom the login is for.
+func (cs *CallbackServer) Answer(err error, ok string) {
+	cs.mu.Lock()
+	held := cs.held
+	cs.held = nil
+	cs.mu.Unlock()
+	if held == nil {
+		return
+	}
+	if err != nil {
+		held <- callbackReply{http.StatusOK, false, "Coze sent the authorization back, but the login did not finish: " + Sanitize(err.Error()) + ". Return to the terminal: it says the same and what to do."}
+		return
+	}
+	held <- callbackReply{http.StatusOK, true, "cozeauth saved the login" + ok + ". You can close this tab and return to the terminal."}
+}
+
+// Close stops listening. A browser still waiting to hear how the login
+// ended is told that it was stopped.
 func (cs *CallbackServer) Close() error {
+	cs.Answer(errors.New("the login was stopped in the terminal before it finished"), "")
 	cs.once.Do(func() {
 		for _, s := range cs.srvs {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -198,4 +236,19 @@ func resultPage(ok bool, msg string) string {
 	return `<!doctype html><html><head><meta charset="utf-8"><title>cozeauth: ` + title + `</title></head>` +
 		`<body style="font-family:sans-serif;max-width:36em;margin:4em auto"><h1 style="color:` + color + `">` + title +
 		`</h1><p>` + html.EscapeString(msg) + `</p></body></html>`
+}
+
+// sameHostPort reports whether a request's Host header names the redirect
+// URI's own host and port (port 80 when the URI has none, as the browser
+// sends it).
+func sameHostPort(host string, redirect *url.URL) bool {
+	h, p, err := net.SplitHostPort(host)
+	if err != nil { // no port in the header: the default one
+		h, p = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "80"
+	}
+	want := redirect.Port()
+	if want == "" {
+		want = "80"
+	}
+	return p == want && strings.EqualFold(h, redirect.Hostname())
 }

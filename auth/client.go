@@ -205,9 +205,7 @@ func (c *Client) postJSON(ctx context.Context, path string, body any) (*http.Res
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	if c.UserAgent != "" {
-		req.Header.Set("User-Agent", c.UserAgent)
-	}
+	SetUserAgent(req.Header, c.UserAgent)
 	if c.ClientSecret != "" {
 		req.Header.Set("Authorization", "Bearer "+c.ClientSecret)
 	}
@@ -347,9 +345,7 @@ func (c *Client) Me(ctx context.Context, accessToken string) (*User, error) {
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+accessToken)
-	if c.UserAgent != "" {
-		req.Header.Set("User-Agent", c.UserAgent)
-	}
+	SetUserAgent(req.Header, c.UserAgent)
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("could not ask coze who is logged in: %w", err)

@@ -111,12 +111,32 @@ func (c Config) API() string {
 	return c.regionOrDefault().APIBase()
 }
 
-// WWW returns the web base URL without a trailing slash.
+// WWW returns the web base URL (the consent page's) without a trailing
+// slash: the one given, else the one that goes with the API base given
+// ([WWWForAPI]), else the region's.
 func (c Config) WWW() string {
-	if c.WWWBase != "" {
+	switch {
+	case c.WWWBase != "":
 		return strings.TrimRight(c.WWWBase, "/")
+	case c.APIBase != "":
+		return WWWForAPI(c.API())
 	}
 	return c.regionOrDefault().WWWBase()
+}
+
+// WWWForAPI is the web host that serves the consent page for an API base,
+// as coze-go (newOAuthClient), coze-js and coze-py derive it: a host
+// starting with "api." gets "www." in its place (https://api.coze.cn →
+// https://www.coze.cn); any other base, a sandbox's say, is used as it is.
+func WWWForAPI(apiBase string) string {
+	u, err := url.Parse(strings.TrimRight(apiBase, "/"))
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(apiBase, "/")
+	}
+	if len(u.Host) > len("api.") && strings.EqualFold(u.Host[:len("api.")], "api.") {
+		u.Host = "www." + u.Host[len("api."):]
+	}
+	return u.String()
 }
 
 // Redirect returns the redirect URI, or the default one.
@@ -184,14 +204,14 @@ func ValidateRedirectURI(raw string) error {
 	case err != nil || u.Host == "" || u.Opaque != "":
 		return redirectErr(raw, "is not a URL: use something like "+DefaultRedirectURI+" (registered on the app)")
 	case u.Scheme == "https":
-		return redirectErr(raw, "uses https, but cozeauth receives the callback on this machine over plain http (a loopback listener has no certificate a browser trusts): register an http:// loopback URI on the app, like "+DefaultRedirectURI)
+		return redirectErr(raw, "uses https, but cozeauth receives the callback on this machine over plain http (a loopback listener has no certificate a browser trusts): register an http:// loopback URI on the app, like "+DefaultRedirectURI+", "+orPaste)
 	case u.Scheme != "http":
-		return redirectErr(raw, "must start with http:// (cozeauth listens for it on this machine): register one like "+DefaultRedirectURI)
+		return redirectErr(raw, "must start with http:// (cozeauth listens for it on this machine): register one like "+DefaultRedirectURI+", "+orPaste)
 	case u.User != nil || u.Fragment != "":
 		return redirectErr(raw, "must not carry a user name or a #fragment")
 	case !IsLoopbackHost(u.Hostname()) || strings.Contains(u.Host, "%"):
 		// Worded as before: the wizard's form shows it.
-		return &RedirectError{raw, fmt.Sprintf("redirect URI host %q is not loopback: use localhost or 127.0.0.1 so cozeauth can receive the callback", u.Hostname())}
+		return &RedirectError{raw, fmt.Sprintf("redirect URI host %q is not loopback: use localhost or 127.0.0.1 so cozeauth can receive the callback, %s", u.Hostname(), orPaste)}
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
@@ -200,6 +220,30 @@ func ValidateRedirectURI(raw string) error {
 		}
 	} else if strings.HasSuffix(u.Host, ":") {
 		return redirectErr(raw, "has an empty port")
+	}
+	return nil
+}
+
+// orPaste ends the refusals of a listener's redirect URI: a paste-back
+// login has no listener and takes any URI Coze does.
+const orPaste = "or use --paste (`cozeauth login --paste` takes any redirect URI registered on the app, https included)"
+
+// CheckPasteRedirect checks a redirect URI for a login whose address is
+// pasted back by hand: nothing listens on it, so any http or https URI that
+// Coze could have registered will do (a web app's production callback,
+// say). It is sent exactly as given, since Coze matches it as a string.
+// Port 0 is refused: it can never match a registered URI.
+func CheckPasteRedirect(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || u.Opaque != "" || u.Hostname() == "":
+		return redirectErr(raw, "is not a URL: pass the redirect URI registered on the app exactly, like https://example.com/oauth/callback or "+DefaultRedirectURI)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return redirectErr(raw, "must start with https:// or http://, as the one registered on the app does")
+	case u.User != nil || u.Fragment != "":
+		return redirectErr(raw, "must not carry a user name or a #fragment")
+	case u.Port() == "0":
+		return redirectErr(raw, "has port 0, a random port, but Coze only accepts a redirect URI registered on the app exactly: pass the registered one")
 	}
 	return nil
 }

@@ -88,8 +88,11 @@ func parseDeviceAnswer(resp *http.Response, data []byte, now time.Time) (*Device
 	if b.ExpiresIn <= 0 || b.ExpiresIn > 3600 {
 		b.ExpiresIn = 300
 	}
-	if b.Interval <= 0 || b.Interval > 60 {
-		b.Interval = 5
+	switch {
+	case b.Interval <= 0:
+		b.Interval = defaultDeviceInterval
+	case b.Interval > maxDeviceInterval: // honoured up to a bound, never reset to poll faster
+		b.Interval = maxDeviceInterval
 	}
 	return &DeviceAuth{
 		DeviceCode:      b.DeviceCode,
@@ -161,11 +164,31 @@ func (m *Manager) BeginDevice(ctx context.Context) (*DeviceFlow, error) {
 // Auth is what to show the user: the user code and where to enter it.
 func (f *DeviceFlow) Auth() *DeviceAuth { return f.auth }
 
-// slowDownStep is what Coze asks a too-eager poller to add to its interval.
-const slowDownStep = 5 * time.Second
+// The device poll's interval, in seconds: Coze's default, and the longest
+// one honoured (an answer asking for more polls every 5 minutes).
+const (
+	defaultDeviceInterval = 5
+	maxDeviceInterval     = 300
+)
+
+// slowDownStep is what Coze asks a too-eager poller to add to its interval;
+// slow_down makes the interval grow to maxSlowDown at most (an interval
+// Coze gave that is longer is kept).
+const (
+	slowDownStep = 5 * time.Second
+	maxSlowDown  = 60 * time.Second
+)
+
+// slowedDown is the interval after a slow_down.
+func slowedDown(interval time.Duration) time.Duration {
+	if interval >= maxSlowDown {
+		return interval
+	}
+	return min(interval+slowDownStep, maxSlowDown)
+}
 
 // Wait polls no faster than the interval Coze gave (plus 5 s after each
-// slow_down) until the user approves, refuses, or the code expires, then
+// slow_down, up to 60 s) until the user approves, refuses, or the code expires, then
 // saves the tokens like any login.
 func (f *DeviceFlow) Wait(ctx context.Context) (*LoginResult, error) {
 	if err := f.m.Store.CanWrite(); err != nil { // before Coze can issue anything
@@ -203,7 +226,7 @@ func (f *DeviceFlow) Wait(ctx context.Context) (*LoginResult, error) {
 		switch oe.Code {
 		case "authorization_pending":
 		case "slow_down":
-			interval += slowDownStep
+			interval = slowedDown(interval)
 		case "access_denied":
 			return nil, &DeviceError{Code: "access_denied"}
 		case "expired_token":

@@ -105,3 +105,36 @@ func repeat(d time.Duration, n int) []time.Duration {
 	}
 	return out
 }
+
+func TestDeviceIntervalHonouredUpToFiveMinutes(t *testing.T) {
+	for _, tt := range []struct {
+		interval string
+		want     time.Duration
+	}{{"0", 5 * time.Second}, {"-3", 5 * time.Second}, {"7", 7 * time.Second}, {"120", 120 * time.Second}, {"300", 300 * time.Second}, {"3600", 300 * time.Second}} {
+		body := `{"device_code":"dc","user_code":"ABCD-EFGH","verification_uri":"https://www.coze.com/device","expires_in":600,"interval":` + tt.interval + `}`
+		d, err := parseDeviceAnswer(&http.Response{StatusCode: 200}, []byte(body), fixedNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Interval != tt.want {
+			t.Errorf("interval %s: polls every %v, want %v", tt.interval, d.Interval, tt.want)
+		}
+	}
+}
+
+func TestSlowDownGrowthCappedAtAMinute(t *testing.T) {
+	var got []time.Duration
+	for d := 5 * time.Second; len(got) < 14; {
+		d = slowedDown(d)
+		got = append(got, d)
+	}
+	if got[10] != 60*time.Second || got[13] != 60*time.Second || got[9] != 55*time.Second {
+		t.Errorf("intervals after repeated slow_down: %v, want +5 s each up to 60 s", got)
+	}
+	if d := slowedDown(2 * time.Minute); d != 2*time.Minute {
+		t.Errorf("slow_down shortened Coze's own 2m interval to %v", d)
+	}
+	if d := slowedDown(58 * time.Second); d != 60*time.Second {
+		t.Errorf("slowedDown(58s) = %v, want 60s", d)
+	}
+}

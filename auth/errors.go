@@ -116,7 +116,7 @@ func (e *LoginRequiredError) Error() string {
 // loginCommand is the login to suggest for profile.
 func loginCommand(profile string) string {
 	if profile != "" && profile != "default" {
-		return "cozeauth login --profile " + profile
+		return "cozeauth login --profile " + Sanitize(profile) // a name read from the store may hold anything
 	}
 	return "cozeauth login"
 }

@@ -25,7 +25,7 @@ func ReadInputFile(path string) ([]byte, error) {
 	if err := checkRegular(path, info); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonBlock, 0) // a FIFO swapped in meanwhile does not block
 	if err != nil {
 		return nil, err
 	}

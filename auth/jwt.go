@@ -44,6 +44,44 @@ type JWTSettings struct {
 	EnterpriseID string `json:"enterprise_id,omitempty"`
 	// Scope is the token call's scope object, passed as it is.
 	Scope json.RawMessage `json:"scope,omitempty"`
+	// DeviceID and CustomConsumer are sent as the JWT's
+	// session_context.device_info, by which Coze (enterprise editions)
+	// counts usage and applies quotas per device or per consumer.
+	DeviceID       string `json:"device_id,omitempty"`
+	CustomConsumer string `json:"custom_consumer,omitempty"`
+}
+
+// JWTSession is what a signed JWT says of the session beside the app:
+// session_name (the end user, for conversation isolation) and
+// session_context.device_info, as Coze's OAuth JWT documentation and
+// coze-go put them in the claims.
+type JWTSession struct {
+	Name           string
+	DeviceID       string
+	CustomConsumer string
+}
+
+// Session is the session these settings sign into each JWT.
+func (j *JWTSettings) Session() JWTSession {
+	if j == nil {
+		return JWTSession{}
+	}
+	return JWTSession{Name: j.SessionName, DeviceID: j.DeviceID, CustomConsumer: j.CustomConsumer}
+}
+
+// context is the session_context claim, nil when there is none.
+func (s JWTSession) context() map[string]any {
+	info := map[string]any{}
+	if s.DeviceID != "" {
+		info["device_id"] = s.DeviceID
+	}
+	if s.CustomConsumer != "" {
+		info["custom_consumer"] = s.CustomConsumer
+	}
+	if len(info) == 0 {
+		return nil
+	}
+	return map[string]any{"device_info": info}
 }
 
 // Duration is the access token life to ask for.
@@ -123,9 +161,10 @@ func JWTAudience(apiBase string) string {
 
 // SignJWT builds and signs the JWT that a service app trades for an access
 // token: header kid, claims iss (the app id), aud (the API host), iat, exp,
-// a fresh jti and the optional session_name. Like coze-go it uses
-// jwt.MapClaims, so aud is a plain string.
-func SignJWT(key *rsa.PrivateKey, kid, clientID, apiBase, sessionName string, now time.Time) (string, error) {
+// a fresh jti and, when set, the session's session_name and
+// session_context.device_info. Like coze-go it uses jwt.MapClaims, so aud
+// is a plain string.
+func SignJWT(key *rsa.PrivateKey, kid, clientID, apiBase string, session JWTSession, now time.Time) (string, error) {
 	jti := make([]byte, 32)
 	if _, err := rand.Read(jti); err != nil {
 		return "", fmt.Errorf("could not make a jti: %w", err)
@@ -137,8 +176,11 @@ func SignJWT(key *rsa.PrivateKey, kid, clientID, apiBase, sessionName string, no
 		"exp": now.Add(jwtLifetime).Unix(),
 		"jti": hex.EncodeToString(jti),
 	}
-	if sessionName != "" {
-		claims["session_name"] = sessionName
+	if session.Name != "" {
+		claims["session_name"] = session.Name
+	}
+	if sc := session.context(); sc != nil {
+		claims["session_context"] = sc
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	t.Header["kid"] = kid
@@ -156,7 +198,7 @@ func (c *Client) MintJWT(ctx context.Context, key *rsa.PrivateKey, js *JWTSettin
 	if js == nil || js.PublicKeyID == "" {
 		return nil, errors.New("no public key id: pass --public-key-id with the key's fingerprint from the app's page in the Coze console")
 	}
-	signed, err := SignJWT(key, js.PublicKeyID, c.ClientID, c.APIBase, js.SessionName, c.now())
+	signed, err := SignJWT(key, js.PublicKeyID, c.ClientID, c.APIBase, js.Session(), c.now())
 	if err != nil {
 		return nil, err
 	}

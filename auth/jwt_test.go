@@ -91,11 +91,11 @@ func decodeJWT(t *testing.T, s string) (header, claims map[string]any) {
 
 func TestSignJWTShape(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	a, err := SignJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", "user_2222", now)
+	a, err := SignJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", JWTSession{Name: "user_2222"}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := SignJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", "", now)
+	b, _ := SignJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", JWTSession{}, now)
 	header, claims := decodeJWT(t, a)
 	if diff := cmp.Diff(map[string]any{"alg": "RS256", "typ": "JWT", "kid": "kid-1"}, header); diff != "" {
 		t.Errorf("header (-want +got):\n%s", diff)
@@ -115,6 +115,32 @@ func TestSignJWTShape(t *testing.T) {
 	}
 	if _, has := other["session_name"]; has {
 		t.Error("session_name sent without being asked for")
+	}
+	if _, has := other["session_context"]; has {
+		t.Error("session_context sent without being asked for")
+	}
+}
+
+// session_context.device_info goes in the JWT's claims, as in Coze's OAuth
+// JWT documentation and coze-go's GenerateJWT.
+func TestSignJWTSessionContext(t *testing.T) {
+	tests := []struct {
+		session JWTSession
+		want    any
+	}{
+		{JWTSession{DeviceID: "dev-1"}, map[string]any{"device_info": map[string]any{"device_id": "dev-1"}}},
+		{JWTSession{CustomConsumer: "app-user-7"}, map[string]any{"device_info": map[string]any{"custom_consumer": "app-user-7"}}},
+		{JWTSession{DeviceID: "dev-1", CustomConsumer: "c"}, map[string]any{"device_info": map[string]any{"device_id": "dev-1", "custom_consumer": "c"}}},
+	}
+	for _, tt := range tests {
+		signed, err := SignJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", tt.session, time.Unix(1_800_000_000, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, claims := decodeJWT(t, signed)
+		if diff := cmp.Diff(tt.want, claims["session_context"]); diff != "" {
+			t.Errorf("%+v: session_context (-want +got):\n%s", tt.session, diff)
+		}
 	}
 }
 

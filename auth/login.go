@@ -17,7 +17,8 @@ type LoginFlow struct {
 
 // BeginLogin prepares a login. With listen, it starts the callback listener
 // on the redirect URI first, so that a busy port fails before any browser
-// opens; without, the address the browser ends on must be pasted back.
+// opens; without, the address the browser ends on must be pasted back, and
+// any redirect URI Coze accepts will do ([CheckPasteRedirect]).
 func (m *Manager) BeginLogin(listen bool) (*LoginFlow, error) {
 	if _, err := ValidateClientID(m.Config.ClientID); err != nil {
 		return nil, err
@@ -37,7 +38,7 @@ func (m *Manager) BeginLogin(listen bool) (*LoginFlow, error) {
 			return nil, err
 		}
 		f.cb, redirect = cb, cb.RedirectURI()
-	} else if err := ValidateRedirectURI(redirect); err != nil {
+	} else if err := CheckPasteRedirect(redirect); err != nil {
 		return nil, err
 	}
 	req, err := NewAuthRequest(m.Config, redirect)
@@ -103,10 +104,20 @@ type LoginResult struct {
 
 // Finish exchanges code for tokens, asks Coze who they belong to, and saves
 // the tokens (with a web app's secret) and the profile's settings.
+// A browser that brought the code to the callback listener is told the
+// outcome only now, so its page and the terminal say the same thing.
 func (f *LoginFlow) Finish(ctx context.Context, code string) (*LoginResult, error) {
-	return f.m.finishLogin(ctx, func(ctx context.Context, c *Client) (*Token, error) {
+	res, err := f.m.finishLogin(ctx, func(ctx context.Context, c *Client) (*Token, error) {
 		return c.Exchange(ctx, code, f.req.RedirectURI, f.req.Verifier)
 	})
+	if f.cb != nil {
+		who := ""
+		if err == nil && res.Record.User != nil {
+			who = " for " + res.Record.User.Display()
+		}
+		f.cb.Answer(err, who)
+	}
+	return res, err
 }
 
 // finishLogin is shared by every way of getting a first token pair. It

@@ -79,7 +79,7 @@ func TestRefreshThatCannotBeSavedIsRescued(t *testing.T) {
 	if _, err := os.Stat(rescue); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("rescue file still there after the import: %v", err)
 	}
-	if got, _ := readTokenFile(next.Path()); got == nil || got.Profiles["default"].RefreshToken != "r_new" {
+	if got, _ := next.readTokenStore(next.Path()); got == nil || got.Profiles["default"].RefreshToken != "r_new" {
 		t.Errorf("tokens.json after the import: %+v", got)
 	}
 }

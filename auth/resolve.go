@@ -119,8 +119,12 @@ func resolveHosts(cfg *Config, o Overrides, saved Settings) error {
 	}
 	cfg.APIBase, cfg.WWWBase = o.APIBase, o.WWWBase
 	if o.Region == "" || strings.EqualFold(strings.TrimSpace(o.Region), string(saved.Region)) {
+		// A web base saved beside another API base than the one given now
+		// belongs to that one: the new API base's own goes with it.
+		if o.APIBase == "" || o.APIBase == saved.APIBase {
+			cfg.WWWBase = cmp.Or(cfg.WWWBase, saved.WWWBase)
+		}
 		cfg.APIBase = cmp.Or(cfg.APIBase, saved.APIBase)
-		cfg.WWWBase = cmp.Or(cfg.WWWBase, saved.WWWBase)
 	}
 	for _, b := range []struct{ flag, base string }{{"--api-base", cfg.APIBase}, {"--www-base", cfg.WWWBase}} {
 		if b.base == "" {

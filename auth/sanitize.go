@@ -62,7 +62,12 @@ func CheckToken(name, tok string) error {
 		return fmt.Errorf("the %s is %d bytes long (at most %d)", name, len(tok), MaxTokenLen)
 	}
 	for i := 0; i < len(tok); i++ {
-		if c := tok[i]; c <= ' ' || c >= 0x7f {
+		switch c := tok[i]; {
+		case c == ' ':
+			return fmt.Errorf("the %s holds a space (byte %d): a token is one word, with no \"Bearer \" or second token", name, i)
+		case c == '\n' || c == '\r':
+			return fmt.Errorf("the %s holds a line break (byte %d): it was pasted with a newline", name, i)
+		case c < ' ' || c >= 0x7f:
 			return fmt.Errorf("the %s holds a character that is not printable ASCII (byte %d)", name, i)
 		}
 	}

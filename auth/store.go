@@ -11,7 +11,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/zalando/go-keyring"
 )
 
@@ -142,18 +141,13 @@ func (s *Store) readTokens() (*tokenFile, error) {
 // rescued from a command that could not write here; rescued names the
 // rescue files, to remove once their records are written here.
 func (s *Store) readTokensRescued() (f *tokenFile, rescued []string, err error) {
+	if err := s.checkDir(false); err != nil {
+		return nil, nil, err
+	}
 	path := s.Path()
-	data, err := readBounded(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		f = &tokenFile{Profiles: map[string]*Record{}}
-	case err != nil:
-		return nil, nil, &CorruptError{Path: path, Err: err}
-	default:
-		s.fixMode(path, 0o600)
-		if f, err = decodeTokens(data); err != nil {
-			return nil, nil, &CorruptError{Path: path, Err: err}
-		}
+	f, err = s.readTokenStore(path)
+	if err != nil {
+		return nil, nil, err
 	}
 	rescued, rf := s.rescued()
 	if rf != nil {
@@ -164,17 +158,30 @@ func (s *Store) readTokensRescued() (f *tokenFile, rescued []string, err error) 
 	return f, rescued, nil
 }
 
-// fixMode makes path's mode want when it lets others in, with a warning.
-func (s *Store) fixMode(path string, want fs.FileMode) {
-	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Perm()&0o077 == 0 {
-		return
+// readTokenStore reads the token file: none is an empty store; anything but
+// a regular file is refused by name ([UnsafeFileError]); one that cannot be
+// decoded is a [CorruptError]. A file open to others is made 0600.
+func (s *Store) readTokenStore(path string) (*tokenFile, error) {
+	file, fi, err := openRegular(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &tokenFile{Profiles: map[string]*Record{}}, nil
+	case isUnsafe(err):
+		return nil, err
+	case err != nil:
+		return nil, &CorruptError{Path: path, Err: err}
 	}
-	if err := os.Chmod(path, want); err != nil {
-		s.warn(fmt.Sprintf("warning: %s is open to other users (mode %04o) and could not be changed (%v); run `chmod %o %s`", path, fi.Mode().Perm(), err, want, path))
-		return
+	defer file.Close()
+	s.fixFileMode(path, file, fi)
+	data, err := readAllBounded(file)
+	if err != nil {
+		return nil, &CorruptError{Path: path, Err: err}
 	}
-	s.warn(fmt.Sprintf("warning: %s was open to other users (mode %04o); it is now %04o", path, fi.Mode().Perm(), want))
+	f, err := decodeTokens(data)
+	if err != nil {
+		return nil, &CorruptError{Path: path, Err: err}
+	}
+	return f, nil
 }
 
 func (s *Store) warn(msg string) {
@@ -184,11 +191,13 @@ func (s *Store) warn(msg string) {
 }
 
 func (s *Store) ensureDir() error {
+	if err := s.checkDir(false); err != nil { // before MkdirAll walks into it
+		return err
+	}
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return fmt.Errorf("could not create config directory %s: %w", s.Dir, err)
 	}
-	s.fixMode(s.Dir, 0o700)
-	return nil
+	return s.checkDir(true)
 }
 
 // writeJSON writes v to path atomically, 0600.
@@ -207,13 +216,18 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 	if err := s.ensureDir(); err != nil {
 		return nil, err
 	}
-	fl := flock.New(filepath.Join(s.Dir, lockFile))
-	ok, err := fl.TryLockContext(ctx, 20*time.Millisecond)
-	if err != nil || !ok {
-		if err == nil {
-			err = ctx.Err()
-		}
+	fl, err := lockPath(ctx, filepath.Join(s.Dir, lockFile))
+	if isUnsafe(err) {
+		return nil, err
+	}
+	if err != nil {
 		return nil, fmt.Errorf("could not lock the token store %s: %w", s.Dir, err)
+	}
+	// A token file that could never be read or replaced is refused before
+	// anything is sent to Coze, not after a grant was spent.
+	if fi, err := os.Lstat(s.Path()); err == nil && !fi.Mode().IsRegular() {
+		fl.unlock()
+		return nil, &UnsafeFileError{Path: s.Path(), Kind: kindOf(fi.Mode())}
 	}
 	l := &Locked{s: s, fl: fl}
 	removeStale(s.Path())
@@ -224,7 +238,7 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 // Locked is the token store while this process holds its lock.
 type Locked struct {
 	s      *Store
-	fl     *flock.Flock
+	fl     fileLock
 	staged *staged // written by Prepare, used by the next write
 }
 
@@ -247,7 +261,7 @@ func (l *Locked) Prepare() error {
 		return nil
 	}
 	size := stageHeadroom
-	if fi, err := os.Stat(l.s.Path()); err == nil {
+	if fi, err := os.Lstat(l.s.Path()); err == nil {
 		size += int(min(fi.Size(), MaxStoreFile))
 	}
 	st, err := stage(l.s.Path(), size)
@@ -263,7 +277,17 @@ func (l *Locked) Prepare() error {
 // kept.
 func (s *Store) CanWrite() error {
 	if err := s.ensureDir(); err != nil {
+		var ud *UnsafeDirError
+		if errors.As(err, &ud) {
+			return err
+		}
 		return &StoreFullError{Dir: s.Dir, Err: err}
+	}
+	for _, name := range []string{tokensFile, settingsFile, lockFile} {
+		path := filepath.Join(s.Dir, name)
+		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+			return &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+		}
 	}
 	st, err := stage(filepath.Join(s.Dir, "write-check"), stageHeadroom)
 	if err != nil {
@@ -363,7 +387,7 @@ func (l *Locked) MoveAside(now time.Time) (string, error) {
 func (l *Locked) Unlock() {
 	l.staged.abort()
 	l.staged = nil
-	_ = l.fl.Unlock()
+	l.fl.unlock()
 }
 
 // LoadSettings returns profile's saved settings, or zero settings.
@@ -392,9 +416,15 @@ func (s *Store) SaveSettings(profile string, set Settings) error {
 }
 
 func (s *Store) readSettings() (map[string]Settings, error) {
+	if err := s.checkDir(false); err != nil {
+		return nil, err
+	}
 	data, err := readBounded(s.SettingsPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]Settings{}, nil
+	}
+	if isUnsafe(err) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("could not read %s: %w", s.SettingsPath(), err)

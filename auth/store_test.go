@@ -80,13 +80,14 @@ func privateDir(t *testing.T) string {
 	return d
 }
 
-// Issue 10, row 7: a 0644 tokens.json and a 0777 config directory are made
-// 0600 and 0700 by the next command, which says so once each.
+// Issue 10, row 7: a 0644 tokens.json and a 0755 config directory are made
+// 0600 and 0700 by the next command, which says so once each. (A directory
+// others can write is refused instead: trust_test.go.)
 func TestStoreEnforcesPermissions(t *testing.T) {
 	s := NewStore(privateDir(t))
 	save(t, s, "default", testRecord("a"))
 	os.Chmod(s.Path(), 0o644)
-	os.Chmod(s.Dir, 0o777)
+	os.Chmod(s.Dir, 0o755)
 	var warnings []string
 	s.Warn = func(m string) { warnings = append(warnings, m) }
 	l, err := s.Lock(context.Background()) // what every refresh does
@@ -103,7 +104,7 @@ func TestStoreEnforcesPermissions(t *testing.T) {
 		}
 	}
 	want := []string{
-		"warning: " + s.Dir + " was open to other users (mode 0777); it is now 0700",
+		"warning: " + s.Dir + " was open to other users (mode 0755); it is now 0700",
 		"warning: " + s.Path() + " was open to other users (mode 0644); it is now 0600",
 	}
 	if diff := cmp.Diff(want, warnings); diff != "" {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -149,7 +148,10 @@ func (s *Store) rescueDirs() []string {
 
 // DefaultRescueDirs lists, best first, where tokens go when the config
 // directory cannot take them: the user's state directory (it survives a
-// reboot), the runtime directory, the temporary directory.
+// reboot), then the runtime directory. Both are places only this user can
+// create. The shared temporary directory is not one: whatever name a rescue
+// there had, another user could take it first, and a pointer to a random one
+// would have to be kept in the state directory, the place that just failed.
 func DefaultRescueDirs(getenv func(string) string) []string {
 	var dirs []string
 	if d := getenv("XDG_STATE_HOME"); d != "" {
@@ -162,11 +164,7 @@ func DefaultRescueDirs(getenv func(string) string) []string {
 	if d := getenv("XDG_RUNTIME_DIR"); d != "" {
 		dirs = append(dirs, filepath.Join(d, "cozeauth", "rescue"))
 	}
-	tmp := getenv("TMPDIR")
-	if tmp == "" {
-		tmp = os.TempDir()
-	}
-	return append(dirs, filepath.Join(tmp, fmt.Sprintf("cozeauth-rescue-%d", os.Getuid())))
+	return dirs
 }
 
 // rescue keeps profile's record, which the config directory could not take,
@@ -186,20 +184,16 @@ func (s *Store) rescue(profile string, r *Record) (string, error) {
 }
 
 func (s *Store) rescueTo(dir, path, profile string, r *Record) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	// A shared place like the temporary directory may hold a directory or a
-	// link someone else put there: only a real directory of ours will do
-	// (chmod fails on another user's).
-	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory of this user's", dir)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
+	if err := prepareRescueDir(dir); err != nil {
 		return err
 	}
 	f := &tokenFile{Profiles: map[string]*Record{}}
-	if old, err := readTokenFile(path); err == nil {
+	old, err := readRescue(dir, path)
+	var ue *untrustedError
+	switch {
+	case errors.As(err, &ue):
+		return fmt.Errorf("%s was not written over: %w", path, err)
+	case err == nil:
 		f = old
 	}
 	f.Profiles[profile] = r
@@ -210,20 +204,22 @@ func (s *Store) rescueTo(dir, path, profile string, r *Record) error {
 	return writeFileAtomic(path, data)
 }
 
-// rescued returns the rescue files of this config directory that exist,
-// with what they hold.
+// rescued returns the rescue files of this config directory that this user
+// wrote, with what they hold. Any other file there — another user's, one
+// others can read, a link, a FIFO — is named in a warning and left alone:
+// not read, not imported, not removed.
 func (s *Store) rescued() (paths []string, f *tokenFile) {
 	for _, dir := range s.rescueDirs() {
 		path := filepath.Join(dir, s.rescueName())
-		rf, err := readTokenFile(path)
+		rf, err := readRescue(dir, path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		paths = append(paths, path)
 		if err != nil {
-			s.warn(fmt.Sprintf("warning: the rescued tokens in %s are unreadable (%v); remove the file", path, err))
+			s.warn(fmt.Sprintf("warning: the rescue file %s was skipped: %v; it was not read and was left as it is (remove it if you did not make it)", path, err))
 			continue
 		}
+		paths = append(paths, path)
 		if f == nil {
 			f = rf
 			continue
@@ -246,32 +242,6 @@ func newer(a, b *Record) *Record {
 		return b
 	}
 	return a
-}
-
-// readTokenFile reads and decodes a token file, bounded in size.
-func readTokenFile(path string) (*tokenFile, error) {
-	data, err := readBounded(path)
-	if err != nil {
-		return nil, err
-	}
-	return decodeTokens(data)
-}
-
-// readBounded reads a store file of at most MaxStoreFile bytes.
-func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxStoreFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxStoreFile {
-		return nil, fmt.Errorf("it is larger than %d bytes, far more than any token store", MaxStoreFile)
-	}
-	return data, nil
 }
 
 // decodeTokens parses a token file's content.

@@ -274,7 +274,7 @@ func isTLS(err error) bool {
 func hint(c Class, ph phase) string {
 	switch c {
 	case ClassServerError:
-		return "the path is open but the server failed: try again later, and quote the log id if it persists"
+		return "Coze or something in the path fails (a 5xx): no login, refresh or API call can work through it now; try again later, and quote the log id to Coze support if it persists"
 	case ClassDNS:
 		return "the name did not resolve: check DNS or whether coze.com is blocked here; users in mainland China may need --region cn"
 	case ClassConnectRefused:

@@ -250,7 +250,7 @@ func (p *Prober) newRequest(ctx context.Context, t Target) (*http.Request, strin
 	if err != nil {
 		return nil, "", err
 	}
-	req.Header.Set("User-Agent", p.userAgent())
+	auth.SetUserAgent(req.Header, p.userAgent())
 	if t.Body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

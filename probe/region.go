@@ -78,6 +78,8 @@ func (rv RegionVerdict) state() string {
 		return "reachable"
 	case VerdictPartial:
 		return "partly blocked"
+	case VerdictDegraded:
+		return "failing (5xx)"
 	}
 	return "blocked"
 }

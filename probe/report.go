@@ -113,6 +113,11 @@ type Verdict string
 const (
 	// VerdictReachable: every target answered over HTTP, whatever the status.
 	VerdictReachable Verdict = "reachable"
+	// VerdictDegraded: every target answered over HTTP, but an API or OAuth
+	// target (the open API, the token endpoint, the account check)
+	// answered 5xx: the path is open, yet no login, refresh or API call
+	// works from here now.
+	VerdictDegraded Verdict = "degraded"
 	// VerdictPartial: some targets answered, others failed below HTTP.
 	VerdictPartial Verdict = "partial"
 	// VerdictUnreachable: no target answered over HTTP.
@@ -152,21 +157,36 @@ func NewReport(results []Result, elapsed time.Duration, proxy string) Report {
 }
 
 // verdictOf judges a set of results: reachable when all answered over
-// HTTP, unreachable when none did.
+// HTTP (degraded when an API or OAuth target's answer was a 5xx),
+// unreachable when none did.
 func verdictOf(rs []Result) Verdict {
-	answered := 0
+	answered, failing := 0, false
 	for _, r := range rs {
 		if r.Class.Answered() {
 			answered++
 		}
+		failing = failing || r.ServiceFails()
 	}
 	switch {
 	case answered == 0:
 		return VerdictUnreachable
+	case answered == len(rs) && failing:
+		return VerdictDegraded
 	case answered == len(rs):
 		return VerdictReachable
 	}
 	return VerdictPartial
+}
+
+// ServiceFails reports whether r is an API or OAuth target (the account
+// check included) that Coze, or something in the path, answered with a
+// 5xx: what logins, refreshes and API calls need fails.
+func (r Result) ServiceFails() bool {
+	switch r.Group {
+	case GroupAPI, GroupOAuth, GroupAccount:
+		return r.Class == ClassServerError
+	}
+	return false
 }
 
 // SkewNotable reports whether the clock skew is over [SkewThreshold].

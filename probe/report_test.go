@@ -20,6 +20,11 @@ func TestNewReport(t *testing.T) {
 		{"a cancel is not an answer", []Result{r(0, ClassOK), r(1, ClassCanceled)}, VerdictPartial},
 		{"none answered", []Result{r(0, ClassDNS), r(1, ClassTLS), r(2, ClassTimeout)}, VerdictUnreachable},
 		{"nothing probed", nil, VerdictUnreachable},
+		{"a 5xx from the token endpoint", []Result{r(0, ClassOK), {Index: 1, Group: GroupOAuth, Class: ClassServerError}}, VerdictDegraded},
+		{"a 5xx from the open API", []Result{{Index: 0, Group: GroupAPI, Class: ClassServerError}, r(1, ClassOK)}, VerdictDegraded},
+		{"a 5xx from the account check", []Result{{Index: 0, Group: GroupAccount, Class: ClassServerError}}, VerdictDegraded},
+		{"a 5xx from a seed target only", []Result{{Index: 0, Group: GroupSeed, Class: ClassServerError}, r(1, ClassOK)}, VerdictReachable},
+		{"a 5xx and a block", []Result{{Index: 0, Group: GroupOAuth, Class: ClassServerError}, r(1, ClassReset)}, VerdictPartial},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

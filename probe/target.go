@@ -2,6 +2,7 @@ package probe
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -83,7 +84,8 @@ const (
 	ExpectWebSocket
 )
 
-// Set chooses which targets a probe runs.
+// Set chooses which targets a probe runs: one of the named sets, or a
+// comma list of group names (and sets), like "oauth,account".
 type Set string
 
 // The target sets of `cozeauth probe --targets`.
@@ -93,13 +95,34 @@ const (
 	SetSeed    Set = "seed"    // the four endpoints of the original report
 )
 
-// ParseSet reads a --targets value.
+// ParseSet reads a --targets value: current, seed or all, or a comma list
+// of group names (api, oauth, websocket, account, seed) and sets, in any
+// case and with spaces around the commas.
 func ParseSet(s string) (Set, bool) {
-	switch Set(s) {
-	case SetAll, SetCurrent, SetSeed:
-		return Set(s), true
+	var parts []string
+	for p := range strings.SplitSeq(strings.ToLower(s), ",") {
+		p = strings.TrimSpace(p)
+		switch {
+		case Set(p) == SetAll || Set(p) == SetCurrent || slices.Contains(Groups(), Group(p)):
+			if !slices.Contains(parts, p) {
+				parts = append(parts, p)
+			}
+		default:
+			return "", false
+		}
 	}
-	return "", false
+	return Set(strings.Join(parts, ",")), len(parts) > 0
+}
+
+// Has reports whether the set runs group g's targets.
+func (s Set) Has(g Group) bool {
+	for p := range strings.SplitSeq(string(s), ",") {
+		switch {
+		case Set(p) == SetAll, Set(p) == SetCurrent && g != GroupSeed, Group(p) == g:
+			return true
+		}
+	}
+	return false
 }
 
 // The names of the targets.
@@ -167,11 +190,10 @@ func Targets(apiBase, wwwBase, token string) []Target {
 func TargetsFor(b Bases, token string, set Set) []Target {
 	b = b.trimmed()
 	var ts []Target
-	if set != SetSeed {
-		ts = append(ts, currentTargets(b, token)...)
-	}
-	if set != SetCurrent {
-		ts = append(ts, seedTargets(b)...)
+	for _, t := range append(currentTargets(b, token), seedTargets(b)...) {
+		if set.Has(t.Group) {
+			ts = append(ts, t)
+		}
 	}
 	return ts
 }

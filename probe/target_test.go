@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -107,5 +108,44 @@ func TestWithoutGroup(t *testing.T) {
 	}
 	if len(ts) != 5 {
 		t.Errorf("%d targets, want the 5 others", len(ts))
+	}
+}
+
+func TestParseSetGroups(t *testing.T) {
+	b := Bases{API: "https://api.coze.com", WWW: "https://www.coze.com", WS: "wss://ws.coze.com"}
+	names := func(ts []Target) string {
+		var out []string
+		for _, t := range ts {
+			out = append(out, t.Name)
+		}
+		return strings.Join(out, " ")
+	}
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"all", "v3_chat workflow_run oauth_token oauth_authorize ws_chat users_me open_api_v2_chat workflows_run www v1_chat", true},
+		{"current", "v3_chat workflow_run oauth_token oauth_authorize ws_chat users_me", true},
+		{"seed", "open_api_v2_chat workflows_run www v1_chat", true},
+		{"oauth", "oauth_token oauth_authorize", true},
+		{"api,oauth", "v3_chat workflow_run oauth_token oauth_authorize", true},
+		{" OAuth , account ", "oauth_token oauth_authorize users_me", true},
+		{"websocket,seed", "ws_chat open_api_v2_chat workflows_run www v1_chat", true},
+		{"api,api", "v3_chat workflow_run", true},
+		{"new", "", false},
+		{"oauth,", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		set, ok := ParseSet(tt.in)
+		if ok != tt.ok {
+			t.Errorf("ParseSet(%q) ok = %v, want %v", tt.in, ok, tt.ok)
+			continue
+		}
+		if ok {
+			if got := names(TargetsFor(b, "pat_x", set)); got != tt.want {
+				t.Errorf("--targets %q runs %q, want %q", tt.in, got, tt.want)
+			}
+		}
 	}
 }

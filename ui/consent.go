@@ -26,11 +26,6 @@ const (
 	consentFailed                         // the attempt ended; r retries, Esc goes back
 )
 
-// copiedNote is what the c key says: the terminal gets the address, but
-// whether it reaches the clipboard is the terminal's (and tmux's) choice,
-// which nothing reports back.
-const copiedNote = "Sent the address to the terminal's clipboard (OSC 52); if it did not arrive, select it with the mouse."
-
 // exchangeTimeout bounds the code exchange and the user lookup after it.
 const exchangeTimeout = time.Minute
 
@@ -160,9 +155,7 @@ func (m Model) updateConsent(msg tea.Msg) (Model, tea.Cmd) {
 	case browserFailedMsg:
 		c.browser, c.browserErr = "failed", msg.err
 	case urlCopiedMsg:
-		c.note = okNote(copiedNote)
-	case copyFailedMsg:
-		c.note = badNote("Could not copy: " + msg.err.Error())
+		c.note = okNote(msg.note)
 	case pasteRejectedMsg:
 		c.pasteRejected(msg.err)
 	case codeReceivedMsg:
@@ -284,7 +277,7 @@ func (m Model) consentKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		c.browser = ""
 		return m, openBrowserCmd(m.d, c.gen, c.flow.URL())
 	case key.Matches(msg, k.Copy):
-		return m, copyCmd(m.d, c.flow.URL())
+		return m, copyCmd(m.d.Clipboard, c.flow.URL())
 	case key.Matches(msg, k.Paste):
 		c.pasting, c.note = true, statusNote{}
 		c.paste.SetValue("")
@@ -541,14 +534,5 @@ func finishLoginCmd(d Deps, gen int, mgr *auth.Manager, flow *auth.LoginFlow, co
 		}
 		st, _ := mgr.Status() // nil is handled: the login itself worked
 		return loginFinishedMsg{gen: gen, result: res, status: st, now: d.Now()}
-	}
-}
-
-func copyCmd(d Deps, s string) tea.Cmd {
-	return func() tea.Msg {
-		if err := d.Clipboard(s); err != nil {
-			return copyFailedMsg{err: err}
-		}
-		return urlCopiedMsg{}
 	}
 }

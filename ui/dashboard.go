@@ -134,7 +134,7 @@ func (d dashModel) view(st Styles, width int, now time.Time, spin string, sandbo
 	row := func(label, value string) {
 		b.WriteString(st.Label.Render(pad(label, dashLabel)) + indentLines(value, strings.Repeat(" ", dashLabel))[dashLabel:] + "\n")
 	}
-	row("Profile", st.Value.Render(s.Profile))
+	row("Profile", st.Value.Render(auth.Sanitize(s.Profile)))
 	row("Region", st.Value.Render(string(s.Region))+st.Muted.Render(" · "+s.APIBase))
 	row("User", d.userValue(st, spin, max(10, width-dashLabel)))
 	row("App", st.Value.Render(string(s.AppType))+st.Muted.Render(" · "+s.ClientID))

@@ -47,8 +47,9 @@ type Services struct {
 	// `cozeauth login`); the o key still opens it on request.
 	Browser  auth.Browser
 	Headless string
-	// Clipboard copies text for the user (OSC 52); nil disables the c key.
-	Clipboard func(s string) error
+	// Clipboard is how text is copied for the user (OSC 52); nil disables
+	// the c key.
+	Clipboard *Clipboard
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }

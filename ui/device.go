@@ -108,9 +108,7 @@ func (m Model) updateDevice(msg tea.Msg) (Model, tea.Cmd) {
 	case deviceApproveFailedMsg:
 		dv.sandboxAnswered(msg.err)
 	case urlCopiedMsg:
-		dv.note = okNote(copiedNote)
-	case copyFailedMsg:
-		dv.note = badNote("Could not copy: " + msg.err.Error())
+		dv.note = okNote(msg.note)
 	case loginFinishedMsg:
 		// Taken even after the clock said the code expired: the tokens are saved.
 		dv.stop()
@@ -161,7 +159,7 @@ func (m Model) deviceKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		dv.approving, dv.note = true, statusNote{}
 		return m, approveDeviceCmd(m.d, dv.gen, dv.auth.UserCode)
 	case key.Matches(msg, k.Copy):
-		return m, copyCmd(m.d, dv.auth.VerificationURL())
+		return m, copyCmd(m.d.Clipboard, dv.auth.VerificationURL())
 	}
 	return m, nil
 }

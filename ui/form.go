@@ -328,7 +328,10 @@ func (f formModel) view(st Styles, width int, sandbox string) string {
 	if sandbox != "" {
 		note = fmt.Sprintf("Sandbox mode: a fake Coze runs at %s. The form holds its %s app (←/→ on App type picks another); press Enter.", sandbox, f.appType)
 	} else {
-		note = fmt.Sprintf("Create an OAuth app at %s/open/oauth/apps. %s", f.region.WWWBase(), appTypeNote(f.appType, cfg.RedirectURI))
+		note = fmt.Sprintf("Create an OAuth app at %s/open/oauth/apps. %s", cfg.WWW(), appTypeNote(f.appType, cfg.RedirectURI))
+		if f.appType == auth.AppPKCE || f.appType == auth.AppWeb {
+			note += " Consent page: " + cfg.WWW() + "." // follows the API base: api.X → www.X
+		}
 	}
 	b.WriteString(paint(st.Muted, wrap(note, width)) + "\n\n")
 

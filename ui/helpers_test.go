@@ -224,7 +224,6 @@ type fixture struct {
 	browser *fakeBrowser
 	prober  *fakeProber
 	store   *auth.Store
-	copied  chan string
 	// sleep is the managers' wait between device polls (nil: none at all).
 	sleep func(ctx context.Context, d time.Duration) error
 }
@@ -242,7 +241,6 @@ func newFixture(t testing.TB) *fixture {
 		browser: &fakeBrowser{},
 		prober:  &fakeProber{},
 		store:   auth.NewStore(t.TempDir()),
-		copied:  make(chan string, 4),
 	}
 	f.deps = Deps{
 		Initial: auth.Config{Profile: "default", Settings: auth.Settings{
@@ -261,7 +259,7 @@ func newFixture(t testing.TB) *fixture {
 			},
 			Prober:    f.prober,
 			Browser:   f.browser,
-			Clipboard: func(s string) error { f.copied <- s; return nil },
+			Clipboard: &Clipboard{},
 			Now:       clock.Now,
 		},
 		// The fake accepts any redirect URI, so the listener may pick its port.
@@ -339,6 +337,30 @@ func typeText(m Model, s string) Model {
 // await runs cmd, and every command of a batch, each on its own goroutine,
 // and returns the first message of type T. Commands that wait on a timer
 // (spinner, clock) are left running; they are not waited for.
+// clipboardWrites runs a copy command's batch and returns what it has
+// Bubble Tea write for the clipboard: the text of tea.SetClipboard first,
+// then each tea.Raw sequence.
+func clipboardWrites(t testing.TB, cmd tea.Cmd) (text string, raw []string) {
+	t.Helper()
+	batch, ok := cmd().(tea.BatchMsg)
+	if !ok {
+		t.Fatalf("the copy is not a batch of commands")
+	}
+	for _, c := range batch {
+		switch msg := c().(type) {
+		case tea.RawMsg:
+			raw = append(raw, fmt.Sprint(msg.Msg))
+		case urlCopiedMsg:
+		default:
+			if fmt.Sprintf("%T", msg) != "tea.setClipboardMsg" {
+				t.Fatalf("unexpected %T in the copy", msg)
+			}
+			text = fmt.Sprint(msg)
+		}
+	}
+	return text, raw
+}
+
 func await[T tea.Msg](t testing.TB, cmd tea.Cmd) T {
 	t.Helper()
 	msgs := make(chan tea.Msg, 64)

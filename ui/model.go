@@ -74,7 +74,7 @@ type Model struct {
 
 // frameRate caps redraws per second. Bubble Tea's renderer wakes this often
 // even when nothing changes: 30 keeps typing and the spinner smooth and the
-// first frame quick, at half the idle CPU of the default 60 (see README).
+// first frame quick, at half the idle CPU of the default 60 (docs/measurements.md).
 const frameRate = 30
 
 // Minimum size the layout is designed for; smaller still draws, clipped.

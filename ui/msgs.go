@@ -74,10 +74,8 @@ type browserFailedMsg struct {
 	err error
 }
 
-// urlCopiedMsg and copyFailedMsg report an OSC 52 copy of the authorize URL.
-type urlCopiedMsg struct{}
-
-type copyFailedMsg struct{ err error }
+// urlCopiedMsg reports an OSC 52 copy of an address, with the note to show.
+type urlCopiedMsg struct{ note string }
 
 // codeReceivedMsg: an authorization code arrived, by callback, paste or the
 // sandbox's approve key; via says which.

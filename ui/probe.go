@@ -250,6 +250,8 @@ func reportView(st Styles, width int, rep *probe.Report, explain bool) string {
 	switch rep.Verdict {
 	case probe.VerdictReachable:
 		verdict = st.OK.Render("✓ Reachable") + fmt.Sprintf(": all %d targets answered over HTTP (%s, %s).", len(rep.Targets), via, millis(rep.Duration))
+	case probe.VerdictDegraded:
+		verdict = st.Warn.Render("! Degraded") + fmt.Sprintf(": all %d targets answered, but an API or OAuth one with a 5xx: Coze or something in the path fails (%s, %s).", len(rep.Targets), via, millis(rep.Duration))
 	case probe.VerdictPartial:
 		verdict = st.Warn.Render("! Partly reachable") + fmt.Sprintf(": %d of %d targets answered (%s, %s).", rep.Answered(), len(rep.Targets), via, millis(rep.Duration))
 	default:

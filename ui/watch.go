@@ -314,6 +314,8 @@ func (m WatchModel) verdictLine() string {
 		return mark + " " + rep.Recommendation
 	case rep.Verdict == probe.VerdictReachable:
 		return m.st.OK.Render("✓ Reachable") + fmt.Sprintf(": all %d targets answered over HTTP.", len(rep.Targets))
+	case rep.Verdict == probe.VerdictDegraded:
+		return m.st.Warn.Render("! Degraded") + ": an API or OAuth target answered 5xx: Coze or something in the path fails."
 	case rep.Verdict == probe.VerdictPartial:
 		return m.st.Warn.Render("! Partly reachable") + fmt.Sprintf(": %d of %d targets answered.", rep.Answered(), len(rep.Targets))
 	}

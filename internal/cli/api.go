@@ -28,6 +28,7 @@ func newAPICmd(g *globals) *cobra.Command {
 		data    string
 		headers []string
 		include bool
+		jq      string
 	)
 	cmd := &cobra.Command{
 		Use:   "api [flags] PATH",
@@ -46,6 +47,10 @@ refresh cannot fix a wrong path, a permission the app lacks or the region.
 The method is GET, or POST when -d is given. -d takes inline JSON, @file, or @- for
 standard input, and sets Content-Type: application/json unless -H sets another.
 
+On a terminal a JSON answer is indented and coloured (plain with NO_COLOR);
+into a pipe it is passed on byte for byte. --jq filters a JSON answer with a
+jq expression (strings are printed without quotes, as jq -r does).
+
 Exit status: 0 when Coze answers 2xx with code 0 (or no code), 1 otherwise (the
 HTTP status, Coze's code and msg and the log id go to standard error), 2 for bad
 arguments, 4 when a login is needed.`,
@@ -61,7 +66,10 @@ arguments, 4 when a login is needed.`,
   echo '{"workflow_id":"7350000000000000000"}' | cozeauth api /v1/workflow/run -d @-
 
   # show the status line and response headers (with the log id) too
-  cozeauth api -i '/v1/workspaces?page_num=1&page_size=10'`,
+  cozeauth api -i '/v1/workspaces?page_num=1&page_size=10'
+
+  # one field of the answer
+  cozeauth api --jq .data.user_name /v1/users/me`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError("api takes one PATH, like /v1/users/me (got %d arguments; see `cozeauth api --help`)", len(args))
@@ -72,6 +80,13 @@ arguments, 4 when a login is needed.`,
 			hdr, err := parseHeaders(headers)
 			if err != nil {
 				return err
+			}
+			out := apiOutput{pretty: isTerminal(g.env.Stdout)}
+			out.color = out.pretty && g.getenv("NO_COLOR") == ""
+			if cmd.Flags().Changed("jq") {
+				if out.jq, err = compileJQ(jq); err != nil {
+					return err
+				}
 			}
 			var body []byte
 			hasBody := cmd.Flags().Changed("data")
@@ -96,9 +111,7 @@ arguments, 4 when a login is needed.`,
 			if !validToken(method) {
 				return usageError("-X %q is not an HTTP method: use GET, POST, PUT, PATCH or DELETE", method)
 			}
-			if hdr.Get("User-Agent") == "" {
-				hdr.Set("User-Agent", g.userAgent())
-			}
+			auth.SetUserAgent(hdr, g.userAgent()) // unless -H set them
 
 			m, err := g.manager()
 			if err != nil {
@@ -117,6 +130,7 @@ arguments, 4 when a login is needed.`,
 				body:   body,
 				send:   hasBody,
 				static: g.envToken(),
+				output: out,
 			}
 			return c.run(cmd, m, include)
 		},
@@ -126,6 +140,7 @@ arguments, 4 when a login is needed.`,
 	f.StringVarP(&data, "data", "d", "", "request body: inline JSON, @file, or @- for standard input")
 	f.StringArrayVarP(&headers, "header", "H", nil, "add a request header 'Name: value' (repeatable)")
 	f.BoolVarP(&include, "include", "i", false, "print the HTTP status line and response headers before the body")
+	f.StringVarP(&jq, "jq", "q", "", "filter a JSON answer with a jq expression, like `gh api --jq`")
 	return cmd
 }
 
@@ -223,6 +238,7 @@ type apiCall struct {
 	body   []byte
 	send   bool   // a body was given, even an empty one
 	static string // $COZE_API_TOKEN, when set
+	output apiOutput
 }
 
 func (c *apiCall) run(cmd *cobra.Command, m *auth.Manager, include bool) error {
@@ -254,13 +270,36 @@ func (c *apiCall) run(cmd *cobra.Command, m *auth.Manager, include bool) error {
 			return err
 		}
 	}
-	// Stream the body as it comes (a chat may stream events for minutes),
-	// keeping the start of it to read Coze's code and msg from.
 	kept := &capBuffer{max: maxErrorBody}
-	if _, err := io.Copy(out, io.TeeReader(resp.Body, kept)); err != nil {
-		return fmt.Errorf("could not pass on coze's answer to %s %s: %w", c.method, c.url, err)
+	if err := c.writeBody(out, resp, kept); err != nil {
+		return err
 	}
 	return c.responseError(resp, kept, rec, refreshed)
+}
+
+// writeBody passes resp's body on to out, keeping its start in kept to read
+// Coze's code and msg from. A JSON answer that is to be reshaped (a
+// terminal, --jq) is read whole first; anything else, or one too long to
+// read whole, streams as it comes (a chat may stream events for minutes).
+func (c *apiCall) writeBody(out io.Writer, resp *http.Response, kept *capBuffer) error {
+	body := io.TeeReader(resp.Body, kept)
+	if c.output.shapes(resp) {
+		whole, err := io.ReadAll(io.LimitReader(body, maxShapedBody+1))
+		if err != nil {
+			return fmt.Errorf("could not read coze's answer to %s %s: %w", c.method, c.url, err)
+		}
+		if len(whole) <= maxShapedBody {
+			return c.output.write(out, whole, resp.StatusCode/100 == 2)
+		}
+		if c.output.jq != nil {
+			return fmt.Errorf("--jq: coze's answer to %s %s is over %d MiB: run without --jq and filter it yourself", c.method, c.url, maxShapedBody>>20)
+		}
+		body = io.MultiReader(bytes.NewReader(whole), body)
+	}
+	if _, err := io.Copy(out, body); err != nil {
+		return fmt.Errorf("could not pass on coze's answer to %s %s: %w", c.method, c.url, err)
+	}
+	return nil
 }
 
 // retryIfItHelps handles a 401. Only when Coze's code says the token is

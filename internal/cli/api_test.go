@@ -91,7 +91,7 @@ func (f *fakeCoze) serve(w http.ResponseWriter, r *http.Request) {
 	f.seen = append(f.seen, seenRequest{
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Auth: token, ContentType: r.Header.Get("Content-Type"),
-		UserAgent: r.Header.Get("User-Agent"), Custom: r.Header.Get("X-Custom"),
+		UserAgent: r.Header.Get("User-Agent") + " " + r.Header.Get(auth.ClientUserAgentHeader), Custom: r.Header.Get("X-Custom"),
 		Body: string(body),
 	})
 	f.mu.Unlock()
@@ -187,7 +187,7 @@ func TestAPI(t *testing.T) {
 	if err := os.WriteFile(bodyFile, []byte(chat), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ua := "cozeauth/test" // from Env.Version
+	ua := "cozeauth/test " + auth.ClientUserAgent("cozeauth/test") // from Env.Version, both headers
 
 	tests := []struct {
 		name  string
@@ -209,6 +209,44 @@ func TestAPI(t *testing.T) {
 			api:        okJSON(me),
 			wantStdout: me,
 			wantSeen:   []seenRequest{{Method: "GET", Path: "/v1/users/me", Auth: oldAccess, UserAgent: ua}},
+		},
+		{
+			name:       "--jq prints a string field as it is",
+			args:       []string{"api", "--jq", ".data.user_name", "/v1/users/me"},
+			token:      freshToken(),
+			api:        okJSON(me),
+			wantStdout: "me\n",
+			wantSeen:   []seenRequest{{Method: "GET", Path: "/v1/users/me", Auth: oldAccess, UserAgent: ua}},
+		},
+		{
+			name:       "--jq keeps 19-digit ids and prints objects as JSON",
+			args:       []string{"api", "-q", "[.data.user_id, (.data.user_id | tonumber)], {n: .data.user_name}", "/v1/users/me"},
+			token:      freshToken(),
+			api:        okJSON(`{"code":0,"data":{"user_id":"7400000000000000099","user_name":"me"}}`),
+			wantStdout: "[\"7400000000000000099\",7400000000000000099]\n{\"n\":\"me\"}\n",
+			wantSeen:   []seenRequest{{Method: "GET", Path: "/v1/users/me", Auth: oldAccess, UserAgent: ua}},
+		},
+		{
+			name:       "--jq that is not jq is a usage error, with nothing sent",
+			args:       []string{"api", "--jq", ".data[", "/v1/users/me"},
+			token:      freshToken(),
+			api:        okJSON(me),
+			wantCode:   ExitUsage,
+			wantStderr: []string{`--jq ".data[" is not a jq expression`},
+		},
+		{
+			name:  "--jq leaves a refusal as it came",
+			args:  []string{"api", "--jq", ".data.user_name", "/v1/things"},
+			token: freshToken(),
+			api: func(w http.ResponseWriter, r *http.Request, _ string) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				io.WriteString(w, `{"code":4200,"msg":"not found"}`)
+			},
+			wantCode:   ExitFailure,
+			wantStdout: `{"code":4200,"msg":"not found"}`,
+			wantStderr: []string{"4200"},
+			wantSeen:   []seenRequest{{Method: "GET", Path: "/v1/things", Auth: oldAccess, UserAgent: ua}},
 		},
 		{
 			name:       "query string and full URL on the API base",
@@ -487,7 +525,7 @@ func TestAPI(t *testing.T) {
 	}
 }
 
-// TestAPISandbox logs in to the embedded fake Coze and calls it as the README
+// TestAPISandbox logs in to the embedded fake Coze and calls it as docs/scripts.md
 // shows, so `cozeauth api` meets the same server the end-to-end tests use.
 func TestAPISandbox(t *testing.T) {
 	s := loginToSandbox(t)
@@ -506,17 +544,17 @@ func TestAPISandbox(t *testing.T) {
 			wantStdout: []string{`"code":0`, sandbox.UserName},
 		},
 		{
-			name:       "README chat example",
+			name:       "scripts page chat example",
 			args:       []string{"api", "-X", "POST", "/v3/chat", "-d", `{"bot_id":"7340000000000000000","user_id":"me","stream":false,"additional_messages":[{"role":"user","content":"Hello","content_type":"text"}]}`},
 			wantStdout: []string{`"status":"in_progress"`},
 		},
 		{
-			name:       "README workflow example",
+			name:       "scripts page workflow example",
 			args:       []string{"api", "/v1/workflow/run", "-d", `{"workflow_id":"7350000000000000000"}`},
 			wantStdout: []string{`"code":0`, `"execute_id":"`},
 		},
 		{
-			name:       "README workspaces example",
+			name:       "scripts page workspaces example",
 			args:       []string{"api", "-i", "/v1/workspaces?page_num=1&page_size=10"},
 			wantStdout: []string{"HTTP/1.1 200 OK", "X-Tt-Logid: ", `"workspace_type":"personal"`},
 		},

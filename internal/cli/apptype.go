@@ -23,7 +23,10 @@ type appFlags struct {
 	duration, sessionName string
 	accountID, enterprise string
 	scopeFile, configFile string
-	privateKeyFromConfig  string // the PEM of --config's private_key
+	// deviceID and customConsumer are session_context.device_info, taken
+	// by login and token.
+	deviceID, customConsumer string
+	privateKeyFromConfig     string // the PEM of --config's private_key
 }
 
 func (a *appFlags) register(f *pflag.FlagSet) {
@@ -33,10 +36,18 @@ func (a *appFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&a.keyFile, "private-key-file", "", "jwt: the private_key.pem downloaded from the console (only its path is saved) [or the PEM in $COZE_JWT_PRIVATE_KEY]")
 	f.StringVar(&a.duration, "duration", "", "jwt: life of each minted access token, at most 86399s (default 15m) [$COZE_JWT_DURATION]")
 	f.StringVar(&a.sessionName, "session-name", "", "jwt: session_name claim, the end user's id for conversation isolation")
-	f.StringVar(&a.accountID, "account-id", "", "jwt: mint account-scoped tokens (enterprise multi-organisation)")
+	f.StringVar(&a.accountID, "account-id", "", "jwt: mint tokens for another account: for a personal edition the UID of the workspace owner who authorized the app (cross-account), for an enterprise the organisation id (multi-organisation)")
 	f.StringVar(&a.enterprise, "enterprise-id", "", "jwt: mint enterprise-scoped tokens")
 	f.StringVar(&a.scopeFile, "scope-file", "", "jwt: a JSON file holding the token call's scope object, sent as it is")
 	f.StringVar(&a.configFile, "config", "", "import the app from the console's coze_oauth_config.json")
+	a.registerSession(f)
+}
+
+// registerSession adds the flags of a JWT's session_context.device_info,
+// which login and token take.
+func (a *appFlags) registerSession(f *pflag.FlagSet) {
+	f.StringVar(&a.deviceID, "device-id", "", "jwt: session_context.device_info.device_id, the (IoT) device the token is for, for per-device usage and quotas; saved in the profile [$COZE_JWT_DEVICE_ID]")
+	f.StringVar(&a.customConsumer, "custom-consumer", "", "jwt: session_context.device_info.custom_consumer, your own id of the consumer (not a phone number or other personal data); saved in the profile [$COZE_JWT_CUSTOM_CONSUMER]")
 }
 
 // resolveApp applies the app-type flags and environment over what the
@@ -89,6 +100,7 @@ func (a *appFlags) jwtFlagGiven() string {
 	for _, f := range []struct{ name, value string }{
 		{"--public-key-id", a.publicKeyID}, {"--private-key-file", a.keyFile}, {"--duration", a.duration},
 		{"--session-name", a.sessionName}, {"--account-id", a.accountID}, {"--enterprise-id", a.enterprise}, {"--scope-file", a.scopeFile},
+		{"--device-id", a.deviceID}, {"--custom-consumer", a.customConsumer},
 	} {
 		if f.value != "" {
 			return f.name
@@ -124,6 +136,12 @@ func (g *globals) jwtSettings(saved *auth.JWTSettings, maybeJWT bool) (*auth.JWT
 	}
 	set(&js.PublicKeyID, strings.TrimSpace(a.publicKeyID)) // the kid is compared exactly
 	set(&js.SessionName, a.sessionName)
+	if maybeJWT { // another app's commands ignore the environment's
+		set(&js.DeviceID, strings.TrimSpace(g.getenv("COZE_JWT_DEVICE_ID")))
+		set(&js.CustomConsumer, strings.TrimSpace(g.getenv("COZE_JWT_CUSTOM_CONSUMER")))
+	}
+	set(&js.DeviceID, strings.TrimSpace(a.deviceID))
+	set(&js.CustomConsumer, strings.TrimSpace(a.customConsumer))
 	if a.keyFile != "" {
 		abs, err := absPath(a.keyFile)
 		if err != nil {

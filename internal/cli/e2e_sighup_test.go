@@ -10,6 +10,7 @@ import (
 // Closing the terminal (SIGHUP) during `cozeauth --sandbox` removes its
 // throwaway config directory, tokens and all, as quitting does.
 func TestTUISandboxHangupRemovesItsDirectory(t *testing.T) {
+	t.Parallel()
 	bin, _ := tuiBinaries(t)
 	tmp := t.TempDir()
 	s := startTUI(t, headlessEnv()+" TMPDIR="+shellQuote(tmp)+" "+shellQuote(bin)+" --sandbox")

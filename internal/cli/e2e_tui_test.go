@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/internal/sandbox"
+	"github.com/cozeauth/cozeauth/internal/testbin"
 )
 
 // The TUI end-to-end tests build cozeauth, run `cozeauth --sandbox` in a
@@ -31,6 +32,9 @@ type tuiSession struct {
 // screenTimeout bounds every wait for the screen to show something.
 const screenTimeout = 30 * time.Second
 
+// tuiBinaries returns the binaries a TUI test runs, or skips the test where
+// it cannot run. The TUI tests run in parallel: each has its own tmux server,
+// sandbox and directories.
 func tuiBinaries(t *testing.T) (cozeauth, fakebrowser string) {
 	t.Helper()
 	if testing.Short() {
@@ -42,14 +46,7 @@ func tuiBinaries(t *testing.T) (cozeauth, fakebrowser string) {
 		}
 		t.Fatal("tmux is required in CI: .ci/run installs it")
 	}
-	dir := t.TempDir()
-	cozeauth, fakebrowser = filepath.Join(dir, "cozeauth"), filepath.Join(dir, "fakebrowser")
-	for out, pkg := range map[string]string{cozeauth: "github.com/cozeauth/cozeauth", fakebrowser: "github.com/cozeauth/cozeauth/internal/sandbox/fakebrowser"} {
-		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, b)
-		}
-	}
-	return cozeauth, fakebrowser
+	return binaries.Path(t, testbin.Module), binaries.Path(t, testbin.Module+"/internal/sandbox/fakebrowser")
 }
 
 // startTUI runs command in a 100x30 tmux pane, under a shell that writes
@@ -57,13 +54,24 @@ func tuiBinaries(t *testing.T) (cozeauth, fakebrowser string) {
 // test's own directory, and goes with the server when the test ends.
 func startTUI(t *testing.T, command string) *tuiSession {
 	t.Helper()
+	return startTUIConf(t, "", command)
+}
+
+// startTUIConf is startTUI with a tmux configuration (tmux's own defaults
+// when empty).
+func startTUIConf(t *testing.T, conf, command string) *tuiSession {
+	t.Helper()
 	dir := t.TempDir()
 	s := &tuiSession{t: t, socket: filepath.Join(dir, "tmux.sock"), exitFile: filepath.Join(dir, "exit")}
 	t.Cleanup(func() {
 		_ = exec.Command("tmux", "-S", s.socket, "kill-server").Run()
 		_ = os.Remove(s.socket)
 	})
-	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
+	confFile := filepath.Join(dir, "tmux.conf")
+	if err := os.WriteFile(confFile, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.tmux("-f", confFile, "new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
 		command+"; echo $? > "+shellQuote(s.exitFile)+"; sleep 600")
 	return s
 }
@@ -200,6 +208,7 @@ func walkToDashboard(s *tuiSession, approve func()) {
 }
 
 func TestTUISandboxApproveKey(t *testing.T) {
+	t.Parallel()
 	bin, _ := tuiBinaries(t)
 	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox")
 	walkToDashboard(s, func() {
@@ -255,10 +264,44 @@ func TestTUISandboxApproveKey(t *testing.T) {
 	}
 }
 
+// TestTUICopyInTmux: inside a tmux whose set-clipboard is on, c on the
+// consent screen puts the authorize URL in a tmux paste buffer (the copy
+// goes through Bubble Tea's renderer); with tmux's default the note says
+// what tmux needs.
+func TestTUICopyInTmux(t *testing.T) {
+	t.Parallel()
+	bin, _ := tuiBinaries(t)
+	for _, conf := range []string{"set -g set-clipboard on\n", ""} {
+		s := startTUIConf(t, conf, headlessEnv()+" "+shellQuote(bin)+" --sandbox")
+		s.waitForText("App type", "Client ID", "Sandbox mode")
+		s.keys("Enter")
+		s.waitForText("Three ways on", "press a")
+		s.keys("c")
+		if conf == "" {
+			s.waitFor("the set-clipboard note", func(screen string) bool {
+				return strings.Contains(strings.Join(strings.Fields(screen), " "), "set -g set-clipboard on")
+			})
+			continue
+		}
+		deadline := time.Now().Add(screenTimeout)
+		for {
+			out, _ := exec.Command("tmux", "-S", s.socket, "show-buffer").CombinedOutput()
+			if strings.Contains(string(out), "/api/permission/oauth2/authorize?") && strings.Contains(string(out), "code_challenge=") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no authorize URL in tmux's buffer (%q); screen:\n%s", out, s.capture())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
 // TestTUIInterruptAndNoColor: under NO_COLOR the form's text input still
 // shows where the cursor is (reverse video), and Ctrl+C on the form exits
 // 130 and says that nothing was saved.
 func TestTUIInterruptAndNoColor(t *testing.T) {
+	t.Parallel()
 	bin, _ := tuiBinaries(t)
 	s := startTUI(t, headlessEnv()+" NO_COLOR=1 "+shellQuote(bin)+" --sandbox")
 	s.waitForText("Client ID", "Redirect URI")
@@ -303,6 +346,7 @@ var (
 // as the device page would. The first poll comes after the sandbox's
 // interval (5s), so this run takes that long.
 func TestTUISandboxDevice(t *testing.T) {
+	t.Parallel()
 	bin, _ := tuiBinaries(t)
 	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox --client-id "+sandbox.DeviceClientID)
 	walkToDashboard(s, func() {
@@ -332,6 +376,7 @@ func TestTUISandboxDevice(t *testing.T) {
 // TestTUISandboxJWT: the sandbox's service app goes from the form straight
 // to the probe and the dashboard, which says when the next token is minted.
 func TestTUISandboxJWT(t *testing.T) {
+	t.Parallel()
 	bin, _ := tuiBinaries(t)
 	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox --client-id "+sandbox.JWTClientID)
 	walkToDashboard(s, nil)
@@ -346,6 +391,7 @@ func TestTUISandboxJWT(t *testing.T) {
 }
 
 func TestTUISandboxFakeBrowser(t *testing.T) {
+	t.Parallel()
 	bin, browser := tuiBinaries(t)
 	log := filepath.Join(t.TempDir(), "opened.txt")
 	// A desktop (DISPLAY set) with $BROWSER: the wizard opens the browser,
@@ -364,6 +410,7 @@ func TestTUISandboxFakeBrowser(t *testing.T) {
 }
 
 func TestTUINotATerminal(t *testing.T) {
+	t.Parallel()
 	bin, _ := tuiBinaries(t)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "COZEAUTH_CONFIG_DIR="+t.TempDir())
@@ -372,7 +419,8 @@ func TestTUINotATerminal(t *testing.T) {
 	if !errorsAs(err, &ee) || ee.ExitCode() != ExitUsage {
 		t.Fatalf("exit: %v, want status %d", err, ExitUsage)
 	}
-	if !strings.Contains(string(out), "Usage:") || !strings.Contains(string(out), "not a terminal") {
+	// One line saying what to run instead; no help dump.
+	if strings.Count(string(out), "\n") != 1 || strings.Contains(string(out), "Usage:") || !strings.Contains(string(out), "needs a terminal") {
 		t.Errorf("output:\n%s", out)
 	}
 }
@@ -385,6 +433,7 @@ func TestTUIMeasure(t *testing.T) {
 	if os.Getenv("COZEAUTH_MEASURE") == "" {
 		t.Skip("set COZEAUTH_MEASURE=1 to measure")
 	}
+	t.Parallel()
 	bin, _ := tuiBinaries(t)
 	var firsts []time.Duration
 	for range 5 {

@@ -137,7 +137,11 @@ func loginFlow(m *auth.Manager, o loginOptions) (auth.Flow, error) {
 		return "", err
 	}
 	if flow == auth.FlowBrowser {
-		if err := auth.CheckRegistrable(m.Config.Redirect()); err != nil {
+		check := auth.CheckRegistrable // a listener on this machine
+		if o.paste {
+			check = auth.CheckPasteRedirect
+		}
+		if err := check(m.Config.Redirect()); err != nil {
 			return "", err
 		}
 	}

@@ -85,6 +85,9 @@ region), 3 otherwise.`,
 			if err != nil {
 				return err
 			}
+			if len(targets) == 0 { // only the account check, and no token for it
+				return usageError("--targets %s leaves nothing to probe: the account check needs a token (log in, pass --token or set $COZE_API_TOKEN), or add other groups", o.set)
+			}
 			p := &probe.Prober{Transport: g.probeTransport(), Timeout: o.timeout, UserAgent: g.userAgent(), Now: g.env.Now}
 			if o.watch {
 				return g.watchProbe(ctx, p, targets, where, o)
@@ -101,7 +104,7 @@ region), 3 otherwise.`,
 				err = writeJSON(g.env.Stdout, rep)
 			} else {
 				color := isTerminal(g.env.Stdout) && g.getenv("NO_COLOR") == ""
-				err = printProbe(g.env.Stdout, rep, newProbeStyles(g.env.Stdout, color), g.outputWidth(g.env.Stdout))
+				err = printProbe(g.env.Stdout, rep, newProbeStyles(g.env.Stdout, color), g.tableWidth(g.env.Stdout))
 			}
 			if err != nil {
 				return err
@@ -119,7 +122,7 @@ region), 3 otherwise.`,
 	f.DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "time allowed for each target")
 	f.StringVar(&o.token, "token", "", "token for the users_me check, e.g. a personal access token [$COZE_API_TOKEN] (default: the profile's when logged in)")
 	f.BoolVar(&o.noAuth, "no-auth", false, "skip the users_me token check")
-	f.StringVar(&o.set, "targets", string(probe.SetAll), "which targets: current (what Coze serves today), seed (the original report's four) or all")
+	f.StringVar(&o.set, "targets", string(probe.SetAll), "which targets: current (what Coze serves today), seed (the original report's four), all, or groups: a comma list of api, oauth, websocket, account, seed")
 	f.StringVar(&o.wsBase, "ws-base", "", "WebSocket base URL, e.g. wss://ws.coze.com [$COZE_WS_BASE] (default: derived from the API base)")
 	f.BoolVar(&o.watch, "watch", false, "probe again every --interval until q or Ctrl-C: a live view on a terminal, else one JSON object per round and line")
 	f.DurationVar(&o.interval, "interval", 5*time.Second, "time between rounds with --watch")
@@ -132,7 +135,7 @@ func (o probeOpts) validate(cmd *cobra.Command) (probe.Set, error) {
 	set, ok := probe.ParseSet(o.set)
 	switch {
 	case !ok:
-		return "", usageError("--targets %q: use current, seed or all", o.set)
+		return "", usageError("--targets %q: use current, seed or all, or a comma list of groups: api, oauth, websocket, account, seed", o.set)
 	case o.timeout <= 0:
 		return "", usageError("--timeout %s: give a positive duration like 10s", o.timeout)
 	case o.noAuth && o.token != "":
@@ -174,7 +177,7 @@ func (g *globals) probePlan(ctx context.Context, o probeOpts, set probe.Set) (ta
 		return nil, "", err
 	}
 	token := ""
-	if !o.noAuth && set != probe.SetSeed {
+	if !o.noAuth && set.Has(probe.GroupAccount) {
 		token = g.probeToken(ctx, cfg, st, o.token, o.timeout)
 	}
 	b := probe.Bases{API: cfg.API(), WWW: cfg.WWW(), WS: ws}
@@ -201,7 +204,7 @@ func (g *globals) allRegionsPlan(ctx context.Context, o probeOpts, set probe.Set
 		return nil, "", err
 	}
 	token, region := "", auth.Region("")
-	if !o.noAuth && set != probe.SetSeed {
+	if !o.noAuth && set.Has(probe.GroupAccount) {
 		region = regionOfBase(cfg.API())
 		if token = g.probeToken(ctx, cfg, st, o.token, o.timeout); token != "" && region == "" {
 			fmt.Fprintf(g.env.Stderr, "Note: skipping users_me: the token is for %s, which is neither coze.com nor coze.cn\n", cfg.API())
@@ -341,7 +344,7 @@ func (s probeStyles) verdict(v probe.Verdict) func(string) string {
 	switch v {
 	case probe.VerdictReachable:
 		return s.OK
-	case probe.VerdictPartial:
+	case probe.VerdictPartial, probe.VerdictDegraded:
 		return s.Warn
 	}
 	return s.Bad
@@ -350,22 +353,24 @@ func (s probeStyles) verdict(v probe.Verdict) func(string) string {
 // printProbe writes the report as a table for people: a heading per group
 // (and region), a row per target, the verdict, and the hints of what failed.
 // Every line fits width: the table's rows are cut (with …), the summary
-// and the hints wrap between words.
+// and the hints wrap between words. A width of 0 (no terminal, no
+// $COLUMNS) keeps rows whole and wraps the prose at 80.
 func printProbe(w io.Writer, rep probe.Report, s probeStyles, width int) error {
 	var summary, b strings.Builder
 	if err := probeTable(rep, s).render(&b, width); err != nil {
 		return err
 	}
+	prose := cmp.Or(width, defaultWidth)
 	b.WriteString("\n")
 	writeProbeSummary(&summary, rep, s)
 	for _, line := range strings.Split(strings.TrimSuffix(summary.String(), "\n"), "\n") {
-		b.WriteString(hangWords(line, width, "          ")) // under the text after "Verdict:  "
+		b.WriteString(hangWords(line, prose, "          ")) // under the text after "Verdict:  "
 	}
 	if hints := probeHints(rep); len(hints) > 0 {
 		b.WriteString("\nHints:\n")
 		for _, h := range hints {
 			b.WriteString(fit(fmt.Sprintf("  %s (%s)", strings.Join(h.names, ", "), strings.Join(h.classes, ", ")), width) + "\n")
-			for _, line := range strings.Split(strings.TrimSuffix(wrapWords(h.hint, width-4, ""), "\n"), "\n") {
+			for _, line := range strings.Split(strings.TrimSuffix(wrapWords(h.hint, prose-4, ""), "\n"), "\n") {
 				b.WriteString("    " + s.Faint(line) + "\n")
 			}
 		}
@@ -415,6 +420,8 @@ func writeProbeSummary(b *strings.Builder, rep probe.Report, s probeStyles) {
 	switch rep.Verdict {
 	case probe.VerdictReachable:
 		why = fmt.Sprintf("all %d targets answered over HTTP: nothing blocks the path to Coze", n)
+	case probe.VerdictDegraded:
+		why = fmt.Sprintf("all %d targets answered over HTTP, but an API or OAuth target answered 5xx: Coze or something in the path fails", n)
 	case probe.VerdictPartial:
 		why = fmt.Sprintf("%d of %d targets answered; the others failed below HTTP or were answered by something else", answered, n)
 	default:

@@ -90,7 +90,7 @@ func newProbeCoze(t *testing.T) *probeCoze {
 	})
 	f.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
-		f.agents = append(f.agents, r.UserAgent())
+		f.agents = append(f.agents, r.UserAgent()+" "+r.Header.Get(auth.ClientUserAgentHeader))
 		f.mu.Unlock()
 		w.Header().Set("Date", probeNow.Add(f.skew).Format(http.TimeFormat))
 		mux.ServeHTTP(w, r)
@@ -230,8 +230,8 @@ func TestProbeJSON(t *testing.T) {
 	}
 	_, agents := f.seen()
 	for _, a := range agents {
-		if a != "cozeauth/test" {
-			t.Errorf("User-Agent %q, want cozeauth/test", a)
+		if a != "cozeauth/test "+auth.ClientUserAgent("cozeauth/test") {
+			t.Errorf("User-Agent and %s %q, want cozeauth/test and its JSON", auth.ClientUserAgentHeader, a)
 		}
 	}
 }
@@ -301,6 +301,11 @@ func TestProbeTable(t *testing.T) {
 			name: "seed only", args: []string{"--api-base", f.srv.URL, "--www-base", f.srv.URL, "--targets", "seed"}, wantCode: ExitOK,
 			want:     []string{"open_api_v2_chat", "Verdict:  reachable — all 4 targets answered"},
 			dontWant: []string{"v3_chat", "ws_chat"},
+		},
+		{
+			name: "groups by name", args: []string{"--api-base", f.srv.URL, "--www-base", f.srv.URL, "--targets", "oauth,websocket"}, wantCode: ExitOK,
+			want:     []string{"oauth_token", "oauth_authorize", "ws_chat", "Verdict:  reachable — all 3 targets answered"},
+			dontWant: []string{"v3_chat", "open_api_v2_chat", "Seed"},
 		},
 		{
 			name: "web host refused", args: []string{"--api-base", f.srv.URL, "--www-base", closed}, wantCode: ExitBlocked,
@@ -515,5 +520,27 @@ Hints:
 `
 	if diff := cmp.Diff(want, plain.String()); diff != "" {
 		t.Errorf("table (-want +got):\n%s", diff)
+	}
+}
+
+// A 5xx page from the API host (the token endpoint, the open API) is an
+// answer, so the path is open, but no login or refresh can work through
+// it: the verdict is degraded and the probe exits 3.
+func TestProbeServerErrorsAreDegraded(t *testing.T) {
+	f := newProbeCoze(t)
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, "<html><body>502 Bad Gateway</body></html>")
+	}))
+	t.Cleanup(failing.Close)
+	res := runProbeCLI(t.Context(), t, nil, "probe", "--api-base", failing.URL, "--www-base", f.srv.URL, "--targets", "current")
+	if res.code != ExitBlocked {
+		t.Errorf("exit %d, want %d:\n%s%s", res.code, ExitBlocked, res.stdout, res.stderr)
+	}
+	for _, want := range []string{"  oauth_token      502     server_error", "Verdict:  degraded", "Coze or something in the path fails"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
 	}
 }

@@ -142,9 +142,9 @@ func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) 
 		if p.AppType != "" {
 			typ = string(p.AppType)
 		}
-		t.add(p.Profile, region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
+		t.add(auth.Sanitize(p.Profile), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
 	}
-	if err := t.render(w, width); err != nil {
+	if err := t.render(w, g.tableWidth(w)); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, notes.String())

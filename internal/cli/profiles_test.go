@@ -47,10 +47,10 @@ func TestProfiles(t *testing.T) {
 			name:  "table",
 			setup: twoProfiles,
 			args:  []string{"profiles"},
-			// At 80 columns (no terminal, no $COLUMNS) the region is left out.
-			want: `PROFILE CLIENT ID TYPE LOGGED IN ACCESS REFRESH
-default 7420000000000000001.app.coze pkce yes 10m left 29 days left
-work 7420000000000000002.app.coze web no expired expired
+			// No terminal and no $COLUMNS: every column, every cell whole.
+			want: `PROFILE REGION CLIENT ID TYPE LOGGED IN ACCESS REFRESH
+default com 7420000000000000001.app.coze pkce yes 10m left 29 days left
+work cn 7420000000000000002.app.coze web no expired expired
 Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
 `,
 		},

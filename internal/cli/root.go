@@ -58,7 +58,7 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return nil
 	}
 	if !cmd.HasParent() {
-		return usageError("unknown command %q (see `cozeauth --help`)", args[0])
+		return usageError("unknown command %q (see `cozeauth --help`)%s", args[0], commandSuggestions(cmd, args[0]))
 	}
 	return usageError("%s takes no arguments, got %q (see `%s --help`)", cmd.CommandPath(), args[0], cmd.CommandPath())
 }
@@ -158,14 +158,25 @@ func isFlagError(err error) bool {
 // isUsage reports the auth errors that only a change to the command line,
 // the environment or the app's registration can fix: a flow the app type
 // does not allow, a redirect URI cozeauth cannot use, a config file
-// missing a field.
+// missing a field, a config directory another user could have written.
 func isUsage(err error) bool {
 	var (
 		at *auth.AppTypeError
 		re *auth.RedirectError
 		mf *auth.MissingFieldError
+		ud *auth.UnsafeDirError
 	)
-	return errors.As(err, &at) || errors.As(err, &re) || errors.As(err, &mf)
+	return errors.As(err, &at) || errors.As(err, &re) || errors.As(err, &mf) || errors.As(err, &ud)
+}
+
+// NewRootCommand is cozeauth's command tree over env, as [Run] executes it,
+// with cobra's completion command added as Execute would add it. It is for
+// tools that read the commands without running them: internal/gendocs writes
+// the command reference (docs/cli) from it.
+func NewRootCommand(env *Env) *cobra.Command {
+	root := newRootCmd(&globals{env: env})
+	root.InitDefaultCompletionCmd()
+	return root
 }
 
 func newRootCmd(g *globals) *cobra.Command {
@@ -197,8 +208,10 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 		},
 	}
 	setHelp(root) // help.go
+	// -v and --version say what `cozeauth version` says.
+	root.SetVersionTemplate("cozeauth {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return flagError{fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
+		return flagError{fmt.Errorf("%w (see `%s --help`)%s", err, c.CommandPath(), flagSuggestions(c, err.Error()))}
 	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.region, "region", "", "Coze region: com (coze.com) or cn (coze.cn) [$COZE_REGION]")
@@ -213,6 +226,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	// --sandbox: the wizard against the embedded fake Coze (wizard.go).
 	root.Flags().BoolVar(&g.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
 	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newSandboxCmd(g), newProbeCmd(g), newProxyCmd(g), newExecCmd(g))
+	registerCompletions(root, g) // complete.go
 	return root
 }
 

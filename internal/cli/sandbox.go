@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -15,9 +19,11 @@ import (
 
 func newSandboxCmd(g *globals) *cobra.Command {
 	var (
-		addr  string
-		opts  sandbox.Options
-		quiet bool
+		addr     string
+		opts     sandbox.Options
+		quiet    bool
+		writeKey string
+		force    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -35,13 +41,13 @@ checks JWTs (signature, kid, aud, iss, exp, single-use jti, duration).
 
 Its apps, one of each type:
 ` + sandbox.AppsHelp() + `
-The JWT app's key pair (SANDBOX-ONLY TEST KEY: public, accepted by nothing but
-the sandbox, never register it on a real app). Save the private key as
-sandbox_key.pem to try the JWT login:
-
-` + sandbox.JWTPrivateKeyPEM + `
-` + sandbox.JWTPublicKeyPEM,
-		Example: `  cozeauth sandbox --addr 127.0.0.1:8808 &
+The JWT app signs with the sandbox-only test key (public in this repository,
+internal/sandbox/testkey.go, and accepted by nothing but the sandbox: never
+register it on a real app). --write-key FILE saves its private key there (0600)
+and exits, for the JWT login below; --write-key - prints it, for
+$COZE_JWT_PRIVATE_KEY.`,
+		Example: `  cozeauth sandbox --write-key sandbox_key.pem
+  cozeauth sandbox --addr 127.0.0.1:8808 &
   cozeauth login --profile sandbox --api-base http://127.0.0.1:8808 \
     --www-base http://127.0.0.1:8808 --client-id ` + sandbox.PKCEClientID + `
   cozeauth login --profile sandbox-device --api-base http://127.0.0.1:8808 --app-type device \
@@ -52,6 +58,12 @@ sandbox_key.pem to try the JWT login:
   cozeauth token --profile sandbox`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if writeKey != "" {
+				return writeSandboxKey(g.env.Stdout, g.env.Stderr, writeKey, force)
+			}
+			if force {
+				return usageError("--force only goes with --write-key (it replaces an existing key file)")
+			}
 			host, _, err := net.SplitHostPort(addr)
 			if ip := net.ParseIP(host); err != nil || host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 				return usageError("--addr %q must be a loopback address with a port, like 127.0.0.1:8808 (the sandbox never listens beyond this machine)", addr)
@@ -74,7 +86,8 @@ sandbox_key.pem to try the JWT login:
 			// --profile sandbox: a sandbox login must never replace a real profile's tokens.
 			fmt.Fprintf(g.env.Stderr, "Sandbox Coze at %s (Ctrl-C stops it). Try, in a profile of its own:\n  cozeauth login --profile sandbox --api-base %s --www-base %s --client-id %s\n", base, base, base, sandbox.PKCEClientID)
 			<-cmd.Context().Done()
-			return nil
+			return cmd.Context().Err() // Ctrl-C: exit 130, as every command
+
 		},
 	}
 	f := cmd.Flags()
@@ -85,7 +98,40 @@ sandbox_key.pem to try the JWT login:
 	f.StringArrayVar(&opts.FailPaths, "fail-path", nil, "close the connection without answering requests to this path (repeatable)")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
 	f.StringArrayVar(&opts.RedirectURIs, "redirect-uri", nil, "register this redirect URI on the PKCE and web apps too, beside the two defaults (Coze allows 3)")
+	f.StringVar(&writeKey, "write-key", "", "write the JWT app's sandbox-only private key to this file (0600; - for stdout) and exit")
+	f.BoolVar(&force, "force", false, "with --write-key, replace a file that exists")
 	return cmd
+}
+
+// writeSandboxKey saves the sandbox JWT app's private key at path, 0600,
+// never over an existing file unless force; "-" writes it to stdout.
+func writeSandboxKey(stdout, stderr io.Writer, path string, force bool) error {
+	if path == "-" {
+		_, err := io.WriteString(stdout, sandbox.JWTPrivateKeyPEM)
+		return err
+	}
+	if force {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("could not replace %s: %w", path, err)
+		}
+	}
+	// O_EXCL: an existing file (or a link planted there) is never written through.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return usageError("%s exists: remove it, choose another file, or add --force to replace it", path)
+	}
+	if err != nil {
+		return fmt.Errorf("could not write the sandbox key: %w", err)
+	}
+	if _, err := io.WriteString(f, sandbox.JWTPrivateKeyPEM); err != nil {
+		f.Close()
+		return fmt.Errorf("could not write the sandbox key to %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("could not write the sandbox key to %s: %w", path, err)
+	}
+	fmt.Fprintf(stderr, "Wrote the sandbox JWT app's private key (SANDBOX-ONLY, 0600) to %s. With `cozeauth sandbox` running:\n  cozeauth login --profile sandbox-jwt --api-base http://127.0.0.1:8808 --app-type jwt --client-id %s --public-key-id %s --private-key-file %s\n", path, sandbox.JWTClientID, sandbox.JWTPublicKeyID, path)
+	return nil
 }
 
 // sandboxRedirect is the redirect URI of `cozeauth --sandbox`: the one

@@ -68,6 +68,9 @@ type profileStatus struct {
 	// Problem says what is wrong and what to do, when something is.
 	Problem string      `json:"problem,omitempty"`
 	Check   *tokenCheck `json:"check,omitempty"`
+	// WWWBase is the host a login of this profile sends the browser to:
+	// --www-base, else the one that goes with the API base (api.X → www.X).
+	WWWBase string `json:"www_base"`
 
 	envToken string // the token of $COZE_API_TOKEN, never printed
 	manager  *auth.Manager
@@ -91,6 +94,9 @@ type tokenCheck struct {
 	Code       *int       `json:"code,omitempty"`
 	LogID      string     `json:"logid,omitempty"`
 	Error      string     `json:"error,omitempty"`
+	// Refreshed says that Coze refused the access token and --check
+	// refreshed it once, under the lock; the rest is about the new one.
+	Refreshed bool `json:"refreshed,omitempty"`
 	// mismatch is set for checkMismatch: the command exits 2 with it.
 	mismatch *auth.IssuerMismatchError
 }
@@ -179,7 +185,7 @@ func (g *globals) configFor(st *auth.Store, profile string) (auth.Config, error)
 // uses instead of the stored tokens, stands in for the current profile's.
 func (g *globals) profileStatus(st *auth.Store, cfg auth.Config, current bool) (*profileStatus, error) {
 	m := g.managerFor(cfg, st)
-	ps := &profileStatus{manager: m}
+	ps := &profileStatus{manager: m, WWWBase: cfg.WWW()}
 	if tok := g.envToken(); tok != "" && current {
 		ps.Status = g.envTokenStatus(cfg, tok) // apptype.go
 		ps.Source, ps.State, ps.envToken = "env", "logged_in", tok
@@ -226,12 +232,20 @@ func loginState(s *auth.Status, stored bool, now time.Time) (state, problem stri
 	return "logged_out", "the tokens can no longer be refreshed: run `" + login + "`"
 }
 
+// refreshCommand is `cozeauth refresh` for profile.
+func refreshCommand(profile string) string {
+	if profile == "" || profile == "default" {
+		return "cozeauth refresh"
+	}
+	return "cozeauth refresh --profile " + auth.Sanitize(profile)
+}
+
 // loginCommand is `cozeauth login` for profile.
 func loginCommand(profile string) string {
 	if profile == "" || profile == "default" {
 		return "cozeauth login"
 	}
-	return "cozeauth login --profile " + profile
+	return "cozeauth login --profile " + auth.Sanitize(profile) // a name read from the store may hold anything
 }
 
 // notSetUp is what every command says of a profile no login ever set up.
@@ -239,6 +253,7 @@ func notSetUp(profile string) string {
 	if profile == "" || profile == "default" {
 		return "not set up: run `cozeauth` or `cozeauth login --client-id …`"
 	}
+	profile = auth.Sanitize(profile)
 	return fmt.Sprintf("not set up: run `cozeauth --profile %s` or `cozeauth login --profile %s --client-id …`", profile, profile)
 }
 
@@ -252,7 +267,7 @@ func (g *globals) checkAll(ctx context.Context, list []*profileStatus, timeout t
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
-			ps.Check = ps.check(ctx)
+			ps.Check = ps.check(ctx, g.now())
 			if ps.Check.Result == checkOK && ps.Check.User != nil {
 				ps.User = ps.Check.User
 			}
@@ -262,8 +277,9 @@ func (g *globals) checkAll(ctx context.Context, list []*profileStatus, timeout t
 }
 
 // check gets the profile's access token (refreshing it when it is about to
-// expire, as `cozeauth token` would) and asks Coze whose it is.
-func (ps *profileStatus) check(ctx context.Context) *tokenCheck {
+// expire, as `cozeauth token` would) and asks Coze whose it is. An access
+// token Coze refuses while the refresh token lives is refreshed once.
+func (ps *profileStatus) check(ctx context.Context, now time.Time) *tokenCheck {
 	tok := ps.envToken
 	if tok == "" {
 		rec, err := ps.manager.Token(ctx)
@@ -274,9 +290,46 @@ func (ps *profileStatus) check(ctx context.Context) *tokenCheck {
 	}
 	user, err := ps.manager.Client("").Me(ctx, tok)
 	if err != nil {
-		return failedCheck(err)
+		if c := failedCheck(err); c.Result != checkRefused || !ps.renewable(now) {
+			return c
+		}
+		return ps.recheck(ctx)
 	}
 	return &tokenCheck{Result: checkOK, User: user}
+}
+
+// renewable says whether the stored tokens can get a new access token: a
+// live refresh token, or a JWT app's key. $COZE_API_TOKEN cannot.
+func (ps *profileStatus) renewable(now time.Time) bool {
+	switch {
+	case ps.envToken != "":
+		return false
+	case ps.AppType == auth.AppJWT:
+		return ps.KeyProblem == ""
+	}
+	return ps.RefreshExpiresAt != nil && now.Before(*ps.RefreshExpiresAt)
+}
+
+// refreshFailed starts the error of a check whose refresh failed.
+const refreshFailed = "coze refused the access token, and the refresh failed: "
+
+// recheck is `cozeauth refresh` and a second check, for an access token
+// Coze refused before its expiry (revoked, or the server forgot it): one
+// refresh under the lock, through the Manager as every command's, then the
+// new token is checked.
+func (ps *profileStatus) recheck(ctx context.Context) *tokenCheck {
+	rec, err := ps.manager.Refresh(ctx)
+	if err != nil {
+		c := failedCheck(err)
+		c.Error = refreshFailed + c.Error
+		return c
+	}
+	c := &tokenCheck{Result: checkOK}
+	if c.User, err = ps.manager.Client("").Me(ctx, rec.AccessToken); err != nil {
+		c = failedCheck(err)
+	}
+	c.Refreshed = true
+	return c
 }
 
 // failedCheck sorts a failure into refused (a login or another token is
@@ -363,16 +416,28 @@ func statusExit(list []*profileStatus) error {
 func (c *tokenCheck) text(profile string) string {
 	switch c.Result {
 	case checkOK:
-		if c.User != nil {
-			return "ok: Coze accepts the token of " + c.User.Display()
+		msg := "ok: Coze accepts the token"
+		if c.Refreshed {
+			msg = "ok after a refresh: Coze refused the access token, so it was refreshed, and accepts the new one"
 		}
-		return "ok: Coze accepts the token"
+		if c.User != nil {
+			msg += " of " + c.User.Display()
+		}
+		return msg
 	case checkRefused:
+		if c.Refreshed {
+			return "refused: " + c.Error + ", even after a refresh; run `" + loginCommand(profile) + "`"
+		}
 		return "refused: " + c.Error + "; run `" + loginCommand(profile) + "`"
 	case checkLoginRequired:
 		return "login required: " + c.Error
-	case checkUnreachable:
-		return "could not reach Coze: " + c.Error
+	case checkUnreachable, checkFailed:
+		if strings.HasPrefix(c.Error, refreshFailed) { // the refresh token may still be good
+			return "could not refresh: " + c.Error + "; run `" + refreshCommand(profile) + "` again when Coze answers"
+		}
+		if c.Result == checkUnreachable {
+			return "could not reach Coze: " + c.Error
+		}
 	case checkMismatch:
 		return "not checked: " + c.Error
 	}
@@ -395,8 +460,9 @@ func (ps *profileStatus) sourceText() string {
 func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 	var b strings.Builder
 	row := func(k, v string) { fmt.Fprintf(&b, "%-16s %s\n", k+":", v) }
-	row("Profile", ps.Profile)
+	row("Profile", auth.Sanitize(ps.Profile))
 	row("Region", fmt.Sprintf("%s (%s)", ps.Region, ps.APIBase))
+	row("Consent page", ps.WWWBase)
 	app := "-"
 	if ps.ClientID != "" {
 		app = fmt.Sprintf("%s %s", ps.AppType, ps.ClientID)
@@ -461,7 +527,7 @@ func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 			in = "no"
 			notes = append(notes, fmt.Sprintf("Profile %q: %s", ps.Profile, ps.Problem))
 		}
-		cells := []string{ps.Profile, ps.Source, string(ps.Region), app, account, in, timeLeft(ps.AccessExpiresAt, now), timeLeft(ps.RefreshExpiresAt, now)}
+		cells := []string{auth.Sanitize(ps.Profile), ps.Source, string(ps.Region), app, account, in, timeLeft(ps.AccessExpiresAt, now), timeLeft(ps.RefreshExpiresAt, now)}
 		if ps.Source == "env" {
 			cells[6], cells[7] = "unknown", "-"
 		}
@@ -473,10 +539,10 @@ func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 		}
 		t.add(cells...)
 	}
-	width := g.outputWidth(w)
-	if err := t.render(w, width); err != nil {
+	if err := t.render(w, g.tableWidth(w)); err != nil {
 		return err
 	}
+	width := g.outputWidth(w)
 	var b strings.Builder
 	if g.envToken() != "" {
 		notes = append(notes, "$COZE_API_TOKEN is set: every command uses it, whatever the profile.")

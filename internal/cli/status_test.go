@@ -133,15 +133,37 @@ func TestStatusCheck(t *testing.T) {
 			wantAuth: oldAccess,
 		},
 		{
-			name: "refused",
+			// A refused access token with a live refresh token: one
+			// refresh under the lock, and the new token is checked.
+			name: "refused, then refreshed",
 			setup: func(t *testing.T, dir, api string) {
 				tok := freshToken()
 				tok.AccessToken = "czu_revokedAccess0123456789abcdef"
 				storeTokens(t, dir, "default", auth.Settings{ClientID: testClient, APIBase: api}, tok)
 			},
+			wantCode: ExitOK,
+			want:     map[string]any{"check.result": "ok", "check.refreshed": true, "check.user.user_name": "new"},
+			wantAuth: newAccess,
+		},
+		{
+			name: "refused, and the refresh refused too",
+			setup: func(t *testing.T, dir, api string) {
+				tok := freshToken()
+				tok.AccessToken, tok.RefreshToken = "czu_revokedAccess0123456789abcdef", "spentRefreshToken0123456789"
+				storeTokens(t, dir, "default", auth.Settings{ClientID: testClient, APIBase: api}, tok)
+			},
+			wantCode: ExitLoginRequired,
+			want:     map[string]any{"check.result": "login_required", "check.refreshed": nil},
+			wantAuth: "czu_revokedAccess0123456789abcdef",
+		},
+		{
+			name:     "a refused $COZE_API_TOKEN is not refreshed",
+			setup:    func(*testing.T, string, string) {},
+			env:      map[string]string{"COZE_API_TOKEN": "pat_unknownToken0123456789abcdef"},
+			args:     []string{"--api-base", "API"},
 			wantCode: ExitLoginRequired,
 			want:     map[string]any{"check.result": "refused", "check.code": float64(4100), "check.http_status": float64(401), "check.logid": "20250601120000testlogid"},
-			wantAuth: "czu_revokedAccess0123456789abcdef",
+			wantAuth: "pat_unknownToken0123456789abcdef",
 		},
 		{
 			name: "refresh first, then ask",

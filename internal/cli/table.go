@@ -14,10 +14,23 @@ import (
 // $COLUMNS says otherwise.
 const defaultWidth = 80
 
-// outputWidth is how wide w's lines may be: the terminal's width when w is
-// one (TIOCGWINSZ: a system call, not a query the terminal must answer),
-// else $COLUMNS, else 80.
+// outputWidth is how wide w's lines of prose may be: the terminal's width
+// when w is one (TIOCGWINSZ: a system call, not a query the terminal must
+// answer), else $COLUMNS, else 80.
 func (g *globals) outputWidth(w io.Writer) int {
+	if n := g.knownWidth(w); n > 0 {
+		return n
+	}
+	return defaultWidth
+}
+
+// tableWidth is how wide w's table rows may be: as [globals.outputWidth],
+// except that off a terminal with no $COLUMNS it is 0, no limit: a log or a
+// script gets whole cells and every column, as gh prints them.
+func (g *globals) tableWidth(w io.Writer) int { return g.knownWidth(w) }
+
+// knownWidth is the terminal's width when w is one, else $COLUMNS, else 0.
+func (g *globals) knownWidth(w io.Writer) int {
 	if f, ok := w.(*os.File); ok && isTerminal(f) {
 		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
 			return cols
@@ -26,7 +39,7 @@ func (g *globals) outputWidth(w io.Writer) int {
 	if n, err := strconv.Atoi(strings.TrimSpace(g.getenv("COLUMNS"))); err == nil && n > 0 {
 		return n
 	}
-	return defaultWidth
+	return 0
 }
 
 // outputHeight is the terminal's height when w is one, else 0 (unknown).
@@ -99,7 +112,7 @@ func breakAt(text string, width int) int {
 }
 
 // table is rows of cells under a header, padded into columns that fit a
-// width. When they do not, the columns in soft are cut to their width
+// width (0: no limit, every cell whole). When they do not, the columns in soft are cut to their width
 // there, then the columns in drop are left out in that order until they
 // do; then the columns in shrink are cut (with …) in that order, down to
 // their header's width; whatever is still too wide is cut at the end of
@@ -141,6 +154,9 @@ func (t *table) widths(width int) []int {
 		for i, c := range row {
 			ws[i] = max(ws[i], ansi.StringWidth(c))
 		}
+	}
+	if width <= 0 {
+		return ws
 	}
 	over := (len(ws)-1)*columnGap - width
 	for _, w := range ws {

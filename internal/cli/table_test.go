@@ -10,6 +10,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/creack/pty"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/auth"
 )
 
 func TestTableFitsWidth(t *testing.T) {
@@ -53,6 +55,48 @@ a-very-long-profile-name  742000000000…  no
 				t.Errorf("width %d (-want +got):\n%s", tt.width, diff)
 			}
 		}
+	}
+}
+
+// TestTableOffATerminalIsWhole: with no width (a pipe, no $COLUMNS) no cell
+// is cut and no column left out, however long the rows.
+func TestTableOffATerminalIsWhole(t *testing.T) {
+	tb := &table{header: []string{"NAME", "REGION", "DETAIL"}, shrink: []int{2, 0}, drop: []int{1}, soft: map[int]int{2: 10}}
+	detail := "lookup api.coze.com on 127.0.0.53:53: " + strings.Repeat("no such host ", 12)
+	tb.add("a-very-long-profile-name", "cn", detail)
+	var b strings.Builder
+	if err := tb.render(&b, 0); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME                      REGION  DETAIL\na-very-long-profile-name  cn      " + strings.TrimSpace(detail) + "\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestTablesInAPipeAreWhole: `status --all` into a pipe keeps the columns
+// and whole account names that a 80-column terminal would cut.
+func TestTablesInAPipeAreWhole(t *testing.T) {
+	dir := t.TempDir()
+	twoProfiles(t, dir)
+	long := "a-profile-with-a-rather-long-name-for-the-whole-team"
+	if err := auth.NewStore(dir).SaveSettings(long, auth.Settings{ClientID: "7420000000000000003.app.coze"}); err != nil {
+		t.Fatal(err)
+	}
+	header := regexp.MustCompile(`(?m)^PROFILE +SOURCE +REGION +APP +ACCOUNT +LOGGED IN +ACCESS +REFRESH$`)
+	res := runCLI(t, dir, nil, "", "status", "--all")
+	if !header.MatchString(res.stdout) || !strings.Contains(res.stdout, long+" ") || strings.Contains(res.stdout, "…") {
+		t.Errorf("status --all in a pipe left columns out or cut a cell:\n%s", res.stdout)
+	}
+	res = runCLIEnv(t, dir, nil, map[string]string{"COLUMNS": "50"}, "status", "--all")
+	if header.MatchString(res.stdout) {
+		t.Errorf("$COLUMNS=50 no longer fits the table:\n%s", res.stdout)
+	}
+
+	f := newProbeCoze(t)
+	probed := runProbeCLI(t.Context(), t, map[string]string{"COZE_API_TOKEN": "env"}, "probe", "--api-base", f.srv.URL, "--www-base", f.srv.URL)
+	if strings.Contains(probed.stdout, "…") || !regexp.MustCompile(`(?m)^TARGET +STATUS +CLASS +TIME +DETAIL$`).MatchString(probed.stdout) {
+		t.Errorf("probe in a pipe cut a cell or left a column out:\n%s", probed.stdout)
 	}
 }
 

@@ -28,11 +28,15 @@ set (a personal or service access token), that token is printed as it is.
 --json prints what an SDK's token callback caches: access_token, token_type,
 expires_at (RFC 3339), expires_in (seconds), api_base, profile and app_type
 (expiry fields are null for $COZE_API_TOKEN, whose app_type is "static").
---header prints the line "Authorization: Bearer <token>".`,
+--header prints the line "Authorization: Bearer <token>".
+
+A jwt profile's --device-id and --custom-consumer (session_context.device_info)
+are saved in the profile; when they change, a token is minted for them.`,
 		Example: `  TOKEN=$(cozeauth token) || exit $?     # exit 4: run cozeauth login
   curl -H "$(cozeauth token --header)" https://api.coze.com/v1/users/me
   cozeauth token --json | jq -r .expires_at
-  cozeauth token --profile work`,
+  cozeauth token --profile work
+  cozeauth token --device-id sensor-42   # a jwt app: a token counted for this device`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if asJSON && asHeader {
@@ -64,7 +68,10 @@ expires_at (RFC 3339), expires_in (seconds), api_base, profile and app_type
 			if err != nil {
 				return err
 			}
-			rec, err := m.Token(cmd.Context())
+			rec, changed, err := jwtSessionToken(cmd.Context(), m) // session.go
+			if !changed {
+				rec, err = m.Token(cmd.Context())
+			}
 			var unsaved *auth.UnsavedError
 			if errors.As(err, &unsaved) {
 				// The new pair is lost; its access token still works for
@@ -80,6 +87,7 @@ expires_at (RFC 3339), expires_in (seconds), api_base, profile and app_type
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the token with its expiry, API base, profile and app type as JSON")
 	cmd.Flags().BoolVar(&asHeader, "header", false, "print \"Authorization: Bearer <token>\", for curl -H")
+	g.app.registerSession(cmd.Flags()) // a jwt profile's --device-id, --custom-consumer
 	return cmd
 }
 

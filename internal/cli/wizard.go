@@ -1,16 +1,17 @@
 package cli
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
-	"github.com/aymanbagabas/go-osc52/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -20,13 +21,15 @@ import (
 )
 
 // runWizard is `cozeauth` with no command: the setup wizard and dashboard on
-// a terminal, help (and exit 2) anywhere else.
+// a terminal; anywhere else one line saying what to run instead (exit 2).
 func runWizard(cmd *cobra.Command, g *globals) error {
 	out, ok := g.env.Stdout.(*os.File)
 	if !ok || !isTerminal(out) {
-		cmd.SetOut(g.env.Stderr)
-		_ = cmd.Help()
-		return &ExitError{Code: ExitUsage, Err: errors.New("no command given, and standard output is not a terminal for the wizard: run one of the commands above")}
+		instead := "`cozeauth login` to log in, `cozeauth status` to see the login, or `cozeauth --help` for every command"
+		if g.sandbox {
+			instead = "`cozeauth sandbox` to serve the fake Coze for other commands, or `cozeauth --sandbox` on a terminal"
+		}
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("the wizard needs a terminal and standard output is not one: run %s", instead)}
 	}
 	if g.dumbTerminal() {
 		return runLineMode(cmd, g) // dumb.go
@@ -81,7 +84,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 			Targets:   targets,
 			Browser:   g.browser(),
 			Headless:  headless,
-			Clipboard: osc52Copier(out, g.getenv),
+			Clipboard: clipboardFor(g.getenv, tmuxSetClipboard),
 			Now:       g.env.Now,
 		},
 		SandboxHooks: ui.SandboxHooks{
@@ -233,26 +236,38 @@ func (g *globals) startSandbox() (cleanup func(), srv *sandbox.Server, base stri
 	return cleanup, srv, base, nil
 }
 
-// osc52Copier sends text to the terminal's clipboard with OSC 52: plainly,
-// which tmux passes on with its default set-clipboard, and inside tmux and
-// screen also wrapped for passthrough, which tmux ≥ 3.3 drops unless
-// allow-passthrough is on. A terminal that does not support OSC 52 ignores
-// both; none says whether the text arrived.
-func osc52Copier(w io.Writer, getenv func(string) string) func(string) error {
-	return func(s string) error {
-		seq := osc52.New(s)
-		out := seq.String()
-		switch {
-		case getenv("TMUX") != "":
-			out += seq.Tmux().String()
-		case strings.HasPrefix(getenv("TERM"), "screen"):
-			out += seq.Screen().String()
+// tmuxClipboardNote is said after a copy inside a tmux whose set-clipboard
+// is not on: its default, external, drops what a program sends.
+const tmuxClipboardNote = "Inside tmux it arrives only with `tmux set -g set-clipboard on` (or allow-passthrough on)."
+
+// clipboardFor says how the wizard's c key reaches the clipboard from here:
+// inside tmux or screen the copy also goes wrapped for passthrough, and the
+// note says what a tmux whose set-clipboard is not on needs. tmuxOption
+// reads that option (nil: tmux is not asked).
+func clipboardFor(getenv func(string) string, tmuxOption func() string) *ui.Clipboard {
+	switch {
+	case getenv("TMUX") != "":
+		c := &ui.Clipboard{Multiplexer: "tmux"}
+		if tmuxOption == nil || tmuxOption() != "on" {
+			c.Note = tmuxClipboardNote
 		}
-		if _, err := io.WriteString(w, out); err != nil {
-			return fmt.Errorf("could not write to the terminal: %w", err)
-		}
-		return nil
+		return c
+	case strings.HasPrefix(getenv("TERM"), "screen"):
+		return &ui.Clipboard{Multiplexer: "screen"}
 	}
+	return &ui.Clipboard{}
+}
+
+// tmuxSetClipboard is the running tmux's set-clipboard option, or "" when
+// tmux does not say within a second.
+func tmuxSetClipboard() string {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "tmux", "show-options", "-gv", "set-clipboard").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // deferredWarnings collects warnings while the screen is drawn, once each.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/ui"
@@ -97,27 +99,25 @@ func profileOf(o ui.Outcome) string {
 	return o.Status.Profile
 }
 
-// TestOSC52Copier: a plain OSC 52 always (tmux passes it on with its default
-// set-clipboard), and inside tmux or screen the wrapped form as well (for
-// passthrough, which tmux ≥ 3.3 allows only when asked).
-func TestOSC52Copier(t *testing.T) {
-	const plain = "\x1b]52;c;aGk=\a"
+// TestClipboardFor: inside tmux or screen the copy also goes wrapped, and a
+// tmux whose set-clipboard is not on gets a note saying what it needs.
+func TestClipboardFor(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		env  map[string]string
-		want []string
+		tmux string
+		want ui.Clipboard
 	}{
-		{"terminal", map[string]string{"TERM": "xterm-256color"}, []string{plain}},
-		{"tmux", map[string]string{"TMUX": "/tmp/tmux-0/default,1,0", "TERM": "tmux-256color"}, []string{plain, "\x1bPtmux;\x1b\x1b]52;c;aGk=\a\x1b\\"}},
-		{"screen", map[string]string{"TERM": "screen"}, []string{plain, "\x1bP\x1b]52;c;aGk=\a\x1b\\"}},
+		{"terminal", map[string]string{"TERM": "xterm-256color"}, "", ui.Clipboard{}},
+		{"tmux, set-clipboard on", map[string]string{"TMUX": "/tmp/tmux-0/default,1,0"}, "on", ui.Clipboard{Multiplexer: "tmux"}},
+		{"tmux, its default", map[string]string{"TMUX": "/tmp/tmux-0/default,1,0"}, "external", ui.Clipboard{Multiplexer: "tmux", Note: tmuxClipboardNote}},
+		{"tmux that does not answer", map[string]string{"TMUX": "/tmp/tmux-0/default,1,0"}, "", ui.Clipboard{Multiplexer: "tmux", Note: tmuxClipboardNote}},
+		{"screen", map[string]string{"TERM": "screen"}, "", ui.Clipboard{Multiplexer: "screen"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var b bytes.Buffer
-			if err := osc52Copier(&b, func(k string) string { return tt.env[k] })("hi"); err != nil {
-				t.Fatal(err)
-			}
-			if got := b.String(); got != strings.Join(tt.want, "") {
-				t.Errorf("wrote %q, want %q", got, strings.Join(tt.want, ""))
+			got := clipboardFor(func(k string) string { return tt.env[k] }, func() string { return tt.tmux })
+			if diff := cmp.Diff(tt.want, *got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -151,6 +151,7 @@ func (s *Server) spendJWT(claims jwt.MapClaims, life time.Duration) (jwtResponse
 		return jwtResponse{}, invalidJWT("jti has been used: a JWT is single-use")
 	}
 	s.jtis[jti] = exp.Time
+	s.recordSessionLocked(claims)
 	for j, until := range s.jtis { // forget what can no longer be replayed
 		if !now.Before(until) {
 			delete(s.jtis, j)
@@ -167,4 +168,40 @@ func (s *Server) spendJWT(claims jwt.MapClaims, life time.Duration) (jwtResponse
 type jwtResponse struct {
 	AccessToken string `json:"access_token"`
 	ExpiresIn   int64  `json:"expires_in"`
+}
+
+// JWTSession is what an accepted JWT said of its session: session_name and
+// session_context.device_info, which Coze uses for conversation isolation
+// and per-device usage.
+type JWTSession struct {
+	Name           string
+	DeviceID       string
+	CustomConsumer string
+}
+
+// maxSessions bounds how many accepted JWTs' sessions are remembered.
+const maxSessions = 64
+
+// recordSessionLocked remembers claims' session; s.mu must be held.
+func (s *Server) recordSessionLocked(claims jwt.MapClaims) {
+	js := JWTSession{}
+	js.Name, _ = claims["session_name"].(string)
+	if sc, ok := claims["session_context"].(map[string]any); ok {
+		if info, ok := sc["device_info"].(map[string]any); ok {
+			js.DeviceID, _ = info["device_id"].(string)
+			js.CustomConsumer, _ = info["custom_consumer"].(string)
+		}
+	}
+	s.sessions = append(s.sessions, js)
+	if len(s.sessions) > maxSessions {
+		s.sessions = s.sessions[len(s.sessions)-maxSessions:]
+	}
+}
+
+// JWTSessions returns the sessions of the JWTs accepted so far, oldest
+// first (at most the last 64), so a test can check what the client signed.
+func (s *Server) JWTSessions() []JWTSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]JWTSession(nil), s.sessions...)
 }

@@ -139,6 +139,21 @@ func TestJWTIsSingleUse(t *testing.T) {
 	}
 }
 
+func TestJWTSessionsRecorded(t *testing.T) {
+	e := newEnv(t, Options{})
+	u, _ := url.Parse(e.url)
+	now := e.clock.Now()
+	claims := jwt.MapClaims{"iss": JWTClientID, "aud": u.Host, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": "with-session",
+		"session_name": "user_2222", "session_context": map[string]any{"device_info": map[string]any{"device_id": "1234567890", "custom_consumer": "c-1"}}}
+	if status, got := e.postJSON(tokenPath, "Bearer "+signTestJWT(t, testPrivateKey(t), JWTPublicKeyID, claims), map[string]any{"grant_type": jwtGrantType}); status != http.StatusOK {
+		t.Fatalf("%d %v", status, got)
+	}
+	want := []JWTSession{{Name: "user_2222", DeviceID: "1234567890", CustomConsumer: "c-1"}}
+	if got := e.s.JWTSessions(); len(got) != 1 || got[0] != want[0] {
+		t.Errorf("JWTSessions = %+v, want %+v", got, want)
+	}
+}
+
 func TestWrongFlowForAppType(t *testing.T) {
 	e := newEnv(t, Options{})
 	// A device app has no browser flow: Coze sends access_deny back.

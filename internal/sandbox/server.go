@@ -88,6 +88,7 @@ type Server struct {
 	devices   map[string]*deviceGrant // device_code -> state of the device flow
 	userCodes map[string]string       // user_code -> device_code
 	jtis      map[string]time.Time    // JWT ids spent -> until when they could be replayed
+	sessions  []JWTSession            // what the last JWTs accepted said of their session (jwt.go)
 	redirects []string                // redirect URIs registered on the browser apps
 	stats     Stats
 	srv       *http.Server

@@ -3,8 +3,8 @@ package sandbox
 // The sandbox JWT app's key pair. SANDBOX-ONLY TEST KEY: it was generated
 // for the sandbox, is public in this repository and is accepted by nothing
 // but the sandbox. It is not a secret and must never be registered on a
-// real Coze app. `cozeauth sandbox --help` prints it so that the JWT login
-// can be tried offline.
+// real Coze app. `cozeauth sandbox --write-key FILE` writes it so that the
+// JWT login can be tried offline (and the wizard's --sandbox uses it as it is).
 const (
 	// JWTPublicKeyID is the sandbox JWT app's public key id (the "kid").
 	JWTPublicKeyID = "sandbox-test-kid-0001"

@@ -30,9 +30,14 @@ func Format(t time.Time) string {
 	return Stamp(t).Format(time.RFC3339)
 }
 
-// Compact is d without zero minutes or seconds at its end: 24h, 1h30m,
-// 5m, 14m59s, 90s is 1m30s.
+// Compact is d to the second, without zero minutes or seconds at its end:
+// 24h, 1h30m, 5m, 14m59s, 90s is 1m30s, 19.86s is 20s (a margin clamped to
+// a third of a token's life is no round number). Under a second it is as
+// it is.
 func Compact(d time.Duration) string {
+	if d >= time.Second || d <= -time.Second {
+		d = d.Round(time.Second)
+	}
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

@@ -46,7 +46,7 @@ func TestStampAndFormat(t *testing.T) {
 }
 
 func TestCompact(t *testing.T) {
-	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", 90 * time.Second: "1m30s", 2 * time.Hour: "2h", 150 * time.Minute: "2h30m", 14*time.Minute + 59*time.Second: "14m59s"} {
+	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", 90 * time.Second: "1m30s", 2 * time.Hour: "2h", 150 * time.Minute: "2h30m", 14*time.Minute + 59*time.Second: "14m59s", 19862020229 * time.Nanosecond: "20s", 300 * time.Millisecond: "300ms"} {
 		if got := Compact(d); got != want {
 			t.Errorf("Compact(%v) = %q, want %q", d, got, want)
 		}

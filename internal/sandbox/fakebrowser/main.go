@@ -101,6 +101,11 @@ func run(client *http.Client, rawURL, action, logPath string) error {
 	if err != nil {
 		return err
 	}
+	if logPath != "" { // what the person would read in the tab
+		if err := appendLine(logPath, "page: "+pageTitle(body)); err != nil {
+			return err
+		}
+	}
 	// After a denial the callback may well answer with an error page; that it
 	// answered at all is what counts. After approval it must be happy.
 	if action == "approve" && resp.StatusCode/100 != 2 {
@@ -199,4 +204,14 @@ func summary(page string) string {
 		return "(empty answer)"
 	}
 	return text
+}
+
+// pageTitle is the text of a page's <title>, or "" when it has none.
+func pageTitle(page string) string {
+	_, rest, ok := strings.Cut(page, "<title>")
+	if !ok {
+		return ""
+	}
+	title, _, _ := strings.Cut(rest, "</title>")
+	return strings.TrimSpace(title)
 }

@@ -212,7 +212,9 @@ func TestRunLogsURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(first+"\n"+second+"\n", string(b)); diff != "" {
+	// The URLs visited, and the title of the page the callback answered
+	// (this fixture's has none).
+	if diff := cmp.Diff(first+"\npage: \n"+second+"\n", string(b)); diff != "" {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }
@@ -307,8 +309,11 @@ func TestBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Count(string(b), "\n"); got != 3 {
-		t.Errorf("FAKEBROWSER_LOG has %d lines, want one per run with a URL (3):\n%s", got, b)
+	if got := strings.Count(string(b), "\n") - strings.Count(string(b), "page: "); got != 3 {
+		t.Errorf("FAKEBROWSER_LOG has %d URL lines, want one per run with a URL (3):\n%s", got, b)
+	}
+	if got := strings.Count(string(b), "page: "); got != 2 {
+		t.Errorf("FAKEBROWSER_LOG has %d page titles, want one per callback reached (2):\n%s", got, b)
 	}
 	if got := len(f.callback.got()); got != 2 {
 		t.Errorf("callback reached %d times, want 2", got)

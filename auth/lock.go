@@ -1,0 +1,24 @@
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// fileLock is the held cross-process lock of a token store.
+type fileLock interface{ unlock() }
+
+// lockPoll is how often a lock held by another process is tried again.
+const lockPoll = 20 * time.Millisecond
+
+// waitPoll waits one lockPoll, or returns ctx's error when ctx ends first.
+func waitPoll(ctx context.Context) error {
+	t := time.NewTimer(lockPoll)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,59 @@
+//go:build linux || darwin || freebsd || openbsd || netbsd || dragonfly
+
+package auth
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// flockFile is a lock file held with flock(2).
+type flockFile struct{ f *os.File }
+
+func (l flockFile) unlock() {
+	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	_ = l.f.Close()
+}
+
+// lockPath takes an exclusive flock on path, creating it 0600, waiting
+// until ctx is done. The file is opened by cozeauth itself, never through a
+// link (so a dangling link does not create its target) and without
+// blocking; a FIFO, device or directory there is refused by name.
+func lockPath(ctx context.Context, path string) (fileLock, error) {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|openNoFollow, 0o600) // read-only: flock needs no more, and a read-only mount allows it
+	if isLinkErr(err) {
+		return nil, &UnsafeFileError{Path: path, Kind: "a symbolic link"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return nil, &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return flockFile{f}, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, err
+		}
+		if err := waitPoll(ctx); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+}

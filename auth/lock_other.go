@@ -1,0 +1,36 @@
+//go:build !(linux || darwin || freebsd || openbsd || netbsd || dragonfly)
+
+package auth
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+
+	"github.com/gofrs/flock"
+)
+
+type gofrsLock struct{ fl *flock.Flock }
+
+func (l gofrsLock) unlock() { _ = l.fl.Unlock() }
+
+// lockPath takes the lock with gofrs/flock where flock(2) is missing
+// (Windows' LockFileEx, fcntl elsewhere), after refusing by name anything
+// but a regular file found with Lstat.
+func lockPath(ctx context.Context, path string) (fileLock, error) {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	fl := flock.New(path)
+	ok, err := fl.TryLockContext(ctx, lockPoll)
+	if err == nil && !ok {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return gofrsLock{fl}, nil
+}

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package auth
+
+// osVersion is unknown here; coze-go leaves it empty as well.
+func osVersion() string { return "" }

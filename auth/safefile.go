@@ -1,0 +1,123 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// The files cozeauth keeps (tokens.json, config.json, tokens.lock, rescue
+// files) are found with Lstat and never followed: a link, FIFO, device or
+// directory in their place is refused by name, before anything opens it, so
+// that no command hangs on a planted FIFO, reads another file through a
+// link, or chmods a link's target. What is opened is checked again with
+// fstat, since the name may have been swapped in between.
+
+// UnsafeFileError means something other than a regular file is where
+// cozeauth keeps one of its files. Nothing was read from it, written
+// through it or changed.
+type UnsafeFileError struct {
+	Path string
+	Kind string // "a symbolic link", "a named pipe (FIFO)", …
+}
+
+func (e *UnsafeFileError) Error() string {
+	return fmt.Sprintf("%s is %s, not a regular file, so cozeauth did not open it: remove it (`rm %s`) and run the command again", e.Path, e.Kind, e.Path)
+}
+
+// kindOf names a file mode that is not a regular file's.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
+}
+
+// openRegular opens path for reading when it is a regular file as found by
+// Lstat, without following a link and without blocking; the file opened is
+// the one Lstat saw. A missing file is fs.ErrNotExist.
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|openNoFollow, 0)
+	if err != nil {
+		if isLinkErr(err) {
+			return nil, nil, &UnsafeFileError{Path: path, Kind: "a symbolic link"}
+		}
+		return nil, nil, err
+	}
+	opened, err := f.Stat()
+	if err == nil && (!opened.Mode().IsRegular() || !os.SameFile(fi, opened)) {
+		err = &UnsafeFileError{Path: path, Kind: "a file that was swapped while it was opened"}
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, opened, nil
+}
+
+// readAllBounded reads f whole, refusing more than MaxStoreFile bytes.
+func readAllBounded(f *os.File) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(f, MaxStoreFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxStoreFile {
+		return nil, fmt.Errorf("it is larger than %d bytes, far more than any token store", MaxStoreFile)
+	}
+	return data, nil
+}
+
+// readBounded reads a store file: a regular file (never followed) of at most
+// MaxStoreFile bytes.
+func readBounded(path string) ([]byte, error) {
+	f, _, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAllBounded(f)
+}
+
+// isUnsafe reports a refusal of openRegular, which is not a corrupt file:
+// a login must not move it aside, and nothing may be written over it.
+func isUnsafe(err error) bool {
+	var ue *UnsafeFileError
+	return errors.As(err, &ue)
+}
+
+// fixFileMode makes the open file f, which is path, 0600 when it lets others
+// in, with a warning. f is what Lstat found and was opened without following
+// a link, so the chmod reaches that file and no link's target; a file of
+// another user's is only warned about.
+func (s *Store) fixFileMode(path string, f *os.File, fi fs.FileInfo) {
+	if fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	if !ownedByMe(fi) {
+		s.warn(fmt.Sprintf("warning: %s is open to other users (mode %04o) and belongs to %s, so cozeauth cannot change it: remove it, or run `chmod 600 %s` as its owner", path, fi.Mode().Perm(), ownerOf(fi), path))
+		return
+	}
+	if err := f.Chmod(0o600); err != nil {
+		s.warn(fmt.Sprintf("warning: %s is open to other users (mode %04o) and could not be changed (%v); run `chmod 600 %s`", path, fi.Mode().Perm(), err, path))
+		return
+	}
+	s.warn(fmt.Sprintf("warning: %s was open to other users (mode %04o); it is now 0600", path, fi.Mode().Perm()))
+}

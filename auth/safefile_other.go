@@ -1,0 +1,24 @@
+//go:build !unix
+
+package auth
+
+import (
+	"io/fs"
+	"os"
+)
+
+// openNoFollow: Windows has no O_NOFOLLOW; Lstat before the open and the
+// fstat after it still refuse a link or a special file.
+const openNoFollow = 0
+
+const openNonBlock = 0
+
+func isLinkErr(error) bool { return false }
+
+// ownedByMe: Windows files carry ACLs, not a uid; the user's profile
+// directories are private by default.
+func ownedByMe(fs.FileInfo) bool { return true }
+
+func ownerOf(fs.FileInfo) string { return "another user" }
+
+func chmodDir(dir string, _ fs.FileInfo, mode fs.FileMode) error { return os.Chmod(dir, mode) }
