@@ -67,7 +67,12 @@ type Cache struct {
 type cached struct {
 	tok     Token
 	renewAt time.Time // when to ask the Manager again
+	expiry  time.Time
 }
+
+// stillWorks is how long a token due for renewal must still live to be
+// used while another request renews it.
+const stillWorks = time.Minute
 
 // NewCache returns a Cache over m.
 func NewCache(m *auth.Manager) *Cache { return &Cache{m: m, sem: make(chan struct{}, 1)} }
@@ -103,8 +108,18 @@ func (c *Cache) Token(ctx context.Context) (Token, error) {
 	if t, ok := c.fresh(); ok {
 		return t, nil
 	}
-	if err := c.lock(ctx); err != nil {
-		return Token{}, err
+	select {
+	case c.sem <- struct{}{}:
+	default:
+		// Another request is asking the Manager, which may wait seconds
+		// for another process's refresh: while the current token still
+		// works for a while, use it rather than queue.
+		if t := c.cur.Load(); t != nil && c.now().Add(stillWorks).Before(t.expiry) {
+			return t.tok, nil
+		}
+		if err := c.lock(ctx); err != nil {
+			return Token{}, err
+		}
 	}
 	defer c.unlock()
 	if t, ok := c.fresh(); ok { // renewed while this request waited
@@ -153,6 +168,6 @@ func (c *Cache) keep(rec *auth.Record, err error) (Token, error) {
 		}
 	}
 	t := Token{Value: rec.AccessToken, IssuedAt: rec.IssuedAt}
-	c.cur.Store(&cached{tok: t, renewAt: renewAt})
+	c.cur.Store(&cached{tok: t, renewAt: renewAt, expiry: rec.Expiry})
 	return t, nil
 }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"testing"
@@ -116,4 +117,27 @@ func TestStaticIsNeverRenewed(t *testing.T) {
 	if _, err := Static("pat_x").Renew(context.Background(), tok); err == nil {
 		t.Error("Renew of a static token succeeded")
 	}
+}
+
+// While one request renews (here: holds the Cache's turn), the others use
+// the current token if it still works for a while, instead of queueing
+// behind a renewal that may wait seconds for another process's lock; a
+// token about to expire is waited for.
+func TestCacheServesTheCurrentTokenWhileAnotherRenews(t *testing.T) {
+	_, base := startSandbox(t, sandbox.Options{})
+	clk := &clock{}
+	c := NewCache(jwtManager(t, base, t.TempDir(), clk.Now))
+	first, _ := c.Token(context.Background())
+	c.sem <- struct{}{}       // a renewal under way
+	clk.Add(11 * time.Minute) // due (5-minute margin) but valid for 4 more
+	if tok, err := c.Token(context.Background()); err != nil || tok != first {
+		t.Errorf("Token = %+v, %v; want the current token at once", tok, err)
+	}
+	clk.Add(3*time.Minute + 30*time.Second) // 30 s left: wait for the renewal
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Token(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Token with 30 s left = %v, want it to wait for the renewal", err)
+	}
+	<-c.sem
 }
