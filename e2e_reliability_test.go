@@ -149,6 +149,7 @@ func TestEndToEndHangupDuringRefreshKeepsTheLogin(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // let the signal land before the answer; not a limit
 	e.setFaults(sandbox.Faults{})     // the answer arrives
 	cmd.Wait()
+	waitForRefreshers(t, e.bin) // the refresh runs on in its refresher process
 
 	// The rotated refresh token was saved: the next refresh is accepted.
 	if r := e.run(nil, "refresh"); r.code != 0 {

@@ -27,6 +27,11 @@ type Manager struct {
 	// share one between all of a program's Managers and wait on it (or call
 	// [Manager.Close]) before exiting. nil means the Manager's own.
 	Pending *Pending
+	// Renewer, when set, runs the renewals (a refresh or a JWT mint, and
+	// the save after it) somewhere else; the cozeauth command runs them in
+	// a process of its own, which a SIGKILL of the command does not stop.
+	// nil, what [Open] gives, renews in this process.
+	Renewer Renewer
 
 	own          Pending
 	marginWarned atomic.Bool

@@ -66,12 +66,20 @@ func (m *Manager) tryTimeout() time.Duration {
 // token is still good enough to hand out.
 var errUseCurrent = errors.New("another cozeauth is still refreshing; using the current access token")
 
-// refresh renews the profile's tokens in named steps: take the lock, re-read
-// the record under it and decide, prove the store can take the result, renew
-// with the grant that fits the record, keep the result (or the failure).
-// before is the record as read without the lock, to tell whether another
-// process rotated the token meanwhile.
+// refresh renews the profile's tokens, through m.Renewer when one is set.
 func (m *Manager) refresh(ctx context.Context, force bool, before *Record) (*Record, error) {
+	if m.Renewer != nil {
+		return m.Renewer.Renew(ctx, m, Renewal{Force: force, Before: before})
+	}
+	return m.renewHere(ctx, force, before)
+}
+
+// renewHere renews the profile's tokens in this process, in named steps:
+// take the lock, re-read the record under it and decide, prove the store
+// can take the result, renew with the grant that fits the record, keep the
+// result (or the failure). before is the record as read without the lock,
+// to tell whether another process rotated the token meanwhile.
+func (m *Manager) renewHere(ctx context.Context, force bool, before *Record) (*Record, error) {
 	defer m.pending().begin()()
 	l, err := m.lockForRefresh(ctx, force, before)
 	if errors.Is(err, errUseCurrent) {

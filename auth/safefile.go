@@ -45,8 +45,11 @@ func kindOf(m fs.FileMode) string {
 }
 
 // openRegular opens path for reading when it is a regular file as found by
-// Lstat, without following a link and without blocking; the file opened is
-// the one Lstat saw. A missing file is fs.ErrNotExist.
+// Lstat, without following a link and without blocking. What fstat says of
+// the file opened is what counts: another cozeauth process's atomic save
+// may have renamed a new file into place since the Lstat, which is as
+// regular as the old one (and refusing it told a user to delete a good
+// store). A missing file is fs.ErrNotExist.
 func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
@@ -63,8 +66,8 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 		return nil, nil, err
 	}
 	opened, err := f.Stat()
-	if err == nil && (!opened.Mode().IsRegular() || !os.SameFile(fi, opened)) {
-		err = &UnsafeFileError{Path: path, Kind: "a file that was swapped while it was opened"}
+	if err == nil && !opened.Mode().IsRegular() {
+		err = &UnsafeFileError{Path: path, Kind: kindOf(opened.Mode())}
 	}
 	if err != nil {
 		f.Close()

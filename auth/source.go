@@ -15,6 +15,13 @@ import (
 // same saved settings; see [Store.Resolve]). It is how other Go programs
 // share cozeauth's tokens, its lock and its rotation. "" means the profile
 // $COZE_PROFILE, else "default". Call [Manager.Close] before exiting.
+//
+// The Manager refreshes in the calling process (it has no [Renewer]): a
+// program killed with SIGKILL, or by the OOM killer, between Coze rotating
+// the refresh token and the save loses the login, and the next refresh
+// needs `cozeauth login`. The cozeauth command runs each refresh in a
+// process of its own that survives it; a program that may be killed so can
+// run `cozeauth token` instead.
 func Open(profile string) (*Manager, error) {
 	dir, err := DefaultDir()
 	if err != nil {

@@ -20,12 +20,15 @@ type Class string
 
 // The classes a [Result] can have.
 const (
-	ClassOK             Class = "ok"            // 2xx or 3xx
-	ClassAuthRequired   Class = "auth_required" // 401 or 403
-	ClassNotFound       Class = "not_found"     // 404
-	ClassHTTPError      Class = "http_error"    // any other 4xx
-	ClassServerError    Class = "server_error"  // 5xx
-	ClassDNS            Class = "dns"
+	ClassOK           Class = "ok"            // 2xx or 3xx
+	ClassAuthRequired Class = "auth_required" // 401 or 403
+	ClassNotFound     Class = "not_found"     // 404
+	ClassHTTPError    Class = "answered"      // any other 4xx: Coze answered, refusing the request itself
+	ClassServerError  Class = "server_error"  // 5xx
+	ClassDNS          Class = "dns"
+	// ClassNoNetwork: this machine has no route to any network (no
+	// interface up, no default route), which says nothing about Coze.
+	ClassNoNetwork      Class = "no_network"
 	ClassConnectRefused Class = "connect_refused"
 	ClassConnectTimeout Class = "connect_timeout"
 	ClassReset          Class = "reset"
@@ -120,7 +123,7 @@ type failure struct {
 func classify(f failure) (Class, string) {
 	fc := newFacts(f)
 	for _, step := range []func(facts) (Class, string, bool){
-		classifyCanceled, classifyProxy, classifyDNS, classifyConnect, classifyCut,
+		classifyCanceled, classifyNoNetwork, classifyProxy, classifyDNS, classifyConnect, classifyCut,
 	} {
 		if c, msg, ok := step(fc); ok {
 			return c, msg
@@ -157,6 +160,20 @@ func (f facts) noAnswerWithin() string {
 // classifyCanceled: the caller gave up, which says nothing about the path.
 func classifyCanceled(f facts) (Class, string, bool) {
 	return ClassCanceled, "canceled " + f.phase.String(), f.canceled
+}
+
+// classifyNoNetwork: the system refused to send at all, the lookup's query
+// to the DNS server included ("dial udp …:53: connect: network is
+// unreachable"): no network here, not a block on the way to Coze.
+func classifyNoNetwork(f facts) (Class, string, bool) {
+	var dns *net.DNSError
+	switch {
+	case errors.Is(f.err, syscall.ENETUNREACH):
+		return ClassNoNetwork, f.err.Error(), true
+	case errors.As(f.err, &dns) && strings.Contains(dns.Err, "network is unreachable"):
+		return ClassNoNetwork, dns.Error(), true
+	}
+	return "", "", false
 }
 
 // classifyProxy: the proxy refused the tunnel, could not be reached, or
@@ -276,7 +293,9 @@ func hint(c Class, ph phase) string {
 	case ClassServerError:
 		return "Coze or something in the path fails (a 5xx): no login, refresh or API call can work through it now; try again later, and quote the log id to Coze support if it persists"
 	case ClassDNS:
-		return "the name did not resolve: check DNS or whether coze.com is blocked here; users in mainland China may need --region cn"
+		return "the name did not resolve: check DNS, or whether the host is blocked on this network"
+	case ClassNoNetwork:
+		return "this machine has no network to send on (no interface up, or no default route): that says nothing about Coze; connect to a network, then probe again"
 	case ClassConnectRefused:
 		return "the connection was refused: a firewall or a wrong address answered; check HTTPS_PROXY/NO_PROXY and whether coze.com is blocked here"
 	case ClassConnectTimeout:

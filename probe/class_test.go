@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -84,6 +85,12 @@ func TestClassify(t *testing.T) {
 		{"unexpected EOF", failure{err: fmt.Errorf("x: %w", io.ErrUnexpectedEOF)}, ClassReset, "x: unexpected EOF"},
 		{"transport's own timeout", failure{err: &timeoutErr{}, phase: phaseTLS}, ClassTimeout, "i/o timeout"},
 		{"something else", failure{err: errors.New("net/http: malformed HTTP response")}, ClassError, "net/http: malformed HTTP response"},
+		// No network at all (unshare -n, a laptop offline): the lookup
+		// cannot even be sent. That is no sign of a block.
+		{"no network for the lookup", failure{err: &net.DNSError{Err: "dial udp 10.255.255.53:53: connect: network is unreachable", Name: "api.coze.com", Server: "10.255.255.53:53"}, phase: phaseDNS}, ClassNoNetwork,
+			"lookup api.coze.com on 10.255.255.53:53: dial udp 10.255.255.53:53: connect: network is unreachable"},
+		{"no route for the connection", failure{err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}, phase: phaseConnect}, ClassNoNetwork, "dial tcp: connect: network is unreachable"},
+		{"a lookup that failed otherwise is dns", failure{err: &net.DNSError{Err: "no such host", Name: "api.coze.com", IsNotFound: true}, phase: phaseDNS}, ClassDNS, "lookup api.coze.com: no such host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

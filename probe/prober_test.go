@@ -315,7 +315,7 @@ func TestRunSeedReport(t *testing.T) {
 	api := newServer(t, mux)
 	www := newServer(t, mux)
 	p := &Prober{Transport: &http.Transport{}}
-	rep := p.Run(t.Context(), TargetsFor(Bases{API: api.URL, WWW: www.URL}, "", SetSeed))
+	rep := p.Run(t.Context(), TargetsFor(Bases{API: api.URL, WWW: www.URL}, "", SetLegacy))
 	type row struct {
 		Index  int
 		Name   string

@@ -29,8 +29,9 @@ func Regions(token string, tokenRegion auth.Region) []Region {
 	return rs
 }
 
-// regionHost is how people call a region.
-func regionHost(name string) string {
+// RegionHost is how people call a region ("coze.com" for com), or name
+// itself when it is no region.
+func RegionHost(name string) string {
 	switch name {
 	case string(auth.RegionCOM):
 		return "coze.com"
@@ -60,7 +61,7 @@ func regionVerdicts(rs []Result) []RegionVerdict {
 	var out []RegionVerdict
 	for _, name := range order {
 		sub := by[name]
-		rv := RegionVerdict{Region: name, Host: regionHost(name), Verdict: verdictOf(sub), Total: len(sub)}
+		rv := RegionVerdict{Region: name, Host: RegionHost(name), Verdict: verdictOf(sub), Total: len(sub)}
 		for _, r := range sub {
 			if r.Class.Answered() {
 				rv.Answered++

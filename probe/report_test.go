@@ -23,7 +23,7 @@ func TestNewReport(t *testing.T) {
 		{"a 5xx from the token endpoint", []Result{r(0, ClassOK), {Index: 1, Group: GroupOAuth, Class: ClassServerError}}, VerdictDegraded},
 		{"a 5xx from the open API", []Result{{Index: 0, Group: GroupAPI, Class: ClassServerError}, r(1, ClassOK)}, VerdictDegraded},
 		{"a 5xx from the account check", []Result{{Index: 0, Group: GroupAccount, Class: ClassServerError}}, VerdictDegraded},
-		{"a 5xx from a seed target only", []Result{{Index: 0, Group: GroupSeed, Class: ClassServerError}, r(1, ClassOK)}, VerdictReachable},
+		{"a 5xx from a seed target only", []Result{{Index: 0, Group: GroupLegacy, Class: ClassServerError}, r(1, ClassOK)}, VerdictReachable},
 		{"a 5xx and a block", []Result{{Index: 0, Group: GroupOAuth, Class: ClassServerError}, r(1, ClassReset)}, VerdictPartial},
 	}
 	for _, tt := range tests {
@@ -62,7 +62,7 @@ func TestReportJSON(t *testing.T) {
 				Timings:    Timings{DNS: 12340 * time.Microsecond, Connect: 20 * time.Millisecond, TLS: 30 * time.Millisecond, FirstByte: 80 * time.Millisecond, Total: 81049 * time.Microsecond},
 				RemoteAddr: "1.2.3.4:443", Resolved: []string{"1.2.3.4", "2001:db8::1"}, Family: "ipv4",
 				FamilyNote: "IPv6 fails", CozeCode: intp(0), LogID: "L", User: "Ada (@ada)", Skew: 42 * time.Second, HasDate: true},
-			{Index: 1, Name: "www", Group: GroupSeed, Label: "web host front page", Method: "GET", URL: "https://www.coze.com/", Class: ClassDNS,
+			{Index: 1, Name: "www", Group: GroupLegacy, Label: "web host front page", Method: "GET", URL: "https://www.coze.com/", Class: ClassDNS,
 				Timings: Timings{DNS: 3 * time.Millisecond, Total: 3 * time.Millisecond}, Hint: "h", Error: "no such host"},
 		},
 		Skew: 42 * time.Second, HasSkew: true,
@@ -76,7 +76,7 @@ func TestReportJSON(t *testing.T) {
 		`"timings_ms":{"dns":12.3,"connect":20,"tls":30,"first_byte":80,"total":81},"remote_addr":"1.2.3.4:443",` +
 		`"resolved":["1.2.3.4","2001:db8::1"],"family":"ipv4","family_note":"IPv6 fails",` +
 		`"coze_code":0,"coze_msg":"","logid":"L","hint":"","error":"","user":"Ada (@ada)"},` +
-		`{"name":"www","group":"seed","label":"web host front page","method":"GET","url":"https://www.coze.com/","status":0,"class":"dns",` +
+		`{"name":"www","group":"legacy","label":"web host front page","method":"GET","url":"https://www.coze.com/","status":0,"class":"dns",` +
 		`"timings_ms":{"dns":3,"connect":0,"tls":0,"first_byte":0,"total":3},"remote_addr":"","resolved":[],"family":"",` +
 		`"coze_code":null,"coze_msg":"","logid":"","hint":"h","error":"no such host"}]}`
 	if diff := cmp.Diff(want, string(b)); diff != "" {

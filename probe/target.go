@@ -34,7 +34,7 @@ const (
 	GroupOAuth     Group = "oauth"     // the endpoints cozeauth's own logins need
 	GroupWebSocket Group = "websocket" // the ws host that streams chat
 	GroupAccount   Group = "account"   // the token, checked with Coze
-	GroupSeed      Group = "seed"      // the four endpoints of the original report
+	GroupLegacy    Group = "legacy"    // the four endpoints of the first connectivity report
 )
 
 // Title is the group's heading, the same in every view of a report.
@@ -48,8 +48,8 @@ func (g Group) Title() string {
 		return "WebSocket — the ws host that streams chat"
 	case GroupAccount:
 		return "Account — the token, checked with Coze"
-	case GroupSeed:
-		return "Seed — the endpoints of the original connectivity report"
+	case GroupLegacy:
+		return "Legacy — the four endpoints of the first connectivity report"
 	}
 	return string(g)
 }
@@ -60,12 +60,12 @@ func (r Result) Heading() string {
 	if r.Region == "" {
 		return r.Group.Title()
 	}
-	return regionHost(r.Region) + " · " + r.Group.Title()
+	return RegionHost(r.Region) + " · " + r.Group.Title()
 }
 
 // Groups lists the groups in display order.
 func Groups() []Group {
-	return []Group{GroupAPI, GroupOAuth, GroupWebSocket, GroupAccount, GroupSeed}
+	return []Group{GroupAPI, GroupOAuth, GroupWebSocket, GroupAccount, GroupLegacy}
 }
 
 // Expect is the shape of answer a target must get to count as Coze's.
@@ -90,18 +90,21 @@ type Set string
 
 // The target sets of `cozeauth probe --targets`.
 const (
-	SetAll     Set = "all"     // the current endpoints and the seed's four
+	SetAll     Set = "all"     // the current endpoints and the legacy four
 	SetCurrent Set = "current" // what Coze serves and cozeauth uses today
-	SetSeed    Set = "seed"    // the four endpoints of the original report
+	SetLegacy  Set = "legacy"  // the four endpoints of the first connectivity report
 )
 
-// ParseSet reads a --targets value: current, seed or all, or a comma list
-// of group names (api, oauth, websocket, account, seed) and sets, in any
-// case and with spaces around the commas.
+// ParseSet reads a --targets value: current, legacy or all, or a comma list
+// of group names (api, oauth, websocket, account, legacy) and sets, in any
+// case and with spaces around the commas; "seed" is legacy's old name.
 func ParseSet(s string) (Set, bool) {
 	var parts []string
 	for p := range strings.SplitSeq(strings.ToLower(s), ",") {
 		p = strings.TrimSpace(p)
+		if p == "seed" { // legacy's name before it was called what it is
+			p = string(SetLegacy)
+		}
 		switch {
 		case Set(p) == SetAll || Set(p) == SetCurrent || slices.Contains(Groups(), Group(p)):
 			if !slices.Contains(parts, p) {
@@ -118,7 +121,7 @@ func ParseSet(s string) (Set, bool) {
 func (s Set) Has(g Group) bool {
 	for p := range strings.SplitSeq(string(s), ",") {
 		switch {
-		case Set(p) == SetAll, Set(p) == SetCurrent && g != GroupSeed, Group(p) == g:
+		case Set(p) == SetAll, Set(p) == SetCurrent && g != GroupLegacy, Group(p) == g:
 			return true
 		}
 	}
@@ -190,7 +193,7 @@ func Targets(apiBase, wwwBase, token string) []Target {
 func TargetsFor(b Bases, token string, set Set) []Target {
 	b = b.trimmed()
 	var ts []Target
-	for _, t := range append(currentTargets(b, token), seedTargets(b)...) {
+	for _, t := range append(currentTargets(b, token), legacyTargets(b)...) {
 		if set.Has(t.Group) {
 			ts = append(ts, t)
 		}
@@ -212,14 +215,14 @@ func currentTargets(b Bases, token string) []Target {
 	return ts
 }
 
-// seedTargets are the four endpoints the seed's report names, kept under
+// legacyTargets are the four endpoints the first report names, kept under
 // their names and labelled for what they are.
-func seedTargets(b Bases) []Target {
+func legacyTargets(b Bases) []Target {
 	return []Target{
-		{Name: nameOpenAPIV2Chat, Group: GroupSeed, Label: "legacy v2 chat", Method: "POST", URL: b.API + "/open_api/v2/chat", Body: []byte("{}")},
-		{Name: nameWorkflowsRun, Group: GroupSeed, Label: "not a Coze route: answered by the auth gateway", Method: "POST", URL: b.API + "/v1/workflows/run", Body: []byte("{}")},
-		{Name: nameWWW, Group: GroupSeed, Label: "web host front page", Method: "GET", URL: b.WWW + "/"},
-		{Name: nameV1Chat, Group: GroupSeed, Label: "WebSocket lives on the ws host", Method: "GET", URL: b.API + "/v1/chat"},
+		{Name: nameOpenAPIV2Chat, Group: GroupLegacy, Label: "legacy v2 chat", Method: "POST", URL: b.API + "/open_api/v2/chat", Body: []byte("{}")},
+		{Name: nameWorkflowsRun, Group: GroupLegacy, Label: "not a Coze route: answered by the auth gateway", Method: "POST", URL: b.API + "/v1/workflows/run", Body: []byte("{}")},
+		{Name: nameWWW, Group: GroupLegacy, Label: "web host front page", Method: "GET", URL: b.WWW + "/"},
+		{Name: nameV1Chat, Group: GroupLegacy, Label: "WebSocket lives on the ws host", Method: "GET", URL: b.API + "/v1/chat"},
 	}
 }
 

@@ -17,10 +17,10 @@ func TestTargets(t *testing.T) {
 	}
 	usersMe := Target{Name: "users_me", Group: GroupAccount, Label: "whose token", Method: "GET", URL: "https://api.coze.com/v1/users/me", Token: "pat_x", Expect: ExpectAPIJSON}
 	seed := []Target{
-		{Name: "open_api_v2_chat", Group: GroupSeed, Label: "legacy v2 chat", Method: "POST", URL: "https://api.coze.com/open_api/v2/chat", Body: []byte("{}")},
-		{Name: "workflows_run", Group: GroupSeed, Label: "not a Coze route: answered by the auth gateway", Method: "POST", URL: "https://api.coze.com/v1/workflows/run", Body: []byte("{}")},
-		{Name: "www", Group: GroupSeed, Label: "web host front page", Method: "GET", URL: "https://www.coze.com/"},
-		{Name: "v1_chat", Group: GroupSeed, Label: "WebSocket lives on the ws host", Method: "GET", URL: "https://api.coze.com/v1/chat"},
+		{Name: "open_api_v2_chat", Group: GroupLegacy, Label: "legacy v2 chat", Method: "POST", URL: "https://api.coze.com/open_api/v2/chat", Body: []byte("{}")},
+		{Name: "workflows_run", Group: GroupLegacy, Label: "not a Coze route: answered by the auth gateway", Method: "POST", URL: "https://api.coze.com/v1/workflows/run", Body: []byte("{}")},
+		{Name: "www", Group: GroupLegacy, Label: "web host front page", Method: "GET", URL: "https://www.coze.com/"},
+		{Name: "v1_chat", Group: GroupLegacy, Label: "WebSocket lives on the ws host", Method: "GET", URL: "https://api.coze.com/v1/chat"},
 	}
 	cat := func(parts ...[]Target) []Target {
 		var out []Target
@@ -41,7 +41,7 @@ func TestTargets(t *testing.T) {
 		{"trailing slashes", Bases{API: "https://api.coze.com/", WWW: "https://www.coze.com/"}, "", SetAll, cat(current, seed)},
 		{"all with a token", com, "pat_x", SetAll, cat(current, []Target{usersMe}, seed)},
 		{"current", com, "pat_x", SetCurrent, cat(current, []Target{usersMe})},
-		{"seed ignores the token", com, "pat_x", SetSeed, seed},
+		{"seed ignores the token", com, "pat_x", SetLegacy, seed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 // copiedNote is what the c key says: the terminal gets the address, but
 // whether it reaches the clipboard is the terminal's (and tmux's) choice,
 // which nothing reports back.
-const copiedNote = "Sent the address to the terminal's clipboard (OSC 52); if it did not arrive, select it with the mouse."
+const copiedNote = "Sent the address to the terminal's clipboard (OSC 52); if it did not arrive, press u to print it on one line for the mouse."
 
 // Clipboard is how the c key reaches the terminal's clipboard: OSC 52,
 // written by Bubble Tea's renderer (tea.SetClipboard, tea.Raw), never by

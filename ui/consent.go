@@ -56,7 +56,8 @@ type consentModel struct {
 func newConsent(gen int, width int, st Styles) consentModel {
 	ti := textinput.New()
 	ti.Prompt = "> "
-	ti.Placeholder = "http://localhost:8080/callback?code=…&state=…"
+	// The placeholder is the real redirect URI's, once the listener is up.
+	ti.Placeholder = "the address, with ?code=…&state=…"
 	ti.CharLimit = 4096
 	ti.SetStyles(st.input())
 	c := consentModel{gen: gen, paste: ti}
@@ -103,7 +104,7 @@ func (c consentModel) keys(k *keyMap, d Deps) {
 		k.Back.SetHelp("esc", "cancel")
 		return
 	case c.phase == consentWaiting:
-		k.enableOnly(&k.Open, &k.Copy, &k.Paste, &k.Device, &k.Approve, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
+		k.enableOnly(&k.Open, &k.Copy, &k.Print, &k.Paste, &k.Device, &k.Approve, &k.Back, &k.QuitQ, &k.Quit, &k.Help)
 		k.Copy.SetEnabled(d.Clipboard != nil)
 		k.Approve.SetEnabled(d.Approve != nil)
 	case c.phase == consentFailed:
@@ -156,6 +157,11 @@ func (m Model) updateConsent(msg tea.Msg) (Model, tea.Cmd) {
 		c.browser, c.browserErr = "failed", msg.err
 	case urlCopiedMsg:
 		c.note = okNote(msg.note)
+	case urlPrintedMsg:
+		c.note = okNote(printedNote)
+		if msg.err != nil {
+			c.note = badNote("Could not print the address: " + msg.err.Error())
+		}
 	case pasteRejectedMsg:
 		c.pasteRejected(msg.err)
 	case codeReceivedMsg:
@@ -190,6 +196,7 @@ func (m Model) listenerStarted(msg loginStartedMsg) (Model, tea.Cmd) {
 	c.mgr, c.flow, c.cancel = msg.mgr, msg.flow, cancel
 	c.deadline, m.now = msg.deadline, msg.now
 	c.phase = consentWaiting
+	c.paste.Placeholder = c.flow.RedirectURI() + "?code=…&state=…"
 	cmds := []tea.Cmd{waitForCallbackCmd(ctx, c.gen, c.flow)}
 	if m.d.Headless == "" {
 		cmds = append(cmds, openBrowserCmd(m.d, c.gen, c.flow.URL()))
@@ -274,10 +281,15 @@ func (m Model) consentKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, k.Device):
 		return m.startDevice(m.cfg)
 	case key.Matches(msg, k.Open):
-		c.browser = ""
+		// A new attempt: what an earlier key said (the address was copied)
+		// is no longer news, and must not sit beside this one's failure.
+		c.browser, c.note = "", statusNote{}
 		return m, openBrowserCmd(m.d, c.gen, c.flow.URL())
 	case key.Matches(msg, k.Copy):
 		return m, copyCmd(m.d.Clipboard, c.flow.URL())
+	case key.Matches(msg, k.Print):
+		c.note = statusNote{}
+		return m, printURLCmd(c.flow.URL(), m.done)
 	case key.Matches(msg, k.Paste):
 		c.pasting, c.note = true, statusNote{}
 		c.paste.SetValue("")
@@ -334,7 +346,10 @@ func statusFromRecord(cfg auth.Config, rec *auth.Record, now time.Time) *auth.St
 	return st
 }
 
-func (c consentModel) view(st Styles, width int, now time.Time, spin string, d Deps) (body, status string) {
+func (c consentModel) statusLine(fr frame) string { return c.note.render(fr.st, fr.st.OK, fr.width) }
+
+func (c consentModel) view(fr frame) string {
+	st, width, now, spin, d := fr.st, fr.width, fr.now, fr.spin, fr.d
 	var b strings.Builder
 	b.WriteString(st.Title.Render("cozeauth") + st.Subtitle.Render(" · authorize in the browser") + "\n\n")
 	switch c.phase {
@@ -383,13 +398,14 @@ func (c consentModel) view(st Styles, width int, now time.Time, spin string, d D
 		}
 		b.WriteString(paint(st.Muted, wrap(again, width)))
 	}
-	return strings.TrimRight(b.String(), "\n"), c.note.render(st, st.OK, width)
+	return strings.TrimRight(b.String(), "\n")
 }
 
-// pasteView is the paste prompt and its input, drawn under the screen and
+// input is the paste prompt and its text field, drawn under the screen and
 // kept whole when the window is too small for all of it: what is cut is the
 // text above.
-func (c consentModel) pasteView(width int) string {
+func (c consentModel) input(fr frame) string {
+	width := fr.width
 	if !c.pasting || c.flow == nil {
 		return ""
 	}
@@ -407,22 +423,30 @@ func (c consentModel) headlessView(st Styles, width int, spin string, left time.
 		b.WriteString(paint(st.Muted, wrap("Open this address in a browser anywhere:", width)) + "\n")
 	} else {
 		b.WriteString(paint(st.Muted, wrap("No browser opened: "+d.Headless+". Three ways on:", width)) + "\n")
-		port := callbackPort(c.flow.RedirectURI())
-		for i, way := range []string{
-			"On a machine with a browser, run\n" +
-				st.Value.Render(fmt.Sprintf("ssh -L %s:localhost:%s <this host>", port, port)) +
-				"\nto forward the port, then open the address below there.",
-			"Open it anywhere, then press p and paste the address the browser ended on.",
-			c.deviceWay(),
-		} {
+		for i, way := range c.waysOn(st, d) {
 			b.WriteString(fmt.Sprintf("%d. ", i+1) + indentLines(wrap(way, width-3), "   ")[3:] + "\n")
 		}
 	}
 	b.WriteString(link(st.Accent, c.flow.URL(), hardwrap(c.flow.URL(), width)) + "\n")
-	if !c.pasting && d.Approve != nil {
+	if !c.pasting && d.Approve != nil && d.SandboxBase == "" {
 		b.WriteString(paint(st.Muted, wrap("Sandbox: press a to approve as the sandbox user.", width)) + "\n")
 	}
 	return b.String()
+}
+
+// waysOn are the ways on without a browser. The embedded sandbox lives in
+// this process, on loopback: no other machine reaches it, so there its
+// first way is the a key rather than a port forward.
+func (c consentModel) waysOn(st Styles, d Deps) []string {
+	first := "On a machine with a browser, run\n" +
+		st.Value.Render(fmt.Sprintf("ssh -L %[1]s:localhost:%[1]s <this host>", callbackPort(c.flow.RedirectURI()))) +
+		"\nto forward the port, then open the address below there."
+	paste := "Open it anywhere, then press p and paste the address the browser ended on."
+	if d.SandboxBase != "" {
+		first = "Press a to approve as the sandbox user."
+		paste = "Open it in a browser on this machine, then press p and paste the address it ended on."
+	}
+	return []string{first, paste, c.deviceWay()}
 }
 
 // deviceWay is the third way on: a device code, which only a device app

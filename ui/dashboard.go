@@ -123,7 +123,10 @@ func (m Model) updateDashboard(msg tea.Msg) (Model, tea.Cmd) {
 
 const dashLabel = 15
 
-func (d dashModel) view(st Styles, width int, now time.Time, spin string, sandbox string) (body, status string) {
+func (d dashModel) statusLine(fr frame) string { return d.note.render(fr.st, fr.st.Muted, fr.width) }
+
+func (d dashModel) view(fr frame) string {
+	st, width, now, spin, sandbox := fr.st, fr.width, fr.now, fr.spin, fr.d.SandboxBase
 	var b strings.Builder
 	title := st.Title.Render("cozeauth") + st.Subtitle.Render(" · token dashboard")
 	if sandbox != "" {
@@ -158,7 +161,7 @@ func (d dashModel) view(st Styles, width int, now time.Time, spin string, sandbo
 		row("Refresh token", refreshLeft(st, rexp.Sub(now))+st.Muted.Render(" · until "+rexp.In(loc).Format("2006-01-02")))
 	}
 	row("Last refresh", d.lastRefreshValue(st, spin, loc))
-	return strings.TrimRight(b.String(), "\n"), d.note.render(st, st.Muted, width)
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // userValue is whom the token belongs to, or how finding out goes.

@@ -52,6 +52,9 @@ type Services struct {
 	Clipboard *Clipboard
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Home is the user's home directory: a path typed on the form as ~/…
+	// is read from it ("": ~ is left as typed).
+	Home string
 }
 
 // SandboxHooks are set only in sandbox mode (`cozeauth --sandbox`).

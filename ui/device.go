@@ -182,9 +182,12 @@ const (
 	textMax = 60
 )
 
+func (dv deviceModel) statusLine(fr frame) string { return dv.note.render(fr.st, fr.st.OK, fr.width) }
+
 // view draws the screen in width columns and at most room rows: the QR code
 // goes beside the text, else under it, else it is left out with a word why.
-func (dv deviceModel) view(st Styles, width, room int, now time.Time, spin string, d Deps) string {
+func (dv deviceModel) view(fr frame) string {
+	st, width, room, now, spin, d := fr.st, fr.width, fr.room, fr.now, fr.spin, fr.d
 	header := st.Title.Render("cozeauth") + st.Subtitle.Render(" · log in with a device code") + "\n\n"
 	switch dv.phase {
 	case deviceStarting:

@@ -87,9 +87,9 @@ func TestDeviceQRFitsOrIsHidden(t *testing.T) {
 	}{
 		{80, 24, true, true},
 		{100, 30, true, true},
-		{40, 60, true, false}, // narrow and tall: under the text
+		{62, 60, true, false}, // narrow and tall: under the text
 		{60, 20, false, false},
-		{80, 18, false, false},
+		{80, 20, false, false},
 	} {
 		m, _ := step(m, tea.WindowSizeMsg{Width: tt.w, Height: tt.h})
 		v := viewText(m)

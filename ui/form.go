@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -33,6 +34,21 @@ var fieldLabels = [fieldCount]string{"App type", "Region", "Client ID", "Client 
 // labelWidth is the width of the form's label column.
 const labelWidth = 15
 
+// consolePath is where the Coze console keeps OAuth apps, named as the
+// README names it (the header links the same page).
+const consolePath = "API & SDK → Authorization → OAuth apps"
+
+// maxValue is the longest value a field takes, in bytes: far more than any
+// client id, secret or key id Coze issues. A longer one (a paste of the
+// wrong thing) is refused with its length, never cut silently; a path may
+// be as long as the system allows.
+func maxValue(i field) int {
+	if i == fieldKeyFile || i == fieldConfig {
+		return 4096
+	}
+	return 512
+}
+
 // formModel is the setup form: the app type first, then only the fields
 // that type needs, prefilled from the caller's config; or the console's
 // config file by path.
@@ -54,6 +70,8 @@ type formModel struct {
 	anyPort bool
 	// minting is set while a JWT app's first token is being minted.
 	minting bool
+	// home is the user's home directory, for a path field's ~/ ("": none).
+	home string
 }
 
 func newForm(cfg auth.Config) formModel {
@@ -68,7 +86,7 @@ func newForm(cfg auth.Config) formModel {
 	values := [fieldCount]string{fieldClientID: cfg.ClientID, fieldSecret: cfg.ClientSecret, fieldRedirect: cfg.Redirect(),
 		fieldKeyID: js.PublicKeyID, fieldKeyFile: js.PrivateKeyFile}
 	placeholders := [fieldCount]string{
-		fieldClientID: "<digits>.app.coze",
+		fieldClientID: clientIDPlaceholder(f.appType),
 		fieldSecret:   "the web app's client secret",
 		fieldRedirect: auth.DefaultRedirectURI,
 		fieldKeyID:    "the public key's fingerprint",
@@ -83,7 +101,7 @@ func newForm(cfg auth.Config) formModel {
 		ti.Prompt = ""
 		ti.Placeholder = placeholders[i]
 		ti.SetValue(values[i])
-		ti.CharLimit = 512
+		ti.CharLimit = 0 // a value too long is refused with its length, never cut: see maxValue
 		if i == fieldSecret {
 			ti.EchoMode = textinput.EchoPassword
 			ti.EchoCharacter = '•'
@@ -97,6 +115,15 @@ func newForm(cfg auth.Config) formModel {
 		f.setFocus(fieldAppType)
 	}
 	return f
+}
+
+// clientIDPlaceholder is what a client id of type t looks like: a JWT
+// (service) app's is plain digits.
+func clientIDPlaceholder(t auth.AppType) string {
+	if t == auth.AppJWT {
+		return "<digits>"
+	}
+	return "<digits>.app.coze"
 }
 
 // visible reports whether the app type needs field i.
@@ -142,6 +169,7 @@ func (f formModel) typing() bool { return f.focus != fieldRegion && f.focus != f
 // sandbox's app of that type.
 func (f *formModel) setAppType(t auth.AppType) {
 	f.appType = t
+	f.inputs[fieldClientID].Placeholder = clientIDPlaceholder(t)
 	if app, ok := f.sandboxApps[t]; ok {
 		f.inputs[fieldClientID].SetValue(app.ClientID)
 		f.inputs[fieldSecret].SetValue(app.ClientSecret)
@@ -173,7 +201,7 @@ func (f formModel) config() auth.Config {
 			js = *f.base.JWT
 		}
 		js.PublicKeyID = strings.TrimSpace(f.inputs[fieldKeyID].Value())
-		js.PrivateKeyFile = strings.TrimSpace(f.inputs[fieldKeyFile].Value())
+		js.PrivateKeyFile = expandHome(strings.TrimSpace(f.inputs[fieldKeyFile].Value()), f.home)
 		cfg.JWT = &js
 	} else {
 		cfg.PrivateKeyPEM = ""
@@ -182,14 +210,34 @@ func (f formModel) config() auth.Config {
 }
 
 // configPath is the config file to import, if one was typed.
-func (f formModel) configPath() string { return strings.TrimSpace(f.inputs[fieldConfig].Value()) }
+func (f formModel) configPath() string {
+	return expandHome(strings.TrimSpace(f.inputs[fieldConfig].Value()), f.home)
+}
+
+// expandHome expands a path's leading ~/ (or a lone ~) to home, as a shell
+// would; ~user and paths without ~ are left as typed.
+func expandHome(path, home string) string {
+	if home == "" {
+		return path
+	}
+	if path == "~" {
+		return home
+	}
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		return filepath.Join(home, rest)
+	}
+	return path
+}
 
 // problems validates the form with auth's own rules: errors block Enter,
 // warnings only inform.
 func (f formModel) problems() (errs [fieldCount]string, warns [fieldCount]string) {
 	cfg := f.config()
 	warn, err := auth.ValidateClientID(cfg.ClientID)
-	if err != nil {
+	switch {
+	case cfg.ClientID == "": // said with the console path the wizard names everywhere
+		errs[fieldClientID] = "client id is empty: copy it from your app in the Coze console (" + consolePath + ")"
+	case err != nil:
 		errs[fieldClientID] = err.Error()
 	}
 	warns[fieldClientID] = warn
@@ -208,6 +256,11 @@ func (f formModel) problems() (errs [fieldCount]string, warns [fieldCount]string
 		}
 		if cfg.JWT.PrivateKeyFile == "" && cfg.PrivateKeyPEM == "" {
 			errs[fieldKeyFile] = "give the path of private_key.pem, downloaded when the key pair was created"
+		}
+	}
+	for i := fieldClientID; i < fieldCount; i++ {
+		if n := len(f.inputs[i].Value()); f.visible(i) && n > maxValue(i) {
+			errs[i] = fmt.Sprintf("%d characters is too long for a %s (at most %d): paste only the %s", n, strings.ToLower(fieldLabels[i]), maxValue(i), strings.ToLower(fieldLabels[i]))
 		}
 	}
 	return errs, warns
@@ -247,11 +300,11 @@ func (f formModel) update(msg tea.Msg, k keyMap) (formModel, tea.Cmd) {
 	km, isKey := msg.(tea.KeyPressMsg)
 	switch {
 	case isKey && key.Matches(km, k.Next):
-		f.touched[f.focus] = true // leaving a field shows what is wrong with it
+		// Moving on shows nothing new: a field's error shows once its value
+		// was changed, or the form submitted.
 		f.move(1)
 		return f, nil
 	case isKey && key.Matches(km, k.Prev):
-		f.touched[f.focus] = true
 		f.move(-1)
 		return f, nil
 	case isKey && f.focus == fieldAppType && key.Matches(km, k.Region):
@@ -317,9 +370,13 @@ func (f *formModel) setStyles(st Styles) {
 	}
 }
 
-func (f formModel) view(st Styles, width int, sandbox string) string {
+func (f formModel) statusLine(frame) string { return "" }
+
+func (f formModel) view(fr frame) string {
+	st, width, sandbox := fr.st, fr.width, fr.d.SandboxBase
 	var b strings.Builder
 	cfg := f.config()
+	errs, warns := f.problems()
 	b.WriteString(st.Title.Render("cozeauth") + st.Subtitle.Render(" · set up your Coze OAuth app") + "\n\n")
 	if f.notice != "" {
 		b.WriteString(paint(st.Warn, wrap(f.notice, width)) + "\n\n")
@@ -328,14 +385,17 @@ func (f formModel) view(st Styles, width int, sandbox string) string {
 	if sandbox != "" {
 		note = fmt.Sprintf("Sandbox mode: a fake Coze runs at %s. The form holds its %s app (←/→ on App type picks another); press Enter.", sandbox, f.appType)
 	} else {
-		note = fmt.Sprintf("Create an OAuth app at %s/open/oauth/apps. %s", cfg.WWW(), appTypeNote(f.appType, cfg.RedirectURI))
+		redirect := cfg.RedirectURI
+		if errs[fieldRedirect] != "" {
+			redirect = "" // refused: its error below says what to use instead
+		}
+		note = fmt.Sprintf("Create an OAuth app at %s/open/oauth/apps. %s", cfg.WWW(), appTypeNote(f.appType, redirect))
 		if f.appType == auth.AppPKCE || f.appType == auth.AppWeb {
 			note += " Consent page: " + cfg.WWW() + "." // follows the API base: api.X → www.X
 		}
 	}
 	b.WriteString(paint(st.Muted, wrap(note, width)) + "\n\n")
 
-	errs, warns := f.problems()
 	for i := fieldAppType; i < fieldCount; i++ {
 		if !f.visible(i) {
 			continue
@@ -387,16 +447,21 @@ func (f formModel) fieldNote(i field, err, warn string, st Styles, width int, cf
 }
 
 // appTypeNote says what the chosen app type needs from the console.
+// redirect is the redirect URI to register, "" while the form refuses it.
 func appTypeNote(t auth.AppType, redirect string) string {
+	register := "Register this redirect URI on it exactly: " + redirect
+	if redirect == "" {
+		register = "Register the redirect URI on it exactly, once the field below accepts it."
+	}
 	switch t {
 	case auth.AppWeb:
-		return "A web back-end app has a client secret. Register this redirect URI on it exactly: " + redirect
+		return "A web back-end app has a client secret. " + register
 	case auth.AppDevice:
 		return "A TV/device/command-line app logs in with a code entered on any device: nothing to register."
 	case auth.AppJWT:
 		return "A service app signs a JWT with its private key: no browser. Create a key on the app's page and give its id and file."
 	}
-	return "A PKCE app (mobile/PC/single-page) has no secret. Register this redirect URI on it exactly: " + redirect
+	return "A PKCE app (mobile/PC/single-page) has no secret. " + register
 }
 
 func (f formModel) appTypeView(st Styles) string {
@@ -436,6 +501,9 @@ func (m Model) updateForm(msg tea.Msg) (Model, tea.Cmd) {
 		if msg.gen == m.gen {
 			m.form.minting = false
 			m.form.notice = "Could not get a token with the JWT: " + msg.err.Error()
+			if msg.keyFile {
+				m.form.setFocus(fieldKeyFile)
+			}
 		}
 		return m, nil
 	case loginFinishedMsg:

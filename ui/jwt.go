@@ -12,10 +12,12 @@ import (
 // A JWT (service) app needs no consent: its first token is minted from the
 // form, and the wizard goes straight on to the probe and the dashboard.
 
-// jwtLoginFailedMsg: the JWT app's first token could not be minted.
+// jwtLoginFailedMsg: the JWT app's first token could not be minted;
+// keyFile says the private key file typed on the form could not be read.
 type jwtLoginFailedMsg struct {
-	gen int
-	err error
+	gen     int
+	err     error
+	keyFile bool
 }
 
 // configImportedMsg: the console's config file was read; its fields fill
@@ -39,6 +41,14 @@ func (m Model) startJWT(cfg auth.Config) (Model, tea.Cmd) {
 
 func jwtLoginCmd(d Deps, gen int, cfg auth.Config) tea.Cmd {
 	return func() tea.Msg {
+		if path := cfg.JWT.PrivateKeyFile; path != "" && cfg.PrivateKeyPEM == "" {
+			// Said here in the form's terms: the manager's own error names
+			// the command-line flags that would fix it.
+			if _, err := auth.ReadInputFile(path); err != nil {
+				return jwtLoginFailedMsg{gen: gen, keyFile: true, err: fmt.Errorf(
+					"the private key file cannot be read (%v): correct the Private key field (the path of private_key.pem; ~/ is your home directory) and press Enter", err)}
+			}
+		}
 		mgr := d.Manager(cfg)
 		ctx, cancel := context.WithTimeout(context.Background(), exchangeTimeout)
 		defer cancel()

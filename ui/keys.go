@@ -1,6 +1,10 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"github.com/charmbracelet/x/ansi"
+)
 
 // keyMap is every key the wizard and dashboard answer to. Bindings that do
 // nothing in the current state are disabled by [Model.syncKeys], which makes
@@ -16,7 +20,7 @@ type keyMap struct {
 	Next, Prev, Region, Submit key.Binding
 
 	// Consent, and the device code screen.
-	Back, Open, Copy, Paste, Device, Approve, Retry key.Binding
+	Back, Open, Copy, Print, Paste, Device, Approve, Retry key.Binding
 
 	// Probe.
 	Rerun, Continue key.Binding
@@ -38,6 +42,7 @@ func newKeyMap() keyMap {
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "form")),
 		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open")),
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
+		Print:    key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "one-line url")),
 		Paste:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "paste")),
 		Device:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "device")),
 		Approve:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
@@ -54,7 +59,7 @@ func newKeyMap() keyMap {
 func (k *keyMap) all() []*key.Binding {
 	return []*key.Binding{
 		&k.Submit, &k.Continue, &k.Retry, &k.Next, &k.Prev, &k.Region,
-		&k.Approve, &k.Open, &k.Copy, &k.Paste, &k.Device, &k.Back,
+		&k.Approve, &k.Open, &k.Copy, &k.Print, &k.Paste, &k.Device, &k.Back,
 		&k.Rerun, &k.Refresh, &k.Probe, &k.Login,
 		&k.QuitQ, &k.Leave, &k.Quit, &k.Help,
 	}
@@ -83,10 +88,34 @@ func (k keyMap) ShortHelp() []key.Binding {
 	return out
 }
 
+// dropOrder is the order in which the one-line help leaves keys out when
+// the window is too narrow for all of them: the least needed first. A way
+// to quit and ? are never left out, and ? lists what was.
+func (k *keyMap) dropOrder() []*key.Binding {
+	return []*key.Binding{
+		&k.Prev, &k.Back, &k.Print, &k.Device, &k.Login, &k.Probe, &k.Paste, &k.Copy, &k.Open,
+		&k.Region, &k.Approve, &k.Rerun, &k.Refresh, &k.Next, &k.Retry, &k.Continue, &k.Submit,
+	}
+}
+
+// shortHelpView is the one-line help in width columns: whole key hints,
+// fewer of them in a narrow window, rather than a line cut before the way
+// to quit and ?.
+func (k keyMap) shortHelpView(h help.Model, width int) string {
+	h.SetWidth(0) // measured here, never cut with an ellipsis
+	for _, b := range k.dropOrder() {
+		if ansi.StringWidth(h.ShortHelpView(k.ShortHelp())) <= width {
+			break
+		}
+		b.SetEnabled(false) // k is a copy: only this line leaves b out
+	}
+	return h.ShortHelpView(k.ShortHelp())
+}
+
 // FullHelp is what ? shows: actions, then movement, then leaving.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Submit, k.Continue, k.Retry, k.Approve, k.Open, k.Copy, k.Paste, k.Device, k.Rerun, k.Refresh, k.Probe, k.Login},
+		{k.Submit, k.Continue, k.Retry, k.Approve, k.Open, k.Copy, k.Print, k.Paste, k.Device, k.Rerun, k.Refresh, k.Probe, k.Login},
 		{k.Next, k.Prev, k.Region, k.Back},
 		{k.QuitQ, k.Leave, k.Quit, k.Help},
 	}

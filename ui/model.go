@@ -9,7 +9,7 @@ package ui
 
 import (
 	"context"
-	"regexp"
+	"fmt"
 	"strings"
 	"time"
 
@@ -64,6 +64,9 @@ type Model struct {
 	relogin bool
 	// interrupted says the user left with Ctrl+C.
 	interrupted bool
+	// done ends with the program's context (nil: never): the u key's wait
+	// for Enter, outside the frame, ends with it.
+	done <-chan struct{}
 
 	form    formModel
 	consent consentModel
@@ -77,7 +80,9 @@ type Model struct {
 // first frame quick, at half the idle CPU of the default 60 (docs/measurements.md).
 const frameRate = 30
 
-// Minimum size the layout is designed for; smaller still draws, clipped.
+// Minimum size the layout is designed for. A smaller window shows only a
+// line saying so (as Charm's own apps do) rather than screens cut mid-word;
+// the keys still work.
 const (
 	minWidth  = 60
 	minHeight = 20
@@ -99,7 +104,7 @@ func New(d Deps) Model {
 		cfg:    d.Initial,
 		form:   newForm(d.Initial),
 	}
-	m.form.sandboxApps, m.form.anyPort = d.SandboxApps, d.AnyRedirectPort
+	m.form.sandboxApps, m.form.anyPort, m.form.home = d.SandboxApps, d.AnyRedirectPort, d.Home
 	m.setStyles(NewStyles(true))
 	m.form.setWidth(m.width)
 	m.syncKeys()
@@ -332,52 +337,92 @@ func (m Model) View() tea.View {
 	return v
 }
 
+// frame is what every screen is drawn with: the styles, the window's
+// width, the rows its body may fill above the footer, the clock, the
+// spinner's frame and the dependencies (which say sandbox, headless, what
+// keys can do).
+type frame struct {
+	st    Styles
+	width int
+	room  int
+	now   time.Time
+	spin  string
+	d     Deps
+}
+
+// screenView is how a screen is drawn: its body, and the status line over
+// the help ("" for none). The status is drawn first: the body's room is
+// what the footer leaves.
+type screenView interface {
+	view(fr frame) string
+	statusLine(fr frame) string
+}
+
+// inputView is a screen with a prompt and its text field under the body,
+// kept whole when the window is too small for everything.
+type inputView interface {
+	input(fr frame) string
+}
+
+// loadingView is the screen before the first decision.
+type loadingView struct{}
+
+func (loadingView) view(fr frame) string    { return fr.spin + " Reading the saved profile…" }
+func (loadingView) statusLine(frame) string { return "" }
+
+// active is the screen showing.
+func (m Model) active() screenView {
+	switch m.screen {
+	case screenForm:
+		return m.form
+	case screenConsent:
+		return m.consent
+	case screenDevice:
+		return m.device
+	case screenProbe:
+		return m.probe
+	case screenDashboard:
+		return m.dash
+	}
+	return loadingView{}
+}
+
 // content is the active screen, then its status and help at the bottom.
 func (m Model) content() string {
-	w := max(m.width, 20)
-	var body, status string
-	switch m.screen {
-	case screenLoading:
-		body = m.spin.View() + " Reading the saved profile…"
-	case screenForm:
-		body = m.form.view(m.st, w, m.d.SandboxBase)
-	case screenConsent:
-		body, status = m.consent.view(m.st, w, m.now, m.spin.View(), m.d)
-	case screenDashboard:
-		body, status = m.dash.view(m.st, w, m.now, m.spin.View(), m.d.SandboxBase)
-	case screenDevice:
-		status = m.device.note.render(m.st, m.st.OK, w)
+	if m.width < minWidth || m.height < minHeight {
+		return tooSmall(m.width, m.height)
 	}
+	fr := frame{st: m.st, width: max(m.width, 20), now: m.now, spin: m.spin.View(), d: m.d}
+	s := m.active()
 	// bubbles' help overruns its width when not even its ellipsis fits:
 	// cut it to the window.
-	footer := m.help.View(m.keys)
+	footer := m.keys.shortHelpView(m.help, fr.width)
+	if m.help.ShowAll {
+		footer = m.help.View(m.keys)
+	}
 	lines := strings.Split(footer, "\n")
 	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, w, "…")
+		lines[i] = ansi.Truncate(l, fr.width, "…")
 	}
 	footer = strings.Join(lines, "\n")
-	if status != "" {
+	if status := s.statusLine(fr); status != "" {
 		footer = status + "\n" + footer
 	}
-	if m.screen == screenProbe {
-		// Like the device screen's QR code, the probe's group headings are
-		// drawn only when they fit.
-		body, status = m.probe.view(m.st, w, m.height-lineCount(footer)-1, m.spin.View())
-		if status != "" {
-			footer = status + "\n" + footer
-		}
-	}
-	if m.screen == screenDevice {
-		// The QR code is drawn only where it fits, so the body is drawn
-		// knowing the rows the footer leaves.
-		room := m.height - lineCount(footer) - 1
-		body = m.device.view(m.st, w, room, m.now, m.spin.View(), m.d)
-	}
+	fr.room = m.height - lineCount(footer) - 1
 	var input string
-	if m.screen == screenConsent {
-		input = m.consent.pasteView(w)
+	if in, ok := s.(inputView); ok {
+		input = in.input(fr)
 	}
-	return layout(body, input, footer, m.height)
+	return layout(s.view(fr), input, footer, m.height)
+}
+
+// tooSmall is the whole screen of a window smaller than the layout's
+// minimum: what it needs, wrapped between words, cut to the window's rows.
+func tooSmall(width, height int) string {
+	text := fmt.Sprintf("Window too small: %d×%d. cozeauth needs at least %d×%d: enlarge the window, or press Ctrl+C to quit.",
+		width, height, minWidth, minHeight)
+	lines := strings.Split(wrap(text, max(width, 1)), "\n")
+	return strings.Join(lines[:min(len(lines), max(height, 1))], "\n")
 }
 
 // layout pins the footer to the bottom of a height-row screen, with input
@@ -410,94 +455,6 @@ func layout(body, input, footer string, height int) string {
 	return strings.Join(lines, "\n")
 }
 
-// sgr matches a Select Graphic Rendition sequence.
-var sgr = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
-
-// trimRight drops a line's trailing blanks: the spaces text fields pad
-// themselves with. A space that shows (reverse video or a background: a
-// text field's cursor) is kept, and a style cut off with the spaces is
-// reset.
-func trimRight(l string) string {
-	if !endsBlank(l) {
-		return l // most lines: nothing to trim, no need to read their styles
-	}
-	keep, shows, pos := 0, false, 0 // keep: the end of the last cell that shows
-	for _, loc := range append(sgr.FindAllStringIndex(l, -1), []int{len(l), len(l)}) {
-		switch text := l[pos:loc[0]]; {
-		case text != "" && shows:
-			keep = loc[0]
-		case strings.TrimRight(text, " ") != "":
-			keep = pos + len(strings.TrimRight(text, " "))
-		}
-		if loc[0] < len(l) {
-			shows = sgrShows(l[loc[0]:loc[1]], shows)
-		}
-		pos = loc[1]
-	}
-	cut := l[keep:]
-	if !strings.Contains(cut, " ") {
-		return l
-	}
-	l = l[:keep]
-	if strings.Contains(cut, "\x1b[") {
-		l += ansi.ResetStyle
-	}
-	return l
-}
-
-// endsBlank reports whether l's last character, past any trailing SGR
-// sequences, is a space.
-func endsBlank(l string) bool {
-	for strings.HasSuffix(l, "m") {
-		i := strings.LastIndex(l, "\x1b[")
-		if i < 0 || strings.Trim(l[i+2:len(l)-1], "0123456789;:") != "" {
-			break
-		}
-		l = l[:i]
-	}
-	return strings.HasSuffix(l, " ")
-}
-
-// sgrShows reports whether, after seq, a space is visible: reverse video or
-// a background colour is on. shows is whether it was before seq.
-func sgrShows(seq string, shows bool) bool {
-	params := strings.FieldsFunc(strings.TrimSuffix(strings.TrimPrefix(seq, "\x1b["), "m"), func(r rune) bool { return r == ';' || r == ':' })
-	if len(params) == 0 {
-		return false // ESC[m resets
-	}
-	for i := 0; i < len(params); i++ {
-		p := params[i]
-		switch {
-		case p == "0" || p == "27" || p == "49":
-			shows = false
-		case p == "7" || p == "48" || isBasicBackground(p):
-			shows = true
-		}
-		if p == "38" || p == "48" || p == "58" { // a colour's own parameters follow
-			i += colourParams(params[i+1:])
-		}
-	}
-	return shows
-}
-
-// isBasicBackground reports whether an SGR parameter sets one of the 16
-// basic background colours.
-func isBasicBackground(p string) bool {
-	return (len(p) == 2 && p[0] == '4' && p[1] <= '7') || (len(p) == 3 && p[:2] == "10")
-}
-
-// colourParams is how many parameters an extended colour takes after its
-// 38, 48 or 58: 5;n or 2;r;g;b.
-func colourParams(rest []string) int {
-	switch {
-	case len(rest) > 0 && rest[0] == "5":
-		return 2
-	case len(rest) > 0 && rest[0] == "2":
-		return 4
-	}
-	return 0
-}
-
 // Close releases what a quit left open: the callback listener and the
 // contexts of any login or probe in progress. Run calls it on the final model.
 func (m Model) Close() {
@@ -517,9 +474,6 @@ type Outcome struct {
 	// Status is the profile's login when the wizard ended with a valid one;
 	// nil when it ended without.
 	Status *auth.Status
-	// AuthorizeURL is the address of a browser login that was still waiting
-	// ("" when none was).
-	AuthorizeURL string
 }
 
 // Outcome is how the wizard stands now: what Run reports when it ends.
@@ -527,9 +481,6 @@ func (m Model) Outcome() Outcome {
 	o := Outcome{Interrupted: m.interrupted}
 	if m.loggedIn() {
 		o.Status = m.dash.status
-	}
-	if m.screen == screenConsent && m.consent.flow != nil && m.consent.phase == consentWaiting {
-		o.AuthorizeURL = m.consent.flow.URL()
 	}
 	return o
 }
@@ -566,7 +517,9 @@ func (m Model) leaveLogin() Model {
 // Run shows the wizard until the user quits or ctx ends, and reports how it
 // ended.
 func Run(ctx context.Context, d Deps, opts ...tea.ProgramOption) (Outcome, error) {
-	fm, err := runProgram(ctx, New(d), opts)
+	m := New(d)
+	m.done = ctx.Done()
+	fm, err := runProgram(ctx, m, opts)
 	return fm.Outcome(), err
 }
 

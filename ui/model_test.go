@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -265,15 +266,50 @@ func TestPasteFieldNeverClipped(t *testing.T) {
 	m, _ := f.consent(t)
 	m, _ = step(m, browserFailedMsg{gen: m.consent.gen, err: errors.New(strings.Repeat("the opener failed at length ", 6))})
 	m, _ = step(m, press("p"))
-	for _, h := range []int{20, 16, 12, 8} {
-		s, _ := step(m, tea.WindowSizeMsg{Width: minWidth, Height: h})
-		lines := strings.Split(viewText(s), "\n")
-		if len(lines) != h {
-			t.Errorf("height %d: %d lines", h, len(lines))
-		}
-		shown := slices.ContainsFunc(lines[:len(lines)-1], func(l string) bool { return strings.HasPrefix(l, "> http://localhost:8080/callback") })
-		if !shown {
-			t.Errorf("height %d: the paste field is not above the help:\n%s", h, viewText(s))
-		}
+	s, _ := step(m, tea.WindowSizeMsg{Width: minWidth, Height: minHeight})
+	lines := strings.Split(viewText(s), "\n")
+	if len(lines) != minHeight {
+		t.Errorf("%d lines, want %d", len(lines), minHeight)
+	}
+	// The placeholder is this login's own redirect URI, not an example's.
+	field := "> " + m.consent.flow.RedirectURI() + "?code=…&state=…"
+	if !slices.ContainsFunc(lines[:len(lines)-1], func(l string) bool { return strings.HasPrefix(l, field) }) {
+		t.Errorf("the paste field %q is not above the help:\n%s", field, viewText(s))
+	}
+	// A body taller than the window is cut, never the prompt and its field.
+	body := strings.TrimSuffix(strings.Repeat("body\n", 30), "\n")
+	out := strings.Split(layout(body, "\nPaste it:\n> field", "help", 10), "\n")
+	if want := []string{"body", "body", "body", "body", "body", "", "Paste it:", "> field", "", "help"}; !slices.Equal(out, want) {
+		t.Errorf("layout = %q, want %q", out, want)
 	}
 }
+
+// TestWindowTooSmall: below the size the layout is made for, the screen is
+// one message, wrapped between words, that says what is needed; the keys
+// still work.
+func TestWindowTooSmall(t *testing.T) {
+	f := newFixture(t)
+	m := f.form(t)
+	for _, size := range [][2]int{{40, 12}, {59, 30}, {100, 19}} {
+		s, _ := step(m, tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		v := viewText(s)
+		flat := strings.Join(strings.Fields(v), " ")
+		want := fmt.Sprintf("Window too small: %d×%d. cozeauth needs at least 60×20: enlarge the window, or press Ctrl+C to quit.", size[0], size[1])
+		if flat != want {
+			t.Errorf("%v: screen %q, want %q", size, flat, want)
+		}
+		for _, l := range strings.Split(v, "\n") {
+			if ansi.StringWidth(l) > size[0] {
+				t.Errorf("%v: line %q is wider than the window", size, l)
+			}
+		}
+		if _, cmd := step(s, press("ctrl+c")); !isQuit(cmd) {
+			t.Errorf("%v: ctrl+c does not quit", size)
+		}
+	}
+	if v := viewText(step1(m, tea.WindowSizeMsg{Width: minWidth, Height: minHeight})); strings.Contains(v, "too small") {
+		t.Errorf("60×20 is called too small:\n%s", v)
+	}
+}
+
+func step1(m Model, msg tea.Msg) Model { m, _ = step(m, msg); return m }

@@ -128,44 +128,48 @@ var probeLayouts = [...]probeLayout{
 // own; in a window smaller still, without the explanation and the legend,
 // and at last with the table cut, so that the verdict and the notes on
 // targets (which name any that failed) stay on screen.
-func (p probeModel) view(st Styles, width, room int, spin string) (body, status string) {
+func (p probeModel) statusLine(frame) string { return "" }
+
+func (p probeModel) view(fr frame) string {
+	st, width, room, spin := fr.st, fr.width, fr.room, fr.spin
+	var body string
 	for _, l := range probeLayouts {
-		body, status = p.render(st, width, spin, l)
+		body = p.render(st, width, spin, l)
 		if lineCount(body) <= room || p.targets == nil {
-			return body, status
+			return body
 		}
 	}
 	if p.report == nil || p.err != nil {
-		return body, status
+		return body
 	}
 	report := strings.Split(strings.TrimRight(reportView(st, width, p.report, false), "\n"), "\n")
 	lines := strings.Split(body, "\n")
 	keep := max(1, room-len(report)-1)
 	if keep >= len(lines)-len(report) {
-		return body, status
+		return body
 	}
 	cut := append(lines[:keep:keep], st.Faint.Render(fmt.Sprintf("  … %d more rows in a taller window", len(lines)-len(report)-keep)))
-	return strings.Join(append(cut, report...), "\n"), status
+	return strings.Join(append(cut, report...), "\n")
 }
 
-func (p probeModel) render(st Styles, width int, spin string, l probeLayout) (body, status string) {
+func (p probeModel) render(st Styles, width int, spin string, l probeLayout) string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render("cozeauth") + st.Subtitle.Render(" · is Coze reachable from here?") + "\n\n")
 	switch {
 	case p.err != nil:
 		b.WriteString(paint(st.Bad, wrap("✗ Could not start the probe: "+p.err.Error(), width)))
-		return b.String(), ""
+		return b.String()
 	case p.targets == nil:
 		b.WriteString(spin + " Preparing the probe…")
-		return b.String(), ""
+		return b.String()
 	}
 	b.WriteString(p.tableView(st, width, spin, l))
 	if p.report == nil {
 		b.WriteString(fmt.Sprintf("%s %d of %d answered so far…", spin, p.answered(), len(p.targets)))
-		return b.String(), ""
+		return b.String()
 	}
 	b.WriteString(reportView(st, width, p.report, l.explain))
-	return strings.TrimRight(b.String(), "\n"), ""
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // answered counts the results that have landed.
@@ -194,6 +198,11 @@ func (p probeModel) tableView(st Styles, width int, spin string, l probeLayout) 
 		labelW -= groupWidth + 1
 		groupCol = func(g string) string { return pad(g, groupWidth) + " " }
 	}
+	// The target column is as wide as its longest label, and no wider: in a
+	// wide window the columns stay together rather than spread apart.
+	if longest := p.longestLabel(); longest > 0 {
+		labelW = min(labelW, max(longest, len("target")))
+	}
 	b.WriteString(st.Faint.Render("  "+groupCol("group")+pad("target", labelW)+" "+pad("code", statusWidth)+" "+pad("class", classWidth)+pad("time", timeWidth)+" phases") + "\n")
 	heading := ""
 	for i, t := range p.targets {
@@ -201,11 +210,7 @@ func (p probeModel) tableView(st Styles, width int, spin string, l probeLayout) 
 			heading = h
 			b.WriteString("  " + st.Subtitle.Render(ansi.Truncate(h, max(1, width-2), "…")) + "\n")
 		}
-		method := t.Method
-		if t.Expect == probe.ExpectWebSocket {
-			method = "WS"
-		}
-		label := groupCol(string(t.Group)) + ansi.Truncate(method+" "+p.shortURL(t.URL), labelW, "…")
+		label := groupCol(string(t.Group)) + ansi.Truncate(p.label(t), labelW, "…")
 		labelW := labelW + len(groupCol(""))
 		if r := p.results[i]; r != nil {
 			b.WriteString(resultRow(st, label, labelW, r) + "\n")
@@ -222,6 +227,24 @@ func (p probeModel) tableView(st Styles, width int, spin string, l probeLayout) 
 	}
 	b.WriteString(st.Faint.Render("  phases: ") + strings.Join(legend, "  ") + "\n\n")
 	return b.String()
+}
+
+// label is a target's name in the table: its method and shortened URL.
+func (p probeModel) label(t probe.Target) string {
+	method := t.Method
+	if t.Expect == probe.ExpectWebSocket {
+		method = "WS"
+	}
+	return method + " " + p.shortURL(t.URL)
+}
+
+// longestLabel is the width of the widest target label.
+func (p probeModel) longestLabel() int {
+	n := 0
+	for _, t := range p.targets {
+		n = max(n, ansi.StringWidth(p.label(t)))
+	}
+	return n
 }
 
 // resultRow is one target's landed result.

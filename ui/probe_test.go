@@ -64,7 +64,7 @@ func TestProbeRowsFillInAsResultsLand(t *testing.T) {
 	v := viewText(m)
 	// In a short window the group is a column.
 	for _, want := range []string{"401", "auth_required", "404", "not_found", "140ms", "✓ Reachable", "belongs to Test User (@tester)",
-		"✓ api       POST /v3/chat", "✓ oauth ", "✓ websocket WS ", "✓ account ", "✓ seed ", "WS "} {
+		"✓ api       POST /v3/chat", "✓ oauth ", "✓ websocket WS ", "✓ account ", "✓ legacy ", "WS "} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}

@@ -16,7 +16,7 @@ var flagValues = map[string][]string{
 	"region":   {string(auth.RegionCOM) + "\tcoze.com", string(auth.RegionCN) + "\tcoze.cn"},
 	"app-type": {"pkce\tmobile / PC desktop / single-page app", "web\tweb back-end app", "device\tTV / device / command-line program", "jwt\tservice app"},
 	"storage":  {"file\ta 0600 file in the config directory", "keyring\tthe system keyring"},
-	"targets":  {"current", "seed", "all", "api", "oauth", "websocket", "account"},
+	"targets":  {"current", "legacy", "all", "api", "oauth", "websocket", "account"},
 }
 
 // registerCompletions lets shells complete the values of --profile,

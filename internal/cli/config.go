@@ -78,9 +78,9 @@ func (g *globals) manager() (*auth.Manager, error) {
 }
 
 // managerFor builds a manager for cfg over a copy of st, with the keyring
-// when cfg asks for it.
+// when cfg asks for it, renewing through the refresher when there is one.
 func (g *globals) managerFor(cfg auth.Config, st *auth.Store) *auth.Manager {
-	return &auth.Manager{Config: cfg, Store: st.For(cfg), HTTP: g.httpClient(), Now: g.env.Now, Sleep: g.env.Sleep, UserAgent: g.userAgent(), Pending: &g.pending}
+	return &auth.Manager{Config: cfg, Store: st.For(cfg), HTTP: g.httpClient(), Now: g.env.Now, Sleep: g.env.Sleep, UserAgent: g.userAgent(), Pending: &g.pending, Renewer: g.renewer()}
 }
 
 // pendingLimit bounds the wait for token work under way when a command

@@ -12,10 +12,13 @@ import (
 func (g *globals) dumbTerminal() bool { return g.getenv("TERM") == "dumb" }
 
 // runLineMode is bare `cozeauth` on a dumb terminal: the profile's status
-// when it is logged in, else the line-mode `cozeauth login`.
+// when it is logged in, else the line-mode `cozeauth login`. What it says
+// itself is wrapped between words: a dumb terminal wraps mid-word.
 func runLineMode(cmd *cobra.Command, g *globals) error {
+	say := func(s string) { fmt.Fprint(g.env.Stderr, hangWords(s, g.outputWidth(g.env.Stderr), "  ")) }
 	if g.sandbox {
-		return usageError("--sandbox draws the full-screen wizard, which TERM=dumb cannot show: run `cozeauth sandbox` and log in to it with the `cozeauth login --profile sandbox …` it prints")
+		say("cozeauth: --sandbox draws the full-screen wizard, which TERM=dumb cannot show: run `cozeauth sandbox` and log in to it with the `cozeauth login --profile sandbox …` it prints")
+		return &ExitError{Code: ExitUsage} // said above, wrapped
 	}
 	m, err := g.manager()
 	if err != nil {
@@ -26,10 +29,10 @@ func runLineMode(cmd *cobra.Command, g *globals) error {
 		return err
 	}
 	if st.LoggedIn {
-		fmt.Fprintln(g.env.Stderr, "TERM=dumb: no full-screen dashboard here; the status instead.")
+		say("TERM=dumb: no full-screen dashboard here; the status instead.")
 		return runStatus(cmd.Context(), g, statusOpts{})
 	}
-	fmt.Fprintln(g.env.Stderr, "TERM=dumb: no full-screen wizard here; the line-mode `cozeauth login`.")
+	say("TERM=dumb: no full-screen wizard here; the line-mode `cozeauth login`.")
 	login, _, err := cmd.Root().Find([]string{"login"})
 	if err != nil {
 		return err

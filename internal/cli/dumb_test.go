@@ -68,3 +68,38 @@ func TestDumbTerminalRunsLineMode(t *testing.T) {
 		})
 	}
 }
+
+// TestDumbTerminalWrapsBetweenWords: a dumb terminal wraps mid-word, so what
+// line mode says itself comes wrapped between words at the terminal's width.
+func TestDumbTerminalWrapsBetweenWords(t *testing.T) {
+	var stderr bytes.Buffer
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	go io.Copy(io.Discard, ptmx)
+	defer tty.Close()
+	code := Run(context.Background(), []string{"--sandbox"}, &Env{
+		Stdin: strings.NewReader(""), Stdout: tty, Stderr: &stderr,
+		Getenv: func(k string) string { return map[string]string{"TERM": "dumb", "COLUMNS": "40"}[k] },
+		Now:    func() time.Time { return testNow },
+	})
+	if code != ExitUsage {
+		t.Errorf("exit %d, want %d", code, ExitUsage)
+	}
+	want := "cozeauth: --sandbox draws the full-screen wizard, which TERM=dumb cannot show: run `cozeauth sandbox` and log in to it with the `cozeauth login --profile sandbox …` it prints"
+	if got := strings.Join(strings.Fields(stderr.String()), " "); got != want {
+		t.Errorf("stderr says %q, want %q", got, want)
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+	if len(lines) < 3 {
+		t.Errorf("not wrapped at 40 columns:\n%s", stderr.String())
+	}
+	for _, l := range lines {
+		// A backquoted command is never broken, so it alone may be wider.
+		if len([]rune(l)) > 40 && !strings.Contains(l, "`cozeauth login --profile sandbox …`") {
+			t.Errorf("line wider than 40 columns: %q", l)
+		}
+	}
+}

@@ -43,7 +43,7 @@ func newProbeCmd(g *globals) *cobra.Command {
   websocket  a WebSocket handshake to /v1/chat on the ws host (wss://ws.coze.com,
              wss://ws.coze.cn), which a firewall can block on its own
   account    GET /v1/users/me with the token: does Coze accept it, and whose is it
-  seed       the four endpoints of the original connectivity report, labelled
+  legacy     the four endpoints of the first connectivity report, labelled
              for what they are
 
 An HTTP answer of any status (200, 401, 404, …) proves the network path open;
@@ -122,7 +122,7 @@ region), 3 otherwise.`,
 	f.DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "time allowed for each target")
 	f.StringVar(&o.token, "token", "", "token for the users_me check, e.g. a personal access token [$COZE_API_TOKEN] (default: the profile's when logged in)")
 	f.BoolVar(&o.noAuth, "no-auth", false, "skip the users_me token check")
-	f.StringVar(&o.set, "targets", string(probe.SetAll), "which targets: current (what Coze serves today), seed (the original report's four), all, or groups: a comma list of api, oauth, websocket, account, seed")
+	f.StringVar(&o.set, "targets", string(probe.SetAll), "which targets: current (what Coze serves today), legacy (the first report's four), all, or groups: a comma list of api, oauth, websocket, account, legacy")
 	f.StringVar(&o.wsBase, "ws-base", "", "WebSocket base URL, e.g. wss://ws.coze.com [$COZE_WS_BASE] (default: derived from the API base)")
 	f.BoolVar(&o.watch, "watch", false, "probe again every --interval until q or Ctrl-C: a live view on a terminal, else one JSON object per round and line")
 	f.DurationVar(&o.interval, "interval", 5*time.Second, "time between rounds with --watch")
@@ -135,7 +135,7 @@ func (o probeOpts) validate(cmd *cobra.Command) (probe.Set, error) {
 	set, ok := probe.ParseSet(o.set)
 	switch {
 	case !ok:
-		return "", usageError("--targets %q: use current, seed or all, or a comma list of groups: api, oauth, websocket, account, seed", o.set)
+		return "", usageError("--targets %q: use current, legacy or all, or a comma list of groups: api, oauth, websocket, account, legacy", o.set)
 	case o.timeout <= 0:
 		return "", usageError("--timeout %s: give a positive duration like 10s", o.timeout)
 	case o.noAuth && o.token != "":
@@ -366,10 +366,21 @@ func printProbe(w io.Writer, rep probe.Report, s probeStyles, width int) error {
 	for _, line := range strings.Split(strings.TrimSuffix(summary.String(), "\n"), "\n") {
 		b.WriteString(hangWords(line, prose, "          ")) // under the text after "Verdict:  "
 	}
-	if hints := probeHints(rep); len(hints) > 0 {
+	hints := probeHints(rep)
+	if other := otherRegionAdvice(rep); other != "" {
+		hints = append(hints, probeHint{where: "the other region", hint: other})
+	}
+	if len(hints) > 0 {
 		b.WriteString("\nHints:\n")
 		for _, h := range hints {
-			b.WriteString(fit(fmt.Sprintf("  %s (%s)", strings.Join(h.names, ", "), strings.Join(h.classes, ", ")), width) + "\n")
+			head := "  " + h.where
+			switch {
+			case h.n > 0:
+				head += fmt.Sprintf(" (%s; %s)", plural(h.n, "target"), strings.Join(h.classes, ", "))
+			case len(h.classes) > 0:
+				head += " (" + strings.Join(h.classes, ", ") + ")"
+			}
+			b.WriteString(hangWords(head, prose, "    "))
 			for _, line := range strings.Split(strings.TrimSuffix(wrapWords(h.hint, prose-4, ""), "\n"), "\n") {
 				b.WriteString("    " + s.Faint(line) + "\n")
 			}
@@ -416,10 +427,13 @@ func probeTable(rep probe.Report, s probeStyles) *table {
 // regions and the one to use, the proxy, the clock, the time it took.
 func writeProbeSummary(b *strings.Builder, rep probe.Report, s probeStyles) {
 	answered, n := rep.Answered(), len(rep.Targets)
+	if hosts := probedHosts(rep); len(hosts) > 0 {
+		fmt.Fprintf(b, "Probed:   %s\n", strings.Join(hosts, ", "))
+	}
 	var why string
 	switch rep.Verdict {
 	case probe.VerdictReachable:
-		why = fmt.Sprintf("all %d targets answered over HTTP: nothing blocks the path to Coze", n)
+		why = fmt.Sprintf("all %d targets answered over HTTP: nothing blocks the path to these hosts", n)
 	case probe.VerdictDegraded:
 		why = fmt.Sprintf("all %d targets answered over HTTP, but an API or OAuth target answered 5xx: Coze or something in the path fails", n)
 	case probe.VerdictPartial:
@@ -528,13 +542,21 @@ func probeDetail(r probe.Result, s probeStyles) string {
 }
 
 type probeHint struct {
-	names, classes []string
-	hint           string
+	where   string // the groups (and regions) it is for, or the targets'
+	n       int    // how many targets, when where names groups
+	classes []string
+	hint    string
 }
 
-// probeHints lists each distinct hint once, with the targets it is for.
+// probeHints lists each distinct hint once, with the groups of the targets
+// it is for: one line per cause, not one name per target.
 func probeHints(rep probe.Report) []probeHint {
 	var hs []probeHint
+	type seen struct {
+		regions []string
+		groups  map[string][]string // by region
+	}
+	var where []seen
 	idx := map[string]int{}
 	for _, r := range rep.Targets {
 		if r.Hint == "" {
@@ -545,18 +567,97 @@ func probeHints(rep probe.Report) []probeHint {
 			i = len(hs)
 			idx[r.Hint] = i
 			hs = append(hs, probeHint{hint: r.Hint})
+			where = append(where, seen{groups: map[string][]string{}})
 		}
-		h := &hs[i]
-		name := r.Name
-		if r.Region != "" {
-			name = r.Region + "/" + name // the same names recur in each region
-		}
-		h.names = append(h.names, name)
+		h, w := &hs[i], &where[i]
+		h.n++
 		if !slices.Contains(h.classes, string(r.Class)) {
 			h.classes = append(h.classes, string(r.Class))
 		}
+		label := cmp.Or(string(r.Group), r.Name) // a report built by hand has no groups
+		if !slices.Contains(w.regions, r.Region) {
+			w.regions = append(w.regions, r.Region)
+		}
+		if !slices.Contains(w.groups[r.Region], label) {
+			w.groups[r.Region] = append(w.groups[r.Region], label)
+		}
+	}
+	for i := range hs {
+		hs[i].where = hintWhere(where[i].regions, where[i].groups)
+	}
+	if !slices.ContainsFunc(rep.Targets, func(r probe.Result) bool { return r.Group != "" }) {
+		for i := range hs {
+			hs[i].n = 0 // where names each target already
+		}
 	}
 	return hs
+}
+
+// hintWhere says which groups a hint is for, in each region when a report
+// covers several ("api, oauth in coze.com and coze.cn").
+func hintWhere(regions []string, groups map[string][]string) string {
+	if len(regions) == 1 && regions[0] == "" {
+		return strings.Join(groups[""], ", ")
+	}
+	same := true
+	for _, r := range regions[1:] {
+		same = same && slices.Equal(groups[r], groups[regions[0]])
+	}
+	hosts := make([]string, len(regions))
+	for i, r := range regions {
+		hosts[i] = probe.RegionHost(r)
+	}
+	if same {
+		return strings.Join(groups[regions[0]], ", ") + " in " + strings.Join(hosts, " and ")
+	}
+	parts := make([]string, len(regions))
+	for i, r := range regions {
+		parts[i] = hosts[i] + ": " + strings.Join(groups[r], ", ")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// otherRegionAdvice suggests the other region when one of Coze's regions
+// was probed alone and something failed below HTTP there; "" when both
+// were probed (--region all says which to use) or the hosts are not Coze's.
+func otherRegionAdvice(rep probe.Report) string {
+	if len(rep.Regions) > 0 || rep.Verdict == probe.VerdictReachable || rep.Verdict == probe.VerdictDegraded {
+		return ""
+	}
+	blocked := slices.ContainsFunc(rep.Targets, func(r probe.Result) bool {
+		return !r.Class.Answered() && r.Class != probe.ClassNoNetwork && r.Class != probe.ClassCanceled
+	})
+	if !blocked {
+		return ""
+	}
+	switch regionOfBase(probedAPIBase(rep)) {
+	case auth.RegionCOM:
+		return "from mainland China coze.com is often blocked while coze.cn is not: a coze.cn app needs --region cn; `cozeauth probe --region all` probes both"
+	case auth.RegionCN:
+		return "coze.cn serves mainland China; from elsewhere coze.com (--region com) may be the one that answers: `cozeauth probe --region all` probes both"
+	}
+	return ""
+}
+
+// probedAPIBase is the scheme and host of the report's first API target.
+func probedAPIBase(rep probe.Report) string {
+	for _, r := range rep.Targets {
+		if u, err := url.Parse(r.URL); err == nil && strings.HasPrefix(u.Host, "api.") {
+			return u.Scheme + "://" + u.Host
+		}
+	}
+	return ""
+}
+
+// probedHosts are the hosts the report's targets went to, in order.
+func probedHosts(rep probe.Report) []string {
+	var hosts []string
+	for _, r := range rep.Targets {
+		if u, err := url.Parse(r.URL); err == nil && u.Host != "" && !slices.Contains(hosts, u.Host) {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return hosts
 }
 
 // fmtMillis shows a duration as whole milliseconds, or tenths below 10 ms.
@@ -566,4 +667,12 @@ func fmtMillis(d time.Duration) string {
 		return fmt.Sprintf("%.1f ms", ms)
 	}
 	return fmt.Sprintf("%.0f ms", ms)
+}
+
+// plural is "1 target", "18 targets".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

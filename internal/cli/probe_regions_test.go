@@ -118,7 +118,7 @@ func TestProbeAllRegionsJSON(t *testing.T) {
 		"com ws_chat wss://ws.coze.com/v1/chat connect_refused",
 		"cn v3_chat https://api.coze.cn/v3/chat auth_required",
 		"cn workflow_run https://api.coze.cn/v1/workflow/run auth_required",
-		"cn oauth_token https://api.coze.cn/api/permission/oauth2/token http_error",
+		"cn oauth_token https://api.coze.cn/api/permission/oauth2/token answered",
 		"cn oauth_authorize https://www.coze.cn/api/permission/oauth2/authorize ok",
 		"cn ws_chat wss://ws.coze.cn/v1/chat auth_required",
 	}
@@ -228,7 +228,7 @@ func TestProbeResolvedLines(t *testing.T) {
 		{Index: 1, Name: "workflow_run", Group: probe.GroupAPI, URL: "https://api.coze.com/v1/workflow/run", Class: probe.ClassDNSSuspect, Resolved: []string{"198.18.0.5"}},
 		{Index: 2, Name: "ws_chat", Group: probe.GroupWebSocket, URL: "wss://ws.coze.com/v1/chat", Status: 401, Class: probe.ClassAuthRequired,
 			Resolved: []string{"2001:db8::1", "192.0.2.1"}, Family: "ipv4", FamilyNote: "IPv6 fails here while IPv4 works (connect: network is unreachable): programs that try IPv6 first may stall or fail"},
-		{Index: 3, Name: "www", Group: probe.GroupSeed, URL: "http://127.0.0.1:8808/", Status: 200, Class: probe.ClassOK},
+		{Index: 3, Name: "www", Group: probe.GroupLegacy, URL: "http://127.0.0.1:8808/", Status: 200, Class: probe.ClassOK},
 	}, time.Second, "")
 	var out bytes.Buffer
 	if err := printProbe(&out, rep, newProbeStyles(&out, false), 200); err != nil {

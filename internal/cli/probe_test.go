@@ -213,14 +213,14 @@ func TestProbeJSON(t *testing.T) {
 	want := []row{
 		{"api", "v3_chat", "POST", "auth_required", 401, 4100.0, nil},
 		{"api", "workflow_run", "POST", "auth_required", 401, 4100.0, nil},
-		{"oauth", "oauth_token", "POST", "http_error", 400, nil, nil},
+		{"oauth", "oauth_token", "POST", "answered", 400, nil, nil},
 		{"oauth", "oauth_authorize", "GET", "ok", 302, nil, nil},
 		{"websocket", "ws_chat", "GET", "auth_required", 401, 4100.0, nil},
 		{"account", "users_me", "GET", "ok", 200, 0.0, "Ada (@ada)"},
-		{"seed", "open_api_v2_chat", "POST", "ok", 200, 4000.0, nil},
-		{"seed", "workflows_run", "POST", "auth_required", 401, 4100.0, nil},
-		{"seed", "www", "GET", "ok", 200, nil, nil},
-		{"seed", "v1_chat", "GET", "not_found", 404, nil, nil},
+		{"legacy", "open_api_v2_chat", "POST", "ok", 200, 4000.0, nil},
+		{"legacy", "workflows_run", "POST", "auth_required", 401, 4100.0, nil},
+		{"legacy", "www", "GET", "ok", 200, nil, nil},
+		{"legacy", "v1_chat", "GET", "not_found", 404, nil, nil},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
@@ -278,16 +278,17 @@ func TestProbeTable(t *testing.T) {
 				"TARGET              STATUS  CLASS            TIME      DETAIL",
 				"API — the open API, answered without a token\n  v3_chat           401     auth_required",
 				"code 4100: authentication is invalid · chat",
-				"OAuth — what cozeauth's logins and refreshes need\n  oauth_token       400     http_error",
+				"OAuth — what cozeauth's logins and refreshes need\n  oauth_token       400     answered",
 				"invalid_request: invalid refresh token · token endpoint: logins and refreshes",
 				"  oauth_authorize   302     ok",
 				"WebSocket — the ws host that streams chat\n  ws_chat           401     auth_required",
-				"Seed — the endpoints of the original connectivity report\n  open_api_v2_chat  200     ok",
+				"Legacy — the four endpoints of the first connectivity report\n  open_api_v2_chat  200     ok",
 				"code 4000: bot_id is required · legacy v2 chat",
 				"  workflows_run     401     auth_required",
 				"not a Coze route: answered by the auth gateway",
 				"  v1_chat           404     not_found",
-				"Verdict:  reachable — all 9 targets answered over HTTP: nothing blocks the path to Coze",
+				"Verdict:  reachable — all 9 targets answered over HTTP: nothing blocks the path to these hosts",
+				"Probed:   " + strings.TrimPrefix(f.srv.URL, "http://") + "\n",
 				"Proxy:    none (direct)",
 			},
 			dontWant: []string{"Hints:", "users_me", "\x1b[", "Clock:"},
@@ -295,17 +296,17 @@ func TestProbeTable(t *testing.T) {
 		{
 			name: "current only", args: []string{"--api-base", f.srv.URL, "--www-base", f.srv.URL, "--targets", "current"}, wantCode: ExitOK,
 			want:     []string{"ws_chat", "Verdict:  reachable — all 5 targets answered"},
-			dontWant: []string{"Seed", "open_api_v2_chat"},
+			dontWant: []string{"Legacy", "open_api_v2_chat"},
 		},
 		{
-			name: "seed only", args: []string{"--api-base", f.srv.URL, "--www-base", f.srv.URL, "--targets", "seed"}, wantCode: ExitOK,
+			name: "legacy only (by its old name, seed)", args: []string{"--api-base", f.srv.URL, "--www-base", f.srv.URL, "--targets", "seed"}, wantCode: ExitOK,
 			want:     []string{"open_api_v2_chat", "Verdict:  reachable — all 4 targets answered"},
 			dontWant: []string{"v3_chat", "ws_chat"},
 		},
 		{
 			name: "groups by name", args: []string{"--api-base", f.srv.URL, "--www-base", f.srv.URL, "--targets", "oauth,websocket"}, wantCode: ExitOK,
 			want:     []string{"oauth_token", "oauth_authorize", "ws_chat", "Verdict:  reachable — all 3 targets answered"},
-			dontWant: []string{"v3_chat", "open_api_v2_chat", "Seed"},
+			dontWant: []string{"v3_chat", "open_api_v2_chat", "Legacy"},
 		},
 		{
 			name: "web host refused", args: []string{"--api-base", f.srv.URL, "--www-base", closed}, wantCode: ExitBlocked,
@@ -313,7 +314,7 @@ func TestProbeTable(t *testing.T) {
 				"  oauth_authorize   -       connect_refused",
 				"  www               -       connect_refused",
 				"Verdict:  partial — 7 of 9 targets answered; the others failed below HTTP or were answered by something else",
-				"Hints:\n  oauth_authorize, www (connect_refused)\n    the connection was refused",
+				"Hints:\n  oauth, legacy (2 targets; connect_refused)\n    the connection was refused",
 			},
 		},
 		{
@@ -324,7 +325,7 @@ func TestProbeTable(t *testing.T) {
 			name: "unreachable", args: []string{"--api-base", closed, "--www-base", closed}, wantCode: ExitBlocked,
 			want: []string{
 				"Verdict:  unreachable — none of the 9 targets answered over HTTP",
-				"  v3_chat, workflow_run, oauth_token, oauth_authorize, ws_chat, open_api_v2_chat, workflows_run, www, v1_chat (connect_refused)\n",
+				"  api, oauth, websocket, legacy (9 targets; connect_refused)\n",
 			},
 		},
 	}

@@ -4,7 +4,8 @@
 // and the mapping of errors to exit codes. It owns the exit codes and what
 // commands print. It must not implement protocol or storage behaviour (that
 // is auth's), set other packages' globals, or return before the token work
-// under way has been saved.
+// under way in its process has been saved; a renewal runs in a refresher
+// process (refresher.go), which saves it even when the command is gone.
 package cli
 
 import (
@@ -80,6 +81,10 @@ type Env struct {
 	UserAgent string
 	// Browser opens authorize pages; nil means $BROWSER or the desktop's.
 	Browser auth.Browser
+	// Refresher, when set, runs every token renewal in a process of its
+	// own that a kill of this one does not stop (refresher.go); main sets
+	// [Reexec]. nil renews in this process.
+	Refresher Refresher
 }
 
 // globals are the flags every command takes, before or after its name.
@@ -90,9 +95,10 @@ type globals struct {
 	clientID, clientSecret   string
 	redirectURI, profile     string
 	refreshMargin, storage   string
-	// pending counts the refreshes and code exchanges under way in all of
-	// this run's Managers; Run waits for them before returning, so quitting
-	// mid-refresh loses no rotated token.
+	// pending counts the refreshes and code exchanges under way in this
+	// process, in all of this run's Managers; Run waits for them before
+	// returning, so quitting mid-refresh loses no rotated token. (A
+	// renewal in a refresher process is its own to finish.)
 	pending auth.Pending
 	// warned holds the warnings already printed (warnOnce).
 	warnMu sync.Mutex

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -86,6 +87,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 			Headless:  headless,
 			Clipboard: clipboardFor(g.getenv, tmuxSetClipboard),
 			Now:       g.env.Now,
+			Home:      g.homeDir(),
 		},
 		SandboxHooks: ui.SandboxHooks{
 			SandboxBase:   sandboxBase,
@@ -99,8 +101,19 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return err
 	}
-	printOutcome(g.env.Stdout, outcome, profileFlag(cfg.Profile), g.sandbox, g.outputWidth(g.env.Stdout))
+	printOutcome(g.env.Stdout, outcome, summary{profileFlag: profileFlag(cfg.Profile), sandbox: g.sandbox,
+		width: g.outputWidth(g.env.Stdout), onPath: commandOnPath("cozeauth", g.getenv("PATH"))})
 	return wizardExit(outcome)
+}
+
+// homeDir is the user's home directory, for the ~/ of the wizard's path
+// fields: $HOME, else what the system says ("" when it cannot say).
+func (g *globals) homeDir() string {
+	if home := g.getenv("HOME"); home != "" {
+		return home
+	}
+	home, _ := os.UserHomeDir()
+	return home
 }
 
 // wizardTargets are what the wizard's probe screen probes: what `cozeauth
@@ -141,11 +154,27 @@ func profileFlag(profile string) string {
 	return " --profile " + profile
 }
 
+// summary is how the wizard's ending is said: the flag the next commands
+// need for the profile, whether it was the sandbox, the width to wrap at,
+// and whether `cozeauth` is on $PATH for those commands to run (after `go
+// run .` it is not).
+type summary struct {
+	profileFlag string
+	sandbox     bool
+	width       int
+	onPath      bool
+}
+
+// notOnPath says how to get the command the summary names.
+const notOnPath = "`cozeauth` is not on your PATH yet: run `go install .` in its source tree, which puts it in $(go env GOPATH)/bin (have that on your PATH)."
+
 // printOutcome says on the normal screen, once the wizard's screen is gone,
 // how it ended: who is logged in and what to run next, or that nothing was
-// saved and how to go on. Lines wrap between words at width; the address of
-// a login still waiting stays on one line, to be selected whole.
-func printOutcome(w io.Writer, o ui.Outcome, profileFlag string, sandbox bool, width int) {
+// saved and how to go on. Lines wrap between words at the width. A login
+// still waiting is not repeated: its listener is closed, so its address is
+// dead.
+func printOutcome(w io.Writer, o ui.Outcome, s summary) {
+	profileFlag, sandbox, width := s.profileFlag, s.sandbox, s.width
 	say := func(indent, format string, a ...any) {
 		fmt.Fprint(w, hangWords(fmt.Sprintf(format, a...), width, indent))
 	}
@@ -158,9 +187,8 @@ func printOutcome(w io.Writer, o ui.Outcome, profileFlag string, sandbox bool, w
 		say("", "Nothing was saved: no login finished. Run `cozeauth` again to go on.")
 	}
 	if st == nil {
-		if o.AuthorizeURL != "" {
-			say("", "The login's address (good only while cozeauth waited for it):")
-			fmt.Fprintln(w, o.AuthorizeURL)
+		if !s.onPath {
+			say("", notOnPath)
 		}
 		return
 	}
@@ -172,6 +200,9 @@ func printOutcome(w io.Writer, o ui.Outcome, profileFlag string, sandbox bool, w
 		say("  ", "✓ Sandbox run: logged in as %s.", who)
 		say("  ", "  The embedded fake Coze and its throwaway login are gone now.")
 		say("", "With a real app (run `cozeauth`), the same next steps work:")
+		if !s.onPath {
+			say("", notOnPath)
+		}
 	} else {
 		const hang = "           "
 		say("  ", "✓ Logged in to Coze as %s (profile %q).", who, st.Profile)
@@ -181,6 +212,9 @@ func printOutcome(w io.Writer, o ui.Outcome, profileFlag string, sandbox bool, w
 		}
 		if st.RefreshExpiresAt != nil {
 			say(hang, "  refresh  expires %s: log in again before then", st.RefreshExpiresAt.Local().Format("2006-01-02"))
+		}
+		if !s.onPath {
+			say("", notOnPath)
 		}
 		say("", "Next:")
 	}
@@ -201,6 +235,24 @@ func printOutcome(w io.Writer, o ui.Outcome, profileFlag string, sandbox bool, w
 		}
 		fmt.Fprintf(w, "  %-*s  %s\n", col, n[0], n[1])
 	}
+}
+
+// commandOnPath reports whether an executable named name is in one of the
+// directories of path (a $PATH value).
+func commandOnPath(name, path string) bool {
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			continue
+		}
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err == nil && info.Mode().IsRegular() && (runtime.GOOS == "windows" || info.Mode()&0o111 != 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // startSandbox starts the embedded fake Coze for `cozeauth --sandbox` and

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -62,14 +65,12 @@ func TestPrintOutcome(t *testing.T) {
 		{"sandbox", ui.Outcome{Status: st}, true,
 			[]string{"Sandbox run: logged in as Ada (@ada)", "throwaway login are gone", "With a real app", "$(cozeauth token --profile work)"},
 			[]string{"Nothing was saved"}},
-		{"no login", ui.Outcome{}, false, []string{"Nothing was saved", "Run `cozeauth` again"}, []string{"cozeauth token", "address"}},
-		{"no login, a browser waiting", ui.Outcome{AuthorizeURL: "https://www.coze.com/api/permission/oauth2/authorize?client_id=7.app.coze&state=abc"}, false,
-			[]string{"Nothing was saved", "\nhttps://www.coze.com/api/permission/oauth2/authorize?client_id=7.app.coze&state=abc\n"}, nil},
+		{"no login", ui.Outcome{}, false, []string{"Nothing was saved", "Run `cozeauth` again"}, []string{"cozeauth token", "address", "https://", "go install"}},
 	} {
 		for _, width := range []int{80, 60} {
 			t.Run(fmt.Sprintf("%s at %d columns", tt.name, width), func(t *testing.T) {
 				var b bytes.Buffer
-				printOutcome(&b, tt.o, profileFlag(profileOf(tt.o)), tt.sandbox, width)
+				printOutcome(&b, tt.o, summary{profileFlag: profileFlag(profileOf(tt.o)), sandbox: tt.sandbox, width: width, onPath: true})
 				// What the test looks for may be wrapped between words.
 				joined := strings.Join(strings.Fields(b.String()), " ")
 				for _, w := range tt.want {
@@ -215,4 +216,55 @@ func exitCodeOrOK(err error) int {
 		return ExitOK
 	}
 	return exitCode(err)
+}
+
+// TestPrintOutcomeNotOnPath: after `go run .` there is no cozeauth on the
+// PATH for the next steps the summary names: it says how to get one.
+func TestPrintOutcomeNotOnPath(t *testing.T) {
+	st := &auth.Status{Profile: "default", AppType: auth.AppPKCE, LoggedIn: true}
+	for _, tt := range []struct {
+		name    string
+		o       ui.Outcome
+		sandbox bool
+	}{
+		{"sandbox login", ui.Outcome{Status: st}, true},
+		{"sandbox without a login", ui.Outcome{}, true},
+		{"real login", ui.Outcome{Status: st}, false},
+		{"no login", ui.Outcome{}, false},
+	} {
+		for _, onPath := range []bool{false, true} {
+			var b bytes.Buffer
+			printOutcome(&b, tt.o, summary{sandbox: tt.sandbox, width: 80, onPath: onPath})
+			says := strings.Contains(strings.Join(strings.Fields(b.String()), " "), "run `go install .` in its source tree")
+			if says == onPath {
+				t.Errorf("%s, cozeauth on the PATH %v: says go install %v:\n%s", tt.name, onPath, says, b.String())
+			}
+		}
+	}
+}
+
+func TestCommandOnPath(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	name := "cozeauth"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(other, name), 0o755); err != nil { // a directory is not a command
+		t.Fatal(err)
+	}
+	list := string(filepath.ListSeparator)
+	for path, want := range map[string]bool{
+		dir:                 true,
+		other + list + dir:  true,
+		other:               false,
+		"":                  false,
+		list + other + list: false,
+	} {
+		if got := commandOnPath("cozeauth", path); got != want {
+			t.Errorf("commandOnPath(%q) = %v, want %v", path, got, want)
+		}
+	}
 }

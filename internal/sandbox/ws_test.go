@@ -160,8 +160,8 @@ func TestProbeAgrees(t *testing.T) {
 	want := []string{
 		"v3_chat Unauthorized auth_required",
 		"workflow_run Unauthorized auth_required",
-		"oauth_token Bad Request http_error",
-		"oauth_authorize Bad Request http_error",
+		"oauth_token Bad Request answered",
+		"oauth_authorize Bad Request answered",
 		"ws_chat Unauthorized auth_required",
 		"users_me OK ok",
 		"open_api_v2_chat OK ok",
