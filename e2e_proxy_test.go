@@ -181,11 +181,13 @@ func TestEndToEndExec(t *testing.T) {
 	}
 }
 
-// exec passes SIGTERM to the child and exits with the child's code.
+// exec passes SIGTERM to the child and exits with the child's code, even
+// when the child takes longer to stop than an ordinary command's grace
+// after a signal (cli.SignalGrace).
 func TestEndToEndExecForwardsSignals(t *testing.T) {
 	e := startE2E(t)
 	e.login()
-	cmd := exec.Command(e.bin, "exec", "--", "sh", "-c", `trap 'exit 42' TERM; echo ready; while :; do sleep 0.05; done`)
+	cmd := exec.Command(e.bin, "exec", "--", "sh", "-c", `trap 'sleep 2; exit 42' TERM; echo ready; while :; do sleep 0.05; done`)
 	cmd.Env = e.env
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -205,5 +207,38 @@ func TestEndToEndExecForwardsSignals(t *testing.T) {
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 42 {
 		t.Errorf("exit %d, want the child's 42", code)
+	}
+}
+
+// SIGTERM mid-stream: the proxy stops listening and finishes the stream
+// under way (here about 3 s of events: longer than an ordinary command's
+// grace after a signal, shorter than the proxy's own 5 s), then exits 130.
+func TestEndToEndProxyFinishesAStreamAfterSIGTERM(t *testing.T) {
+	e := startE2E(t, "--chat-pace", "300ms")
+	e.login()
+	p := e.startProxy(nil, "--quiet")
+	req, _ := http.NewRequest(http.MethodPost, p.url+"/v3/chat", strings.NewReader(`{"bot_id":"7480000000000000001","user_id":"u","stream":true,"additional_messages":[{"role":"user","content":"a b c","content_type":"text"}]}`))
+	req.Header.Set("Authorization", "Bearer "+p.key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "event:conversation.chat.created") {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	rest, err := io.ReadAll(r)
+	if err != nil || !strings.Contains(string(rest), "event:done") {
+		t.Errorf("after SIGTERM the stream ended with %v after %q, want it finished", err, rest)
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("proxy did not exit after the stream")
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit %d, want 130", code)
 	}
 }

@@ -70,7 +70,7 @@ func (g *globals) execWithToken(ctx context.Context, wsFlag string, args []strin
 	if err != nil {
 		return err
 	}
-	return g.runChild(args, map[string]string{
+	return g.runChild(ctx, args, map[string]string{
 		"COZE_API_TOKEN": tok.Value, "COZE_API_BASE": cfg.API(), "COZE_WWW_BASE": cfg.WWW(), "COZE_WS_BASE": ws,
 	})
 }
@@ -93,7 +93,7 @@ func (g *globals) execWithProxy(ctx context.Context, wsFlag string, args []strin
 	served := make(chan error, 1)
 	go func() { served <- proxy.Serve(serveCtx, ln, h, 0) }()
 	base := "http://" + ln.Addr().String()
-	err = g.runChild(args, map[string]string{
+	err = g.runChild(ctx, args, map[string]string{
 		"COZE_API_TOKEN": key, "COZE_API_BASE": base, "COZE_WWW_BASE": h.cfg.WWW(), "COZE_WS_BASE": "ws://" + ln.Addr().String(),
 	})
 	stop()
@@ -104,7 +104,7 @@ func (g *globals) execWithProxy(ctx context.Context, wsFlag string, args []strin
 // runChild runs args with env added to ours, passing on the signals we
 // get, and returns an error carrying its exit status. A child that could
 // not start is our failure (exit 1).
-func (g *globals) runChild(args []string, env map[string]string) error {
+func (g *globals) runChild(ctx context.Context, args []string, env map[string]string) error {
 	c := exec.Command(args[0], args[1:]...)
 	c.Stdin, c.Stdout, c.Stderr = g.env.Stdin, g.env.Stdout, g.env.Stderr
 	c.Env = os.Environ()
@@ -117,6 +117,10 @@ func (g *globals) runChild(args []string, env map[string]string) error {
 	if err := c.Start(); err != nil {
 		return fmt.Errorf("could not start %s: %w", args[0], err)
 	}
+	// From here signals are the child's to act on, and cozeauth waits for
+	// it however long it takes: no watchdog ends cozeauth first, which
+	// would orphan the child and lose its exit code.
+	setSignalGrace(ctx, -1)
 	waited := make(chan error, 1)
 	go func() { waited <- c.Wait() }()
 	for {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -69,6 +70,9 @@ stop it, letting requests under way finish for up to 5 seconds.`,
 			if err != nil {
 				return err
 			}
+			// A signal stops the listening; the requests under way get the
+			// proxy's own 5 s, not the 1.5 s of an ordinary command.
+			setSignalGrace(cmd.Context(), proxy.ShutdownGrace+time.Second)
 			fmt.Fprintf(g.env.Stderr, "listening on http://%s\n", ln.Addr())
 			return proxy.Serve(cmd.Context(), ln, h, 0)
 		},
