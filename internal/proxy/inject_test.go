@@ -63,7 +63,7 @@ func injectOver(t *testing.T, coze http.Handler, tokens Tokens, now time.Time) *
 	up := httptest.NewServer(coze)
 	t.Cleanup(up.Close)
 	target, _ := url.Parse(up.URL)
-	srv := httptest.NewServer(&Inject{Tokens: tokens, Next: reverseProxy(target, NewTransport()), Now: func() time.Time { return now }})
+	srv := httptest.NewServer(&Inject{Tokens: tokens, Next: reverseProxy(target, NewTransport(), &bufferPool{}), Now: func() time.Time { return now }})
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -191,7 +191,7 @@ func TestInjectAnswersItsOwnFailures(t *testing.T) {
 
 func TestInjectAnswersUnreachableCoze(t *testing.T) {
 	target, _ := url.Parse("http://127.0.0.1:1") // nothing listens on port 1
-	srv := httptest.NewServer(&Inject{Tokens: &fakeTokens{cur: Token{Value: "czu_a"}}, Next: reverseProxy(target, NewTransport())})
+	srv := httptest.NewServer(&Inject{Tokens: &fakeTokens{cur: Token{Value: "czu_a"}}, Next: reverseProxy(target, NewTransport(), &bufferPool{})})
 	defer srv.Close()
 	resp, body := post(t, srv.URL, "{}")
 	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "could not reach coze") {

@@ -33,7 +33,11 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Dura
 	if err := srv.Shutdown(sctx); err != nil {
 		_ = srv.Close() // streams still going after the grace are cut
 	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+	err := <-done
+	if f, ok := h.(interface{ Flush() }); ok { // the last log lines
+		f.Flush()
+	}
+	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return ctx.Err()
