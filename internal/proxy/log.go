@@ -105,7 +105,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-func (w *statusWriter) FlushError() error { return http.NewResponseController(w.ResponseWriter).Flush() }
+func (w *statusWriter) FlushError() error {
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
 
 // Hijack hands the connection to a WebSocket upgrade, which answers 101
 // on it itself.
