@@ -91,7 +91,7 @@ func (g *globals) execWithProxy(ctx context.Context, wsFlag string, args []strin
 	// The proxy outlives a signal: it stops when the child has exited.
 	serveCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan error, 1)
-	go func() { served <- proxy.Serve(serveCtx, ln, h, 0) }()
+	go func() { served <- proxy.Serve(serveCtx, ln, h.Handler, 0) }()
 	base := "http://" + ln.Addr().String()
 	err = g.runChild(ctx, args, map[string]string{
 		"COZE_API_TOKEN": key, "COZE_API_BASE": base, "COZE_WWW_BASE": h.cfg.WWW(), "COZE_WS_BASE": "ws://" + ln.Addr().String(),

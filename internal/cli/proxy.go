@@ -74,7 +74,7 @@ stop it, letting requests under way finish for up to 5 seconds.`,
 			// proxy's own 5 s, not the 1.5 s of an ordinary command.
 			setSignalGrace(cmd.Context(), proxy.ShutdownGrace+time.Second)
 			fmt.Fprintf(g.env.Stderr, "listening on http://%s\n", ln.Addr())
-			return proxy.Serve(cmd.Context(), ln, h, 0)
+			return proxy.Serve(cmd.Context(), ln, h.Handler, 0) // the proxy's own handler, whose log Serve flushes
 		},
 	}
 	f := cmd.Flags()

@@ -15,7 +15,9 @@ const ShutdownGrace = 5 * time.Second
 // Serve answers h on ln until ctx ends, then stops accepting, lets the
 // requests under way finish within grace (0 means [ShutdownGrace]), closes
 // what is left and returns ctx's error. Requests do not inherit ctx: a
-// signal ends the listening, not the answers in flight.
+// signal ends the listening, not the answers in flight. When h has a Flush
+// method (the handler [New] returns does: its request log), it is called
+// last, so no log line is lost; pass that handler itself, not a wrapper.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
 	if grace <= 0 {
 		grace = ShutdownGrace
