@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/cozeauth/cozeauth/coze"
+
 	"golang.org/x/oauth2"
 )
 
@@ -80,17 +82,17 @@ func (e *ConsentError) Error() string {
 	if e.Code == "access_denied" {
 		msg := "the authorization was denied in the browser (access_denied"
 		if e.Description != "" {
-			msg += ": " + Sanitize(e.Description)
+			msg += ": " + coze.Sanitize(e.Description)
 		}
 		msg += ")"
 		return msg + "; run the login again and choose Authorize to retry"
 	}
-	msg := "coze did not authorize the app: " + Sanitize(e.Code)
+	msg := "coze did not authorize the app: " + coze.Sanitize(e.Code)
 	if e.Description != "" {
-		msg += ": " + Sanitize(e.Description)
+		msg += ": " + coze.Sanitize(e.Description)
 	}
 	if e.LogID != "" {
-		msg += " (log id " + Sanitize(e.LogID) + ")"
+		msg += " (log id " + coze.Sanitize(e.LogID) + ")"
 	}
 	if h := oauthHint(e.Code, e.Description, ""); h != "" {
 		msg += "; " + h

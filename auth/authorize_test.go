@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/cozeauth/cozeauth/coze"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -22,7 +24,7 @@ func TestAuthRequestURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := Config{Settings: Settings{Region: RegionCN, ClientID: "1.app.coze"}, ClientSecret: tt.secret}
+			cfg := Config{Settings: Settings{Region: coze.RegionCN, ClientID: "1.app.coze"}, ClientSecret: tt.secret}
 			r, err := NewAuthRequest(cfg, "http://localhost:8080/callback")
 			if err != nil {
 				t.Fatal(err)

@@ -1,14 +1,3 @@
-// Package auth implements Coze's OAuth 2.0 flows for cozeauth: the authorize
-// URL with PKCE, the loopback callback listener, the JSON token calls, the
-// rotation-safe token [Store] and the refreshing [Manager] that every command,
-// the wizard and other Go programs use to get a valid access token.
-//
-// It owns everything that speaks Coze's protocol or touches stored tokens:
-// the one parser of Coze's replies ([ParseReply], [OAuthError], [APIError]),
-// which profile settings apply ([Store.Resolve]), and the in-flight work a
-// program must wait for before exiting ([Pending]). It is the documented Go
-// API. It must not print, read flags or the terminal, keep package-level
-// mutable state, or reach any host but the API base that issued a token.
 package auth
 
 import (
@@ -18,44 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
-
-// Region names one of Coze's two deployments. A token is valid only in the
-// region that issued it.
-type Region string
-
-// The regions Coze runs.
-const (
-	RegionCOM Region = "com"
-	RegionCN  Region = "cn"
-)
-
-// ParseRegion accepts "com" or "cn" (case-insensitive).
-func ParseRegion(s string) (Region, error) {
-	switch Region(strings.ToLower(strings.TrimSpace(s))) {
-	case RegionCOM:
-		return RegionCOM, nil
-	case RegionCN:
-		return RegionCN, nil
-	}
-	return "", fmt.Errorf("unknown region %q: use com (coze.com) or cn (coze.cn)", s)
-}
-
-// APIBase is the host that serves token calls and the open API.
-func (r Region) APIBase() string {
-	if r == RegionCN {
-		return "https://api.coze.cn"
-	}
-	return "https://api.coze.com"
-}
-
-// WWWBase is the host that serves the consent page.
-func (r Region) WWWBase() string {
-	if r == RegionCN {
-		return "https://www.coze.cn"
-	}
-	return "https://www.coze.com"
-}
 
 // DefaultRedirectURI is what Coze's console accepts for development and what
 // a user most likely registered.
@@ -71,11 +25,11 @@ const RefreshTokenLifetime = 30 * 24 * time.Hour
 // Settings are the non-secret parts of a profile, saved by a login so that
 // later commands need no flags.
 type Settings struct {
-	Region      Region `json:"region"`
-	APIBase     string `json:"api_base,omitempty"`
-	WWWBase     string `json:"www_base,omitempty"`
-	ClientID    string `json:"client_id"`
-	RedirectURI string `json:"redirect_uri,omitempty"`
+	Region      coze.Region `json:"region"`
+	APIBase     string      `json:"api_base,omitempty"`
+	WWWBase     string      `json:"www_base,omitempty"`
+	ClientID    string      `json:"client_id"`
+	RedirectURI string      `json:"redirect_uri,omitempty"`
 	// AppType is the app's client type in the Coze console; empty means
 	// inferred (see [Config.AppType]).
 	AppType AppType `json:"app_type,omitempty"`
@@ -113,30 +67,15 @@ func (c Config) API() string {
 
 // WWW returns the web base URL (the consent page's) without a trailing
 // slash: the one given, else the one that goes with the API base given
-// ([WWWForAPI]), else the region's.
+// ([coze.WWWForAPI]), else the region's.
 func (c Config) WWW() string {
 	switch {
 	case c.WWWBase != "":
 		return strings.TrimRight(c.WWWBase, "/")
 	case c.APIBase != "":
-		return WWWForAPI(c.API())
+		return coze.WWWForAPI(c.API())
 	}
 	return c.regionOrDefault().WWWBase()
-}
-
-// WWWForAPI is the web host that serves the consent page for an API base,
-// as coze-go (newOAuthClient), coze-js and coze-py derive it: a host
-// starting with "api." gets "www." in its place (https://api.coze.cn →
-// https://www.coze.cn); any other base, a sandbox's say, is used as it is.
-func WWWForAPI(apiBase string) string {
-	u, err := url.Parse(strings.TrimRight(apiBase, "/"))
-	if err != nil || u.Host == "" {
-		return strings.TrimRight(apiBase, "/")
-	}
-	if len(u.Host) > len("api.") && strings.EqualFold(u.Host[:len("api.")], "api.") {
-		u.Host = "www." + u.Host[len("api."):]
-	}
-	return u.String()
 }
 
 // Redirect returns the redirect URI, or the default one.
@@ -155,9 +94,9 @@ func (c Config) Margin() time.Duration {
 	return DefaultRefreshMargin
 }
 
-func (c Config) regionOrDefault() Region {
+func (c Config) regionOrDefault() coze.Region {
 	if c.Region == "" {
-		return RegionCOM
+		return coze.RegionCOM
 	}
 	return c.Region
 }

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cozeauth/cozeauth/coze"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -203,7 +205,7 @@ func TestRefusedRefreshIsRemembered(t *testing.T) {
 	refuse.Store(true)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
-		w.Header().Set(LogIDHeader, "log-1")
+		w.Header().Set(coze.LogIDHeader, "log-1")
 		if refuse.Load() {
 			w.WriteHeader(400)
 			fmt.Fprint(w, `{"error":"invalid_request","error_code":"invalid_request","error_message":"invalid request: refresh_token"}`)
@@ -262,7 +264,7 @@ func TestTokensStayWithTheirIssuer(t *testing.T) {
 	// A record from before issuers were kept is bound to the saved settings.
 	legacy := testRecord("czu_old")
 	save(t, m.Store, "default", legacy)
-	m.Store.SaveSettings("default", Settings{Region: RegionCN, ClientID: "1.app.coze"})
+	m.Store.SaveSettings("default", Settings{Region: coze.RegionCN, ClientID: "1.app.coze"})
 	if _, err := m.Token(context.Background()); !strings.Contains(fmt.Sprint(err), "https://api.coze.cn") {
 		t.Errorf("legacy record: %v, want a mismatch naming the saved coze.cn", err)
 	}
@@ -317,7 +319,7 @@ func TestHostileAnswersAreNeutralised(t *testing.T) {
 	if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), `\x1b[2J`) {
 		t.Errorf("error = %q, want its escape sequences escaped", err)
 	}
-	for _, tok := range []string{"czu_\x00x", "czu_a\r\nb", "czu_\x1b[2J", "czu a", strings.Repeat("a", MaxTokenLen+1), "czu_é"} {
+	for _, tok := range []string{"czu_\x00x", "czu_a\r\nb", "czu_\x1b[2J", "czu a", strings.Repeat("a", coze.MaxTokenLen+1), "czu_é"} {
 		body := fmt.Sprintf(`{"access_token":%q,"refresh_token":"r_ok","expires_in":1}`, tok)
 		resp := &http.Response{StatusCode: 200, Header: http.Header{}}
 		if got, err := parseTokenAnswer(resp, []byte(body), fixedNow); err == nil {
@@ -332,7 +334,7 @@ func TestHostileAnswersAreNeutralised(t *testing.T) {
 	if strings.ContainsAny(ce.Error(), "\x1b\x07") {
 		t.Errorf("consent error printed raw: %q", ce.Error())
 	}
-	u := &User{NickName: "\u202eevil", UserName: "a\x1bb"}
+	u := &coze.User{NickName: "\u202eevil", UserName: "a\x1bb"}
 	if d := u.Display(); strings.ContainsAny(d, "\x1b\u202e") {
 		t.Errorf("user name printed raw: %q", d)
 	}

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // Overrides are settings given for one run — flags, the environment — that
@@ -109,7 +111,7 @@ func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 // not overridden by bases saved for another.
 func resolveHosts(cfg *Config, o Overrides, saved Settings) error {
 	if o.Region != "" {
-		r, err := ParseRegion(o.Region)
+		r, err := coze.ParseRegion(o.Region)
 		if err != nil {
 			return invalidSetting("%v", err)
 		}

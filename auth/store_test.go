@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cozeauth/cozeauth/coze"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -192,7 +194,7 @@ func TestStoreConcurrentWritersAndReaders(t *testing.T) {
 
 func TestSettingsRoundTrip(t *testing.T) {
 	s := NewStore(t.TempDir())
-	want := Settings{Region: RegionCN, ClientID: "1.app.coze", RedirectURI: "http://localhost:9000/cb"}
+	want := Settings{Region: coze.RegionCN, ClientID: "1.app.coze", RedirectURI: "http://localhost:9000/cb"}
 	if err := s.SaveSettings("work", want); err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ const MaxStoreFile = 1 << 20
 
 // stageHeadroom is what a staged file is written with beyond the current
 // token file, so that the record a grant brings back (two tokens at most
-// MaxTokenLen each, a user, a failure) surely fits.
+// coze.MaxTokenLen each, a user, a failure) surely fits.
 const stageHeadroom = 16 << 10
 
 // staged is a temporary file in the store's directory that has already been

@@ -24,7 +24,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // familyGrace is how long an answered target waits to learn how its other
@@ -250,7 +250,7 @@ func (p *Prober) newRequest(ctx context.Context, t Target) (*http.Request, strin
 	if err != nil {
 		return nil, "", err
 	}
-	auth.SetUserAgent(req.Header, p.userAgent())
+	coze.SetUserAgent(req.Header, p.userAgent())
 	if t.Body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -282,7 +282,7 @@ func (p *Prober) failed(res *Result, snap snapshot, f failure, req *http.Request
 // answered fills in a target that got an HTTP answer.
 func (p *Prober) answered(res *Result, t Target, resp *http.Response, rec *recorder, key string) {
 	res.Status = resp.StatusCode
-	res.LogID = resp.Header.Get(auth.LogIDHeader)
+	res.LogID = resp.Header.Get(coze.LogIDHeader)
 	res.Skew, res.HasDate = p.skew(resp)
 	var data []byte
 	var readErr error
@@ -320,7 +320,7 @@ func (p *Prober) readCoze(res *Result, t Target, resp *http.Response, data []byt
 	if res.Class == ClassIntercepted {
 		return
 	}
-	if cb, ok := auth.ParseReply(data); ok {
+	if cb, ok := coze.ParseReply(data); ok {
 		res.CozeCode, res.CozeMsg = cb.Code, cb.Msg
 		if res.LogID == "" {
 			res.LogID = cb.Detail.LogID
@@ -331,7 +331,7 @@ func (p *Prober) readCoze(res *Result, t Target, resp *http.Response, data []byt
 		return
 	}
 	if t.Expect == ExpectOAuthJSON {
-		res.CozeMsg = auth.NewAPIError(resp, data).Msg
+		res.CozeMsg = coze.NewAPIError(resp, data).Msg
 	}
 }
 

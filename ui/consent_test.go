@@ -10,8 +10,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/cozeauth/cozeauth/auth"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/auth"
 )
 
 func TestConsentWaitingOpensBrowser(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cozeauth/cozeauth/coze"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -314,7 +316,7 @@ func (p probeModel) shortURL(raw string) string {
 	if rest, ok := strings.CutPrefix(raw, p.api); ok && p.api != "" {
 		return rest
 	}
-	if ws := probe.WSBase(p.api); ws != "" && !strings.Contains(ws, "://ws.") {
+	if ws := coze.WSForAPI(p.api); ws != "" && !strings.Contains(ws, "://ws.") {
 		if rest, ok := strings.CutPrefix(raw, ws); ok {
 			return rest
 		}

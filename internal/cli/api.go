@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cozeauth/cozeauth/coze"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -111,7 +113,7 @@ arguments, 4 when a login is needed.`,
 			if !validToken(method) {
 				return usageError("-X %q is not an HTTP method: use GET, POST, PUT, PATCH or DELETE", method)
 			}
-			auth.SetUserAgent(hdr, g.userAgent()) // unless -H set them
+			coze.SetUserAgent(hdr, g.userAgent()) // unless -H set them
 
 			m, err := g.manager()
 			if err != nil {
@@ -315,8 +317,8 @@ const freshFor = time.Minute
 func (c *apiCall) retryIfItHelps(cmd *cobra.Command, m *auth.Manager, rec *auth.Record, resp *http.Response) (*http.Response, bool, error) {
 	first := &capBuffer{max: maxErrorBody}
 	_, _ = io.Copy(first, io.LimitReader(resp.Body, maxErrorBody))
-	ae := auth.NewAPIError(resp, first.body())
-	if !tokenInvalid(ae.Code) || c.age(rec) < freshFor {
+	ae := coze.NewAPIError(resp, first.body())
+	if !coze.TokenInvalid(ae.Code) || c.age(rec) < freshFor {
 		// Replay what was read ahead of the rest of the body.
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(first.Bytes()), resp.Body), resp.Body}
 		return resp, false, nil
@@ -332,10 +334,6 @@ func (c *apiCall) retryIfItHelps(cmd *cobra.Command, m *auth.Manager, rec *auth.
 	resp, err = c.do(cmd, rec.AccessToken)
 	return resp, true, err
 }
-
-// tokenInvalid reports whether Coze's code says the access token itself is
-// no good (rather than, say, lacking a permission).
-func tokenInvalid(code int) bool { return code == 4100 || code == 700012006 }
 
 // age is how long ago the token was minted or last refreshed; a token with
 // no record of it counts as old.
@@ -405,10 +403,10 @@ func writeResponseHead(w io.Writer, resp *http.Response) error {
 }
 
 // responseError is nil for a 2xx answer whose code is 0 or absent, and an
-// exit-1 error otherwise: the method and path, the [auth.APIError] (status,
+// exit-1 error otherwise: the method and path, the [coze.APIError] (status,
 // Coze's code and message, log id) and what to do about it.
 func (c *apiCall) responseError(resp *http.Response, kept *capBuffer, rec *auth.Record, refreshed bool) error {
-	ae := auth.ReplyError(resp, kept.body())
+	ae := coze.ReplyError(resp, kept.body())
 	if ae == nil {
 		return nil
 	}
@@ -419,10 +417,10 @@ func (c *apiCall) responseError(resp *http.Response, kept *capBuffer, rec *auth.
 	return &ExitError{Code: ExitFailure, Err: err}
 }
 
-// refusalHint says what to do about an answer [auth.APIError.Hint] has no
+// refusalHint says what to do about an answer [coze.APIError.Hint] has no
 // words for: a path Coze does not have, a refusal that a refresh did not
 // or could not fix.
-func (c *apiCall) refusalHint(ae *auth.APIError, rec *auth.Record, refreshed bool) string {
+func (c *apiCall) refusalHint(ae *coze.APIError, rec *auth.Record, refreshed bool) string {
 	status := ae.StatusCode
 	switch {
 	case status == http.StatusNotFound:
@@ -433,7 +431,7 @@ func (c *apiCall) refusalHint(ae *auth.APIError, rec *auth.Record, refreshed boo
 		return "$COZE_API_TOKEN is used as it is and never refreshed: check that it has not expired or been revoked in the Coze console, or unset it to use the profile's login"
 	case refreshed:
 		return "the token was refused even after a refresh: check the region (--region cn for coze.cn, com for coze.com) and the app's permissions in the Coze console"
-	case tokenInvalid(ae.Code):
+	case coze.TokenInvalid(ae.Code):
 		return fmt.Sprintf("the token is %s old, so it was not refreshed: Coze refused a new token, which points at the region (--region cn for coze.cn, com for coze.com) or the API base, not at its age", fmtAge(c.age(rec)))
 	case ae.Code != 0:
 		return "not refreshed: a refresh does not change what this code means; check the path, the app's permissions in the Coze console, and the region"

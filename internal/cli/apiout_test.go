@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cozeauth/cozeauth/coze"
+
 	"github.com/charmbracelet/x/ansi"
 	"github.com/creack/pty"
 	"github.com/google/go-cmp/cmp"
@@ -27,7 +29,7 @@ func TestAPIOnATerminalIsIndented(t *testing.T) {
 			io.WriteString(w, me)
 		})
 		dir := t.TempDir()
-		storeTokens(t, dir, "default", auth.Settings{Region: auth.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
+		storeTokens(t, dir, "default", auth.Settings{Region: coze.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
 		ptmx, tty, err := pty.Open()
 		if err != nil {
 			t.Skipf("no pseudo-terminal: %v", err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cozeauth/cozeauth/coze"
+
 	"github.com/spf13/pflag"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -237,7 +239,7 @@ func (g *globals) envToken() string { return strings.TrimSpace(g.getenv("COZE_AP
 // showing it.
 func (g *globals) checkEnvToken() error {
 	if tok := g.envToken(); tok != "" {
-		if err := auth.CheckToken("$COZE_API_TOKEN", tok); err != nil {
+		if err := coze.CheckToken("$COZE_API_TOKEN", tok); err != nil {
 			return usageError("%v: set it to the one token alone (pat_… or a service access token), or unset it", err)
 		}
 	}
@@ -248,7 +250,7 @@ func (g *globals) checkEnvToken() error {
 func (g *globals) envTokenStatus(cfg auth.Config, tok string) *auth.Status {
 	region := cfg.Region
 	if region == "" {
-		region = auth.RegionCOM
+		region = coze.RegionCOM
 	}
 	st := &auth.Status{
 		Profile:     cfg.Profile,

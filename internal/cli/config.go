@@ -9,6 +9,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/cozeauth/cozeauth/coze"
+
 	"github.com/cozeauth/cozeauth/auth"
 )
 
@@ -108,9 +110,9 @@ func (g *globals) userAgent() string {
 		return g.env.UserAgent
 	}
 	if g.env.Version == "" {
-		return auth.DefaultUserAgent
+		return coze.DefaultUserAgent
 	}
-	return auth.DefaultUserAgent + "/" + g.env.Version
+	return coze.DefaultUserAgent + "/" + g.env.Version
 }
 
 // browser is the one that opens authorize pages.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cozeauth/cozeauth/coze"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -15,7 +17,7 @@ import (
 // not the tokens, not a web app's client secret.
 type profileSummary struct {
 	Profile          string       `json:"profile"`
-	Region           *auth.Region `json:"region"`
+	Region           *coze.Region `json:"region"`
 	ClientID         *string      `json:"client_id"`
 	AppType          auth.AppType `json:"app_type,omitempty"`
 	LoggedIn         bool         `json:"logged_in"`
@@ -75,7 +77,7 @@ func listProfiles(st *auth.Store, now time.Time) ([]profileSummary, error) {
 			// Commands use com when a login saved no region.
 			region := set.Region
 			if region == "" {
-				region = auth.RegionCOM
+				region = coze.RegionCOM
 			}
 			p.Region = &region
 			if set.ClientID != "" {
@@ -142,7 +144,7 @@ func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) 
 		if p.AppType != "" {
 			typ = string(p.AppType)
 		}
-		t.add(auth.Sanitize(p.Profile), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
+		t.add(coze.Sanitize(p.Profile), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
 	}
 	if err := t.render(w, g.tableWidth(w)); err != nil {
 		return err

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cozeauth/cozeauth/coze"
+
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
@@ -39,7 +41,7 @@ func loginToSandbox(t *testing.T) *sandboxed {
 	t.Cleanup(func() { sb.Close() })
 	dir := filepath.Join(t.TempDir(), "config")
 	m := &auth.Manager{
-		Config: auth.Config{Profile: "default", Settings: auth.Settings{Region: auth.RegionCOM, APIBase: base, WWWBase: base, ClientID: sandbox.PKCEClientID}},
+		Config: auth.Config{Profile: "default", Settings: auth.Settings{Region: coze.RegionCOM, APIBase: base, WWWBase: base, ClientID: sandbox.PKCEClientID}},
 		Store:  auth.NewStore(dir),
 		Now:    func() time.Time { return testNow },
 	}
