@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/cozeauth/cozeauth/internal/input"
+
 	"github.com/cozeauth/cozeauth/coze"
 
 	"golang.org/x/oauth2"
@@ -119,14 +121,11 @@ func (r *AuthRequest) CodeFromQuery(q url.Values) (string, error) {
 	return code, nil
 }
 
-// MaxPaste bounds what a person may paste: an address, or a line of input.
-const MaxPaste = 64 << 10
-
 // CodeFromURL accepts the address the browser ended on, pasted by a person on
 // a machine where the callback cannot reach cozeauth.
 func (r *AuthRequest) CodeFromURL(pasted string) (string, error) {
-	if len(pasted) > MaxPaste {
-		return "", fmt.Errorf("that is %d bytes, longer than any address (at most %d): paste only the address from the browser's address bar", len(pasted), MaxPaste)
+	if len(pasted) > input.MaxPaste {
+		return "", fmt.Errorf("that is %d bytes, longer than any address (at most %d): paste only the address from the browser's address bar", len(pasted), input.MaxPaste)
 	}
 	pasted = strings.TrimSpace(pasted)
 	u, err := url.Parse(pasted)

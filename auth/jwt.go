@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cozeauth/cozeauth/internal/input"
+
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -264,7 +266,7 @@ func (c Config) keyFileSigns(rec *Record) bool {
 // login that fixes it when it cannot be read.
 func (c Config) readKeyFile() ([]byte, error) {
 	path := c.JWT.PrivateKeyFile
-	data, err := ReadInputFile(path)
+	data, err := input.ReadFile(path)
 	if err != nil {
 		return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): put it back, run `%s --private-key-file <its path>`, or set $COZE_JWT_PRIVATE_KEY to the PEM", err, loginCommand(c.Profile))}
 	}

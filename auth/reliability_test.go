@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cozeauth/cozeauth/internal/input"
+
 	"github.com/cozeauth/cozeauth/coze"
 
 	"github.com/google/go-cmp/cmp"
@@ -458,7 +460,7 @@ func TestInputsAreBounded(t *testing.T) {
 		t.Errorf("Load of a %d-byte store = %v, want a CorruptError saying it is too large", len(big), err)
 	}
 	req := &AuthRequest{State: "s"}
-	pasted := "http://localhost:8080/callback?state=s&code=" + strings.Repeat("c", MaxPaste)
+	pasted := "http://localhost:8080/callback?state=s&code=" + strings.Repeat("c", input.MaxPaste)
 	if _, err := req.CodeFromURL(pasted); err == nil || strings.Contains(err.Error(), "ccc") {
 		t.Errorf("CodeFromURL of %d bytes = %v", len(pasted), err)
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cozeauth/cozeauth/internal/oauthconfig"
+
 	"github.com/cozeauth/cozeauth/coze"
 
 	"charm.land/bubbles/v2/key"
@@ -336,7 +338,7 @@ func (f formModel) update(msg tea.Msg, k keyMap) (formModel, tea.Cmd) {
 }
 
 // imported fills the form from the console's config file.
-func (f *formModel) imported(path string, c *auth.OAuthConfig, warnings []string) {
+func (f *formModel) imported(path string, c *oauthconfig.Config, warnings []string) {
 	if t, err := auth.ParseAppType(c.ClientType); err == nil {
 		f.appType = t
 	}

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cozeauth/cozeauth/internal/input"
+	"github.com/cozeauth/cozeauth/internal/oauthconfig"
+
 	"github.com/cozeauth/cozeauth/coze"
 
 	"github.com/spf13/pflag"
@@ -169,7 +172,7 @@ func (g *globals) jwtSettings(saved *auth.JWTSettings, maybeJWT bool) (*auth.JWT
 		js.DurationSeconds = secs
 	}
 	if a.scopeFile != "" {
-		data, err := auth.ReadInputFile(a.scopeFile)
+		data, err := input.ReadFile(a.scopeFile)
 		if err != nil {
 			return nil, usageError("--scope-file: %v: pass a JSON file holding the token call's scope", err)
 		}
@@ -275,11 +278,11 @@ func (g *globals) importConfigFile() error {
 	if path == "" {
 		return nil
 	}
-	data, err := auth.ReadInputFile(path)
+	data, err := input.ReadFile(path)
 	if err != nil {
 		return usageError("--config: %v: pass the coze_oauth_config.json downloaded from the app's page in the Coze console", err)
 	}
-	c, warnings, err := auth.ParseOAuthConfig(path, data)
+	c, warnings, err := oauthconfig.Parse(path, data)
 	for _, w := range warnings {
 		fmt.Fprintln(g.env.Stderr, "warning: "+w)
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/cozeauth/cozeauth/internal/browser"
+
 	"github.com/cozeauth/cozeauth/coze"
 
 	"github.com/cozeauth/cozeauth/auth"
@@ -121,7 +123,7 @@ func (g *globals) browser() auth.Browser {
 		return g.env.Browser
 	}
 	env := g.getenv("BROWSER")
-	return plainBrowser{Browser: auth.SystemBrowser{Env: env}, env: env} // browser.go
+	return plainBrowser{Browser: browser.System{Env: env}, env: env} // browser.go
 }
 
 func (g *globals) stdinIsTerminal() bool {

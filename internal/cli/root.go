@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/oauthconfig"
 )
 
 // Exit codes shared by every command.
@@ -169,7 +170,7 @@ func isUsage(err error) bool {
 	var (
 		at *auth.AppTypeError
 		re *auth.RedirectError
-		mf *auth.MissingFieldError
+		mf *oauthconfig.MissingFieldError
 		ud *auth.UnsafeDirError
 	)
 	return errors.As(err, &at) || errors.As(err, &re) || errors.As(err, &mf) || errors.As(err, &ud)

@@ -1,15 +1,21 @@
-package auth
+// Package oauthconfig reads the Coze console's coze_oauth_config.json (the
+// file every official SDK loads) for `login --config` and the wizard's
+// import: its fields, warnings for the ones it does not know, and a
+// refusal naming a field the app type needs.
+package oauthconfig
 
 import (
 	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/cozeauth/cozeauth/auth"
 )
 
-// OAuthConfig is the console's coze_oauth_config.json, which every official
-// SDK loads (coze-go's OAuthConfig and LoadOAuthAppFromConfig).
-type OAuthConfig struct {
+// Config is the console's coze_oauth_config.json, which every official
+// SDK loads (coze-go's Config and LoadOAuthAppFromConfig).
+type Config struct {
 	ClientType   string `json:"client_type"`
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret,omitempty"`
@@ -28,12 +34,12 @@ func (e *MissingFieldError) Error() string {
 	return fmt.Sprintf("%s has no %q%s: download the file again from the app's page in the Coze console, or add the field", e.Path, e.Field, e.Why)
 }
 
-// ParseOAuthConfig reads a coze_oauth_config.json. Fields it does not know
+// Parse reads a coze_oauth_config.json. Fields it does not know
 // are returned as warnings (coze-go ignores them); a missing required field
 // is a [*MissingFieldError]: client_id and client_type always, client_secret
 // for web, private_key and public_key_id for jwt.
-func ParseOAuthConfig(path string, data []byte) (*OAuthConfig, []string, error) {
-	var c OAuthConfig
+func Parse(path string, data []byte) (*Config, []string, error) {
+	var c Config
 	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, nil, fmt.Errorf("%s is not the console's JSON config file: %w; download it again from the app's page in the Coze console", path, err)
 	}
@@ -53,16 +59,16 @@ func ParseOAuthConfig(path string, data []byte) (*OAuthConfig, []string, error) 
 	if c.ClientType == "" {
 		return nil, warnings, &MissingFieldError{path, "client_type", " (pkce, web, device or jwt)"}
 	}
-	t, err := ParseAppType(c.ClientType)
+	t, err := auth.ParseAppType(c.ClientType)
 	if err != nil {
 		return nil, warnings, fmt.Errorf("%s: client_type: %w", path, err)
 	}
 	switch {
-	case t == AppWeb && c.ClientSecret == "":
+	case t == auth.AppWeb && c.ClientSecret == "":
 		return nil, warnings, &MissingFieldError{path, "client_secret", ", which a web app needs"}
-	case t == AppJWT && c.PrivateKey == "":
+	case t == auth.AppJWT && c.PrivateKey == "":
 		return nil, warnings, &MissingFieldError{path, "private_key", ", which a jwt app needs"}
-	case t == AppJWT && c.PublicKeyID == "":
+	case t == auth.AppJWT && c.PublicKeyID == "":
 		return nil, warnings, &MissingFieldError{path, "public_key_id", ", which a jwt app needs"}
 	}
 	return &c, warnings, nil

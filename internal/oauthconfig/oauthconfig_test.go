@@ -1,4 +1,4 @@
-package auth
+package oauthconfig
 
 import (
 	"errors"
@@ -31,7 +31,7 @@ func TestParseOAuthConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, warnings, err := ParseOAuthConfig("f.json", []byte(tt.json))
+			c, warnings, err := Parse("f.json", []byte(tt.json))
 			if diff := cmp.Diff(tt.wantWarnings, warnings); diff != "" {
 				t.Errorf("warnings (-want +got):\n%s", diff)
 			}
@@ -47,7 +47,7 @@ func TestParseOAuthConfig(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := ParseOAuthConfig("f.json", []byte(`{"client_type":"service","client_id":"1"}`)); err == nil {
+	if _, _, err := Parse("f.json", []byte(`{"client_type":"service","client_id":"1"}`)); err == nil {
 		t.Error("an unknown client_type was accepted")
 	}
 }
