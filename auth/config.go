@@ -116,18 +116,10 @@ func ValidateClientID(id string) (warning string, err error) {
 	return "", nil
 }
 
-// RedirectError is a redirect URI cozeauth cannot use. It is the user's to
-// fix (a flag, the environment or the saved profile), so commands report it
-// as a usage error.
-type RedirectError struct {
-	URI string
-	Msg string
-}
-
-func (e *RedirectError) Error() string { return e.Msg }
-
-func redirectErr(uri, reason string) *RedirectError {
-	return &RedirectError{uri, fmt.Sprintf("redirect URI %q %s", uri, reason)}
+// redirectErr is a redirect URI cozeauth cannot use. It is the user's to
+// fix (a flag, the environment or the saved profile): a [UsageError].
+func redirectErr(uri, reason string) *UsageError {
+	return &UsageError{Msg: fmt.Sprintf("redirect URI %q %s", uri, reason)}
 }
 
 // ValidateRedirectURI checks that cozeauth can receive the callback of raw
@@ -150,12 +142,12 @@ func ValidateRedirectURI(raw string) error {
 		return redirectErr(raw, "must not carry a user name or a #fragment")
 	case !IsLoopbackHost(u.Hostname()) || strings.Contains(u.Host, "%"):
 		// Worded as before: the wizard's form shows it.
-		return &RedirectError{raw, fmt.Sprintf("redirect URI host %q is not loopback: use localhost or 127.0.0.1 so cozeauth can receive the callback, %s", u.Hostname(), orPaste)}
+		return &UsageError{Msg: fmt.Sprintf("redirect URI host %q is not loopback: use localhost or 127.0.0.1 so cozeauth can receive the callback, %s", u.Hostname(), orPaste)}
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 0 || n > 65535 || strconv.Itoa(n) != p {
-			return &RedirectError{raw, fmt.Sprintf("redirect URI port %q is not a number from 0 to 65535", p)}
+			return &UsageError{Msg: fmt.Sprintf("redirect URI port %q is not a number from 0 to 65535", p)}
 		}
 	} else if strings.HasSuffix(u.Host, ":") {
 		return redirectErr(raw, "has an empty port")

@@ -45,9 +45,9 @@ func TestCheckPasteRedirect(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "bots.example.com/cb", "ftp://example.com/cb", "https://u:p@example.com/cb", "https://example.com/cb#x", "http://localhost:0/cb", "https:///cb"} {
-		var re *RedirectError
+		var re *UsageError
 		if err := CheckPasteRedirect(bad); !errors.As(err, &re) {
-			t.Errorf("CheckPasteRedirect(%q) = %v, want a *RedirectError", bad, err)
+			t.Errorf("CheckPasteRedirect(%q) = %v, want a *UsageError", bad, err)
 		}
 	}
 	// A listener's URI still must be loopback http, and says how to do without one.

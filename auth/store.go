@@ -277,7 +277,7 @@ func (l *Locked) Prepare() error {
 // kept.
 func (s *Store) CanWrite() error {
 	if err := s.ensureDir(); err != nil {
-		var ud *UnsafeDirError
+		var ud *UsageError
 		if errors.As(err, &ud) {
 			return err
 		}

@@ -16,17 +16,12 @@ import (
 // read, and a rescue file is used only when it and its directory are this
 // user's and private.
 
-// UnsafeDirError means the config directory belongs to another user or can
-// be written by others: cozeauth neither reads tokens from it nor writes
-// tokens to it.
-type UnsafeDirError struct {
-	Dir    string
-	Reason string // "is owned by uid 65534, not you (uid 0)", …
-	Fix    string
-}
-
-func (e *UnsafeDirError) Error() string {
-	return fmt.Sprintf("refusing the config directory %s: it %s, so the tokens in it could be another user's and tokens written there could be read or replaced: %s", e.Dir, e.Reason, e.Fix)
+// unsafeDir is the usage error of a config directory that belongs to
+// another user or can be written by others: cozeauth neither reads tokens
+// from it nor writes tokens to it. reason is like "is owned by uid 65534,
+// not you (uid 0)".
+func unsafeDir(dir, reason, fix string) *UsageError {
+	return &UsageError{Msg: fmt.Sprintf("refusing the config directory %s: it %s, so the tokens in it could be another user's and tokens written there could be read or replaced: %s", dir, reason, fix)}
 }
 
 // checkDir vets the config directory before any token or setting is read
@@ -56,12 +51,12 @@ func (s *Store) checkDir(fix bool) error {
 	own := "use a directory of your own: set $COZEAUTH_CONFIG_DIR to one (it is created 0700)"
 	switch perm := fi.Mode().Perm(); {
 	case !fi.IsDir():
-		return &UnsafeDirError{Dir: dir, Reason: "is " + kindOf(fi.Mode()) + ", not a directory", Fix: "remove it, or " + own}
+		return unsafeDir(dir, "is "+kindOf(fi.Mode())+", not a directory", "remove it, or "+own)
 	case !ownedByMe(fi):
-		return &UnsafeDirError{Dir: dir, Reason: "is owned by " + ownerOf(fi), Fix: own}
+		return unsafeDir(dir, "is owned by "+ownerOf(fi), own)
 	case perm&0o022 != 0:
 		fix := fmt.Sprintf("run `chmod 700 %s`, or %s", dir, own)
-		return &UnsafeDirError{Dir: dir, Reason: fmt.Sprintf("can be written by other users (mode %04o)", unixMode(fi.Mode())), Fix: fix}
+		return unsafeDir(dir, fmt.Sprintf("can be written by other users (mode %04o)", unixMode(fi.Mode())), fix)
 	case perm&0o077 == 0 || !fix:
 	case link:
 		s.warn(fmt.Sprintf("warning: the config directory %s (a link) is open to other users (mode %04o); cozeauth does not chmod through a link: run `chmod 700 %s/`", dir, perm, dir))

@@ -203,7 +203,7 @@ func TestConfigDirNotOursIsRefused(t *testing.T) {
 				giveAway(t, s.Path(), s.Dir)
 			}
 			before, _ := os.ReadDir(s.Dir)
-			var ud *UnsafeDirError
+			var ud *UsageError
 			if _, err := s.Load("default"); !errors.As(err, &ud) || !strings.Contains(err.Error(), tt.why) || !strings.Contains(err.Error(), s.Dir) {
 				t.Errorf("Load: %v; want the directory refused because it %s", err, tt.why)
 			}
@@ -251,7 +251,7 @@ func TestStoreNeverFollowsLinks(t *testing.T) {
 		link := filepath.Join(t.TempDir(), "cfg")
 		os.Symlink(shared, link)
 		s := NewStore(link)
-		var ud *UnsafeDirError
+		var ud *UsageError
 		if _, err := s.Lock(context.Background()); !errors.As(err, &ud) {
 			t.Errorf("Lock: %v; want the directory refused", err)
 		}

@@ -25,18 +25,14 @@ type Config struct {
 	CozeWWWBase  string `json:"coze_www_base,omitempty"`
 }
 
-// MissingFieldError names a field the config file must have.
-type MissingFieldError struct {
-	Path, Field, Why string
-}
-
-func (e *MissingFieldError) Error() string {
-	return fmt.Sprintf("%s has no %q%s: download the file again from the app's page in the Coze console, or add the field", e.Path, e.Field, e.Why)
+// missingField is the usage error naming a field the config file must have.
+func missingField(path, field, why string) *auth.UsageError {
+	return &auth.UsageError{Msg: fmt.Sprintf("%s has no %q%s: download the file again from the app's page in the Coze console, or add the field", path, field, why)}
 }
 
 // Parse reads a coze_oauth_config.json. Fields it does not know
 // are returned as warnings (coze-go ignores them); a missing required field
-// is a [*MissingFieldError]: client_id and client_type always, client_secret
+// is an [*auth.UsageError]: client_id and client_type always, client_secret
 // for web, private_key and public_key_id for jwt.
 func Parse(path string, data []byte) (*Config, []string, error) {
 	var c Config
@@ -54,10 +50,10 @@ func Parse(path string, data []byte) (*Config, []string, error) {
 	}
 	sort.Strings(warnings)
 	if c.ClientID == "" {
-		return nil, warnings, &MissingFieldError{path, "client_id", ""}
+		return nil, warnings, missingField(path, "client_id", "")
 	}
 	if c.ClientType == "" {
-		return nil, warnings, &MissingFieldError{path, "client_type", " (pkce, web, device or jwt)"}
+		return nil, warnings, missingField(path, "client_type", " (pkce, web, device or jwt)")
 	}
 	t, err := auth.ParseAppType(c.ClientType)
 	if err != nil {
@@ -65,11 +61,11 @@ func Parse(path string, data []byte) (*Config, []string, error) {
 	}
 	switch {
 	case t == auth.AppWeb && c.ClientSecret == "":
-		return nil, warnings, &MissingFieldError{path, "client_secret", ", which a web app needs"}
+		return nil, warnings, missingField(path, "client_secret", ", which a web app needs")
 	case t == auth.AppJWT && c.PrivateKey == "":
-		return nil, warnings, &MissingFieldError{path, "private_key", ", which a jwt app needs"}
+		return nil, warnings, missingField(path, "private_key", ", which a jwt app needs")
 	case t == auth.AppJWT && c.PublicKeyID == "":
-		return nil, warnings, &MissingFieldError{path, "public_key_id", ", which a jwt app needs"}
+		return nil, warnings, missingField(path, "public_key_id", ", which a jwt app needs")
 	}
 	return &c, warnings, nil
 }
