@@ -144,12 +144,10 @@ func resolveHosts(cfg *Config, o Overrides, saved Settings) error {
 	return nil
 }
 
-// For returns a copy of s that keeps cfg's secrets where cfg says: in the
-// system keyring when its Storage is "keyring".
+// For returns a copy of s that keeps cfg's secrets where cfg says: in
+// [Store.Keyring] when its Storage is "keyring".
 func (s *Store) For(cfg Config) *Store {
 	c := *s
-	if cfg.Storage == "keyring" && c.Keyring == nil {
-		c.Keyring = NewKeyring()
-	}
+	c.UseKeyring = cfg.Storage == "keyring"
 	return &c
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"time"
 
@@ -22,13 +23,17 @@ type Store struct {
 	Dir string
 	// Warn receives non-fatal findings, such as a token file others can read.
 	Warn func(string)
-	// Keyring, when set, receives the secrets of every record saved; a
-	// keyring that fails or does not answer falls back to the file, with a
-	// warning.
+	// Keyring is the system keyring, given by the caller ([Open] and the
+	// cozeauth command give [NewKeyring]); the store never creates one. A
+	// record whose secrets are in it is read and deleted through it; with
+	// none, such a record reads as a [KeyringError] and its entry is left.
 	Keyring *Keyring
-	// RescueDirs are where tokens go when Dir cannot take them; nil means
-	// the user's state directory, then the runtime directory, then the
-	// temporary directory.
+	// UseKeyring sends the secrets of every record saved to Keyring (see
+	// [Store.For]); a keyring that is missing, fails or does not answer
+	// falls back to the file, with a warning.
+	UseKeyring bool
+	// RescueDirs are where tokens go when Dir cannot take them, best first
+	// ([DefaultRescueDirs] are the usual ones); nil means nowhere.
 	RescueDirs []string
 }
 
@@ -42,12 +47,14 @@ const (
 // NewStore returns a store in dir.
 func NewStore(dir string) *Store { return &Store{Dir: dir} }
 
-// DefaultDir is $COZEAUTH_CONFIG_DIR, else os.UserConfigDir()/cozeauth.
-func DefaultDir() (string, error) {
-	if d := os.Getenv("COZEAUTH_CONFIG_DIR"); d != "" {
+// DefaultDir is $COZEAUTH_CONFIG_DIR, else the user's configuration
+// directory (as [os.UserConfigDir] finds it) and cozeauth in it, with the
+// environment read through getenv.
+func DefaultDir(getenv func(string) string) (string, error) {
+	if d := getenv("COZEAUTH_CONFIG_DIR"); d != "" {
 		return d, nil
 	}
-	base, err := os.UserConfigDir()
+	base, err := userConfigDir(getenv, runtime.GOOS)
 	if err != nil {
 		return "", fmt.Errorf("no config directory (set COZEAUTH_CONFIG_DIR): %w", err)
 	}
@@ -85,11 +92,8 @@ func (s *Store) Load(profile string) (*Record, error) {
 		return nil, err
 	}
 	if r != nil && r.Secrets == secretsInKeyring {
-		k := s.Keyring
-		if k == nil {
-			k = NewKeyring() // written with --storage keyring, read without it
-		}
-		if err := k.fill(s.Dir, profile, r); err != nil {
+		// Written with --storage keyring, maybe read without it.
+		if err := s.Keyring.fill(s.Dir, profile, r); err != nil {
 			return nil, err
 		}
 	}
@@ -317,8 +321,8 @@ func (l *Locked) Load(profile string) (*Record, error) { return l.s.Load(profile
 // With a keyring, the secrets go there first and the file keeps the rest.
 func (l *Locked) Save(profile string, r *Record) error {
 	onDisk := r
-	if k := l.s.Keyring; k != nil {
-		if err := k.put(l.s.Dir, profile, r); err != nil {
+	if l.s.UseKeyring {
+		if err := l.s.Keyring.put(l.s.Dir, profile, r); err != nil {
 			l.s.warn(fmt.Sprintf("warning: the system keyring is not usable (%v); the tokens are kept in %s (mode 0600) instead", err, l.s.Path()))
 		} else {
 			stripped := *r
@@ -336,10 +340,9 @@ func (l *Locked) Delete(profile string) error {
 	return l.update(func(f *tokenFile) {
 		if r := f.Profiles[profile]; r != nil && r.Secrets == secretsInKeyring {
 			k := l.s.Keyring
-			if k == nil {
-				k = NewKeyring()
-			}
-			if err := k.remove(l.s.Dir, profile); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+			if err := k.remove(l.s.Dir, profile); errors.Is(err, errNoKeyring) {
+				l.s.warn(fmt.Sprintf("warning: profile %q's tokens are in the system keyring, which this program was not given; they are left there", profile))
+			} else if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 				l.s.warn(fmt.Sprintf("warning: could not remove profile %q's tokens from the system keyring (%v); remove the entry %q of service %q by hand", profile, err, k.user(l.s.Dir, profile), k.Service))
 			}
 		}

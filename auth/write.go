@@ -137,14 +137,8 @@ func (s *Store) rescueName() string {
 }
 
 // rescueDirs are where a token pair goes when the config directory cannot
-// take it: [Store.RescueDirs], else [DefaultRescueDirs] of the process's
-// environment.
-func (s *Store) rescueDirs() []string {
-	if s.RescueDirs != nil {
-		return s.RescueDirs
-	}
-	return DefaultRescueDirs(os.Getenv)
-}
+// take it: [Store.RescueDirs], as the caller gave them.
+func (s *Store) rescueDirs() []string { return s.RescueDirs }
 
 // DefaultRescueDirs lists, best first, where tokens go when the config
 // directory cannot take them: the user's state directory (it survives a

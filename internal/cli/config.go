@@ -20,16 +20,14 @@ import (
 func (g *globals) store() (*auth.Store, error) {
 	dir := g.configDir
 	if dir == "" {
-		dir = g.getenv("COZEAUTH_CONFIG_DIR")
-	}
-	if dir == "" {
 		var err error
-		if dir, err = auth.DefaultDir(); err != nil {
+		if dir, err = auth.DefaultDir(g.getenv); err != nil {
 			return nil, err
 		}
 	}
 	s := auth.NewStore(dir)
 	s.Warn = g.warnOnce
+	s.Keyring = auth.NewKeyring() // read only for records kept there, or with --storage keyring
 	s.RescueDirs = auth.DefaultRescueDirs(g.getenv)
 	return s, nil
 }
