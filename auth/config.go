@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // DefaultRedirectURI is what Coze's console accepts for development and what
@@ -99,6 +100,61 @@ func (c Config) regionOrDefault() coze.Region {
 		return coze.RegionCOM
 	}
 	return c.Region
+}
+
+// RenewMargin is how long before rec's expiry it is renewed, the margin
+// [Manager.Token] and [Manager.Status] use; screens that show or schedule
+// renewals use it too, so they never disagree with auth. A margin set by
+// hand that is not shorter than the token's whole life would refresh on
+// every call (a refresh storm): it is clamped to a third of the life. The
+// default (5 minutes of Coze's 15) is not clamped, except for a JWT app
+// whose --duration is 5 minutes or less: it chose that life.
+func (c Config) RenewMargin(rec *Record) time.Duration {
+	margin, _ := c.renewMargin(rec)
+	return margin
+}
+
+func (c Config) renewMargin(rec *Record) (margin time.Duration, clamped bool) {
+	margin = c.Margin()
+	life := rec.Expiry.Sub(rec.IssuedAt)
+	byHand := c.RefreshMargin > 0
+	if !byHand && c.AppType() != AppJWT || rec.IssuedAt.IsZero() || life <= 0 || margin < life {
+		return margin, false
+	}
+	return life / 3, true
+}
+
+// KeyFileProblem says why c's JWT app cannot mint the next token of rec:
+// its private key file cannot be read (a [*KeyError]'s text, naming the file
+// and the login that fixes it). It is "" for other apps, for a key given in
+// the environment or kept in the store or keyring, and for a readable file.
+// It reads the file, never the network.
+func (c Config) KeyFileProblem(rec *Record) string {
+	if c.AppType() != AppJWT || !c.keyFileSigns(rec) {
+		return ""
+	}
+	if _, err := c.readKeyFile(); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// keyFileSigns reports whether the JWT app signs with the key file: no key
+// was given in the environment, kept in the store or in the keyring.
+func (c Config) keyFileSigns(rec *Record) bool {
+	return c.PrivateKeyPEM == "" && rec.PrivateKey == "" && rec.Secrets != secretsInKeyring &&
+		c.JWT != nil && c.JWT.PrivateKeyFile != ""
+}
+
+// readKeyFile reads the JWT app's key file, a [*KeyError] naming it and the
+// login that fixes it when it cannot be read.
+func (c Config) readKeyFile() ([]byte, error) {
+	path := c.JWT.PrivateKeyFile
+	data, err := input.ReadFile(path)
+	if err != nil {
+		return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): put it back, run `%s --private-key-file <its path>`, or set $COZE_JWT_PRIVATE_KEY to the PEM", err, loginCommand(c.Profile))}
+	}
+	return data, nil
 }
 
 // ValidateClientID returns a warning (not an error) for a client id that does

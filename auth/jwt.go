@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cozeauth/cozeauth/internal/input"
-
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -238,39 +236,6 @@ func (m *Manager) signingKey(rec *Record) (*rsa.PrivateKey, error) {
 		return ParsePrivateKey(m.Config.JWT.PrivateKeyFile, data)
 	}
 	return nil, errors.New("no private key for this JWT app: pass --private-key-file key.pem or set $COZE_JWT_PRIVATE_KEY to the PEM")
-}
-
-// KeyFileProblem says why c's JWT app cannot mint the next token of rec:
-// its private key file cannot be read (a [*KeyError]'s text, naming the file
-// and the login that fixes it). It is "" for other apps, for a key given in
-// the environment or kept in the store or keyring, and for a readable file.
-// It reads the file, never the network.
-func (c Config) KeyFileProblem(rec *Record) string {
-	if c.AppType() != AppJWT || !c.keyFileSigns(rec) {
-		return ""
-	}
-	if _, err := c.readKeyFile(); err != nil {
-		return err.Error()
-	}
-	return ""
-}
-
-// keyFileSigns reports whether the JWT app signs with the key file: no key
-// was given in the environment, kept in the store or in the keyring.
-func (c Config) keyFileSigns(rec *Record) bool {
-	return c.PrivateKeyPEM == "" && rec.PrivateKey == "" && rec.Secrets != secretsInKeyring &&
-		c.JWT != nil && c.JWT.PrivateKeyFile != ""
-}
-
-// readKeyFile reads the JWT app's key file, a [*KeyError] naming it and the
-// login that fixes it when it cannot be read.
-func (c Config) readKeyFile() ([]byte, error) {
-	path := c.JWT.PrivateKeyFile
-	data, err := input.ReadFile(path)
-	if err != nil {
-		return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): put it back, run `%s --private-key-file <its path>`, or set $COZE_JWT_PRIVATE_KEY to the PEM", err, loginCommand(c.Profile))}
-	}
-	return data, nil
 }
 
 // LoginJWT checks a service app's key and kid by minting one token, then
