@@ -1,6 +1,9 @@
 package coze
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Coze's codes that cozeauth acts on (coze-sdk-gen's error table; 700012006
 // is in no SDK or document: coze.cn answers it for an expired or revoked
@@ -57,4 +60,23 @@ func (e *APIError) Hint() string {
 		return "rate limited: wait a little and try again"
 	}
 	return ""
+}
+
+// TokenInvalid reports whether Coze's code says the access token itself is
+// no good, rather than, say, lacking a permission or belonging to the other
+// region: [TokenInvalid] of e.Code.
+func (e *APIError) TokenInvalid() bool { return TokenInvalid(e.Code) }
+
+// FreshFor is how recently a token must have been minted or refreshed for
+// a refusal not to be blamed on it: a new token refused is refused for
+// another reason (the region, the path, a permission), which a refresh
+// cannot fix.
+const FreshFor = time.Minute
+
+// RefreshMayFix reports whether renewing the access token could change
+// Coze's refusal e of a token minted or refreshed at issuedAt (zero when
+// unknown): only a 401 whose code says the token is invalid, for a token
+// older than [FreshFor] — it was revoked, or rotated by another machine.
+func (e *APIError) RefreshMayFix(issuedAt, now time.Time) bool {
+	return e.StatusCode == 401 && e.TokenInvalid() && (issuedAt.IsZero() || now.Sub(issuedAt) >= FreshFor)
 }
