@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cozeauth/cozeauth/auth/internal/filestore"
+
 	"github.com/cozeauth/cozeauth/internal/input"
 
 	"github.com/cozeauth/cozeauth/coze"
@@ -452,7 +454,7 @@ func TestDeviceEndpointsDoNotFollowRedirects(t *testing.T) {
 // alone), a pasted text over 64 KiB is refused without being echoed.
 func TestInputsAreBounded(t *testing.T) {
 	s := NewStore(privateDir(t))
-	big := `{"profiles":{"default":{"access_token":"` + strings.Repeat("a", MaxStoreFile) + `"}}}`
+	big := `{"profiles":{"default":{"access_token":"` + strings.Repeat("a", filestore.MaxFile) + `"}}}`
 	os.WriteFile(s.Path(), []byte(big), 0o600)
 	_, err := s.Load("default")
 	var ce *CorruptError

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cozeauth/cozeauth/auth/internal/filestore"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -163,21 +164,21 @@ func (s *Store) readTokensRescued() (f *tokenFile, rescued []string, err error) 
 }
 
 // readTokenStore reads the token file: none is an empty store; anything but
-// a regular file is refused by name ([UnsafeFileError]); one that cannot be
+// a regular file is refused by name ([filestore.UnsafeFileError]); one that cannot be
 // decoded is a [CorruptError]. A file open to others is made 0600.
 func (s *Store) readTokenStore(path string) (*tokenFile, error) {
-	file, fi, err := openRegular(path)
+	file, fi, err := filestore.OpenRegular(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return &tokenFile{Profiles: map[string]*Record{}}, nil
-	case isUnsafe(err):
+	case filestore.IsUnsafe(err):
 		return nil, err
 	case err != nil:
 		return nil, &CorruptError{Path: path, Err: err}
 	}
 	defer file.Close()
 	s.fixFileMode(path, file, fi)
-	data, err := readAllBounded(file)
+	data, err := filestore.ReadAllBounded(file)
 	if err != nil {
 		return nil, &CorruptError{Path: path, Err: err}
 	}
@@ -206,11 +207,11 @@ func (s *Store) ensureDir() error {
 
 // writeJSON writes v to path atomically, 0600.
 func writeJSON(path string, v any) error {
-	data, err := marshalFile(v)
+	data, err := filestore.EncodeJSON(v)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, data)
+	return filestore.WriteAtomic(path, data)
 }
 
 // Lock takes the cross-process lock that guards every change to the token
@@ -220,8 +221,8 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 	if err := s.ensureDir(); err != nil {
 		return nil, err
 	}
-	fl, err := lockPath(ctx, filepath.Join(s.Dir, lockFile))
-	if isUnsafe(err) {
+	fl, err := filestore.LockPath(ctx, filepath.Join(s.Dir, lockFile))
+	if filestore.IsUnsafe(err) {
 		return nil, err
 	}
 	if err != nil {
@@ -230,11 +231,11 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 	// A token file that could never be read or replaced is refused before
 	// anything is sent to Coze, not after a grant was spent.
 	if fi, err := os.Lstat(s.Path()); err == nil && !fi.Mode().IsRegular() {
-		fl.unlock()
-		return nil, &UnsafeFileError{Path: s.Path(), Kind: kindOf(fi.Mode())}
+		fl.Unlock()
+		return nil, &filestore.UnsafeFileError{Path: s.Path(), Kind: filestore.KindOf(fi.Mode())}
 	}
 	l := &Locked{s: s, fl: fl}
-	removeStale(s.Path())
+	filestore.RemoveStale(s.Path())
 	l.importRescued()
 	return l, nil
 }
@@ -242,8 +243,8 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 // Locked is the token store while this process holds its lock.
 type Locked struct {
 	s      *Store
-	fl     fileLock
-	staged *staged // written by Prepare, used by the next write
+	fl     filestore.Lock
+	staged *filestore.Staged // written by Prepare, used by the next write
 }
 
 // importRescued writes into the config directory the tokens an earlier
@@ -264,11 +265,11 @@ func (l *Locked) Prepare() error {
 	if l.staged != nil {
 		return nil
 	}
-	size := stageHeadroom
+	size := filestore.StageHeadroom
 	if fi, err := os.Lstat(l.s.Path()); err == nil {
-		size += int(min(fi.Size(), MaxStoreFile))
+		size += int(min(fi.Size(), filestore.MaxFile))
 	}
-	st, err := stage(l.s.Path(), size)
+	st, err := filestore.Stage(l.s.Path(), size)
 	if err != nil {
 		return &StoreFullError{Dir: l.s.Dir, Err: err}
 	}
@@ -290,14 +291,14 @@ func (s *Store) CanWrite() error {
 	for _, name := range []string{tokensFile, settingsFile, lockFile} {
 		path := filepath.Join(s.Dir, name)
 		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-			return &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+			return &filestore.UnsafeFileError{Path: path, Kind: filestore.KindOf(fi.Mode())}
 		}
 	}
-	st, err := stage(filepath.Join(s.Dir, "write-check"), stageHeadroom)
+	st, err := filestore.Stage(filepath.Join(s.Dir, "write-check"), filestore.StageHeadroom)
 	if err != nil {
 		return &StoreFullError{Dir: s.Dir, Err: err}
 	}
-	st.abort()
+	st.Abort()
 	return nil
 }
 
@@ -356,18 +357,18 @@ func (l *Locked) update(change func(*tokenFile)) error {
 		return err
 	}
 	change(f)
-	data, err := marshalFile(f)
+	data, err := filestore.EncodeJSON(f)
 	if err != nil {
 		return err
 	}
 	st := l.staged
 	l.staged = nil
 	if st == nil {
-		if st, err = stage(l.s.Path(), len(data)); err != nil {
+		if st, err = filestore.Stage(l.s.Path(), len(data)); err != nil {
 			return err
 		}
 	}
-	if err := st.commit(l.s.Path(), data); err != nil {
+	if err := st.Commit(l.s.Path(), data); err != nil {
 		return err
 	}
 	for _, p := range rescued {
@@ -388,9 +389,9 @@ func (l *Locked) MoveAside(now time.Time) (string, error) {
 
 // Unlock releases the lock, removing a staged file that was not used.
 func (l *Locked) Unlock() {
-	l.staged.abort()
+	l.staged.Abort()
 	l.staged = nil
-	l.fl.unlock()
+	l.fl.Unlock()
 }
 
 // LoadSettings returns profile's saved settings, or zero settings.
@@ -422,11 +423,11 @@ func (s *Store) readSettings() (map[string]Settings, error) {
 	if err := s.checkDir(false); err != nil {
 		return nil, err
 	}
-	data, err := readBounded(s.SettingsPath())
+	data, err := filestore.ReadBounded(s.SettingsPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]Settings{}, nil
 	}
-	if isUnsafe(err) {
+	if filestore.IsUnsafe(err) {
 		return nil, err
 	}
 	if err != nil {
