@@ -8,11 +8,10 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/cozeauth/cozeauth/internal/input"
+	"golang.org/x/oauth2"
 
 	"github.com/cozeauth/cozeauth/coze"
-
-	"golang.org/x/oauth2"
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // AuthorizePath is the consent endpoint's path on the web host.

@@ -7,9 +7,9 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 func TestAuthRequestURL(t *testing.T) {

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 var fixedNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)

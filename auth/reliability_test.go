@@ -16,13 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cozeauth/cozeauth/auth/internal/filestore"
-
-	"github.com/cozeauth/cozeauth/internal/input"
-
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/auth/internal/filestore"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // The tests here reproduce the rows of issue 10's table, each against an

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/cozeauth/cozeauth/auth/internal/filestore"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/cozeauth/cozeauth/auth/internal/filestore"
 )
 
 // Store keeps tokens in one 0600 JSON file per config directory and the

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 func testRecord(access string) *Record {

@@ -6,12 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 

@@ -1,17 +1,16 @@
 package ui
 
 import (
-	tea "charm.land/bubbletea/v2"
-
-	"github.com/cozeauth/cozeauth/coze"
-
 	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 func TestDashboardOpensForLoggedInProfile(t *testing.T) {

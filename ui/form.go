@@ -6,16 +6,14 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cozeauth/cozeauth/internal/oauthconfig"
-
-	"github.com/cozeauth/cozeauth/coze"
-
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/oauthconfig"
 )
 
 // field is one row of the setup form.

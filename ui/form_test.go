@@ -4,11 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 func TestFormPrefill(t *testing.T) {

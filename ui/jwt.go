@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/cozeauth/cozeauth/internal/input"
-	"github.com/cozeauth/cozeauth/internal/oauthconfig"
-
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/input"
+	"github.com/cozeauth/cozeauth/internal/oauthconfig"
 )
 
 // A JWT (service) app needs no consent: its first token is minted from the

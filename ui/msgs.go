@@ -3,9 +3,8 @@ package ui
 import (
 	"time"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/probe"
 )
 

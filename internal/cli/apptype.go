@@ -9,14 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cozeauth/cozeauth/internal/input"
-	"github.com/cozeauth/cozeauth/internal/oauthconfig"
-
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/spf13/pflag"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/input"
+	"github.com/cozeauth/cozeauth/internal/oauthconfig"
 )
 
 // appFlags are login's flags for the app type and what each type needs.

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cozeauth/cozeauth/internal/input"
-
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/input"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 

@@ -3,10 +3,10 @@ package cli
 import (
 	"strings"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // flagValues are the values shells complete for a flag, by flag name; a

@@ -9,11 +9,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/cozeauth/cozeauth/internal/browser"
-
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/browser"
 )
 
 // store opens the token store of the config directory.

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // TestExecChild is not a test: it is the child `cozeauth exec --proxy`

@@ -11,12 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cozeauth/cozeauth/internal/browser"
-	"github.com/cozeauth/cozeauth/internal/input"
-
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/browser"
+	"github.com/cozeauth/cozeauth/internal/input"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 

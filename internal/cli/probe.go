@@ -13,13 +13,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"charm.land/lipgloss/v2"
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/probe"
 )
 

@@ -6,11 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // profileSummary is one line of `cozeauth profiles`. It holds no secret:

@@ -10,11 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/proxy"
 )
 

@@ -13,11 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cozeauth/cozeauth/internal/input"
-
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/input"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 

@@ -12,11 +12,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 

@@ -13,11 +13,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cozeauth/cozeauth/internal/browser"
-
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/browser"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/ui"

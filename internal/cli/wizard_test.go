@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cozeauth/cozeauth/coze"
-
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/ui"
 )
