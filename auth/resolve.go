@@ -59,14 +59,11 @@ func (o Overrides) Or(fallback Overrides) Overrides {
 	}
 }
 
-// InvalidSettingError is an override that cannot be used: a wrong region,
-// a base that is not an http(s) URL, an unknown storage, a bad margin.
-type InvalidSettingError struct{ Msg string }
-
-func (e *InvalidSettingError) Error() string { return e.Msg }
-
+// invalidSetting is the usage error of an override that cannot be used: a
+// wrong region, a base that is not an http(s) URL, an unknown storage, a
+// bad margin.
 func invalidSetting(format string, args ...any) error {
-	return &InvalidSettingError{Msg: fmt.Sprintf(format, args...)}
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
 }
 
 // Resolve is the one place a profile's [Config] is made, for the command

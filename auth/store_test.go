@@ -244,7 +244,7 @@ func TestResolveRefusesPlainHTTPAPIBase(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, _, err := NewStore(t.TempDir()).Resolve(Overrides{ClientID: "1.app.coze", APIBase: tt.base, WWWBase: "https://www.coze.com"})
-		var bad *InvalidSettingError
+		var bad *UsageError
 		if got := errors.As(err, &bad); got != tt.wantErr || tt.wantErr && !strings.Contains(err.Error(), "https") {
 			t.Errorf("--api-base %s: %v; want an error saying https: %v", tt.base, err, tt.wantErr)
 		}

@@ -54,7 +54,7 @@ func (g *globals) config(st *auth.Store) (auth.Config, error) {
 		Storage: g.storage, RefreshMargin: g.refreshMargin,
 	}
 	cfg, _, err := st.Resolve(flags.Or(auth.EnvOverrides(g.getenv)))
-	var bad *auth.InvalidSettingError
+	var bad *auth.UsageError
 	if errors.As(err, &bad) {
 		return cfg, &ExitError{Code: ExitUsage, Err: err}
 	}
