@@ -7,7 +7,9 @@
 //
 // It owns the targets, running them and classifying what came back. It must
 // not print, read or refresh stored tokens (the caller hands it a token, or
-// none), or treat an HTTP error status as a blocked path.
+// none), or treat an HTTP error status as a blocked path. It reads Coze's
+// answers with package coze and never imports auth, so the token store, the
+// keyring, the lock and JWT signing are not linked into it.
 package probe
 
 import (

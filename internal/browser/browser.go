@@ -1,4 +1,4 @@
-// Package browser is the real [auth.Browser] of the command line: $BROWSER
+// Package browser is the real auth.Browser of the command line: $BROWSER
 // or the platform's launcher, started without waiting and without letting
 // it draw over a terminal, and [HeadlessReason], which says when a login
 // should not launch one at all. auth takes any Browser; only the CLI picks
