@@ -70,9 +70,9 @@ func (t AppType) ConsoleName() string {
 	return string(t)
 }
 
-// NeededFor is the app type a flow needs; the browser flow names PKCE, the
+// neededFor is the app type a flow needs; the browser flow names PKCE, the
 // type of app cozeauth suggests for a desktop.
-func NeededFor(flow Flow) AppType {
+func neededFor(flow Flow) AppType {
 	switch flow {
 	case FlowDevice:
 		return AppDevice
@@ -91,7 +91,7 @@ func (t AppType) HowToCreate() string {
 // refuses it for: Coze would answer access_deny "invalid app type", and no
 // retry can help.
 func appTypeRefusal(t AppType, flow Flow) *UsageError {
-	need := NeededFor(flow)
+	need := neededFor(flow)
 	what := map[Flow]string{FlowBrowser: "a browser login", FlowDevice: "a device-code login", FlowJWT: "a JWT token"}[flow]
 	msg := fmt.Sprintf("this profile's app is a %s app (%s); Coze only allows %s for a %s app", t, t.ConsoleName(), what, need)
 	if flow == FlowBrowser {

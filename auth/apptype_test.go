@@ -175,10 +175,10 @@ func TestWorkspacePaths(t *testing.T) {
 	if want := "https://www.coze.cn/api/permission/oauth2/workspace_id/7480000000000000001/authorize?"; !strings.HasPrefix(req.URL, want) {
 		t.Errorf("authorize URL %s, want the workspace path %s", req.URL, want)
 	}
-	if got, want := DevicePathFor("7480000000000000001"), "/api/permission/oauth2/workspace_id/7480000000000000001/device/code"; got != want {
+	if got, want := devicePathFor("7480000000000000001"), "/api/permission/oauth2/workspace_id/7480000000000000001/device/code"; got != want {
 		t.Errorf("device path %s, want %s", got, want)
 	}
-	if DevicePathFor("") != DevicePath || AuthorizePathFor("") != AuthorizePath {
+	if devicePathFor("") != DevicePath || authorizePathFor("") != AuthorizePath {
 		t.Error("no workspace must mean the plain paths")
 	}
 }

@@ -17,9 +17,9 @@ import (
 // AuthorizePath is the consent endpoint's path on the web host.
 const AuthorizePath = "/api/permission/oauth2/authorize"
 
-// AuthorizePathFor is the consent endpoint's path, scoped to a workspace
+// authorizePathFor is the consent endpoint's path, scoped to a workspace
 // when workspaceID is set.
-func AuthorizePathFor(workspaceID string) string {
+func authorizePathFor(workspaceID string) string {
 	if workspaceID == "" {
 		return AuthorizePath
 	}
@@ -45,7 +45,7 @@ func NewAuthRequest(cfg Config, redirectURI string) (*AuthRequest, error) {
 	}
 	oc := &oauth2.Config{
 		ClientID:    cfg.ClientID,
-		Endpoint:    oauth2.Endpoint{AuthURL: cfg.WWW() + AuthorizePathFor(cfg.WorkspaceID), TokenURL: cfg.API() + TokenPath},
+		Endpoint:    oauth2.Endpoint{AuthURL: cfg.WWW() + authorizePathFor(cfg.WorkspaceID), TokenURL: cfg.API() + TokenPath},
 		RedirectURL: redirectURI,
 	}
 	r := &AuthRequest{State: state, RedirectURI: redirectURI}

@@ -196,7 +196,7 @@ func ValidateRedirectURI(raw string) error {
 		return redirectErr(raw, "must start with http:// (cozeauth listens for it on this machine): register one like "+DefaultRedirectURI+", "+orPaste)
 	case u.User != nil || u.Fragment != "":
 		return redirectErr(raw, "must not carry a user name or a #fragment")
-	case !IsLoopbackHost(u.Hostname()) || strings.Contains(u.Host, "%"):
+	case !isLoopbackHost(u.Hostname()) || strings.Contains(u.Host, "%"):
 		// Worded as before: the wizard's form shows it.
 		return &UsageError{Msg: fmt.Sprintf("redirect URI host %q is not loopback: use localhost or 127.0.0.1 so cozeauth can receive the callback, %s", u.Hostname(), orPaste)}
 	}
@@ -248,10 +248,10 @@ func CheckRegistrable(raw string) error {
 	return nil
 }
 
-// IsLoopbackHost reports whether h (a URL's host name, without brackets) is
+// isLoopbackHost reports whether h (a URL's host name, without brackets) is
 // localhost, an IPv4 literal in 127.0.0.0/8 or ::1. Other names are refused
 // even when they resolve to loopback: their resolution is not ours to trust.
-func IsLoopbackHost(h string) bool {
+func isLoopbackHost(h string) bool {
 	if strings.EqualFold(h, "localhost") {
 		return true
 	}

@@ -40,9 +40,9 @@ func (d *DeviceAuth) VerificationURL() string {
 	return u.String()
 }
 
-// DevicePathFor is the device authorization endpoint's path, scoped to a
+// devicePathFor is the device authorization endpoint's path, scoped to a
 // workspace when workspaceID is set.
-func DevicePathFor(workspaceID string) string {
+func devicePathFor(workspaceID string) string {
 	if workspaceID == "" {
 		return DevicePath
 	}
@@ -52,7 +52,7 @@ func DevicePathFor(workspaceID string) string {
 // DeviceCode starts a device authorization; workspaceID, when set, scopes
 // it to that workspace.
 func (c *Client) DeviceCode(ctx context.Context, workspaceID string) (*DeviceAuth, error) {
-	resp, data, err := c.postJSON(ctx, DevicePathFor(workspaceID), map[string]string{"client_id": c.ClientID})
+	resp, data, err := c.postJSON(ctx, devicePathFor(workspaceID), map[string]string{"client_id": c.ClientID})
 	if err != nil {
 		return nil, fmt.Errorf("could not start the device login: %w", err)
 	}

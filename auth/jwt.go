@@ -115,10 +115,10 @@ func (e *KeyError) Error() string {
 	return fmt.Sprintf("the private key in %s %s", e.Source, e.Reason)
 }
 
-// ParsePrivateKey reads an RSA private key from PEM, PKCS#1 ("RSA PRIVATE
+// parsePrivateKey reads an RSA private key from PEM, PKCS#1 ("RSA PRIVATE
 // KEY") or PKCS#8 ("PRIVATE KEY", what the Coze console downloads). source
 // names where it came from, for the error.
-func ParsePrivateKey(source string, data []byte) (*rsa.PrivateKey, error) {
+func parsePrivateKey(source string, data []byte) (*rsa.PrivateKey, error) {
 	block, _ := pem.Decode([]byte(strings.TrimSpace(string(data))))
 	if block == nil {
 		return nil, &KeyError{source, "is not PEM: expected the private_key.pem the Coze console downloaded when the key pair was created (-----BEGIN PRIVATE KEY-----)"}
@@ -149,9 +149,9 @@ func ParsePrivateKey(source string, data []byte) (*rsa.PrivateKey, error) {
 	return nil, &KeyError{source, fmt.Sprintf("is a %q block: expected an RSA private key (PRIVATE KEY or RSA PRIVATE KEY)", block.Type)}
 }
 
-// JWTAudience is the aud claim for an API base: its host name, as coze-go
+// jwtAudience is the aud claim for an API base: its host name, as coze-go
 // sends it (api.coze.com, api.coze.cn).
-func JWTAudience(apiBase string) string {
+func jwtAudience(apiBase string) string {
 	u, err := url.Parse(apiBase)
 	if err != nil {
 		return apiBase
@@ -159,19 +159,19 @@ func JWTAudience(apiBase string) string {
 	return u.Host
 }
 
-// SignJWT builds and signs the JWT that a service app trades for an access
+// signJWT builds and signs the JWT that a service app trades for an access
 // token: header kid, claims iss (the app id), aud (the API host), iat, exp,
 // a fresh jti and, when set, the session's session_name and
 // session_context.device_info. Like coze-go it uses jwt.MapClaims, so aud
 // is a plain string.
-func SignJWT(key *rsa.PrivateKey, kid, clientID, apiBase string, session JWTSession, now time.Time) (string, error) {
+func signJWT(key *rsa.PrivateKey, kid, clientID, apiBase string, session JWTSession, now time.Time) (string, error) {
 	jti := make([]byte, 32)
 	if _, err := rand.Read(jti); err != nil {
 		return "", fmt.Errorf("could not make a jti: %w", err)
 	}
 	claims := jwt.MapClaims{
 		"iss": clientID,
-		"aud": JWTAudience(apiBase),
+		"aud": jwtAudience(apiBase),
 		"iat": now.Unix(),
 		"exp": now.Add(jwtLifetime).Unix(),
 		"jti": hex.EncodeToString(jti),
@@ -198,7 +198,7 @@ func (c *Client) MintJWT(ctx context.Context, key *rsa.PrivateKey, js *JWTSettin
 	if js == nil || js.PublicKeyID == "" {
 		return nil, errors.New("no public key id: pass --public-key-id with the key's fingerprint from the app's page in the Coze console")
 	}
-	signed, err := SignJWT(key, js.PublicKeyID, c.ClientID, c.APIBase, js.Session(), c.now())
+	signed, err := signJWT(key, js.PublicKeyID, c.ClientID, c.APIBase, js.Session(), c.now())
 	if err != nil {
 		return nil, err
 	}
@@ -225,15 +225,15 @@ func (c *Client) MintJWT(ctx context.Context, key *rsa.PrivateKey, js *JWTSettin
 func (m *Manager) signingKey(rec *Record) (*rsa.PrivateKey, error) {
 	switch {
 	case m.Config.PrivateKeyPEM != "":
-		return ParsePrivateKey("$COZE_JWT_PRIVATE_KEY", []byte(m.Config.PrivateKeyPEM))
+		return parsePrivateKey("$COZE_JWT_PRIVATE_KEY", []byte(m.Config.PrivateKeyPEM))
 	case rec != nil && rec.PrivateKey != "":
-		return ParsePrivateKey("the token store", []byte(rec.PrivateKey))
+		return parsePrivateKey("the token store", []byte(rec.PrivateKey))
 	case m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != "":
 		data, err := m.Config.readKeyFile()
 		if err != nil {
 			return nil, err
 		}
-		return ParsePrivateKey(m.Config.JWT.PrivateKeyFile, data)
+		return parsePrivateKey(m.Config.JWT.PrivateKeyFile, data)
 	}
 	return nil, errors.New("no private key for this JWT app: pass --private-key-file key.pem or set $COZE_JWT_PRIVATE_KEY to the PEM")
 }

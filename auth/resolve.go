@@ -134,7 +134,7 @@ func resolveHosts(cfg *Config, o Overrides, saved Settings) error {
 			return invalidSetting("%s %q is not an http(s) URL", b.flag, b.base)
 		}
 		// Tokens and a web app's secret go to the API base.
-		if b.flag == "--api-base" && u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
+		if b.flag == "--api-base" && u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
 			return invalidSetting("%s %q would send tokens unencrypted: use https:// (plain http only for a loopback sandbox, like http://127.0.0.1:8808)", b.flag, b.base)
 		}
 	}

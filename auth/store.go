@@ -378,9 +378,9 @@ func (l *Locked) update(change func(*tokenFile)) error {
 	return nil
 }
 
-// MoveAside renames a corrupt token file to <name>.corrupt-<time> so a login
+// moveAside renames a corrupt token file to <name>.corrupt-<time> so a login
 // can start afresh, and returns the new name.
-func (l *Locked) MoveAside(now time.Time) (string, error) {
+func (l *Locked) moveAside(now time.Time) (string, error) {
 	dst := fmt.Sprintf("%s.corrupt-%s", l.s.Path(), now.UTC().Format("20060102T150405Z"))
 	if err := os.Rename(l.s.Path(), dst); err != nil {
 		return "", fmt.Errorf("could not move the unreadable token store aside: %w", err)

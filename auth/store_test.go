@@ -139,7 +139,7 @@ func TestStoreMoveAside(t *testing.T) {
 	os.WriteFile(s.Path(), []byte("garbage"), 0o600)
 	l, _ := s.Lock(context.Background())
 	defer l.Unlock()
-	dst, err := l.MoveAside(fixedNow)
+	dst, err := l.moveAside(fixedNow)
 	if err != nil {
 		t.Fatal(err)
 	}
