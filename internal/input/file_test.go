@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestReadInputFile(t *testing.T) {
+func TestReadFile(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, size int) string {
 		p := filepath.Join(dir, name)
@@ -56,7 +56,7 @@ func TestReadInputFile(t *testing.T) {
 // A FIFO is refused without opening it: opening one for reading waits for
 // a writer, for ever when none comes. The writer here is only a safety net
 // so that the test ends (with a failure) even if the FIFO were read.
-func TestReadInputFileRefusesAFIFO(t *testing.T) {
+func TestReadFileRefusesAFIFO(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "fifo")
 	if err := mkfifo(p); err != nil {
 		t.Skipf("no FIFOs here: %v", err)

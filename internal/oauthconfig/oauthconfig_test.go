@@ -10,7 +10,7 @@ import (
 	"github.com/cozeauth/cozeauth/auth"
 )
 
-func TestParseOAuthConfig(t *testing.T) {
+func TestParse(t *testing.T) {
 	tests := []struct {
 		name         string
 		json         string
