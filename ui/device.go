@@ -341,8 +341,7 @@ func waitForDeviceCmd(ctx context.Context, d Deps, gen int, mgr *auth.Manager, f
 		case err != nil:
 			return deviceFailedMsg{gen: gen, err: err}
 		}
-		st, _ := mgr.Status() // nil is handled: the login itself worked
-		return loginFinishedMsg{gen: gen, result: res, status: st, now: d.Now()}
+		return loginFinishedMsg{gen: gen, result: res, status: savedStatus(mgr, res.Record), now: d.Now()}
 	}
 }
 

@@ -11,16 +11,21 @@ import (
 	"github.com/cozeauth/cozeauth/auth"
 )
 
-// profileSummary is one line of `cozeauth profiles`. It holds no secret:
-// not the tokens, not a web app's client secret.
+// profileSummary is one line of `cozeauth profiles`, read from the
+// profile's [auth.Status]. It holds no secret: not the tokens, not a web
+// app's client secret.
 type profileSummary struct {
 	Profile          string       `json:"profile"`
 	Region           *auth.Region `json:"region"`
 	ClientID         *string      `json:"client_id"`
 	AppType          auth.AppType `json:"app_type,omitempty"`
+	State            auth.State   `json:"state"`
 	LoggedIn         bool         `json:"logged_in"`
+	Problem          string       `json:"problem,omitempty"`
 	AccessExpiresAt  *time.Time   `json:"access_token_expires_at"`
 	RefreshExpiresAt *time.Time   `json:"refresh_token_expires_at"`
+
+	status *auth.Status
 }
 
 func newProfilesCmd(g *globals) *cobra.Command {
@@ -43,7 +48,7 @@ Use a profile with --profile NAME (or $COZE_PROFILE) on any command.`,
 			if err != nil {
 				return err
 			}
-			list, err := listProfiles(st, g.now())
+			list, err := g.listProfiles(st)
 			if err != nil {
 				return err
 			}
@@ -57,61 +62,52 @@ Use a profile with --profile NAME (or $COZE_PROFILE) on any command.`,
 	return cmd
 }
 
-// listProfiles reads every profile's settings and tokens without touching the
-// network or refreshing anything.
-func listProfiles(st *auth.Store, now time.Time) ([]profileSummary, error) {
+// listProfiles reads every profile's state, as `status --all` does but
+// without $COZE_API_TOKEN standing in, without touching the network or
+// refreshing anything.
+func (g *globals) listProfiles(st *auth.Store) ([]profileSummary, error) {
 	names, err := st.Profiles()
 	if err != nil {
 		return nil, err
 	}
 	list := make([]profileSummary, 0, len(names))
 	for _, name := range names {
-		p := profileSummary{Profile: name}
-		set, ok, err := st.LoadSettings(name)
+		cfg, err := g.configFor(st, name)
+		if err != nil {
+			return nil, fmt.Errorf("profile %q: %w", name, err)
+		}
+		s, err := g.managerFor(cfg, st).Status()
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			// Commands use com when a login saved no region.
-			region := set.Region
-			if region == "" {
-				region = auth.RegionCOM
-			}
-			p.Region = &region
-			if set.ClientID != "" {
-				p.ClientID = &set.ClientID
-			}
-			p.AppType = (auth.Config{Settings: set}).AppType()
-		}
-		rec, err := st.Meta(name)
+		_, saved, err := st.LoadSettings(name)
 		if err != nil {
 			return nil, err
 		}
-		if rec != nil {
-			if rec.ClientSecret != "" && set.AppType == "" {
-				p.AppType = auth.AppWeb
-			}
-			// A JWT app has no refresh token: it stays logged in while it
-			// can sign (its key is in the store or a saved path to a file
-			// that can still be read, as `status` says).
-			refused := rec.Failure != nil && rec.Failure.Refused
-			p.LoggedIn = rec.LoggedIn(now)
-			if p.AppType == auth.AppJWT {
-				p.LoggedIn = !refused && (auth.Config{Profile: name, Settings: set}).KeyFileProblem(rec) == ""
-			}
-			p.AccessExpiresAt = timeOrNil(rec.Expiry)
-			p.RefreshExpiresAt = timeOrNil(rec.RefreshExpiry)
-		}
-		list = append(list, p)
+		list = append(list, summarize(s, saved))
 	}
 	return list, nil
 }
 
-func timeOrNil(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
+// summarize is s as a line of `profiles`; saved says whether the profile
+// has saved settings (without, it has no region or app type of its own).
+func summarize(s *auth.Status, saved bool) profileSummary {
+	p := profileSummary{
+		Profile: s.Profile, State: s.State, LoggedIn: s.LoggedIn, Problem: s.Problem,
+		AccessExpiresAt: s.AccessExpiresAt, RefreshExpiresAt: s.RefreshExpiresAt, status: s,
 	}
-	return &t
+	if saved || s.AppType == auth.AppWeb { // a saved secret says web
+		p.AppType = s.AppType
+	}
+	if saved {
+		region := s.Region
+		p.Region = &region
+	}
+	if s.ClientID != "" {
+		client := s.ClientID
+		p.ClientID = &client
+	}
+	return p
 }
 
 // printProfiles writes the table, fitted to the output's width (the region
@@ -136,13 +132,13 @@ func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) 
 		in := "yes"
 		if !p.LoggedIn {
 			in = "no"
-			notes.WriteString(wrapWords(fmt.Sprintf("Profile %q is not logged in: run `%s`.", p.Profile, loginCommand(p.Profile)), width, ""))
+			notes.WriteString(wrapWords(fmt.Sprintf("Profile %q: %s", p.Profile, p.Problem), width, ""))
 		}
 		typ := "-"
 		if p.AppType != "" {
 			typ = string(p.AppType)
 		}
-		t.add(auth.Sanitize(p.Profile), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
+		t.add(auth.Sanitize(p.Profile), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), refreshLeft(p.status, now))
 	}
 	if err := t.render(w, g.tableWidth(w)); err != nil {
 		return err
