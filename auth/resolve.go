@@ -73,7 +73,9 @@ func invalidSetting(format string, args ...any) error {
 func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 	cfg.Profile = o.Profile
 	if cfg.Profile == "" {
-		cfg.Profile = "default"
+		if cfg.Profile, err = s.DefaultProfile(); err != nil {
+			return cfg, false, err
+		}
 	}
 	saved, found, err := s.LoadSettings(cfg.Profile)
 	if err != nil {

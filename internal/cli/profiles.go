@@ -15,7 +15,9 @@ import (
 // profile's [auth.Status]. It holds no secret: not the tokens, not a web
 // app's client secret.
 type profileSummary struct {
-	Profile          string       `json:"profile"`
+	Profile string `json:"profile"`
+	// Default marks the profile commands use when none is named.
+	Default          bool         `json:"default,omitempty"`
 	Region           *auth.Region `json:"region"`
 	ClientID         *string      `json:"client_id"`
 	AppType          auth.AppType `json:"app_type,omitempty"`
@@ -59,6 +61,7 @@ Use a profile with --profile NAME (or $COZE_PROFILE) on any command.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the profiles as a JSON array")
+	cmd.AddCommand(newProfilesRmCmd(g)) // profileedit.go
 	return cmd
 }
 
@@ -67,6 +70,10 @@ Use a profile with --profile NAME (or $COZE_PROFILE) on any command.`,
 // refreshing anything.
 func (g *globals) listProfiles(st *auth.Store) ([]profileSummary, error) {
 	names, err := st.Profiles()
+	if err != nil {
+		return nil, err
+	}
+	def, err := st.DefaultProfile()
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +91,9 @@ func (g *globals) listProfiles(st *auth.Store) ([]profileSummary, error) {
 		if err != nil {
 			return nil, err
 		}
-		list = append(list, summarize(s, saved))
+		p := summarize(s, saved)
+		p.Default = name == def
+		list = append(list, p)
 	}
 	return list, nil
 }
@@ -108,6 +117,15 @@ func summarize(s *auth.Status, saved bool) profileSummary {
 		p.ClientID = &client
 	}
 	return p
+}
+
+// markDefault is a profile's name in a table: a "*" after the default
+// one when `cozeauth use` chose it (the profile "default" needs none).
+func markDefault(name string, isDefault bool) string {
+	if isDefault && name != "default" {
+		return auth.Sanitize(name) + " *"
+	}
+	return auth.Sanitize(name)
 }
 
 // printProfiles writes the table, fitted to the output's width (the region
@@ -138,7 +156,7 @@ func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) 
 		if p.AppType != "" {
 			typ = string(p.AppType)
 		}
-		t.add(auth.Sanitize(p.Profile), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), refreshLeft(p.status, now))
+		t.add(markDefault(p.Profile, p.Default), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), refreshLeft(p.status, now))
 	}
 	if err := t.render(w, g.tableWidth(w)); err != nil {
 		return err

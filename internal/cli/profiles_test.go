@@ -62,6 +62,7 @@ Profile "work": the refresh token expired 24h ago: run
 			want: `[
 {
 "profile": "default",
+"default": true,
 "region": "com",
 "client_id": "7420000000000000001.app.coze",
 "app_type": "pkce",

@@ -206,4 +206,3 @@ func firstWords(s string) string {
 	}
 	return s
 }
-

@@ -61,7 +61,9 @@ type profileStatus struct {
 	// Status is the profile's state as [auth.Manager.Status] decides it
 	// (or $COZE_API_TOKEN's, for the current profile when it is set).
 	*auth.Status
-	Check *tokenCheck `json:"check,omitempty"`
+	// Default marks the profile commands use when none is named.
+	Default bool        `json:"default,omitempty"`
+	Check   *tokenCheck `json:"check,omitempty"`
 	// WWWBase is the host a login of this profile sends the browser to:
 	// --www-base, else the one that goes with the API base (api.X → www.X).
 	WWWBase string `json:"www_base"`
@@ -146,6 +148,10 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 			names = append([]string{current.Profile}, names...)
 		}
 	}
+	def, err := st.DefaultProfile()
+	if err != nil {
+		return nil, err
+	}
 	list := make([]*profileStatus, 0, len(names))
 	for _, name := range names {
 		cfg, err := g.configFor(st, name)
@@ -159,6 +165,7 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 		if err != nil {
 			return nil, err
 		}
+		ps.Default = name == def
 		list = append(list, ps)
 	}
 	return list, nil
@@ -404,7 +411,11 @@ func (ps *profileStatus) sourceText() string {
 func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 	var b strings.Builder
 	row := func(k, v string) { fmt.Fprintf(&b, "%-16s %s\n", k+":", v) }
-	row("Profile", auth.Sanitize(ps.Profile))
+	if ps.Default && ps.Profile != "default" {
+		row("Profile", auth.Sanitize(ps.Profile)+" (the default, chosen by `cozeauth use`)")
+	} else {
+		row("Profile", auth.Sanitize(ps.Profile))
+	}
 	row("Region", fmt.Sprintf("%s (%s)", ps.Region, ps.APIBase))
 	row("Consent page", ps.WWWBase)
 	app := "-"
@@ -471,7 +482,7 @@ func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 			in = "no"
 			notes = append(notes, fmt.Sprintf("Profile %q: %s", ps.Profile, ps.Problem))
 		}
-		cells := []string{auth.Sanitize(ps.Profile), ps.Source, string(ps.Region), app, account, in, timeLeft(ps.AccessExpiresAt, now), refreshLeft(ps.Status, now)}
+		cells := []string{markDefault(ps.Profile, ps.Default), ps.Source, string(ps.Region), app, account, in, timeLeft(ps.AccessExpiresAt, now), refreshLeft(ps.Status, now)}
 		if ps.Source == auth.SourceEnv {
 			cells[6], cells[7] = "unknown", "-"
 		}
