@@ -94,6 +94,7 @@ $COZE_JWT_PRIVATE_KEY.`,
 	f.StringVar(&addr, "addr", "127.0.0.1:8808", "loopback address to listen on (port 0 picks a free one)")
 	f.DurationVar(&opts.AccessTTL, "access-ttl", 15*time.Minute, "life of the access tokens it issues")
 	f.DurationVar(&opts.ProbeDelay, "probe-delay", 0, "wait this long before answering each probe target")
+	f.DurationVar(&opts.ChatPace, "chat-pace", 20*time.Millisecond, "wait this long between the events of a streamed /v3/chat")
 	f.StringArrayVar(&opts.FailPaths, "fail-path", nil, "close the connection without answering requests to this path (repeatable)")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
 	f.StringArrayVar(&opts.RedirectURIs, "redirect-uri", nil, "register this redirect URI on the PKCE and web apps too, beside the two defaults (Coze allows 3)")

@@ -14,6 +14,7 @@
 package sandbox
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -62,6 +63,11 @@ type Options struct {
 	// RedirectURIs are registered on the PKCE and web apps; empty means
 	// [DefaultRedirectURIs]. [Server.RegisterRedirectURI] adds more.
 	RedirectURIs []string
+	// ChatPace is the wait between the events of a streamed /v3/chat
+	// (default 20ms); ChatStep, when set, is called instead of each wait,
+	// so a test decides when the next event goes (stream.go).
+	ChatPace time.Duration
+	ChatStep func(ctx context.Context) error
 }
 
 // Server is the fake Coze. It is an [http.Handler], so tests can mount it on
