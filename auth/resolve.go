@@ -93,7 +93,7 @@ func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 	cfg.ClientSecret = o.ClientSecret
 	cfg.RedirectURI = cmp.Or(o.RedirectURI, saved.RedirectURI, DefaultRedirectURI)
 	switch cfg.Storage = cmp.Or(o.Storage, saved.Storage); cfg.Storage {
-	case "", "file", "keyring":
+	case "", StorageFile, StorageKeyring:
 	default:
 		return cfg, found, invalidSetting("--storage %q: use file (a 0600 file in the config directory) or keyring (the system keyring)", cfg.Storage)
 	}
@@ -148,7 +148,7 @@ func resolveHosts(cfg *Config, o Overrides, saved Settings) error {
 // system keyring when its Storage is "keyring".
 func (s *Store) For(cfg Config) *Store {
 	c := *s
-	if cfg.Storage == "keyring" && c.Keyring == nil {
+	if cfg.UsesKeyring() && c.Keyring == nil {
 		c.Keyring = NewKeyring()
 	}
 	return &c

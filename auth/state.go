@@ -83,17 +83,9 @@ func (s *Status) LoggedInAt(now time.Time) bool {
 
 // notSetUp is what every command says of a profile no login ever set up.
 func notSetUp(profile string) string {
-	if profile == "" || profile == "default" {
-		return "not set up: run `cozeauth` or `cozeauth login --client-id …`"
-	}
-	profile = Sanitize(profile)
-	return fmt.Sprintf("not set up: run `cozeauth --profile %s` or `cozeauth login --profile %s --client-id …`", profile, profile)
+	flag := profileFlag(profile)
+	return fmt.Sprintf("not set up: run `cozeauth%s` or `cozeauth login%s --client-id …`", flag, flag)
 }
 
 // refreshCommand is `cozeauth refresh` for profile.
-func refreshCommand(profile string) string {
-	if profile != "" && profile != "default" {
-		return "cozeauth refresh --profile " + Sanitize(profile)
-	}
-	return "cozeauth refresh"
-}
+func refreshCommand(profile string) string { return "cozeauth refresh" + profileFlag(profile) }

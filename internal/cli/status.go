@@ -197,20 +197,10 @@ func (g *globals) profileStatus(st *auth.Store, cfg auth.Config, current bool) (
 }
 
 // refreshCommand is `cozeauth refresh` for profile.
-func refreshCommand(profile string) string {
-	if profile == "" || profile == "default" {
-		return "cozeauth refresh"
-	}
-	return "cozeauth refresh --profile " + auth.Sanitize(profile)
-}
+func refreshCommand(profile string) string { return "cozeauth refresh" + profileFlag(profile) }
 
 // loginCommand is `cozeauth login` for profile.
-func loginCommand(profile string) string {
-	if profile == "" || profile == "default" {
-		return "cozeauth login"
-	}
-	return "cozeauth login --profile " + auth.Sanitize(profile) // a name read from the store may hold anything
-}
+func loginCommand(profile string) string { return "cozeauth login" + profileFlag(profile) }
 
 // checkAll asks Coze about every logged-in profile at once.
 func (g *globals) checkAll(ctx context.Context, list []*profileStatus, timeout time.Duration) {
@@ -287,8 +277,8 @@ func (ps *profileStatus) recheck(ctx context.Context) *tokenCheck {
 	return c
 }
 
-// failedCheck sorts a failure into refused (a login or another token is
-// needed), unreachable, or failed.
+// failedCheck sorts a failure into refused (Coze turned the token down),
+// login_required (no token could be had), unreachable, or failed.
 func failedCheck(err error) *tokenCheck {
 	c := &tokenCheck{Error: err.Error()}
 	var (
@@ -365,7 +355,7 @@ func statusExit(list []*profileStatus) error {
 	return nil
 }
 
-// checkText says in words what --check found.
+// text says in words what --check found.
 func (c *tokenCheck) text(profile string) string {
 	switch c.Result {
 	case checkOK:
@@ -460,8 +450,9 @@ func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 	return err
 }
 
-// printStatusTable is `status --all`: a row per profile that fits the
-// width, then a sentence for each that needs something done.
+// printStatusTable is `status --all`: a row per profile, fitted to a
+// terminal's width and whole elsewhere ([globals.tableWidth]), then a
+// sentence for each profile that needs something done.
 func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 	now := g.now()
 	checked := anyChecked(list)
