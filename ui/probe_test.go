@@ -212,13 +212,3 @@ func TestPhaseBar(t *testing.T) {
 		})
 	}
 }
-
-func TestMillis(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		400 * time.Microsecond: "0.4ms", 12 * time.Millisecond: "12ms", 1250 * time.Millisecond: "1.2s",
-	} {
-		if got := millis(d); got != want {
-			t.Errorf("millis(%v) = %q, want %q", d, got, want)
-		}
-	}
-}

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/timefmt"
 	"github.com/cozeauth/cozeauth/probe"
 )
 
@@ -418,7 +419,7 @@ func probeTable(rep probe.Report, s probeStyles) *table {
 		if r.Status != 0 {
 			status = fmt.Sprint(r.Status)
 		}
-		t.add(pad+r.Name, status, s.class(r.Class)(string(r.Class)), fmtMillis(r.Timings.Total), probeDetail(r, s))
+		t.add(pad+r.Name, status, s.class(r.Class)(string(r.Class)), timefmt.Millis(r.Timings.Total), probeDetail(r, s))
 	}
 	return t
 }
@@ -465,7 +466,7 @@ func writeProbeSummary(b *strings.Builder, rep probe.Report, s probeStyles) {
 	if rep.SkewNotable() {
 		fmt.Fprintf(b, "Clock:    %s\n", s.Warn(skewText(rep.Skew)))
 	}
-	fmt.Fprintf(b, "Duration: %s\n", fmtMillis(rep.Duration))
+	fmt.Fprintf(b, "Duration: %s\n", timefmt.Millis(rep.Duration))
 }
 
 // resolvedLines say, once per host name, what it resolved to and which IP
@@ -658,15 +659,6 @@ func probedHosts(rep probe.Report) []string {
 		}
 	}
 	return hosts
-}
-
-// fmtMillis shows a duration as whole milliseconds, or tenths below 10 ms.
-func fmtMillis(d time.Duration) string {
-	ms := float64(d) / float64(time.Millisecond)
-	if ms < 10 {
-		return fmt.Sprintf("%.1f ms", ms)
-	}
-	return fmt.Sprintf("%.0f ms", ms)
 }
 
 // plural is "1 target", "18 targets".
