@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
@@ -306,7 +306,7 @@ func (g *globals) probeTransport() *http.Transport {
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // probeStyles colour the probe table; without colour each is the identity.
