@@ -37,9 +37,10 @@ each token expires. Without --check it reads two files and makes no network call
 to expire first, and says whose it is or what is wrong.
 
 Exit 0 when every profile shown is logged in ($COZE_API_TOKEN counts), 4 when
-one needs a login (never set up, logged out, expired, refused) or Coze refuses
-its token under --check, 1 when --check could not reach Coze, 2 when --check
-would send a token to another API base or client id than the one that issued it.`,
+one needs a login (never set up, logged out, expired, refused, a jwt key gone)
+or Coze refuses its token under --check, 1 when --check could not reach Coze,
+2 when a profile's tokens were issued by another API base or client id than
+this run resolves (as ` + "`token`" + ` answers it; nothing is sent).`,
 		Example: `  cozeauth status
   cozeauth status --all --check
   cozeauth status --profile work --json | jq -r .access_token_expires_at
