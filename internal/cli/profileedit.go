@@ -30,7 +30,8 @@ settings (config.json). ` + "`cozeauth use default`" + ` goes back to the profil
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return runUse(cmd.Context(), g, args[0]) },
+		RunE:              func(cmd *cobra.Command, args []string) error { return runUse(cmd.Context(), g, args[0]) },
+		ValidArgsFunction: g.firstArgProfile,
 	}
 }
 
@@ -79,7 +80,8 @@ On a terminal it asks first; elsewhere it needs --yes.`,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return runProfilesRm(cmd.Context(), g, args[0], yes) },
+		RunE:              func(cmd *cobra.Command, args []string) error { return runProfilesRm(cmd.Context(), g, args[0], yes) },
+		ValidArgsFunction: g.firstArgProfile,
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "remove without asking (needed off a terminal)")
 	return cmd
@@ -142,6 +144,14 @@ func runLogoutAll(ctx context.Context, g *globals, yes bool) error {
 	}
 	fmt.Fprintf(g.env.Stderr, "Removed the tokens of %s. Coze has no revocation endpoint: they stay valid at Coze until they expire.\n", list)
 	return nil
+}
+
+// firstArgProfile completes NAME, the one argument, from the store.
+func (g *globals) firstArgProfile(c *cobra.Command, args []string, typed string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return g.profileValues(c, args, typed) // complete.go
 }
 
 // confirm asks question on a terminal ([y/N], no answer is no); off a

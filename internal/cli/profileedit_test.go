@@ -163,3 +163,15 @@ func TestLogoutAll(t *testing.T) {
 		t.Errorf("nothing to log out: exit %d\n%s", res.code, res.stderr)
 	}
 }
+
+// use and profiles rm complete NAME from the store.
+func TestUseCompletesProfiles(t *testing.T) {
+	dir := t.TempDir()
+	twoProfiles(t, dir)
+	for _, cmd := range [][]string{{"use"}, {"profiles", "rm"}} {
+		res := runCLIEnv(t, dir, nil, nil, append(append([]string{"__complete"}, cmd...), "")...)
+		if !strings.Contains(res.stdout, "default\nwork\n") {
+			t.Errorf("%v completes:\n%s", cmd, res.stdout)
+		}
+	}
+}
