@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // Manager gives out valid access tokens for one profile, refreshing them
@@ -155,11 +157,11 @@ func (m *Manager) Logout(ctx context.Context) (bool, error) {
 // Status describes a profile for `cozeauth status`, `cozeauth profiles` and
 // the dashboard: all of them show its State and Problem as they are here.
 type Status struct {
-	Profile  string  `json:"profile"`
-	Region   Region  `json:"region"`
-	APIBase  string  `json:"api_base"`
-	ClientID string  `json:"client_id"`
-	AppType  AppType `json:"app_type"`
+	Profile  string      `json:"profile"`
+	Region   coze.Region `json:"region"`
+	APIBase  string      `json:"api_base"`
+	ClientID string      `json:"client_id"`
+	AppType  AppType     `json:"app_type"`
 	// State is the login state; LoggedIn is State == [StateLoggedIn].
 	State    State `json:"state"`
 	LoggedIn bool  `json:"logged_in"`
@@ -175,7 +177,7 @@ type Status struct {
 	// is none to use: a JWT app, or one Coze refused.
 	RefreshExpiresAt *time.Time `json:"refresh_token_expires_at"`
 	IssuedAt         *time.Time `json:"issued_at,omitempty"`
-	User             *User      `json:"user,omitempty"`
+	User             *coze.User `json:"user,omitempty"`
 	Storage          string     `json:"storage"`
 	// Source is where the tokens are: [SourceFile], [SourceKeyring],
 	// [SourceNone], or (set by the command) [SourceEnv].

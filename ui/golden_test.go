@@ -137,7 +137,7 @@ func normalizeURL(u string) string {
 	})
 }
 
-// headlessReason is what auth.HeadlessReason says on Linux without a display.
+// headlessReason is what internal/browser.HeadlessReason says on Linux without a display.
 const headlessReason = "there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
 
 // TestGolden draws each screen at goldenW×goldenH, after the keys that

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // This file holds the commands that change which profiles there are: `use`,
@@ -188,7 +189,7 @@ func knownProfile(st *auth.Store, name string) error {
 	var near []string
 	for _, n := range names {
 		if strings.HasPrefix(n, name) || editDistance(name, n) <= suggestionDistance {
-			near = append(near, auth.Sanitize(n))
+			near = append(near, coze.Sanitize(n))
 		}
 	}
 	return usageError("no profile %q in %s (see `cozeauth profiles`)%s", name, st.Dir, didYouMean(near))

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // profileSummary is one line of `cozeauth profiles`, read from the
@@ -18,7 +19,7 @@ type profileSummary struct {
 	Profile string `json:"profile"`
 	// Default marks the profile commands use when none is named.
 	Default          bool         `json:"default,omitempty"`
-	Region           *auth.Region `json:"region"`
+	Region           *coze.Region `json:"region"`
 	ClientID         *string      `json:"client_id"`
 	AppType          auth.AppType `json:"app_type,omitempty"`
 	State            auth.State   `json:"state"`
@@ -123,9 +124,9 @@ func summarize(s *auth.Status, saved bool) profileSummary {
 // one when `cozeauth use` chose it (the profile "default" needs none).
 func markDefault(name string, isDefault bool) string {
 	if isDefault && name != "default" {
-		return auth.Sanitize(name) + " *"
+		return coze.Sanitize(name) + " *"
 	}
-	return auth.Sanitize(name)
+	return coze.Sanitize(name)
 }
 
 // printProfiles writes the table, fitted to the output's width (the region

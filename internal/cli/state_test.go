@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/ui"
 )
@@ -38,10 +39,10 @@ func stateCases() []stateCase {
 			t.Fatal(err)
 		}
 	}
-	set := auth.Settings{Region: auth.RegionCOM, ClientID: testClient}
+	set := auth.Settings{Region: coze.RegionCOM, ClientID: testClient}
 	return []stateCase{
 		{auth.StateNotSetUp, func(t *testing.T, dir string) {
-			storeTokens(t, dir, "p", auth.Settings{Region: auth.RegionCN}, nil)
+			storeTokens(t, dir, "p", auth.Settings{Region: coze.RegionCN}, nil)
 		}, nil, ExitLoginRequired},
 		{auth.StateLoggedOut, func(t *testing.T, dir string) { storeTokens(t, dir, "p", set, nil) }, nil, ExitLoginRequired},
 		{auth.StateLoggedIn, func(t *testing.T, dir string) { storeTokens(t, dir, "p", set, freshToken()) }, nil, ExitOK},
@@ -146,8 +147,8 @@ func TestStatesAgree(t *testing.T) {
 // beside a profile that needs a login.
 func TestStatusAllIssuerMismatch(t *testing.T) {
 	dir := t.TempDir()
-	storeTokens(t, dir, "p", auth.Settings{Region: auth.RegionCOM, ClientID: testClient}, freshToken())
-	storeTokens(t, dir, "q", auth.Settings{Region: auth.RegionCN, ClientID: testClient}, nil)
+	storeTokens(t, dir, "p", auth.Settings{Region: coze.RegionCOM, ClientID: testClient}, freshToken())
+	storeTokens(t, dir, "q", auth.Settings{Region: coze.RegionCN, ClientID: testClient}, nil)
 	res := runCLIEnv(t, dir, nil, nil, "status", "--all", "--region", "cn")
 	if res.code != ExitUsage {
 		t.Errorf("exit %d, want %d\n%s%s", res.code, ExitUsage, res.stdout, res.stderr)

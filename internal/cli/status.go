@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
@@ -85,7 +86,7 @@ const (
 // tokenCheck is what --check learnt of one profile's token.
 type tokenCheck struct {
 	Result     string     `json:"result"`
-	User       *auth.User `json:"user,omitempty"`
+	User       *coze.User `json:"user,omitempty"`
 	HTTPStatus int        `json:"http_status,omitempty"`
 	Code       *int       `json:"code,omitempty"`
 	LogID      string     `json:"logid,omitempty"`
@@ -283,7 +284,7 @@ func (ps *profileStatus) recheck(ctx context.Context) *tokenCheck {
 func failedCheck(err error) *tokenCheck {
 	c := &tokenCheck{Error: err.Error()}
 	var (
-		ae *auth.APIError
+		ae *coze.APIError
 		ne net.Error
 	)
 	switch {
@@ -321,12 +322,8 @@ func issuerMismatch(list []*profileStatus) error {
 
 // refusedByCoze says whether Coze turned the token down, rather than
 // failing on its side.
-func refusedByCoze(e *auth.APIError) bool {
-	switch e.Code {
-	case 4100, 4101, 700012006:
-		return true
-	}
-	return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
+func refusedByCoze(e *coze.APIError) bool {
+	return coze.TokenRefused(e.Code) || e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
 }
 
 // needsLogin says whether the profile needs `cozeauth login` (or another
@@ -403,9 +400,9 @@ func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 	var b strings.Builder
 	row := func(k, v string) { fmt.Fprintf(&b, "%-16s %s\n", k+":", v) }
 	if ps.Default && ps.Profile != "default" {
-		row("Profile", auth.Sanitize(ps.Profile)+" (the default, chosen by `cozeauth use`)")
+		row("Profile", coze.Sanitize(ps.Profile)+" (the default, chosen by `cozeauth use`)")
 	} else {
-		row("Profile", auth.Sanitize(ps.Profile))
+		row("Profile", coze.Sanitize(ps.Profile))
 	}
 	row("Region", fmt.Sprintf("%s (%s)", ps.Region, ps.APIBase))
 	row("Consent page", ps.WWWBase)

@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/browser"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/ui"
@@ -72,7 +74,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 			cfg.Settings.AppType, cfg.ClientSecret, cfg.PrivateKeyPEM, cfg.JWT = app.Settings.AppType, app.ClientSecret, app.PrivateKeyPEM, app.JWT
 		}
 	}
-	headless := auth.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
+	headless := browser.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
 	targets, err := g.wizardTargets()
 	if err != nil {
 		return err
@@ -152,7 +154,7 @@ func profileFlag(profile string) string {
 	if profile == "" || profile == "default" {
 		return ""
 	}
-	return " --profile " + auth.Sanitize(profile)
+	return " --profile " + coze.Sanitize(profile)
 }
 
 // summary is how the wizard's ending is said: the flag the next commands
