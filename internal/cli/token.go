@@ -152,15 +152,23 @@ func newRefreshCmd(g *globals) *cobra.Command {
 }
 
 func newLogoutCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var all, yes bool
+	cmd := &cobra.Command{
 		Use:   "logout",
 		Short: "Forget the profile's tokens on this machine",
 		Long: `Remove the profile's tokens from the local store. Coze documents no revocation
 endpoint, so the tokens stay valid at Coze until they expire (15 minutes for the
-access token, 30 days for the refresh token).`,
-		Example: `  cozeauth logout --profile work`,
-		Args:    noArgs,
+access token, 30 days for the refresh token).
+
+--all removes every profile's tokens (their settings stay); it asks first on
+a terminal, and needs --yes elsewhere.`,
+		Example: `  cozeauth logout --profile work
+  cozeauth logout --all --yes`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if all {
+				return runLogoutAll(cmd.Context(), g, yes) // profileedit.go
+			}
 			m, err := g.manager()
 			if err != nil {
 				return err
@@ -177,4 +185,7 @@ access token, 30 days for the refresh token).`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "forget the tokens of every profile")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "with --all, do it without asking (needed off a terminal)")
+	return cmd
 }
