@@ -16,7 +16,7 @@ func (g *globals) dumbTerminal() bool { return g.getenv("TERM") == "dumb" }
 // itself is wrapped between words: a dumb terminal wraps mid-word.
 func runLineMode(cmd *cobra.Command, g *globals) error {
 	say := func(s string) { fmt.Fprint(g.env.Stderr, hangWords(s, g.outputWidth(g.env.Stderr), "  ")) }
-	if g.sandbox {
+	if g.flags.sandbox {
 		say("cozeauth: --sandbox draws the full-screen wizard, which TERM=dumb cannot show: run `cozeauth sandbox` and log in to it with the `cozeauth login --profile sandbox …` it prints")
 		return &ExitError{Code: ExitUsage} // said above, wrapped
 	}

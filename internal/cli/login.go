@@ -61,7 +61,8 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 			if o.browser && o.noBrowser || o.paste && o.device {
 				return usageError("--browser and --no-browser, and --paste and --device, exclude each other")
 			}
-			if err := g.importConfigFile(); err != nil {
+			g, err := g.withConfigFile()
+			if err != nil {
 				return err
 			}
 			m, err := g.manager()

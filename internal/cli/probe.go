@@ -161,7 +161,7 @@ func probeExit(rep probe.Report) error {
 // probePlan resolves what to probe: the profile's region and bases, or both
 // regions for --region all; where says it in words.
 func (g *globals) probePlan(ctx context.Context, o probeOpts, set probe.Set) (targets []probe.Target, where string, err error) {
-	if strings.EqualFold(cmp.Or(g.region, g.getenv("COZE_REGION")), "all") {
+	if strings.EqualFold(cmp.Or(g.flags.region, g.getenv("COZE_REGION")), "all") {
 		return g.allRegionsPlan(ctx, o, set)
 	}
 	st, err := g.store()
@@ -190,7 +190,7 @@ func (g *globals) probePlan(ctx context.Context, o probeOpts, set probe.Set) (ta
 // allRegionsPlan is --region all: Coze's own hosts in both regions, with the
 // token checked in the region of the profile that holds it.
 func (g *globals) allRegionsPlan(ctx context.Context, o probeOpts, set probe.Set) ([]probe.Target, string, error) {
-	for flag, v := range map[string]string{"--api-base": g.apiBase, "--www-base": g.wwwBase, "--ws-base": o.wsBase} {
+	for flag, v := range map[string]string{"--api-base": g.flags.apiBase, "--www-base": g.flags.wwwBase, "--ws-base": o.wsBase} {
 		if v != "" {
 			return nil, "", usageError("--region all probes Coze's own hosts in both regions: drop %s, or probe that host with --region com or cn", flag)
 		}
@@ -217,19 +217,7 @@ func (g *globals) allRegionsPlan(ctx context.Context, o probeOpts, set probe.Set
 // configOfProfile resolves the profile's config without the region flag or
 // $COZE_REGION, which say "all".
 func (g *globals) configOfProfile(st *auth.Store) (auth.Config, error) {
-	region, getenv := g.region, g.env.Getenv
-	defer func() { g.region, g.env.Getenv = region, getenv }()
-	g.region = ""
-	g.env.Getenv = func(k string) string {
-		if k == "COZE_REGION" {
-			return ""
-		}
-		if getenv != nil {
-			return getenv(k)
-		}
-		return os.Getenv(k)
-	}
-	return g.config(st)
+	return g.configWith(st, func(o *auth.Overrides) { o.Region = "" })
 }
 
 // regionOfBase names the region whose API base is base, or "" for another host.

@@ -95,6 +95,7 @@ $COZE_JWT_PRIVATE_KEY.`,
 	f.DurationVar(&opts.AccessTTL, "access-ttl", 15*time.Minute, "life of the access tokens it issues")
 	f.DurationVar(&opts.ProbeDelay, "probe-delay", 0, "wait this long before answering each probe target")
 	f.StringArrayVar(&opts.FailPaths, "fail-path", nil, "close the connection without answering requests to this path (repeatable)")
+	f.DurationVar(&opts.DeviceInterval, "device-interval", 5*time.Second, "the poll interval device logins are given (whole seconds, as Coze says it)")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")
 	f.StringArrayVar(&opts.RedirectURIs, "redirect-uri", nil, "register this redirect URI on the PKCE and web apps too, beside the two defaults (Coze allows 3)")
 	f.StringVar(&writeKey, "write-key", "", "write the JWT app's sandbox-only private key to this file (0600; - for stdout) and exit")

@@ -175,10 +175,7 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 
 // configFor resolves profile's settings as if --profile named it.
 func (g *globals) configFor(st *auth.Store, profile string) (auth.Config, error) {
-	saved := g.profile
-	defer func() { g.profile = saved }()
-	g.profile = profile
-	return g.config(st)
+	return g.configWith(st, func(o *auth.Overrides) { o.Profile = profile })
 }
 
 // profileStatus reads one profile. $COZE_API_TOKEN, which every command

@@ -192,7 +192,7 @@ func TestWizardTargets(t *testing.T) {
 		{"not a ws URL", "ftp://x", false, "", ExitUsage},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			g := &globals{env: &Env{Getenv: func(k string) string { return map[string]string{"COZE_WS_BASE": tt.env}[k] }}, sandbox: tt.sandbox}
+			g := &globals{env: &Env{Getenv: func(k string) string { return map[string]string{"COZE_WS_BASE": tt.env}[k] }}, flags: sharedFlags{sandbox: tt.sandbox}, run: &runState{}}
 			targets, err := g.wizardTargets()
 			if code := exitCodeOrOK(err); code != tt.code {
 				t.Fatalf("exit %d (%v), want %d", code, err, tt.code)

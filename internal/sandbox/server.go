@@ -62,6 +62,9 @@ type Options struct {
 	// RedirectURIs are registered on the PKCE and web apps; empty means
 	// [DefaultRedirectURIs]. [Server.RegisterRedirectURI] adds more.
 	RedirectURIs []string
+	// DeviceInterval is the poll interval the device flow asks for; 0 is
+	// Coze's 5 s. Coze says it in whole seconds, so it is rounded up to one.
+	DeviceInterval time.Duration
 }
 
 // Server is the fake Coze. It is an [http.Handler], so tests can mount it on
