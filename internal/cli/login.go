@@ -98,6 +98,7 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 				return fmt.Errorf("the login did not complete within --timeout %s: run it again, with a longer --timeout if needed", o.timeout)
 			}
+			err = explainAppTypeRefused(err, flow, m.Config, g.appTypeGiven()) // apptype_refused.go
 			var ke *auth.KeyError
 			if errors.As(err, &ke) { // a key that cannot sign is the caller's to fix
 				return &ExitError{Code: ExitUsage, Err: err}
