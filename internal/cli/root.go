@@ -150,6 +150,7 @@ func Run(ctx context.Context, args []string, env *Env) int {
 	if err == nil {
 		return ExitOK
 	}
+	err = g.withFlagsInHints(err) // hints.go
 	code := exitCode(err)
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		err, code = errors.New("interrupted"), ExitInterrupted

@@ -583,16 +583,3 @@ func timeLeft(t *time.Time, now time.Time) string {
 	}
 	return timefmt.Compact(left.Round(time.Second)) + " left"
 }
-
-// explainNotSetUp turns "login required" for a profile that no login ever
-// set up (no client id anywhere, no tokens) into advice that works: a bare
-// `cozeauth login` would only ask for a client id.
-func explainNotSetUp(m *auth.Manager, err error) error {
-	if !auth.IsLoginRequired(err) || m.Config.ClientID != "" {
-		return err
-	}
-	if meta, merr := m.Store.Meta(m.Config.Profile); merr != nil || meta != nil {
-		return err
-	}
-	return &ExitError{Code: ExitLoginRequired, Err: fmt.Errorf("profile %q is %s", m.Config.Profile, notSetUp(m.Config.Profile))}
-}

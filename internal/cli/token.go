@@ -51,7 +51,7 @@ are saved in the profile; when they change, a token is minted for them.`,
 				return err
 			}
 			if err != nil {
-				return explainNotSetUp(m, err)
+				return g.notSetUpError(m, err)
 			}
 			_, err = io.WriteString(g.env.Stdout, rec.AccessToken+"\n")
 			return err
@@ -74,7 +74,7 @@ func newRefreshCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if _, err := m.Refresh(cmd.Context()); err != nil {
-				return explainNotSetUp(m, err)
+				return g.notSetUpError(m, err)
 			}
 			st, err := m.Status()
 			if err != nil {
