@@ -16,7 +16,9 @@ import (
 // secret). What the environment set is still set for the next command. An
 // empty name is bare `cozeauth`, the wizard. Every hint that names a
 // command should be built here (status.go and profiles.go included).
-func (g *globals) nextCommand(name, profile string) string { return commandLine(g.flags, name, profile) }
+func (g *globals) nextCommand(name, profile string) string {
+	return commandLine(g.flags, name, profile)
+}
 
 // commandLine is `cozeauth name` for profile with the flags of f that
 // nextCommand keeps.
