@@ -76,7 +76,10 @@ type Env struct {
 	// StdinIsTerminal says whether a person can type on Stdin; nil means
 	// asking the terminal.
 	StdinIsTerminal func() bool
-	Version         string
+	// StderrIsTerminal says whether a person sees Stderr (for the
+	// "waiting for Coze" line, waiting.go); nil means asking the terminal.
+	StderrIsTerminal func() bool
+	Version          string
 	// UserAgent is sent with every request; "" means cozeauth/<Version>.
 	UserAgent string
 	// Browser opens authorize pages; nil means $BROWSER or the desktop's.

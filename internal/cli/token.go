@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -30,32 +31,7 @@ are saved in the profile; when they change, a token is minted for them.`,
   cozeauth token --profile work
   cozeauth token --device-id sensor-42   # a jwt app: a token counted for this device`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if tok := g.envToken(); tok != "" {
-				_, err := io.WriteString(g.env.Stdout, tok+"\n")
-				return err
-			}
-			m, err := g.manager()
-			if err != nil {
-				return err
-			}
-			rec, changed, err := jwtSessionToken(cmd.Context(), m) // session.go
-			if !changed {
-				rec, err = m.Token(cmd.Context())
-			}
-			var unsaved *auth.UnsavedError
-			if errors.As(err, &unsaved) {
-				// The new pair is lost; its access token still works for
-				// its 15 minutes, so a script can go on meanwhile.
-				_, _ = io.WriteString(g.env.Stdout, unsaved.Record.AccessToken+"\n")
-				return err
-			}
-			if err != nil {
-				return g.notSetUpError(m, err)
-			}
-			_, err = io.WriteString(g.env.Stdout, rec.AccessToken+"\n")
-			return err
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runToken(cmd.Context(), g) },
 	}
 	g.app.registerSession(cmd.Flags()) // a jwt profile's --device-id, --custom-consumer
 	return cmd
@@ -68,27 +44,33 @@ func newRefreshCmd(g *globals) *cobra.Command {
 		Short:   "Refresh the access token now, whatever its remaining life",
 		Example: `  cozeauth refresh --json | jq -r .access_token_expires_at`,
 		Args:    noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := g.manager()
-			if err != nil {
-				return err
-			}
-			if _, err := m.Refresh(cmd.Context()); err != nil {
-				return g.notSetUpError(m, err)
-			}
-			st, err := m.Status()
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(g.env.Stdout, st)
-			}
-			fmt.Fprintf(g.env.Stdout, "Refreshed. Access token %s expires %s (%s).\n", st.AccessToken, st.AccessExpiresAt.Local().Format(time.RFC3339), timefmt.Relative(*st.AccessExpiresAt, g.now()))
-			return nil
-		},
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runRefresh(cmd.Context(), g, asJSON) },
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new status as JSON")
 	return cmd
+}
+
+// runRefresh is `cozeauth refresh`: a refresh now, and what it gave.
+func runRefresh(ctx context.Context, g *globals, asJSON bool) error {
+	m, err := g.manager()
+	if err != nil {
+		return err
+	}
+	done := g.waitingLine("Refreshing the token with Coze…") // waiting.go
+	_, err = m.Refresh(ctx)
+	done()
+	if err != nil {
+		return g.notSetUpError(m, err)
+	}
+	st, err := m.Status()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(g.env.Stdout, st)
+	}
+	fmt.Fprintf(g.env.Stdout, "Refreshed. Access token %s expires %s (%s).\n", st.AccessToken, st.AccessExpiresAt.Local().Format(time.RFC3339), timefmt.Relative(*st.AccessExpiresAt, g.now()))
+	return nil
 }
 
 func newLogoutCmd(g *globals) *cobra.Command {
@@ -100,21 +82,52 @@ endpoint, so the tokens stay valid at Coze until they expire (15 minutes for the
 access token, 30 days for the refresh token).`,
 		Example: `  cozeauth logout --profile work`,
 		Args:    noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := g.manager()
-			if err != nil {
-				return err
-			}
-			had, err := m.Logout(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if !had {
-				fmt.Fprintf(g.env.Stderr, "Profile %q was not logged in.\n", m.Config.Profile)
-				return nil
-			}
-			fmt.Fprintf(g.env.Stderr, "Removed the tokens of profile %q. Coze has no revocation endpoint: they stay valid at Coze until they expire.\n", m.Config.Profile)
-			return nil
-		},
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runLogout(cmd.Context(), g) },
 	}
+}
+
+// runLogout is `cozeauth logout`: the profile's tokens forgotten here.
+func runLogout(ctx context.Context, g *globals) error {
+	m, err := g.manager()
+	if err != nil {
+		return err
+	}
+	had, err := m.Logout(ctx)
+	if err != nil {
+		return err
+	}
+	if !had {
+		fmt.Fprintf(g.env.Stderr, "Profile %q was not logged in.\n", m.Config.Profile)
+		return nil
+	}
+	fmt.Fprintf(g.env.Stderr, "Removed the tokens of profile %q. Coze has no revocation endpoint: they stay valid at Coze until they expire.\n", m.Config.Profile)
+	return nil
+}
+
+// runToken is `cozeauth token`: a valid access token on standard output.
+func runToken(ctx context.Context, g *globals) error {
+	if tok := g.envToken(); tok != "" {
+		_, err := io.WriteString(g.env.Stdout, tok+"\n")
+		return err
+	}
+	m, err := g.manager()
+	if err != nil {
+		return err
+	}
+	rec, changed, err := jwtSessionToken(ctx, m) // session.go
+	if !changed {
+		rec, err = m.Token(ctx)
+	}
+	var unsaved *auth.UnsavedError
+	if errors.As(err, &unsaved) {
+		// The new pair is lost; its access token still works for its 15
+		// minutes, so a script can go on meanwhile.
+		_, _ = io.WriteString(g.env.Stdout, unsaved.Record.AccessToken+"\n")
+		return err
+	}
+	if err != nil {
+		return g.notSetUpError(m, err)
+	}
+	_, err = io.WriteString(g.env.Stdout, rec.AccessToken+"\n")
+	return err
 }
