@@ -308,6 +308,15 @@ func TestEndToEndBrowserPageTellsTheTruth(t *testing.T) {
 	if good.code != 0 || strings.Contains(good.stderr, "No browser was opened") {
 		t.Fatalf("login with $BROWSER and no display: exit %d\n%s", good.code, good.stderr)
 	}
+	// The authorize URL is one unbroken line, for the terminal to wrap: a
+	// mouse selection of it is the whole address.
+	oneLine := false
+	for _, l := range strings.Split(good.stderr, "\n") {
+		oneLine = oneLine || strings.Contains(l, "/api/permission/oauth2/authorize?") && strings.Contains(l, "state=") && strings.Contains(l, "code_challenge=") && strings.Contains(l, "redirect_uri=")
+	}
+	if !oneLine {
+		t.Errorf("the authorize URL is not on one line:\n%s", good.stderr)
+	}
 	if pages := e.waitForPage(2); len(pages) != 2 || pages[1] != "cozeauth: Logged in" {
 		t.Errorf("the browser's tabs said %q, want the second \"cozeauth: Logged in\"", pages)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -18,6 +19,9 @@ var binaries *testbin.Cache
 // TestMain lets the scripts in testdata/script run this test binary as the
 // `cozeauth` command, and removes the built binaries when the tests end.
 func TestMain(m *testing.M) {
+	if target := os.Getenv(bareProxyEnv); target != "" { // BenchmarkProxy's baseline
+		os.Exit(runBareProxy(target))
+	}
 	testscript.Main(testbin.Around(m, &binaries), map[string]func(){"cozeauth": main})
 }
 

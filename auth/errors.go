@@ -75,6 +75,25 @@ func (e *APIError) Hint() string {
 	return ""
 }
 
+// TokenInvalid reports whether Coze's code says the access token itself is
+// no good (4100, 700012006), rather than, say, lacking a permission or
+// belonging to the other region.
+func (e *APIError) TokenInvalid() bool { return e.Code == 4100 || e.Code == 700012006 }
+
+// FreshFor is how recently a token must have been minted or refreshed for
+// a refusal not to be blamed on it: a new token refused is refused for
+// another reason (the region, the path, a permission), which a refresh
+// cannot fix.
+const FreshFor = time.Minute
+
+// RefreshMayFix reports whether renewing the access token could change
+// Coze's refusal e of a token minted or refreshed at issuedAt (zero when
+// unknown): only a 401 whose code says the token is invalid, for a token
+// older than [FreshFor] — it was revoked, or rotated by another machine.
+func (e *APIError) RefreshMayFix(issuedAt, now time.Time) bool {
+	return e.StatusCode == 401 && e.TokenInvalid() && (issuedAt.IsZero() || now.Sub(issuedAt) >= FreshFor)
+}
+
 // LoginRequiredError means no usable token is stored, or Coze refused the
 // refresh token: the only way on is `cozeauth login`.
 type LoginRequiredError struct {

@@ -367,11 +367,6 @@ func (c *apiCall) writeBody(out io.Writer, resp *http.Response, kept *capBuffer)
 	return nil
 }
 
-// freshFor is how recently a token must have been minted or refreshed for
-// a 401 not to be blamed on it: a new token refused is refused for another
-// reason (the region, the path, a permission), which a refresh cannot fix.
-const freshFor = time.Minute
-
 // retryIfItHelps handles a 401. Only when Coze's code says the token is
 // invalid (4100, 700012006) and the token is not brand new does a refresh
 // stand a chance — the token was revoked, or rotated by another machine —
@@ -381,7 +376,7 @@ func (c *apiCall) retryIfItHelps(cmd *cobra.Command, m *auth.Manager, rec *auth.
 	first := &capBuffer{max: maxErrorBody}
 	_, _ = io.Copy(first, io.LimitReader(resp.Body, maxErrorBody))
 	ae := auth.NewAPIError(resp, first.body())
-	if !tokenInvalid(ae.Code) || c.age(rec) < freshFor {
+	if !ae.RefreshMayFix(rec.IssuedAt, c.now()) { // the rule the proxy follows too
 		// Replay what was read ahead of the rest of the body.
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(first.Bytes()), resp.Body), resp.Body}
 		return resp, false, nil
@@ -397,10 +392,6 @@ func (c *apiCall) retryIfItHelps(cmd *cobra.Command, m *auth.Manager, rec *auth.
 	resp, err = c.do(cmd, rec.AccessToken)
 	return resp, true, err
 }
-
-// tokenInvalid reports whether Coze's code says the access token itself is
-// no good (rather than, say, lacking a permission).
-func tokenInvalid(code int) bool { return code == 4100 || code == 700012006 }
 
 // age is how long ago the token was minted or last refreshed; a token with
 // no record of it counts as old.
@@ -498,7 +489,7 @@ func (c *apiCall) refusalHint(ae *auth.APIError, rec *auth.Record, refreshed boo
 		return "$COZE_API_TOKEN is used as it is and never refreshed: check that it has not expired or been revoked in the Coze console, or unset it to use the profile's login"
 	case refreshed:
 		return "the token was refused even after a refresh: check the region (--region cn for coze.cn, com for coze.com) and the app's permissions in the Coze console"
-	case tokenInvalid(ae.Code):
+	case ae.TokenInvalid():
 		return fmt.Sprintf("the token is %s old, so it was not refreshed: Coze refused a new token, which points at the region (--region cn for coze.cn, com for coze.com) or the API base, not at its age", fmtAge(c.age(rec)))
 	case ae.Code != 0:
 		return "not refreshed: a refresh does not change what this code means; check the path, the app's permissions in the Coze console, and the region"

@@ -39,6 +39,9 @@ func TestCommandsLeaveFlagsAsParsed(t *testing.T) {
 		{"probe", "--targets", "api"},
 		{"login", "--profile", "fromfile", "--config", cfgFile, "--timeout", "1ms"},
 		{"logout", "--profile", "nobody"},
+		{"proxy", "--print-key"},
+		{"exec", "--", "true"},
+		{"token", "--json"},
 		{"version"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {

@@ -23,6 +23,8 @@ func commandGlobals(name string) []string {
 		return []string{"profile", "refresh-margin"}
 	case "api":
 		return []string{"profile", "region", "api-base", "refresh-margin"}
+	case "proxy", "exec":
+		return []string{"profile", "region", "api-base", "refresh-margin"}
 	case "refresh", "status", "logout":
 		return []string{"profile"}
 	case "probe":

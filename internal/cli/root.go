@@ -236,7 +236,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
 			case cmd.Name() == "probe" && cmd.Flags().Changed("token"): // its --token comes first
-			case slices.Contains([]string{"token", "api", "status", "probe"}, cmd.Name()):
+			case slices.Contains([]string{"token", "api", "status", "probe", "proxy", "exec"}, cmd.Name()):
 				return g.checkEnvToken()
 			}
 			return nil
@@ -260,7 +260,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	pf.StringVar(&g.flags.refreshMargin, "refresh-margin", "", "refresh this long before expiry (default 5m) [$COZEAUTH_REFRESH_MARGIN]")
 	// --sandbox: the wizard against the embedded fake Coze (wizard.go).
 	root.Flags().BoolVar(&g.flags.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
-	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newSandboxCmd(g), newProbeCmd(g))
+	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newSandboxCmd(g), newProbeCmd(g), newProxyCmd(g), newExecCmd(g))
 	registerCompletions(root, g) // complete.go
 	return root
 }

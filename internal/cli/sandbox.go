@@ -94,6 +94,7 @@ $COZE_JWT_PRIVATE_KEY.`,
 	f.StringVar(&addr, "addr", "127.0.0.1:8808", "loopback address to listen on (port 0 picks a free one)")
 	f.DurationVar(&opts.AccessTTL, "access-ttl", 15*time.Minute, "life of the access tokens it issues")
 	f.DurationVar(&opts.ProbeDelay, "probe-delay", 0, "wait this long before answering each probe target")
+	f.DurationVar(&opts.ChatPace, "chat-pace", 20*time.Millisecond, "wait this long between the events of a streamed /v3/chat")
 	f.StringArrayVar(&opts.FailPaths, "fail-path", nil, "close the connection without answering requests to this path (repeatable)")
 	f.DurationVar(&opts.DeviceInterval, "device-interval", 5*time.Second, "the poll interval device logins are given (whole seconds, as Coze says it)")
 	f.BoolVar(&quiet, "quiet", false, "do not log requests")

@@ -24,6 +24,7 @@ func TestWatchdogEndsWhatIgnoresItsContext(t *testing.T) {
 		{"grace runs out", time.Millisecond, 1, false, true},
 		{"second signal", time.Hour, 2, false, true},
 		{"returns in time", time.Hour, 1, true, false},
+		{"the command handles signals (exec)", -1, 2, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -34,7 +35,7 @@ func TestWatchdogEndsWhatIgnoresItsContext(t *testing.T) {
 			ended := make(chan struct{})
 			go func() {
 				defer close(ended)
-				watchdog(sigs, done, func() { close(cancelled) }, tt.grace, func() { close(killed) })
+				watchdog(sigs, done, func() { close(cancelled) }, func() time.Duration { return tt.grace }, func() { close(killed) })
 			}()
 			sigs <- syscall.SIGTERM
 			select {

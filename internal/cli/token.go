@@ -14,6 +14,7 @@ import (
 )
 
 func newTokenCmd(g *globals) *cobra.Command {
+	var o tokenOptions
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Print a valid access token (refreshing it first if needed)",
@@ -25,16 +26,55 @@ The token is refreshed first when it expires within the refresh margin (a JWT
 app's is minted anew); otherwise no network call is made. With $COZE_API_TOKEN
 set (a personal or service access token), that token is printed as it is.
 
+--json prints what an SDK's token callback caches: access_token, token_type,
+expires_at (RFC 3339), expires_in (seconds), api_base, profile and app_type
+(expiry fields are null for $COZE_API_TOKEN, whose app_type is "static").
+--header prints the line "Authorization: Bearer <token>".
+
 A jwt profile's --device-id and --custom-consumer (session_context.device_info)
 are saved in the profile; when they change, a token is minted for them.`,
 		Example: `  TOKEN=$(cozeauth token) || exit $?     # exit 4: run cozeauth login
+  curl -H "$(cozeauth token --header)" https://api.coze.com/v1/users/me
+  cozeauth token --json | jq -r .expires_at
   cozeauth token --profile work
   cozeauth token --device-id sensor-42   # a jwt app: a token counted for this device`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runToken(cmd.Context(), g) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runToken(cmd.Context(), g, o) },
 	}
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the token with its expiry, API base, profile and app type as JSON")
+	cmd.Flags().BoolVar(&o.asHeader, "header", false, "print \"Authorization: Bearer <token>\", for curl -H")
 	g.app.registerSession(cmd.Flags()) // a jwt profile's --device-id, --custom-consumer
 	return cmd
+}
+
+// tokenOutput is what `token` prints of a token.
+type tokenOutput struct {
+	access, apiBase, profile, appType string
+	expiry                            time.Time // zero: unknown ($COZE_API_TOKEN)
+}
+
+func recordOutput(m *auth.Manager, rec *auth.Record) *tokenOutput {
+	return &tokenOutput{access: rec.AccessToken, apiBase: m.Config.API(), profile: m.Config.Profile, appType: string(m.Config.AppType()), expiry: rec.Expiry}
+}
+
+// tokenJSON is `token --json`: the fields SDK token callbacks cache.
+type tokenJSON struct {
+	AccessToken string     `json:"access_token"`
+	TokenType   string     `json:"token_type"`
+	ExpiresAt   *time.Time `json:"expires_at"`
+	ExpiresIn   *int64     `json:"expires_in"`
+	APIBase     string     `json:"api_base"`
+	Profile     string     `json:"profile"`
+	AppType     string     `json:"app_type"`
+}
+
+func (t *tokenOutput) json(now time.Time) tokenJSON {
+	j := tokenJSON{AccessToken: t.access, TokenType: "Bearer", APIBase: t.apiBase, Profile: t.profile, AppType: t.appType}
+	if !t.expiry.IsZero() {
+		at, in := t.expiry, int64(t.expiry.Sub(now)/time.Second)
+		j.ExpiresAt, j.ExpiresIn = &at, &in
+	}
+	return j
 }
 
 func newRefreshCmd(g *globals) *cobra.Command {
@@ -104,11 +144,36 @@ func runLogout(ctx context.Context, g *globals) error {
 	return nil
 }
 
-// runToken is `cozeauth token`: a valid access token on standard output.
-func runToken(ctx context.Context, g *globals) error {
-	if tok := g.envToken(); tok != "" {
-		_, err := io.WriteString(g.env.Stdout, tok+"\n")
+// tokenOptions are `cozeauth token`'s own flags.
+type tokenOptions struct{ asJSON, asHeader bool }
+
+// runToken is `cozeauth token`: a valid access token on standard output,
+// alone, as JSON or as a header line.
+func runToken(ctx context.Context, g *globals, o tokenOptions) error {
+	if o.asJSON && o.asHeader {
+		return usageError("--json and --header print different things: pick one")
+	}
+	out := func(tok *tokenOutput) error {
+		switch {
+		case o.asJSON:
+			return writeJSON(g.env.Stdout, tok.json(g.now()))
+		case o.asHeader:
+			_, err := io.WriteString(g.env.Stdout, "Authorization: Bearer "+tok.access+"\n")
+			return err
+		}
+		_, err := io.WriteString(g.env.Stdout, tok.access+"\n")
 		return err
+	}
+	if tok := g.envToken(); tok != "" {
+		st, err := g.store()
+		if err != nil {
+			return err
+		}
+		cfg, err := g.config(st)
+		if err != nil {
+			return err
+		}
+		return out(&tokenOutput{access: tok, apiBase: cfg.API(), profile: cfg.Profile, appType: "static"})
 	}
 	m, err := g.manager()
 	if err != nil {
@@ -122,12 +187,11 @@ func runToken(ctx context.Context, g *globals) error {
 	if errors.As(err, &unsaved) {
 		// The new pair is lost; its access token still works for its 15
 		// minutes, so a script can go on meanwhile.
-		_, _ = io.WriteString(g.env.Stdout, unsaved.Record.AccessToken+"\n")
+		_ = out(recordOutput(m, unsaved.Record))
 		return err
 	}
 	if err != nil {
 		return g.notSetUpError(m, err)
 	}
-	_, err = io.WriteString(g.env.Stdout, rec.AccessToken+"\n")
-	return err
+	return out(recordOutput(m, rec))
 }

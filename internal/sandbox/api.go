@@ -72,7 +72,8 @@ type chatRequest struct {
 
 // handleChat starts a chat the way Coze's non-streaming /v3/chat does: it
 // answers at once with the chat "in_progress". The sandbox never finishes
-// it; nothing in cozeauth polls for the reply.
+// it; nothing in cozeauth polls for the reply. With "stream": true it
+// streams the chat as server-sent events instead (stream.go).
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r, http.StatusUnauthorized) {
 		return
@@ -86,14 +87,14 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	case req.BotID == "":
 		writeJSON(w, http.StatusOK, apiError{Code: 4000, Msg: "bot_id is required"})
 		return
-	case req.Stream:
-		// Refused rather than faked: a streaming client would hang on a JSON answer.
-		writeJSON(w, http.StatusOK, apiError{Code: 4000, Msg: "the sandbox does not support stream=true"})
-		return
 	}
 	conversationID := r.URL.Query().Get("conversation_id")
 	if conversationID == "" {
 		conversationID = randDigits()
+	}
+	if req.Stream {
+		s.streamChat(w, r, req, conversationID) // stream.go
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"code": 0,

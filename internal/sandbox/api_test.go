@@ -72,8 +72,6 @@ func TestChat(t *testing.T) {
 		}, http.StatusOK, nil},
 		{"missing bot_id", "Bearer " + access, map[string]any{"user_id": "u1", "additional_messages": message},
 			http.StatusOK, map[string]any{"code": float64(4000), "msg": "bot_id is required"}},
-		{"stream", "Bearer " + access, map[string]any{"bot_id": "1", "stream": true},
-			http.StatusOK, map[string]any{"code": float64(4000), "msg": "the sandbox does not support stream=true"}},
 		{"no token", "", map[string]any{"bot_id": "1"}, http.StatusUnauthorized, authInvalidBody()},
 		{"bad token", "Bearer nope", map[string]any{"bot_id": "1"}, http.StatusUnauthorized, authInvalidBody()},
 	}

@@ -14,6 +14,7 @@
 package sandbox
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -65,6 +66,11 @@ type Options struct {
 	// DeviceInterval is the poll interval the device flow asks for; 0 is
 	// Coze's 5 s. Coze says it in whole seconds, so it is rounded up to one.
 	DeviceInterval time.Duration
+	// ChatPace is the wait between the events of a streamed /v3/chat
+	// (default 20ms); ChatStep, when set, is called instead of each wait,
+	// so a test decides when the next event goes (stream.go).
+	ChatPace time.Duration
+	ChatStep func(ctx context.Context) error
 }
 
 // Server is the fake Coze. It is an [http.Handler], so tests can mount it on

@@ -93,11 +93,17 @@ func run(client *http.Client, rawURL, action, logPath string) error {
 	if err != nil {
 		return fmt.Errorf("the redirect after %s has no usable Location: %w", action, err)
 	}
-	resp, err = client.Get(callback.String())
+	return visitCallback(client, callback, action, logPath)
+}
+
+// visitCallback follows the consent page's redirect to cozeauth's callback,
+// as the browser does, and logs the title of the page it answers with.
+func visitCallback(client *http.Client, callback *url.URL, action, logPath string) error {
+	resp, err := client.Get(callback.String())
 	if err != nil {
 		return fmt.Errorf("could not reach the callback %s: %w", redact(callback), err)
 	}
-	body, err = readBody(resp)
+	body, err := readBody(resp)
 	if err != nil {
 		return err
 	}
