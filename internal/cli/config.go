@@ -60,6 +60,11 @@ func (g *globals) configWith(st *auth.Store, change func(*auth.Overrides)) (auth
 		ClientID: f.clientID, ClientSecret: f.clientSecret, RedirectURI: f.redirectURI,
 		Storage: f.storage, RefreshMargin: f.refreshMargin,
 	}.Or(auth.EnvOverrides(g.getenv))
+	if f.useSandbox {
+		if err := g.sandboxOverrides(&given); err != nil { // sandboxflag.go
+			return auth.Config{}, err
+		}
+	}
 	if change != nil {
 		change(&given)
 	}

@@ -27,8 +27,11 @@ func commandLine(f sharedFlags, name, profile string) string {
 	if name != "" {
 		parts = append(parts, name)
 	}
-	if profile != "" && profile != "default" {
+	if profile != "" && profile != "default" && !(f.useSandbox && profile == "sandbox") {
 		parts = append(parts, "--profile", hintValue(profile))
+	}
+	if f.useSandbox {
+		parts = append(parts, "--sandbox")
 	}
 	for _, fl := range []struct{ name, value string }{
 		{"--region", f.region}, {"--api-base", f.apiBase}, {"--www-base", f.wwwBase},
@@ -91,6 +94,9 @@ func (g *globals) withFlagsInHints(err error) error {
 // up, with this run's flags.
 func (g *globals) notSetUpHint(profile string) string {
 	login := g.nextCommand("login", profile)
+	if g.flags.useSandbox { // the sandbox's PKCE app is login's default
+		return "not set up: run `" + login + "`"
+	}
 	if g.flags.clientID == "" {
 		login += " --client-id …"
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
@@ -83,6 +84,12 @@ func runLogin(ctx context.Context, g *globals, o loginOptions) error {
 	m, err := g.manager()
 	if err != nil {
 		return err
+	}
+	if g.flags.useSandbox {
+		if m.Config.ClientID == "" {
+			m.Config.ClientID = sandbox.PKCEClientID // the sandbox's own app
+		}
+		fmt.Fprintln(g.env.Stderr, sandboxNote(m.Config.API(), m.Config.Profile))
 	}
 	if m.Config.ClientID == "" {
 		return usageError("no client id: pass --client-id (or set $COZE_CLIENT_ID) with your OAuth app's id from the Coze console")

@@ -116,6 +116,9 @@ type sharedFlags struct {
 	configDir string
 	// sandbox runs the wizard against the embedded fake Coze (wizard.go).
 	sandbox bool
+	// useSandbox is login's, status's and token's --sandbox: the settings
+	// point at a running `cozeauth sandbox` (sandboxflag.go).
+	useSandbox bool
 }
 
 // runState is one run's token work and warnings, whichever globals reach it.
@@ -261,6 +264,11 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	// --sandbox: the wizard against the embedded fake Coze (wizard.go).
 	root.Flags().BoolVar(&g.flags.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
 	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newSandboxCmd(g), newProbeCmd(g), newProxyCmd(g), newExecCmd(g))
+	for _, c := range root.Commands() {
+		if slices.Contains([]string{"login", "status", "token"}, c.Name()) {
+			addSandboxFlag(c, g) // sandboxflag.go
+		}
+	}
 	registerCompletions(root, g) // complete.go
 	return root
 }

@@ -50,6 +50,8 @@ $COZE_JWT_PRIVATE_KEY.`,
   cozeauth sandbox --addr 127.0.0.1:8808 &
   cozeauth login --profile sandbox --api-base http://127.0.0.1:8808 \
     --www-base http://127.0.0.1:8808 --client-id ` + sandbox.PKCEClientID + `
+  cozeauth login --sandbox        # the same: the profile "sandbox" at 127.0.0.1:8808 ($COZEAUTH_SANDBOX)
+  cozeauth token --sandbox
   cozeauth login --profile sandbox-device --api-base http://127.0.0.1:8808 --app-type device \
     --client-id ` + sandbox.DeviceClientID + `
   cozeauth login --profile sandbox-jwt --api-base http://127.0.0.1:8808 --app-type jwt \
