@@ -18,6 +18,9 @@ import (
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
+// defaultLoginTimeout is how long a login waits for the person by default.
+const defaultLoginTimeout = 5 * time.Minute
+
 type loginOptions struct {
 	browser, noBrowser bool
 	paste, device      bool
@@ -65,7 +68,7 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
 	f.BoolVar(&o.browser, "browser", false, "open a browser even over SSH or without a display")
 	f.BoolVar(&o.paste, "paste", false, "read the address the browser ended on from standard input")
 	f.BoolVar(&o.device, "device", false, "log in with a device code entered on another device")
-	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for the login to complete")
+	f.DurationVar(&o.timeout, "timeout", defaultLoginTimeout, "how long to wait for the login to complete")
 	f.BoolVar(&o.force, "force", false, "log in without asking, even when the profile is logged in already or holds tokens of another app or API base")
 	g.app.register(f)
 	return cmd
