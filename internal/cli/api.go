@@ -39,8 +39,10 @@ type apiOptions struct {
 func newAPICmd(g *globals) *cobra.Command {
 	var o apiOptions
 	cmd := &cobra.Command{
-		Use:   "api [flags] PATH",
-		Short: "Call the Coze open API with the profile's token (like `gh api`)",
+		Use:         "api [flags] PATH",
+		GroupID:     groupUse,
+		Annotations: annotations("profile region api-base refresh-margin", annEnvToken),
+		Short:       "Call the Coze open API with the profile's token (like `gh api`)",
 		Long: `Send an authenticated request to the profile's API base and print the response
 body unchanged. PATH starts with / (a full URL is accepted only when it starts with
 the API base, so the token is never sent anywhere else).

@@ -25,8 +25,10 @@ type execOptions struct {
 func newExecCmd(g *globals) *cobra.Command {
 	var o execOptions
 	cmd := &cobra.Command{
-		Use:   "exec [--proxy] -- CMD [ARGS...]",
-		Short: "Run a program with a valid token (or a local proxy) in its environment",
+		Use:         "exec [--proxy] -- CMD [ARGS...]",
+		GroupID:     groupUse,
+		Annotations: annotations("profile region api-base refresh-margin", annEnvToken),
+		Short:       "Run a program with a valid token (or a local proxy) in its environment",
 		Long: `Run CMD with COZE_API_TOKEN (valid for at least the refresh margin), COZE_API_BASE,
 COZE_WWW_BASE and COZE_WS_BASE set for the profile: what the Coze SDKs read.
 

@@ -31,8 +31,10 @@ type loginOptions struct {
 func newLoginCmd(g *globals) *cobra.Command {
 	var o loginOptions
 	cmd := &cobra.Command{
-		Use:   "login",
-		Short: "Log in to a Coze OAuth app (browser, paste-back, device code or JWT, by app type)",
+		Use:         "login",
+		GroupID:     groupLogin,
+		Annotations: annotations("profile region client-id client-secret redirect-uri api-base www-base storage", annSandbox),
+		Short:       "Log in to a Coze OAuth app (browser, paste-back, device code or JWT, by app type)",
 		Long: `Log in to a Coze OAuth app and store its tokens.
 
 The app type (--app-type, the app's client type in the Coze console) decides how:

@@ -32,8 +32,10 @@ type probeOpts struct {
 func newProbeCmd(g *globals) *cobra.Command {
 	var o probeOpts
 	cmd := &cobra.Command{
-		Use:   "probe",
-		Short: "Check whether Coze is reachable from here (exit 3 when not)",
+		Use:         "probe",
+		GroupID:     groupCheck,
+		Annotations: annotations("profile region api-base www-base", annEnvToken),
+		Short:       "Check whether Coze is reachable from here (exit 3 when not)",
 		Long: `Send requests to the region's hosts at once and report how each went, grouped:
 
   api        POST /v3/chat and /v1/workflow/run, without a token: Coze's 401 and

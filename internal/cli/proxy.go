@@ -29,8 +29,10 @@ type proxyOptions struct {
 func newProxyCmd(g *globals) *cobra.Command {
 	var o proxyOptions
 	cmd := &cobra.Command{
-		Use:   "proxy",
-		Short: "Serve the Coze API on a local port, adding a valid token to every request",
+		Use:         "proxy",
+		GroupID:     groupUse,
+		Annotations: annotations("profile region api-base refresh-margin", annEnvToken),
+		Short:       "Serve the Coze API on a local port, adding a valid token to every request",
 		Long: `Listen on a loopback port and forward every request to the profile's API base
 with a valid access token in its Authorization header, so that any program, in any
 language, uses Coze with no token code of its own:

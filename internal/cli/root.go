@@ -15,7 +15,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -239,7 +238,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
 			case cmd.Name() == "probe" && cmd.Flags().Changed("token"): // its --token comes first
-			case slices.Contains([]string{"token", "api", "status", "probe", "proxy", "exec"}, cmd.Name()):
+			case marked(cmd, annEnvToken): // annotations.go
 				return g.checkEnvToken()
 			}
 			return nil
@@ -263,9 +262,15 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	pf.StringVar(&g.flags.refreshMargin, "refresh-margin", "", "refresh this long before expiry (default 5m) [$COZEAUTH_REFRESH_MARGIN]")
 	// --sandbox: the wizard against the embedded fake Coze (wizard.go).
 	root.Flags().BoolVar(&g.flags.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
-	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newSandboxCmd(g), newProbeCmd(g), newProxyCmd(g), newExecCmd(g))
+	root.AddGroup(commandGroups...)
+	// status.go and profiles.go make status and profiles; their group and
+	// annotations are set here until those files set them themselves.
+	status, profiles := newStatusCmd(g), newProfilesCmd(g)
+	status.GroupID, status.Annotations = groupLogin, annotations("profile", annEnvToken, annSandbox)
+	profiles.GroupID = groupLogin
+	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), status, newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), profiles, newSandboxCmd(g), newProbeCmd(g), newProxyCmd(g), newExecCmd(g))
 	for _, c := range root.Commands() {
-		if slices.Contains([]string{"login", "status", "token"}, c.Name()) {
+		if marked(c, annSandbox) {
 			addSandboxFlag(c, g) // sandboxflag.go
 		}
 	}

@@ -26,8 +26,9 @@ func newSandboxCmd(g *globals) *cobra.Command {
 		force    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "sandbox",
-		Short: "Serve a fake Coze on loopback for offline use and tests",
+		Use:     "sandbox",
+		GroupID: groupCheck,
+		Short:   "Serve a fake Coze on loopback for offline use and tests",
 		Long: `Serve the embedded fake Coze on this machine only: the consent page (Approve and
 Deny buttons), the token endpoint (PKCE, web and device apps with rotation; JWT
 apps), device login, /v1/users/me, /v3/chat, /v1/workflow/run, /v1/workspaces,
@@ -50,7 +51,7 @@ $COZE_JWT_PRIVATE_KEY.`,
   cozeauth sandbox --addr 127.0.0.1:8808 &
   cozeauth login --profile sandbox --api-base http://127.0.0.1:8808 \
     --www-base http://127.0.0.1:8808 --client-id ` + sandbox.PKCEClientID + `
-  cozeauth login --sandbox        # the same: the profile "sandbox" at 127.0.0.1:8808 ($COZEAUTH_SANDBOX)
+  cozeauth login --sandbox        # the same, as profile "sandbox" ($COZEAUTH_SANDBOX)
   cozeauth token --sandbox
   cozeauth login --profile sandbox-device --api-base http://127.0.0.1:8808 --app-type device \
     --client-id ` + sandbox.DeviceClientID + `

@@ -16,8 +16,10 @@ import (
 func newTokenCmd(g *globals) *cobra.Command {
 	var o tokenOptions
 	cmd := &cobra.Command{
-		Use:   "token",
-		Short: "Print a valid access token (refreshing it first if needed)",
+		Use:         "token",
+		GroupID:     groupLogin,
+		Annotations: annotations("profile refresh-margin", annEnvToken, annSandbox),
+		Short:       "Print a valid access token (refreshing it first if needed)",
 		Long: `Print only a valid access token and a newline, for scripts and plugins:
 
   curl -H "Authorization: Bearer $(cozeauth token)" https://api.coze.com/v1/users/me
@@ -80,11 +82,13 @@ func (t *tokenOutput) json(now time.Time) tokenJSON {
 func newRefreshCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:     "refresh",
-		Short:   "Refresh the access token now, whatever its remaining life",
-		Example: `  cozeauth refresh --json | jq -r .access_token_expires_at`,
-		Args:    noArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return runRefresh(cmd.Context(), g, asJSON) },
+		Use:         "refresh",
+		GroupID:     groupLogin,
+		Annotations: annotations("profile"),
+		Short:       "Refresh the access token now, whatever its remaining life",
+		Example:     `  cozeauth refresh --json | jq -r .access_token_expires_at`,
+		Args:        noArgs,
+		RunE:        func(cmd *cobra.Command, _ []string) error { return runRefresh(cmd.Context(), g, asJSON) },
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new status as JSON")
 	return cmd
@@ -115,8 +119,10 @@ func runRefresh(ctx context.Context, g *globals, asJSON bool) error {
 
 func newLogoutCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "logout",
-		Short: "Forget the profile's tokens on this machine",
+		Use:         "logout",
+		GroupID:     groupLogin,
+		Annotations: annotations("profile"),
+		Short:       "Forget the profile's tokens on this machine",
 		Long: `Remove the profile's tokens from the local store. Coze documents no revocation
 endpoint, so the tokens stay valid at Coze until they expire (15 minutes for the
 access token, 30 days for the refresh token).`,
