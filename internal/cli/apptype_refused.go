@@ -11,7 +11,8 @@ import (
 // explainAppTypeRefused turns Coze's access_deny "invalid app type", met by
 // a login whose app type was guessed (no --app-type, no $COZE_APP_TYPE),
 // into the one thing to try: the type tried is not the app's, and the flag
-// for the type it most likely is. Any other error is returned as it is.
+// for the type it most likely is. It stays Coze's refusal (exit 1). Any
+// other error is returned as it is.
 func explainAppTypeRefused(err error, flow auth.Flow, cfg auth.Config, typeGiven bool) error {
 	if typeGiven || !isInvalidAppType(err) {
 		return err
@@ -29,7 +30,7 @@ func explainAppTypeRefused(err error, flow auth.Flow, cfg auth.Config, typeGiven
 	if advice == "" {
 		return err
 	}
-	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("coze refused the login: invalid app type%s: %s", logIDOf(err), advice)}
+	return &ExitError{Code: ExitFailure, Err: fmt.Errorf("coze refused the login (access_deny: invalid app type%s): %s", logIDOf(err), advice)}
 }
 
 // isInvalidAppType reports Coze's access_deny "invalid app type", from the
@@ -48,7 +49,7 @@ func isInvalidAppType(err error) bool {
 	return false
 }
 
-// logIDOf is " (log id …)" for the Coze answer in err, "" without one.
+// logIDOf is ", log id …" for the Coze answer in err, "" without one.
 func logIDOf(err error) string {
 	var (
 		oe *auth.OAuthError
@@ -64,7 +65,7 @@ func logIDOf(err error) string {
 	if id == "" {
 		return ""
 	}
-	return " (log id " + auth.Sanitize(id) + ")"
+	return ", log id " + auth.Sanitize(id)
 }
 
 // appTypeGiven says whether the app type was said, by --app-type or

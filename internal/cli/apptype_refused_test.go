@@ -33,9 +33,11 @@ func TestInvalidAppTypeAdvice(t *testing.T) {
 		want     string
 		notWant  string
 	}{
-		{"device flow on a pkce app", []string{"--device", "--client-id", sandbox.PKCEClientID}, ExitUsage,
+		{"device flow on a pkce app", []string{"--device", "--client-id", sandbox.PKCEClientID}, ExitFailure,
+			"(access_deny: invalid app type, log id ", "a JWT a service app"},
+		{"device flow on a pkce app, advice", []string{"--device", "--client-id", sandbox.PKCEClientID}, ExitFailure,
 			"this is not a device app; if it is a pkce app, use `--app-type pkce`", "a JWT a service app"},
-		{"jwt on a pkce app", []string{"--client-id", sandbox.PKCEClientID, "--public-key-id", sandbox.JWTPublicKeyID, "--private-key-file", key}, ExitUsage,
+		{"jwt on a pkce app", []string{"--client-id", sandbox.PKCEClientID, "--public-key-id", sandbox.JWTPublicKeyID, "--private-key-file", key}, ExitFailure,
 			"this is not a service (jwt) app", "a JWT a service app"},
 		{"the type was given", []string{"--app-type", "device", "--client-id", sandbox.PKCEClientID}, ExitFailure,
 			"a JWT a service app", "this is not a"},
