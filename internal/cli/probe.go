@@ -82,41 +82,7 @@ region), 3 otherwise.`,
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			targets, where, err := g.probePlan(ctx, o, set)
-			if err != nil {
-				return err
-			}
-			if len(targets) == 0 { // only the account check, and no token for it
-				return usageError("--targets %s leaves nothing to probe: the account check needs a token (log in, pass --token or set $COZE_API_TOKEN), or add other groups", o.set)
-			}
-			p := &probe.Prober{Transport: g.probeTransport(), Timeout: o.timeout, UserAgent: g.userAgent(), Now: g.env.Now}
-			if o.watch {
-				return g.watchProbe(ctx, p, targets, where, o)
-			}
-			if !o.asJSON && isTerminal(g.env.Stderr) {
-				start := fmt.Sprintf("Probing %d targets at %s (up to %s each)…", len(targets), where, o.timeout)
-				fmt.Fprint(g.env.Stderr, hangWords(start, g.outputWidth(g.env.Stderr), "  "))
-			}
-			rep := p.Run(ctx, targets)
-			if ctx.Err() != nil {
-				fmt.Fprintln(g.env.Stderr, "Interrupted: showing what finished.")
-			}
-			if o.asJSON {
-				err = writeJSON(g.env.Stdout, rep)
-			} else {
-				color := isTerminal(g.env.Stdout) && g.getenv("NO_COLOR") == ""
-				err = printProbe(g.env.Stdout, rep, newProbeStyles(g.env.Stdout, color), g.tableWidth(g.env.Stdout))
-			}
-			if err != nil {
-				return err
-			}
-			if ctx.Err() != nil {
-				// What finished is shown; an unfinished target says
-				// nothing about the network.
-				return &ExitError{Code: ExitInterrupted}
-			}
-			return probeExit(rep)
+			return runProbe(cmd.Context(), g, o, set)
 		},
 	}
 	f := cmd.Flags()
@@ -130,6 +96,45 @@ region), 3 otherwise.`,
 	f.DurationVar(&o.interval, "interval", 5*time.Second, "time between rounds with --watch")
 	f.IntVar(&o.count, "count", 0, "with --watch, stop after this many rounds (0: until interrupted)")
 	return cmd
+}
+
+// runProbe is `cozeauth probe`: the targets of set probed once (or, with
+// --watch, round after round) and the report printed.
+func runProbe(ctx context.Context, g *globals, o probeOpts, set probe.Set) error {
+	targets, where, err := g.probePlan(ctx, o, set)
+	if err != nil {
+		return err
+	}
+	if len(targets) == 0 { // only the account check, and no token for it
+		return usageError("--targets %s leaves nothing to probe: the account check needs a token (log in, pass --token or set $COZE_API_TOKEN), or add other groups", o.set)
+	}
+	p := &probe.Prober{Transport: g.probeTransport(), Timeout: o.timeout, UserAgent: g.userAgent(), Now: g.env.Now}
+	if o.watch {
+		return g.watchProbe(ctx, p, targets, where, o)
+	}
+	if !o.asJSON && isTerminal(g.env.Stderr) {
+		start := fmt.Sprintf("Probing %d targets at %s (up to %s each)…", len(targets), where, o.timeout)
+		fmt.Fprint(g.env.Stderr, hangWords(start, g.outputWidth(g.env.Stderr), "  "))
+	}
+	rep := p.Run(ctx, targets)
+	if ctx.Err() != nil {
+		fmt.Fprintln(g.env.Stderr, "Interrupted: showing what finished.")
+	}
+	if o.asJSON {
+		err = writeJSON(g.env.Stdout, rep)
+	} else {
+		color := isTerminal(g.env.Stdout) && g.getenv("NO_COLOR") == ""
+		err = printProbe(g.env.Stdout, rep, newProbeStyles(g.env.Stdout, color), g.tableWidth(g.env.Stdout))
+	}
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		// What finished is shown; an unfinished target says
+		// nothing about the network.
+		return &ExitError{Code: ExitInterrupted}
+	}
+	return probeExit(rep)
 }
 
 // validate checks the flags alone, before anything is resolved.
