@@ -16,6 +16,7 @@ import (
 // Bare cozeauth with TERM=dumb on a terminal prints lines, never the
 // full-screen wizard: the status when logged in, else the line-mode login.
 func TestDumbTerminalRunsLineMode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		stored   bool
@@ -72,6 +73,7 @@ func TestDumbTerminalRunsLineMode(t *testing.T) {
 // TestDumbTerminalWrapsBetweenWords: a dumb terminal wraps mid-word, so what
 // line mode says itself comes wrapped between words at the terminal's width.
 func TestDumbTerminalWrapsBetweenWords(t *testing.T) {
+	t.Parallel()
 	var stderr bytes.Buffer
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -108,6 +110,7 @@ func TestDumbTerminalWrapsBetweenWords(t *testing.T) {
 // is asked for it and for the app type, and the login goes on with them,
 // instead of ending in a usage error.
 func TestDumbTerminalAsksForTheApp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, stdin string
 		wantCode    int

@@ -10,6 +10,7 @@ import (
 // global flags once: all of them in `cozeauth --help`, only those that
 // matter elsewhere.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	root := newRootCmd(newGlobals(&Env{Getenv: func(string) string { return "" }}))
 	cmds := []string{""}
 	for _, c := range root.Commands() {

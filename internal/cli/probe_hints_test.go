@@ -12,6 +12,7 @@ import (
 // One hint per cause, naming the groups (in each region) rather than every
 // target; advice about the other region only when it was not probed.
 func TestProbeHintsPerCause(t *testing.T) {
+	t.Parallel()
 	dns := func(region string, g probe.Group, name, host string) probe.Result {
 		return probe.Result{Region: region, Group: g, Name: name, URL: "https://" + host + "/x", Class: probe.ClassDNS, Hint: "check DNS"}
 	}

@@ -49,6 +49,7 @@ func regionsNetwork(t *testing.T, f *probeCoze, comBlocked bool) *http.Client {
 }
 
 func TestProbeAllRegions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		comBlocked bool
@@ -87,6 +88,7 @@ func TestProbeAllRegions(t *testing.T) {
 }
 
 func TestProbeAllRegionsJSON(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	client := regionsNetwork(t, f, true)
 	res := runProbeCLIWith(t.Context(), t, map[string]string{"COZE_REGION": "all"}, func(e *Env) { e.HTTP = client }, "probe", "--json", "--targets", "current", "--timeout", "5s")
@@ -132,6 +134,7 @@ func TestProbeAllRegionsJSON(t *testing.T) {
 }
 
 func TestProbeAllRegionsBlocked(t *testing.T) {
+	t.Parallel()
 	// Nothing answers anywhere: exit 3.
 	closed := strings.TrimPrefix(closedURL(t), "http://")
 	client := &http.Client{Transport: &http.Transport{
@@ -149,6 +152,7 @@ func TestProbeAllRegionsBlocked(t *testing.T) {
 }
 
 func TestProbeClockSkew(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	f.skew = 3 * time.Minute
 	res := runProbeCLI(t.Context(), t, nil, "probe", "--api-base", f.srv.URL, "--www-base", f.srv.URL)
@@ -158,6 +162,7 @@ func TestProbeClockSkew(t *testing.T) {
 }
 
 func TestProbeWatchJSONLines(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	var slept []time.Duration
 	res := runProbeCLIWith(t.Context(), t, nil, func(e *Env) {
@@ -197,6 +202,7 @@ func TestProbeWatchJSONLines(t *testing.T) {
 // TestProbeWatchStops: Ctrl-C between rounds ends the watch with 130, as
 // it ends every command, and the rounds already written stay.
 func TestProbeWatchStops(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	closed := closedURL(t)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -223,6 +229,7 @@ func TestProbeWatchStops(t *testing.T) {
 }
 
 func TestProbeResolvedLines(t *testing.T) {
+	t.Parallel()
 	rep := probe.NewReport([]probe.Result{
 		{Index: 0, Name: "v3_chat", Group: probe.GroupAPI, URL: "https://api.coze.com/v3/chat", Class: probe.ClassDNSSuspect, Resolved: []string{"198.18.0.5"}},
 		{Index: 1, Name: "workflow_run", Group: probe.GroupAPI, URL: "https://api.coze.com/v1/workflow/run", Class: probe.ClassDNSSuspect, Resolved: []string{"198.18.0.5"}},

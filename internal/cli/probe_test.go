@@ -174,6 +174,7 @@ type probeJSON struct {
 }
 
 func TestProbeJSON(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	res := runProbeCLI(t.Context(), t, nil, "probe", "--api-base", f.srv.URL, "--www-base", f.srv.URL+"/", "--json", "--token", "good")
 	if res.code != ExitOK {
@@ -263,6 +264,7 @@ func sortedKeys(v any) []string {
 }
 
 func TestProbeTable(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	closed := closedURL(t)
 	tests := []struct {
@@ -353,6 +355,7 @@ func TestProbeTable(t *testing.T) {
 }
 
 func TestProbeUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -386,6 +389,7 @@ func TestProbeUsage(t *testing.T) {
 
 // TestProbeToken checks where the users_me token comes from.
 func TestProbeToken(t *testing.T) {
+	t.Parallel()
 	fresh := auth.Token{AccessToken: "good", RefreshToken: "r1", Expiry: probeNow.Add(time.Hour), IssuedAt: probeNow}
 	stale := auth.Token{AccessToken: "old", RefreshToken: "r0", Expiry: probeNow.Add(-time.Hour), IssuedAt: probeNow.Add(-2 * time.Hour)}
 	current := []string{"v3_chat", "workflow_run", "oauth_token", "oauth_authorize", "ws_chat"}
@@ -451,6 +455,7 @@ func TestProbeToken(t *testing.T) {
 // still waiting: what finished is shown, the rest as canceled, and the exit
 // code is 130 like every interrupted command's (3 would blame the network).
 func TestProbeInterrupt(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	f.hold = make(chan struct{}, 1)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -486,6 +491,7 @@ var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 // TestProbeColour checks that colour changes nothing but the escape codes.
 func TestProbeColour(t *testing.T) {
+	t.Parallel()
 	rep := probe.NewReport([]probe.Result{
 		{Index: 0, Name: "www", Status: 200, Class: probe.ClassOK, Timings: probe.Timings{Total: 182 * time.Millisecond}},
 		{Index: 1, Name: "v1_chat", Class: probe.ClassReset, Timings: probe.Timings{Total: 3 * time.Millisecond}, Error: "connection reset by peer", Hint: "cut"},
@@ -528,6 +534,7 @@ Hints:
 // answer, so the path is open, but no login or refresh can work through
 // it: the verdict is degraded and the probe exits 3.
 func TestProbeServerErrorsAreDegraded(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
