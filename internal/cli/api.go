@@ -149,12 +149,9 @@ func (g *globals) apiRequest(stdin io.Reader, o apiOptions) (*apiCall, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := apiOutput{pretty: isTerminal(g.env.Stdout)}
-	out.color = out.pretty && g.getenv("NO_COLOR") == ""
-	if o.jqGiven {
-		if out.jq, err = compileJQ(o.jq); err != nil {
-			return nil, err
-		}
+	out, err := g.apiOutputFor(o)
+	if err != nil {
+		return nil, err
 	}
 	fields, err := parseFields(stdin, o.fields, o.typed) // apifields.go
 	if err != nil {
@@ -174,18 +171,8 @@ func (g *globals) apiRequest(stdin io.Reader, o apiOptions) (*apiCall, error) {
 		return nil, usageError("--paginate follows the page_num of a GET list: add -X GET (fields then go in the query)")
 	}
 	c := &apiCall{client: g.apiHTTPClient(), now: g.now, method: method, header: hdr, static: g.envToken(), output: out, waiting: g.waitingLine}
-	switch {
-	case len(fields) > 0 && method == http.MethodGet:
-		c.query = fields.query()
-	case len(fields) > 0 && o.dataGiven:
-		return nil, usageError("-f/-F and -d both make the body: put the fields in the -d JSON, or add -X GET to send them as query parameters")
-	case len(fields) > 0:
-		c.body, c.send = fields.json(), true
-	case o.dataGiven:
-		if c.body, err = readBody(stdin, o.data); err != nil {
-			return nil, err
-		}
-		c.send = true
+	if err := c.setPayload(stdin, o, fields); err != nil {
+		return nil, err
 	}
 	if c.send {
 		if hdr.Get("Content-Type") == "" {
@@ -197,6 +184,40 @@ func (g *globals) apiRequest(stdin io.Reader, o apiOptions) (*apiCall, error) {
 	}
 	auth.SetUserAgent(hdr, g.userAgent()) // unless -H set them
 	return c, nil
+}
+
+// apiOutputFor is how the answer is written: reshaped on a terminal,
+// coloured without NO_COLOR, through --jq when given.
+func (g *globals) apiOutputFor(o apiOptions) (apiOutput, error) {
+	out := apiOutput{pretty: isTerminal(g.env.Stdout)}
+	out.color = out.pretty && g.getenv("NO_COLOR") == ""
+	if o.jqGiven {
+		var err error
+		if out.jq, err = compileJQ(o.jq); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// setPayload puts the fields in the query of a GET or in a JSON body, or
+// sends -d's body.
+func (c *apiCall) setPayload(stdin io.Reader, o apiOptions, fields apiFields) error {
+	var err error
+	switch {
+	case len(fields) > 0 && c.method == http.MethodGet:
+		c.query = fields.query()
+	case len(fields) > 0 && o.dataGiven:
+		return usageError("-f/-F and -d both make the body: put the fields in the -d JSON, or add -X GET to send them as query parameters")
+	case len(fields) > 0:
+		c.body, c.send = fields.json(), true
+	case o.dataGiven:
+		if c.body, err = readBody(stdin, o.data); err != nil {
+			return err
+		}
+		c.send = true
+	}
+	return nil
 }
 
 // apiHTTPClient is the client for `cozeauth api` requests: the usual one

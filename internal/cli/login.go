@@ -112,9 +112,23 @@ func runLogin(ctx context.Context, g *globals, o loginOptions) error {
 	if err := g.confirmRelogin(ctx, m, o.force); err != nil {
 		return err // replace.go
 	}
+	res, err := g.loginWith(ctx, m, flow, o)
+	if err != nil {
+		return err
+	}
+	reportLogin(g.env.Stderr, m, res, g.now())
+	return nil
+}
+
+// loginWith runs flow within --timeout, its failure said as a person can
+// act on it.
+func (g *globals) loginWith(ctx context.Context, m *auth.Manager, flow auth.Flow, o loginOptions) (*auth.LoginResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	var res *auth.LoginResult
+	var (
+		res *auth.LoginResult
+		err error
+	)
 	switch {
 	case flow == auth.FlowJWT:
 		res, err = m.LoginJWT(ctx)
@@ -126,18 +140,14 @@ func runLogin(ctx context.Context, g *globals, o loginOptions) error {
 		res, err = loginBrowser(ctx, g, m, o)
 	}
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-		return fmt.Errorf("the login did not complete within --timeout %s: run it again, with a longer --timeout if needed", o.timeout)
+		return nil, fmt.Errorf("the login did not complete within --timeout %s: run it again, with a longer --timeout if needed", o.timeout)
 	}
 	err = explainAppTypeRefused(err, flow, m.Config, g.appTypeGiven()) // apptype_refused.go
 	var ke *auth.KeyError
 	if errors.As(err, &ke) { // a key that cannot sign is the caller's to fix
-		return &ExitError{Code: ExitUsage, Err: err}
+		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
-	if err != nil {
-		return err
-	}
-	reportLogin(g.env.Stderr, m, res, g.now())
-	return nil
+	return res, err
 }
 
 // loginFlow picks the flow for the app type and refuses, as a usage error,
