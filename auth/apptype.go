@@ -70,9 +70,9 @@ func (t AppType) ConsoleName() string {
 	return string(t)
 }
 
-// NeededFor is the app type a flow needs; the browser flow names PKCE, the
+// neededFor is the app type a flow needs; the browser flow names PKCE, the
 // type of app cozeauth suggests for a desktop.
-func NeededFor(flow Flow) AppType {
+func neededFor(flow Flow) AppType {
 	switch flow {
 	case FlowDevice:
 		return AppDevice
@@ -87,22 +87,17 @@ func (t AppType) HowToCreate() string {
 	return fmt.Sprintf("create one in the Coze console (API & SDK → Authorization → OAuth apps → Create new app, client type %q) and pass its client id with --app-type %s", t.ConsoleName(), t)
 }
 
-// AppTypeError means a flow was asked of an app type Coze refuses it for.
-// It is a usage error: Coze would answer access_deny "invalid app type", and
-// no retry can help.
-type AppTypeError struct {
-	AppType AppType
-	Flow    Flow
-}
-
-func (e *AppTypeError) Error() string {
-	need := NeededFor(e.Flow)
-	what := map[Flow]string{FlowBrowser: "a browser login", FlowDevice: "a device-code login", FlowJWT: "a JWT token"}[e.Flow]
-	msg := fmt.Sprintf("this profile's app is a %s app (%s); Coze only allows %s for a %s app", e.AppType, e.AppType.ConsoleName(), what, need)
-	if e.Flow == FlowBrowser {
-		msg = fmt.Sprintf("this profile's app is a %s app (%s); Coze only allows a browser login for a pkce or web app", e.AppType, e.AppType.ConsoleName())
+// appTypeRefusal is the usage error of a flow asked of an app type Coze
+// refuses it for: Coze would answer access_deny "invalid app type", and no
+// retry can help.
+func appTypeRefusal(t AppType, flow Flow) *UsageError {
+	need := neededFor(flow)
+	what := map[Flow]string{FlowBrowser: "a browser login", FlowDevice: "a device-code login", FlowJWT: "a JWT token"}[flow]
+	msg := fmt.Sprintf("this profile's app is a %s app (%s); Coze only allows %s for a %s app", t, t.ConsoleName(), what, need)
+	if flow == FlowBrowser {
+		msg = fmt.Sprintf("this profile's app is a %s app (%s); Coze only allows a browser login for a pkce or web app", t, t.ConsoleName())
 	}
-	return msg + ": " + need.HowToCreate() + " (or, if this app really is of that type, pass --app-type " + string(need) + ")"
+	return &UsageError{Msg: msg + ": " + need.HowToCreate() + " (or, if this app really is of that type, pass --app-type " + string(need) + ")"}
 }
 
 // AppType is the profile's app type: the one set explicitly (by
@@ -131,5 +126,5 @@ func (c Config) CheckFlow(flow Flow) error {
 	if t.Allows(flow) || unknown && flow == FlowDevice {
 		return nil
 	}
-	return &AppTypeError{AppType: t, Flow: flow}
+	return appTypeRefusal(t, flow)
 }

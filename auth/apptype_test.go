@@ -39,7 +39,7 @@ func TestCheckFlow(t *testing.T) {
 			if (err == nil) != tt.wantOK {
 				t.Fatalf("CheckFlow(%s) = %v, want ok=%v", tt.flow, err, tt.wantOK)
 			}
-			var ate *AppTypeError
+			var ate *UsageError
 			if err != nil && (!errors.As(err, &ate) || !strings.Contains(err.Error(), "--app-type") || !strings.Contains(err.Error(), "Coze console")) {
 				t.Errorf("error does not say which app type to create and how: %v", err)
 			}
@@ -104,9 +104,9 @@ func TestRedirectURIRules(t *testing.T) {
 			if diff := cmp.Diff([]bool{tt.listenable, tt.registrable}, got); diff != "" {
 				t.Errorf("[listenable registrable] (-want +got):\n%s", diff)
 			}
-			var re *RedirectError
+			var re *UsageError
 			if err := CheckRegistrable(tt.uri); err != nil && !errors.As(err, &re) {
-				t.Errorf("error is not a *RedirectError: %v", err)
+				t.Errorf("error is not a *UsageError: %v", err)
 			}
 		})
 	}
@@ -175,10 +175,10 @@ func TestWorkspacePaths(t *testing.T) {
 	if want := "https://www.coze.cn/api/permission/oauth2/workspace_id/7480000000000000001/authorize?"; !strings.HasPrefix(req.URL, want) {
 		t.Errorf("authorize URL %s, want the workspace path %s", req.URL, want)
 	}
-	if got, want := DevicePathFor("7480000000000000001"), "/api/permission/oauth2/workspace_id/7480000000000000001/device/code"; got != want {
+	if got, want := devicePathFor("7480000000000000001"), "/api/permission/oauth2/workspace_id/7480000000000000001/device/code"; got != want {
 		t.Errorf("device path %s, want %s", got, want)
 	}
-	if DevicePathFor("") != DevicePath || AuthorizePathFor("") != AuthorizePath {
+	if devicePathFor("") != DevicePath || authorizePathFor("") != AuthorizePath {
 		t.Error("no workspace must mean the plain paths")
 	}
 }

@@ -9,14 +9,17 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // AuthorizePath is the consent endpoint's path on the web host.
 const AuthorizePath = "/api/permission/oauth2/authorize"
 
-// AuthorizePathFor is the consent endpoint's path, scoped to a workspace
+// authorizePathFor is the consent endpoint's path, scoped to a workspace
 // when workspaceID is set.
-func AuthorizePathFor(workspaceID string) string {
+func authorizePathFor(workspaceID string) string {
 	if workspaceID == "" {
 		return AuthorizePath
 	}
@@ -42,7 +45,7 @@ func NewAuthRequest(cfg Config, redirectURI string) (*AuthRequest, error) {
 	}
 	oc := &oauth2.Config{
 		ClientID:    cfg.ClientID,
-		Endpoint:    oauth2.Endpoint{AuthURL: cfg.WWW() + AuthorizePathFor(cfg.WorkspaceID), TokenURL: cfg.API() + TokenPath},
+		Endpoint:    oauth2.Endpoint{AuthURL: cfg.WWW() + authorizePathFor(cfg.WorkspaceID), TokenURL: cfg.API() + TokenPath},
 		RedirectURL: redirectURI,
 	}
 	r := &AuthRequest{State: state, RedirectURI: redirectURI}
@@ -80,17 +83,17 @@ func (e *ConsentError) Error() string {
 	if e.Code == "access_denied" {
 		msg := "the authorization was denied in the browser (access_denied"
 		if e.Description != "" {
-			msg += ": " + Sanitize(e.Description)
+			msg += ": " + coze.Sanitize(e.Description)
 		}
 		msg += ")"
 		return msg + "; run the login again and choose Authorize to retry"
 	}
-	msg := "coze did not authorize the app: " + Sanitize(e.Code)
+	msg := "coze did not authorize the app: " + coze.Sanitize(e.Code)
 	if e.Description != "" {
-		msg += ": " + Sanitize(e.Description)
+		msg += ": " + coze.Sanitize(e.Description)
 	}
 	if e.LogID != "" {
-		msg += " (log id " + Sanitize(e.LogID) + ")"
+		msg += " (log id " + coze.Sanitize(e.LogID) + ")"
 	}
 	if h := oauthHint(e.Code, e.Description, ""); h != "" {
 		msg += "; " + h
@@ -117,14 +120,11 @@ func (r *AuthRequest) CodeFromQuery(q url.Values) (string, error) {
 	return code, nil
 }
 
-// MaxPaste bounds what a person may paste: an address, or a line of input.
-const MaxPaste = 64 << 10
-
 // CodeFromURL accepts the address the browser ended on, pasted by a person on
 // a machine where the callback cannot reach cozeauth.
 func (r *AuthRequest) CodeFromURL(pasted string) (string, error) {
-	if len(pasted) > MaxPaste {
-		return "", fmt.Errorf("that is %d bytes, longer than any address (at most %d): paste only the address from the browser's address bar", len(pasted), MaxPaste)
+	if len(pasted) > input.MaxPaste {
+		return "", fmt.Errorf("that is %d bytes, longer than any address (at most %d): paste only the address from the browser's address bar", len(pasted), input.MaxPaste)
 	}
 	pasted = strings.TrimSpace(pasted)
 	u, err := url.Parse(pasted)

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 func TestAuthRequestURL(t *testing.T) {
@@ -22,7 +24,7 @@ func TestAuthRequestURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := Config{Settings: Settings{Region: RegionCN, ClientID: "1.app.coze"}, ClientSecret: tt.secret}
+			cfg := Config{Settings: Settings{Region: coze.RegionCN, ClientID: "1.app.coze"}, ClientSecret: tt.secret}
 			r, err := NewAuthRequest(cfg, "http://localhost:8080/callback")
 			if err != nil {
 				t.Fatal(err)

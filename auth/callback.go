@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // CallbackServer listens on the redirect URI's loopback port for the browser
@@ -208,7 +210,7 @@ func (cs *CallbackServer) Answer(err error, ok string) {
 		return
 	}
 	if err != nil {
-		held <- callbackReply{http.StatusOK, false, "Coze sent the authorization back, but the login did not finish: " + Sanitize(err.Error()) + ". Return to the terminal: it says the same and what to do."}
+		held <- callbackReply{http.StatusOK, false, "Coze sent the authorization back, but the login did not finish: " + coze.Sanitize(err.Error()) + ". Return to the terminal: it says the same and what to do."}
 		return
 	}
 	held <- callbackReply{http.StatusOK, true, "cozeauth saved the login" + ok + ". You can close this tab and return to the terminal."}

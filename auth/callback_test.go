@@ -77,8 +77,8 @@ func TestCallbackIgnoresWrongStateThenAcceptsRightOne(t *testing.T) {
 	if r := <-done; r.err != nil || r.code != "good" {
 		t.Errorf("Wait = %q, %v; want good", r.code, r.err)
 	}
-	cs.Answer(nil, " for Sandbox User")
-	if body := <-page; !strings.Contains(body, "Logged in") || !strings.Contains(body, "saved the login for Sandbox User") {
+	cs.Answer(nil, " for Sandbox coze.User")
+	if body := <-page; !strings.Contains(body, "Logged in") || !strings.Contains(body, "saved the login for Sandbox coze.User") {
 		t.Errorf("good callback after a login that worked: %q", body)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // Client makes Coze's token calls. Coze's token endpoint takes a JSON body and
@@ -28,11 +30,8 @@ type Client struct {
 
 // NewClient builds a token client for cfg.
 func NewClient(cfg Config, hc *http.Client, now func() time.Time) *Client {
-	return &Client{HTTP: hc, APIBase: cfg.API(), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, UserAgent: DefaultUserAgent, Now: now}
+	return &Client{HTTP: hc, APIBase: cfg.API(), ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, UserAgent: coze.DefaultUserAgent, Now: now}
 }
-
-// DefaultUserAgent names cozeauth in requests whose caller named no version.
-const DefaultUserAgent = "cozeauth"
 
 // TokenPath is the token endpoint's path on the API host.
 const TokenPath = "/api/permission/oauth2/token"
@@ -101,7 +100,7 @@ func parseTokenAnswer(resp *http.Response, data []byte, now time.Time) (*Token, 
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
 		// Never quote the body: it may hold tokens.
-		return nil, &OAuthError{StatusCode: resp.StatusCode, Message: "the answer is not JSON", LogID: resp.Header.Get(LogIDHeader)}
+		return nil, &OAuthError{StatusCode: resp.StatusCode, Message: "the answer is not JSON", LogID: resp.Header.Get(coze.LogIDHeader)}
 	}
 	access, refresh := jsonString(fields["access_token"]), jsonString(fields["refresh_token"])
 	if access == "" {
@@ -113,8 +112,8 @@ func parseTokenAnswer(resp *http.Response, data []byte, now time.Time) (*Token, 
 		return nil, oe
 	}
 	for _, t := range []struct{ name, tok string }{{"access token", access}, {"refresh token", refresh}} {
-		if err := CheckToken(t.name, t.tok); err != nil {
-			return nil, &OAuthError{StatusCode: resp.StatusCode, Message: "malformed answer: " + err.Error(), LogID: resp.Header.Get(LogIDHeader)}
+		if err := coze.CheckToken(t.name, t.tok); err != nil {
+			return nil, &OAuthError{StatusCode: resp.StatusCode, Message: "malformed answer: " + err.Error(), LogID: resp.Header.Get(coze.LogIDHeader)}
 		}
 	}
 	return &Token{
@@ -205,7 +204,7 @@ func (c *Client) postJSON(ctx context.Context, path string, body any) (*http.Res
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	SetUserAgent(req.Header, c.UserAgent)
+	coze.SetUserAgent(req.Header, c.UserAgent)
 	if c.ClientSecret != "" {
 		req.Header.Set("Authorization", "Bearer "+c.ClientSecret)
 	}
@@ -242,7 +241,7 @@ type GrantRedirectError struct {
 }
 
 func newGrantRedirectError(resp *http.Response) *GrantRedirectError {
-	e := &GrantRedirectError{StatusCode: resp.StatusCode, LogID: resp.Header.Get(LogIDHeader)}
+	e := &GrantRedirectError{StatusCode: resp.StatusCode, LogID: resp.Header.Get(coze.LogIDHeader)}
 	if u, err := resp.Location(); err == nil {
 		e.LocationHost = u.Host
 	}
@@ -252,11 +251,11 @@ func newGrantRedirectError(resp *http.Response) *GrantRedirectError {
 func (e *GrantRedirectError) Error() string {
 	to := "nowhere"
 	if e.LocationHost != "" {
-		to = Sanitize(e.LocationHost)
+		to = coze.Sanitize(e.LocationHost)
 	}
 	msg := fmt.Sprintf("coze's token endpoint answered HTTP %d, a redirect to %s, which was not followed (tokens are only sent to the API base itself)", e.StatusCode, to)
 	if e.LogID != "" {
-		msg += " (log id " + Sanitize(e.LogID) + ")"
+		msg += " (log id " + coze.Sanitize(e.LogID) + ")"
 	}
 	return msg + "; check --api-base, $COZE_API_BASE and any proxy"
 }
@@ -270,7 +269,7 @@ func parseOAuthError(resp *http.Response, data []byte) *OAuthError {
 		Msg              string `json:"msg"`
 	}
 	_ = json.Unmarshal(data, &b)
-	e := &OAuthError{StatusCode: resp.StatusCode, Code: b.ErrorCode, Message: b.ErrorMessage, LogID: resp.Header.Get(LogIDHeader), RetryAfter: retryAfter(resp)}
+	e := &OAuthError{StatusCode: resp.StatusCode, Code: b.ErrorCode, Message: b.ErrorMessage, LogID: resp.Header.Get(coze.LogIDHeader), RetryAfter: retryAfter(resp)}
 	if e.Code == "" {
 		e.Code = b.Error
 	}
@@ -315,51 +314,28 @@ func retryAfter(resp *http.Response) time.Duration {
 	return 0
 }
 
-// User is who a token belongs to, from GET /v1/users/me.
-type User struct {
-	UserID    string `json:"user_id"`
-	UserName  string `json:"user_name"`
-	NickName  string `json:"nick_name"`
-	AvatarURL string `json:"avatar_url,omitempty"`
-}
-
-// Display is the friendliest name the user has.
-func (u *User) Display() string {
-	switch {
-	case u == nil:
-		return ""
-	case u.NickName != "" && u.UserName != "":
-		return Sanitize(u.NickName + " (@" + u.UserName + ")")
-	case u.NickName != "":
-		return Sanitize(u.NickName)
-	case u.UserName != "":
-		return Sanitize(u.UserName)
-	}
-	return Sanitize(u.UserID)
-}
-
 // Me asks Coze who accessToken belongs to.
-func (c *Client) Me(ctx context.Context, accessToken string) (*User, error) {
+func (c *Client) Me(ctx context.Context, accessToken string) (*coze.User, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.APIBase, "/")+"/v1/users/me", nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+accessToken)
-	SetUserAgent(req.Header, c.UserAgent)
+	coze.SetUserAgent(req.Header, c.UserAgent)
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("could not ask coze who is logged in: %w", err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if e := ReplyError(resp, data); e != nil {
+	if e := coze.ReplyError(resp, data); e != nil {
 		return nil, e
 	}
 	var b struct {
-		Data User `json:"data"`
+		Data coze.User `json:"data"`
 	}
 	if err := json.Unmarshal(data, &b); err != nil {
-		return nil, &APIError{StatusCode: resp.StatusCode, Msg: "the answer is not Coze's JSON", LogID: resp.Header.Get(LogIDHeader)}
+		return nil, &coze.APIError{StatusCode: resp.StatusCode, Msg: "the answer is not Coze's JSON", LogID: resp.Header.Get(coze.LogIDHeader)}
 	}
 	return &b.Data, nil
 }

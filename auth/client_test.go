@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 var fixedNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -191,13 +193,13 @@ func TestClientMe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(&User{UserID: "7", UserName: "ada", NickName: "Ada"}, u); diff != "" {
+	if diff := cmp.Diff(&coze.User{UserID: "7", UserName: "ada", NickName: "Ada"}, u); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	_, err = c.Me(context.Background(), "bad")
-	var ae *APIError
+	var ae *coze.APIError
 	if !errors.As(err, &ae) || ae.Code != 4100 || ae.LogID != "L1" {
-		t.Fatalf("error = %v, want APIError 4100 with log id", err)
+		t.Fatalf("error = %v, want coze.APIError 4100 with log id", err)
 	}
 	if ae.Hint() == "" {
 		t.Error("4100 should carry a hint about the region")

@@ -1,14 +1,3 @@
-// Package auth implements Coze's OAuth 2.0 flows for cozeauth: the authorize
-// URL with PKCE, the loopback callback listener, the JSON token calls, the
-// rotation-safe token [Store] and the refreshing [Manager] that every command,
-// the wizard and other Go programs use to get a valid access token.
-//
-// It owns everything that speaks Coze's protocol or touches stored tokens:
-// the one parser of Coze's replies ([ParseReply], [OAuthError], [APIError]),
-// which profile settings apply ([Store.Resolve]), and the in-flight work a
-// program must wait for before exiting ([Pending]). It is the documented Go
-// API. It must not print, read flags or the terminal, keep package-level
-// mutable state, or reach any host but the API base that issued a token.
 package auth
 
 import (
@@ -18,44 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/input"
 )
-
-// Region names one of Coze's two deployments. A token is valid only in the
-// region that issued it.
-type Region string
-
-// The regions Coze runs.
-const (
-	RegionCOM Region = "com"
-	RegionCN  Region = "cn"
-)
-
-// ParseRegion accepts "com" or "cn" (case-insensitive).
-func ParseRegion(s string) (Region, error) {
-	switch Region(strings.ToLower(strings.TrimSpace(s))) {
-	case RegionCOM:
-		return RegionCOM, nil
-	case RegionCN:
-		return RegionCN, nil
-	}
-	return "", fmt.Errorf("unknown region %q: use com (coze.com) or cn (coze.cn)", s)
-}
-
-// APIBase is the host that serves token calls and the open API.
-func (r Region) APIBase() string {
-	if r == RegionCN {
-		return "https://api.coze.cn"
-	}
-	return "https://api.coze.com"
-}
-
-// WWWBase is the host that serves the consent page.
-func (r Region) WWWBase() string {
-	if r == RegionCN {
-		return "https://www.coze.cn"
-	}
-	return "https://www.coze.com"
-}
 
 // DefaultRedirectURI is what Coze's console accepts for development and what
 // a user most likely registered.
@@ -71,11 +26,11 @@ const RefreshTokenLifetime = 30 * 24 * time.Hour
 // Settings are the non-secret parts of a profile, saved by a login so that
 // later commands need no flags.
 type Settings struct {
-	Region      Region `json:"region"`
-	APIBase     string `json:"api_base,omitempty"`
-	WWWBase     string `json:"www_base,omitempty"`
-	ClientID    string `json:"client_id"`
-	RedirectURI string `json:"redirect_uri,omitempty"`
+	Region      coze.Region `json:"region"`
+	APIBase     string      `json:"api_base,omitempty"`
+	WWWBase     string      `json:"www_base,omitempty"`
+	ClientID    string      `json:"client_id"`
+	RedirectURI string      `json:"redirect_uri,omitempty"`
 	// AppType is the app's client type in the Coze console; empty means
 	// inferred (see [Config.AppType]).
 	AppType AppType `json:"app_type,omitempty"`
@@ -113,30 +68,15 @@ func (c Config) API() string {
 
 // WWW returns the web base URL (the consent page's) without a trailing
 // slash: the one given, else the one that goes with the API base given
-// ([WWWForAPI]), else the region's.
+// ([coze.WWWForAPI]), else the region's.
 func (c Config) WWW() string {
 	switch {
 	case c.WWWBase != "":
 		return strings.TrimRight(c.WWWBase, "/")
 	case c.APIBase != "":
-		return WWWForAPI(c.API())
+		return coze.WWWForAPI(c.API())
 	}
 	return c.regionOrDefault().WWWBase()
-}
-
-// WWWForAPI is the web host that serves the consent page for an API base,
-// as coze-go (newOAuthClient), coze-js and coze-py derive it: a host
-// starting with "api." gets "www." in its place (https://api.coze.cn →
-// https://www.coze.cn); any other base, a sandbox's say, is used as it is.
-func WWWForAPI(apiBase string) string {
-	u, err := url.Parse(strings.TrimRight(apiBase, "/"))
-	if err != nil || u.Host == "" {
-		return strings.TrimRight(apiBase, "/")
-	}
-	if len(u.Host) > len("api.") && strings.EqualFold(u.Host[:len("api.")], "api.") {
-		u.Host = "www." + u.Host[len("api."):]
-	}
-	return u.String()
 }
 
 // Redirect returns the redirect URI, or the default one.
@@ -155,11 +95,66 @@ func (c Config) Margin() time.Duration {
 	return DefaultRefreshMargin
 }
 
-func (c Config) regionOrDefault() Region {
+func (c Config) regionOrDefault() coze.Region {
 	if c.Region == "" {
-		return RegionCOM
+		return coze.RegionCOM
 	}
 	return c.Region
+}
+
+// RenewMargin is how long before rec's expiry it is renewed, the margin
+// [Manager.Token] and [Manager.Status] use; screens that show or schedule
+// renewals use it too, so they never disagree with auth. A margin set by
+// hand that is not shorter than the token's whole life would refresh on
+// every call (a refresh storm): it is clamped to a third of the life. The
+// default (5 minutes of Coze's 15) is not clamped, except for a JWT app
+// whose --duration is 5 minutes or less: it chose that life.
+func (c Config) RenewMargin(rec *Record) time.Duration {
+	margin, _ := c.renewMargin(rec)
+	return margin
+}
+
+func (c Config) renewMargin(rec *Record) (margin time.Duration, clamped bool) {
+	margin = c.Margin()
+	life := rec.Expiry.Sub(rec.IssuedAt)
+	byHand := c.RefreshMargin > 0
+	if !byHand && c.AppType() != AppJWT || rec.IssuedAt.IsZero() || life <= 0 || margin < life {
+		return margin, false
+	}
+	return life / 3, true
+}
+
+// KeyFileProblem says why c's JWT app cannot mint the next token of rec:
+// its private key file cannot be read (a [*KeyError]'s text, naming the file
+// and the login that fixes it). It is "" for other apps, for a key given in
+// the environment or kept in the store or keyring, and for a readable file.
+// It reads the file, never the network.
+func (c Config) KeyFileProblem(rec *Record) string {
+	if c.AppType() != AppJWT || !c.keyFileSigns(rec) {
+		return ""
+	}
+	if _, err := c.readKeyFile(); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// keyFileSigns reports whether the JWT app signs with the key file: no key
+// was given in the environment, kept in the store or in the keyring.
+func (c Config) keyFileSigns(rec *Record) bool {
+	return c.PrivateKeyPEM == "" && rec.PrivateKey == "" && rec.Secrets != secretsInKeyring &&
+		c.JWT != nil && c.JWT.PrivateKeyFile != ""
+}
+
+// readKeyFile reads the JWT app's key file, a [*KeyError] naming it and the
+// login that fixes it when it cannot be read.
+func (c Config) readKeyFile() ([]byte, error) {
+	path := c.JWT.PrivateKeyFile
+	data, err := input.ReadFile(path)
+	if err != nil {
+		return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): put it back, run `%s --private-key-file <its path>`, or set $COZE_JWT_PRIVATE_KEY to the PEM", err, loginCommand(c.Profile))}
+	}
+	return data, nil
 }
 
 // ValidateClientID returns a warning (not an error) for a client id that does
@@ -177,18 +172,10 @@ func ValidateClientID(id string) (warning string, err error) {
 	return "", nil
 }
 
-// RedirectError is a redirect URI cozeauth cannot use. It is the user's to
-// fix (a flag, the environment or the saved profile), so commands report it
-// as a usage error.
-type RedirectError struct {
-	URI string
-	Msg string
-}
-
-func (e *RedirectError) Error() string { return e.Msg }
-
-func redirectErr(uri, reason string) *RedirectError {
-	return &RedirectError{uri, fmt.Sprintf("redirect URI %q %s", uri, reason)}
+// redirectErr is a redirect URI cozeauth cannot use. It is the user's to
+// fix (a flag, the environment or the saved profile): a [UsageError].
+func redirectErr(uri, reason string) *UsageError {
+	return &UsageError{Msg: fmt.Sprintf("redirect URI %q %s", uri, reason)}
 }
 
 // ValidateRedirectURI checks that cozeauth can receive the callback of raw
@@ -209,14 +196,14 @@ func ValidateRedirectURI(raw string) error {
 		return redirectErr(raw, "must start with http:// (cozeauth listens for it on this machine): register one like "+DefaultRedirectURI+", "+orPaste)
 	case u.User != nil || u.Fragment != "":
 		return redirectErr(raw, "must not carry a user name or a #fragment")
-	case !IsLoopbackHost(u.Hostname()) || strings.Contains(u.Host, "%"):
+	case !isLoopbackHost(u.Hostname()) || strings.Contains(u.Host, "%"):
 		// Worded as before: the wizard's form shows it.
-		return &RedirectError{raw, fmt.Sprintf("redirect URI host %q is not loopback: use localhost or 127.0.0.1 so cozeauth can receive the callback, %s", u.Hostname(), orPaste)}
+		return &UsageError{Msg: fmt.Sprintf("redirect URI host %q is not loopback: use localhost or 127.0.0.1 so cozeauth can receive the callback, %s", u.Hostname(), orPaste)}
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 0 || n > 65535 || strconv.Itoa(n) != p {
-			return &RedirectError{raw, fmt.Sprintf("redirect URI port %q is not a number from 0 to 65535", p)}
+			return &UsageError{Msg: fmt.Sprintf("redirect URI port %q is not a number from 0 to 65535", p)}
 		}
 	} else if strings.HasSuffix(u.Host, ":") {
 		return redirectErr(raw, "has an empty port")
@@ -261,10 +248,10 @@ func CheckRegistrable(raw string) error {
 	return nil
 }
 
-// IsLoopbackHost reports whether h (a URL's host name, without brackets) is
+// isLoopbackHost reports whether h (a URL's host name, without brackets) is
 // localhost, an IPv4 literal in 127.0.0.0/8 or ::1. Other names are refused
 // even when they resolve to loopback: their resolution is not ours to trust.
-func IsLoopbackHost(h string) bool {
+func isLoopbackHost(h string) bool {
 	if strings.EqualFold(h, "localhost") {
 		return true
 	}

@@ -6,23 +6,6 @@ import (
 	"testing"
 )
 
-func TestWWWForAPI(t *testing.T) {
-	tests := []struct{ api, want string }{
-		{"https://api.coze.cn", "https://www.coze.cn"},
-		{"https://api.coze.com/", "https://www.coze.com"},
-		{"https://API.coze.cn", "https://www.coze.cn"},
-		{"https://api.coze.example:8443", "https://www.coze.example:8443"},
-		{"https://coze.example.com", "https://coze.example.com"}, // not an api. host: as it is
-		{"https://myapi.coze.cn", "https://myapi.coze.cn"},       // api. only as the first label
-		{"http://127.0.0.1:8808", "http://127.0.0.1:8808"},       // a sandbox serves both
-	}
-	for _, tt := range tests {
-		if got := WWWForAPI(tt.api); got != tt.want {
-			t.Errorf("WWWForAPI(%q) = %q, want %q", tt.api, got, tt.want)
-		}
-	}
-}
-
 func TestConsentHostFollowsAPIBase(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -62,9 +45,9 @@ func TestCheckPasteRedirect(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "bots.example.com/cb", "ftp://example.com/cb", "https://u:p@example.com/cb", "https://example.com/cb#x", "http://localhost:0/cb", "https:///cb"} {
-		var re *RedirectError
+		var re *UsageError
 		if err := CheckPasteRedirect(bad); !errors.As(err, &re) {
-			t.Errorf("CheckPasteRedirect(%q) = %v, want a *RedirectError", bad, err)
+			t.Errorf("CheckPasteRedirect(%q) = %v, want a *UsageError", bad, err)
 		}
 	}
 	// A listener's URI still must be loopback http, and says how to do without one.

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // DevicePath is the device authorization endpoint's path on the API host.
@@ -38,9 +40,9 @@ func (d *DeviceAuth) VerificationURL() string {
 	return u.String()
 }
 
-// DevicePathFor is the device authorization endpoint's path, scoped to a
+// devicePathFor is the device authorization endpoint's path, scoped to a
 // workspace when workspaceID is set.
-func DevicePathFor(workspaceID string) string {
+func devicePathFor(workspaceID string) string {
 	if workspaceID == "" {
 		return DevicePath
 	}
@@ -50,7 +52,7 @@ func DevicePathFor(workspaceID string) string {
 // DeviceCode starts a device authorization; workspaceID, when set, scopes
 // it to that workspace.
 func (c *Client) DeviceCode(ctx context.Context, workspaceID string) (*DeviceAuth, error) {
-	resp, data, err := c.postJSON(ctx, DevicePathFor(workspaceID), map[string]string{"client_id": c.ClientID})
+	resp, data, err := c.postJSON(ctx, devicePathFor(workspaceID), map[string]string{"client_id": c.ClientID})
 	if err != nil {
 		return nil, fmt.Errorf("could not start the device login: %w", err)
 	}
@@ -79,7 +81,7 @@ func parseDeviceAnswer(resp *http.Response, data []byte, now time.Time) (*Device
 	if err != nil || b.DeviceCode == "" || userCode == "" {
 		return nil, fmt.Errorf("coze's device login answer is incomplete (HTTP %d): is this app a device app?", resp.StatusCode)
 	}
-	if err := CheckToken("device code", b.DeviceCode); err != nil {
+	if err := coze.CheckToken("device code", b.DeviceCode); err != nil {
 		return nil, fmt.Errorf("coze's device login answer is malformed: %w", err)
 	}
 	if u, err := url.Parse(b.VerificationURI); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
@@ -96,8 +98,8 @@ func parseDeviceAnswer(resp *http.Response, data []byte, now time.Time) (*Device
 	}
 	return &DeviceAuth{
 		DeviceCode:      b.DeviceCode,
-		UserCode:        Sanitize(userCode),
-		VerificationURI: Sanitize(b.VerificationURI),
+		UserCode:        coze.Sanitize(userCode),
+		VerificationURI: coze.Sanitize(b.VerificationURI),
 		Interval:        time.Duration(b.Interval) * time.Second,
 		ExpiresAt:       now.Add(time.Duration(b.ExpiresIn) * time.Second),
 	}, nil
@@ -134,7 +136,7 @@ func (e *DeviceError) Error() string {
 	case "expired_token":
 		return "the device code expired before it was approved; run `cozeauth login --device` again for a new code"
 	}
-	return "the device login failed: " + Sanitize(e.Code)
+	return "the device login failed: " + coze.Sanitize(e.Code)
 }
 
 // DeviceFlow is one device login in progress.

@@ -4,6 +4,4 @@ package auth
 
 import "errors"
 
-const nonBlock = 0
-
 func mkfifo(string) error { return errors.New("FIFOs are a unix thing") }

@@ -115,10 +115,10 @@ func (e *KeyError) Error() string {
 	return fmt.Sprintf("the private key in %s %s", e.Source, e.Reason)
 }
 
-// ParsePrivateKey reads an RSA private key from PEM, PKCS#1 ("RSA PRIVATE
+// parsePrivateKey reads an RSA private key from PEM, PKCS#1 ("RSA PRIVATE
 // KEY") or PKCS#8 ("PRIVATE KEY", what the Coze console downloads). source
 // names where it came from, for the error.
-func ParsePrivateKey(source string, data []byte) (*rsa.PrivateKey, error) {
+func parsePrivateKey(source string, data []byte) (*rsa.PrivateKey, error) {
 	block, _ := pem.Decode([]byte(strings.TrimSpace(string(data))))
 	if block == nil {
 		return nil, &KeyError{source, "is not PEM: expected the private_key.pem the Coze console downloaded when the key pair was created (-----BEGIN PRIVATE KEY-----)"}
@@ -149,9 +149,9 @@ func ParsePrivateKey(source string, data []byte) (*rsa.PrivateKey, error) {
 	return nil, &KeyError{source, fmt.Sprintf("is a %q block: expected an RSA private key (PRIVATE KEY or RSA PRIVATE KEY)", block.Type)}
 }
 
-// JWTAudience is the aud claim for an API base: its host name, as coze-go
+// jwtAudience is the aud claim for an API base: its host name, as coze-go
 // sends it (api.coze.com, api.coze.cn).
-func JWTAudience(apiBase string) string {
+func jwtAudience(apiBase string) string {
 	u, err := url.Parse(apiBase)
 	if err != nil {
 		return apiBase
@@ -159,19 +159,19 @@ func JWTAudience(apiBase string) string {
 	return u.Host
 }
 
-// SignJWT builds and signs the JWT that a service app trades for an access
+// signJWT builds and signs the JWT that a service app trades for an access
 // token: header kid, claims iss (the app id), aud (the API host), iat, exp,
 // a fresh jti and, when set, the session's session_name and
 // session_context.device_info. Like coze-go it uses jwt.MapClaims, so aud
 // is a plain string.
-func SignJWT(key *rsa.PrivateKey, kid, clientID, apiBase string, session JWTSession, now time.Time) (string, error) {
+func signJWT(key *rsa.PrivateKey, kid, clientID, apiBase string, session JWTSession, now time.Time) (string, error) {
 	jti := make([]byte, 32)
 	if _, err := rand.Read(jti); err != nil {
 		return "", fmt.Errorf("could not make a jti: %w", err)
 	}
 	claims := jwt.MapClaims{
 		"iss": clientID,
-		"aud": JWTAudience(apiBase),
+		"aud": jwtAudience(apiBase),
 		"iat": now.Unix(),
 		"exp": now.Add(jwtLifetime).Unix(),
 		"jti": hex.EncodeToString(jti),
@@ -198,7 +198,7 @@ func (c *Client) MintJWT(ctx context.Context, key *rsa.PrivateKey, js *JWTSettin
 	if js == nil || js.PublicKeyID == "" {
 		return nil, errors.New("no public key id: pass --public-key-id with the key's fingerprint from the app's page in the Coze console")
 	}
-	signed, err := SignJWT(key, js.PublicKeyID, c.ClientID, c.APIBase, js.Session(), c.now())
+	signed, err := signJWT(key, js.PublicKeyID, c.ClientID, c.APIBase, js.Session(), c.now())
 	if err != nil {
 		return nil, err
 	}
@@ -225,50 +225,17 @@ func (c *Client) MintJWT(ctx context.Context, key *rsa.PrivateKey, js *JWTSettin
 func (m *Manager) signingKey(rec *Record) (*rsa.PrivateKey, error) {
 	switch {
 	case m.Config.PrivateKeyPEM != "":
-		return ParsePrivateKey("$COZE_JWT_PRIVATE_KEY", []byte(m.Config.PrivateKeyPEM))
+		return parsePrivateKey("$COZE_JWT_PRIVATE_KEY", []byte(m.Config.PrivateKeyPEM))
 	case rec != nil && rec.PrivateKey != "":
-		return ParsePrivateKey("the token store", []byte(rec.PrivateKey))
+		return parsePrivateKey("the token store", []byte(rec.PrivateKey))
 	case m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != "":
 		data, err := m.Config.readKeyFile()
 		if err != nil {
 			return nil, err
 		}
-		return ParsePrivateKey(m.Config.JWT.PrivateKeyFile, data)
+		return parsePrivateKey(m.Config.JWT.PrivateKeyFile, data)
 	}
 	return nil, errors.New("no private key for this JWT app: pass --private-key-file key.pem or set $COZE_JWT_PRIVATE_KEY to the PEM")
-}
-
-// KeyFileProblem says why c's JWT app cannot mint the next token of rec:
-// its private key file cannot be read (a [*KeyError]'s text, naming the file
-// and the login that fixes it). It is "" for other apps, for a key given in
-// the environment or kept in the store or keyring, and for a readable file.
-// It reads the file, never the network.
-func (c Config) KeyFileProblem(rec *Record) string {
-	if c.AppType() != AppJWT || !c.keyFileSigns(rec) {
-		return ""
-	}
-	if _, err := c.readKeyFile(); err != nil {
-		return err.Error()
-	}
-	return ""
-}
-
-// keyFileSigns reports whether the JWT app signs with the key file: no key
-// was given in the environment, kept in the store or in the keyring.
-func (c Config) keyFileSigns(rec *Record) bool {
-	return c.PrivateKeyPEM == "" && rec.PrivateKey == "" && rec.Secrets != secretsInKeyring &&
-		c.JWT != nil && c.JWT.PrivateKeyFile != ""
-}
-
-// readKeyFile reads the JWT app's key file, a [*KeyError] naming it and the
-// login that fixes it when it cannot be read.
-func (c Config) readKeyFile() ([]byte, error) {
-	path := c.JWT.PrivateKeyFile
-	data, err := ReadInputFile(path)
-	if err != nil {
-		return nil, &KeyError{path, fmt.Sprintf("cannot be read (%v): put it back, run `%s --private-key-file <its path>`, or set $COZE_JWT_PRIVATE_KEY to the PEM", err, loginCommand(c.Profile))}
-	}
-	return data, nil
 }
 
 // LoginJWT checks a service app's key and kid by minting one token, then

@@ -58,10 +58,10 @@ func TestParsePrivateKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParsePrivateKey("key.pem", tt.data)
+			got, err := parsePrivateKey("key.pem", tt.data)
 			if tt.wantErr == "" {
 				if err != nil || !got.Equal(k) {
-					t.Fatalf("ParsePrivateKey = %v", err)
+					t.Fatalf("parsePrivateKey = %v", err)
 				}
 				return
 			}
@@ -91,11 +91,11 @@ func decodeJWT(t *testing.T, s string) (header, claims map[string]any) {
 
 func TestSignJWTShape(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	a, err := SignJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", JWTSession{Name: "user_2222"}, now)
+	a, err := signJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", JWTSession{Name: "user_2222"}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := SignJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", JWTSession{}, now)
+	b, _ := signJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", JWTSession{}, now)
 	header, claims := decodeJWT(t, a)
 	if diff := cmp.Diff(map[string]any{"alg": "RS256", "typ": "JWT", "kid": "kid-1"}, header); diff != "" {
 		t.Errorf("header (-want +got):\n%s", diff)
@@ -133,7 +133,7 @@ func TestSignJWTSessionContext(t *testing.T) {
 		{JWTSession{DeviceID: "dev-1", CustomConsumer: "c"}, map[string]any{"device_info": map[string]any{"device_id": "dev-1", "custom_consumer": "c"}}},
 	}
 	for _, tt := range tests {
-		signed, err := SignJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", tt.session, time.Unix(1_800_000_000, 0))
+		signed, err := signJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", tt.session, time.Unix(1_800_000_000, 0))
 		if err != nil {
 			t.Fatal(err)
 		}

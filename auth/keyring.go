@@ -52,7 +52,13 @@ type keyringSecrets struct {
 // ErrKeyringTimeout means the keyring did not answer in time.
 var ErrKeyringTimeout = errors.New("the system keyring did not answer in time")
 
+// errNoKeyring is a keyring call on a store that was given none.
+var errNoKeyring = errors.New("no system keyring was given to this program")
+
 func (k *Keyring) call(f func() (string, error)) (string, error) {
+	if k == nil {
+		return "", errNoKeyring
+	}
 	type result struct {
 		v   string
 		err error

@@ -22,7 +22,7 @@ func (h hangingKeyring) Delete(string, string) error        { <-h.release; retur
 func TestKeyringKeepsSecretsOutOfTheFile(t *testing.T) {
 	keyring.MockInit()
 	s := NewStore(t.TempDir())
-	s.Keyring = &Keyring{Backend: SystemKeyring{}, Service: "cozeauth-test", Timeout: time.Second}
+	s.Keyring, s.UseKeyring = &Keyring{Backend: SystemKeyring{}, Service: "cozeauth-test", Timeout: time.Second}, true
 	rec := testRecord("czu_secret_access")
 	rec.ClientSecret = "web-secret"
 	save(t, s, "default", rec)
@@ -68,7 +68,7 @@ func TestKeyringFallsBackToFileWithAWarning(t *testing.T) {
 			s := NewStore(privateDir(t))
 			var warnings []string
 			s.Warn = func(m string) { warnings = append(warnings, m) }
-			s.Keyring = &Keyring{Backend: tt.backend(), Service: "cozeauth-test", Timeout: 20 * time.Millisecond}
+			s.Keyring, s.UseKeyring = &Keyring{Backend: tt.backend(), Service: "cozeauth-test", Timeout: 20 * time.Millisecond}, true
 			save(t, s, "default", testRecord("czu_a"))
 
 			if len(warnings) != 1 || !strings.Contains(warnings[0], tt.want) || !strings.Contains(warnings[0], s.Path()) {
@@ -86,9 +86,9 @@ func TestKeyringFallsBackToFileWithAWarning(t *testing.T) {
 func TestKeyringUnreadableSaysWhatToDo(t *testing.T) {
 	keyring.MockInit()
 	s := NewStore(t.TempDir())
-	s.Keyring = &Keyring{Backend: SystemKeyring{}, Service: "cozeauth-test", Timeout: time.Second}
+	s.Keyring, s.UseKeyring = &Keyring{Backend: SystemKeyring{}, Service: "cozeauth-test", Timeout: time.Second}, true
 	save(t, s, "default", testRecord("czu_a"))
-	s.Keyring = &Keyring{Backend: hangingKeyring{make(chan struct{})}, Service: "cozeauth-test", Timeout: 20 * time.Millisecond}
+	s.Keyring, s.UseKeyring = &Keyring{Backend: hangingKeyring{make(chan struct{})}, Service: "cozeauth-test", Timeout: 20 * time.Millisecond}, true
 	_, err := s.Load("default")
 	if err == nil || !strings.Contains(err.Error(), "keyring") || !strings.Contains(err.Error(), "cozeauth login") {
 		t.Fatalf("Load = %v, want an error naming the keyring and what to run", err)
@@ -101,7 +101,7 @@ func TestUnreadableKeyringIsNoTrap(t *testing.T) {
 	keyring.MockInit()
 	dir := t.TempDir()
 	m := newTestManager(t, dir, "http://127.0.0.1:1", func() time.Time { return fixedNow })
-	m.Store.Keyring = &Keyring{Backend: SystemKeyring{}, Service: "cozeauth-test", Timeout: time.Second}
+	m.Store.Keyring, m.Store.UseKeyring = &Keyring{Backend: SystemKeyring{}, Service: "cozeauth-test", Timeout: time.Second}, true
 	save(t, m.Store, "default", testRecord("czu_a"))
 	keyring.MockInitWithError(errors.New("locked"))
 
@@ -112,7 +112,7 @@ func TestUnreadableKeyringIsNoTrap(t *testing.T) {
 		t.Errorf("Status = %+v, %v, warnings %q; want logged in with a warning", st, err, warned)
 	}
 
-	m.Store.Keyring = nil // `cozeauth login --storage file`
+	m.Store.UseKeyring = false // `cozeauth login --storage file`
 	res, err := m.finishLogin(context.Background(), func(context.Context, *Client) (*Token, error) { return &testRecord("czu_b").Token, nil })
 	if err != nil || res.Record.AccessToken != "czu_b" {
 		t.Fatalf("login over an unreadable keyring entry: %v", err)
@@ -125,5 +125,36 @@ func TestUnreadableKeyringIsNoTrap(t *testing.T) {
 	m.Config.Profile = "other"
 	if had, err := m.Logout(context.Background()); !had || err != nil {
 		t.Errorf("Logout of an unreadable keyring profile = %v, %v", had, err)
+	}
+}
+
+// The store never creates the system keyring behind its caller's back: a
+// record kept in the keyring, read or deleted by a store given none, is
+// refused (Load) or left in the keyring with a warning (Delete).
+func TestStoreWithoutAKeyringNeverReachesTheSystemOne(t *testing.T) {
+	keyring.MockInit()
+	dir := t.TempDir()
+	s := NewStore(dir)
+	s.Keyring, s.UseKeyring = &Keyring{Backend: SystemKeyring{}, Service: "cozeauth", Timeout: time.Second}, true
+	save(t, s, "default", testRecord("czu_kept"))
+
+	bare := NewStore(dir)
+	var warned []string
+	bare.Warn = func(m string) { warned = append(warned, m) }
+	var ke *KeyringError
+	if r, err := bare.Load("default"); !errors.As(err, &ke) || r != nil {
+		t.Errorf("Load without a keyring = %+v, %v; want a KeyringError", r, err)
+	}
+	l, err := bare.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = l.Delete("default")
+	l.Unlock()
+	if err != nil || len(warned) != 1 || !strings.Contains(warned[0], "left there") {
+		t.Errorf("Delete without a keyring: %v, warnings %q", err, warned)
+	}
+	if got, err := keyring.Get("cozeauth", s.Keyring.user(dir, "default")); err != nil || !strings.Contains(got, "czu_kept") {
+		t.Errorf("the keyring entry = %q, %v; want it left alone", got, err)
 	}
 }

@@ -172,7 +172,7 @@ func (m *Manager) moveAsideUnreadable(l *Locked) (string, error) {
 	case err == nil || errors.As(err, &ke):
 		return "", nil
 	case errors.As(err, &ce):
-		return l.MoveAside(m.now())
+		return l.moveAside(m.now())
 	}
 	return "", err
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // Manager gives out valid access tokens for one profile, refreshing them
@@ -154,12 +156,12 @@ func (m *Manager) Logout(ctx context.Context) (bool, error) {
 
 // Status describes a profile for `cozeauth status` and the dashboard.
 type Status struct {
-	Profile  string  `json:"profile"`
-	Region   Region  `json:"region"`
-	APIBase  string  `json:"api_base"`
-	ClientID string  `json:"client_id"`
-	AppType  AppType `json:"app_type"`
-	LoggedIn bool    `json:"logged_in"`
+	Profile  string      `json:"profile"`
+	Region   coze.Region `json:"region"`
+	APIBase  string      `json:"api_base"`
+	ClientID string      `json:"client_id"`
+	AppType  AppType     `json:"app_type"`
+	LoggedIn bool        `json:"logged_in"`
 	// LoggedOutReason says why a profile with tokens is logged out: Coze
 	// refused its refresh token.
 	LoggedOutReason  string     `json:"logged_out_reason,omitempty"`
@@ -167,7 +169,7 @@ type Status struct {
 	AccessExpiresAt  *time.Time `json:"access_token_expires_at"`
 	RefreshExpiresAt *time.Time `json:"refresh_token_expires_at"`
 	IssuedAt         *time.Time `json:"issued_at,omitempty"`
-	User             *User      `json:"user,omitempty"`
+	User             *coze.User `json:"user,omitempty"`
 	Storage          string     `json:"storage"`
 	// Source is "store", or "env" for a static $COZE_API_TOKEN.
 	Source      string `json:"source"`

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // Record is what the store keeps for one profile: the token pair, who issued
@@ -18,8 +20,8 @@ type Record struct {
 	ClientSecret string `json:"client_secret,omitempty"`
 	// PrivateKey is a JWT app's PEM key when it came from the environment
 	// or a config file (a key file is kept as a path in the settings).
-	PrivateKey string `json:"private_key,omitempty"`
-	User       *User  `json:"user,omitempty"`
+	PrivateKey string     `json:"private_key,omitempty"`
+	User       *coze.User `json:"user,omitempty"`
 	// Secrets is "keyring" when the tokens and secret are in the system
 	// keyring rather than in this file.
 	Secrets string `json:"secrets,omitempty"`
@@ -68,12 +70,12 @@ type Failure struct {
 }
 
 func (f *Failure) String() string {
-	msg := Sanitize(f.Reason)
+	msg := coze.Sanitize(f.Reason)
 	if f.Message != "" {
-		msg += ": " + Sanitize(f.Message)
+		msg += ": " + coze.Sanitize(f.Message)
 	}
 	if f.LogID != "" {
-		msg += " (log id " + Sanitize(f.LogID) + ")"
+		msg += " (log id " + coze.Sanitize(f.LogID) + ")"
 	}
 	return msg + " at " + f.At.Local().Format(time.RFC3339)
 }

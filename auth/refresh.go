@@ -416,28 +416,6 @@ func (m *Manager) margin(rec *Record) time.Duration {
 	return margin
 }
 
-// RenewMargin is how long before rec's expiry it is renewed, the margin
-// [Manager.Token] and [Manager.Status] use; screens that show or schedule
-// renewals use it too, so they never disagree with auth. A margin set by
-// hand that is not shorter than the token's whole life would refresh on
-// every call (a refresh storm): it is clamped to a third of the life. The
-// default (5 minutes of Coze's 15) is not clamped, except for a JWT app
-// whose --duration is 5 minutes or less: it chose that life.
-func (c Config) RenewMargin(rec *Record) time.Duration {
-	margin, _ := c.renewMargin(rec)
-	return margin
-}
-
-func (c Config) renewMargin(rec *Record) (margin time.Duration, clamped bool) {
-	margin = c.Margin()
-	life := rec.Expiry.Sub(rec.IssuedAt)
-	byHand := c.RefreshMargin > 0
-	if !byHand && c.AppType() != AppJWT || rec.IssuedAt.IsZero() || life <= 0 || margin < life {
-		return margin, false
-	}
-	return life / 3, true
-}
-
 // IssuerMismatchError means this run would send a profile's tokens to
 // another API base or client id than the one that issued them. Nothing is
 // sent: the refresh token, the access token and a web app's secret go only

@@ -17,6 +17,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/auth/internal/filestore"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // The tests here reproduce the rows of issue 10's table, each against an
@@ -203,7 +207,7 @@ func TestRefusedRefreshIsRemembered(t *testing.T) {
 	refuse.Store(true)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
-		w.Header().Set(LogIDHeader, "log-1")
+		w.Header().Set(coze.LogIDHeader, "log-1")
 		if refuse.Load() {
 			w.WriteHeader(400)
 			fmt.Fprint(w, `{"error":"invalid_request","error_code":"invalid_request","error_message":"invalid request: refresh_token"}`)
@@ -262,7 +266,7 @@ func TestTokensStayWithTheirIssuer(t *testing.T) {
 	// A record from before issuers were kept is bound to the saved settings.
 	legacy := testRecord("czu_old")
 	save(t, m.Store, "default", legacy)
-	m.Store.SaveSettings("default", Settings{Region: RegionCN, ClientID: "1.app.coze"})
+	m.Store.SaveSettings("default", Settings{Region: coze.RegionCN, ClientID: "1.app.coze"})
 	if _, err := m.Token(context.Background()); !strings.Contains(fmt.Sprint(err), "https://api.coze.cn") {
 		t.Errorf("legacy record: %v, want a mismatch naming the saved coze.cn", err)
 	}
@@ -317,7 +321,7 @@ func TestHostileAnswersAreNeutralised(t *testing.T) {
 	if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), `\x1b[2J`) {
 		t.Errorf("error = %q, want its escape sequences escaped", err)
 	}
-	for _, tok := range []string{"czu_\x00x", "czu_a\r\nb", "czu_\x1b[2J", "czu a", strings.Repeat("a", MaxTokenLen+1), "czu_é"} {
+	for _, tok := range []string{"czu_\x00x", "czu_a\r\nb", "czu_\x1b[2J", "czu a", strings.Repeat("a", coze.MaxTokenLen+1), "czu_é"} {
 		body := fmt.Sprintf(`{"access_token":%q,"refresh_token":"r_ok","expires_in":1}`, tok)
 		resp := &http.Response{StatusCode: 200, Header: http.Header{}}
 		if got, err := parseTokenAnswer(resp, []byte(body), fixedNow); err == nil {
@@ -332,7 +336,7 @@ func TestHostileAnswersAreNeutralised(t *testing.T) {
 	if strings.ContainsAny(ce.Error(), "\x1b\x07") {
 		t.Errorf("consent error printed raw: %q", ce.Error())
 	}
-	u := &User{NickName: "\u202eevil", UserName: "a\x1bb"}
+	u := &coze.User{NickName: "\u202eevil", UserName: "a\x1bb"}
 	if d := u.Display(); strings.ContainsAny(d, "\x1b\u202e") {
 		t.Errorf("user name printed raw: %q", d)
 	}
@@ -448,7 +452,7 @@ func TestDeviceEndpointsDoNotFollowRedirects(t *testing.T) {
 // alone), a pasted text over 64 KiB is refused without being echoed.
 func TestInputsAreBounded(t *testing.T) {
 	s := NewStore(privateDir(t))
-	big := `{"profiles":{"default":{"access_token":"` + strings.Repeat("a", MaxStoreFile) + `"}}}`
+	big := `{"profiles":{"default":{"access_token":"` + strings.Repeat("a", filestore.MaxFile) + `"}}}`
 	os.WriteFile(s.Path(), []byte(big), 0o600)
 	_, err := s.Load("default")
 	var ce *CorruptError
@@ -456,7 +460,7 @@ func TestInputsAreBounded(t *testing.T) {
 		t.Errorf("Load of a %d-byte store = %v, want a CorruptError saying it is too large", len(big), err)
 	}
 	req := &AuthRequest{State: "s"}
-	pasted := "http://localhost:8080/callback?state=s&code=" + strings.Repeat("c", MaxPaste)
+	pasted := "http://localhost:8080/callback?state=s&code=" + strings.Repeat("c", input.MaxPaste)
 	if _, err := req.CodeFromURL(pasted); err == nil || strings.Contains(err.Error(), "ccc") {
 		t.Errorf("CodeFromURL of %d bytes = %v", len(pasted), err)
 	}

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // Overrides are settings given for one run — flags, the environment — that
@@ -57,14 +59,11 @@ func (o Overrides) Or(fallback Overrides) Overrides {
 	}
 }
 
-// InvalidSettingError is an override that cannot be used: a wrong region,
-// a base that is not an http(s) URL, an unknown storage, a bad margin.
-type InvalidSettingError struct{ Msg string }
-
-func (e *InvalidSettingError) Error() string { return e.Msg }
-
+// invalidSetting is the usage error of an override that cannot be used: a
+// wrong region, a base that is not an http(s) URL, an unknown storage, a
+// bad margin.
 func invalidSetting(format string, args ...any) error {
-	return &InvalidSettingError{Msg: fmt.Sprintf(format, args...)}
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
 }
 
 // Resolve is the one place a profile's [Config] is made, for the command
@@ -109,7 +108,7 @@ func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 // not overridden by bases saved for another.
 func resolveHosts(cfg *Config, o Overrides, saved Settings) error {
 	if o.Region != "" {
-		r, err := ParseRegion(o.Region)
+		r, err := coze.ParseRegion(o.Region)
 		if err != nil {
 			return invalidSetting("%v", err)
 		}
@@ -135,19 +134,17 @@ func resolveHosts(cfg *Config, o Overrides, saved Settings) error {
 			return invalidSetting("%s %q is not an http(s) URL", b.flag, b.base)
 		}
 		// Tokens and a web app's secret go to the API base.
-		if b.flag == "--api-base" && u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
+		if b.flag == "--api-base" && u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
 			return invalidSetting("%s %q would send tokens unencrypted: use https:// (plain http only for a loopback sandbox, like http://127.0.0.1:8808)", b.flag, b.base)
 		}
 	}
 	return nil
 }
 
-// For returns a copy of s that keeps cfg's secrets where cfg says: in the
-// system keyring when its Storage is "keyring".
+// For returns a copy of s that keeps cfg's secrets where cfg says: in
+// [Store.Keyring] when its Storage is "keyring".
 func (s *Store) For(cfg Config) *Store {
 	c := *s
-	if cfg.Storage == "keyring" && c.Keyring == nil {
-		c.Keyring = NewKeyring()
-	}
+	c.UseKeyring = cfg.Storage == "keyring"
 	return &c
 }

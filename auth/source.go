@@ -23,11 +23,15 @@ import (
 // process of its own that survives it; a program that may be killed so can
 // run `cozeauth token` instead.
 func Open(profile string) (*Manager, error) {
-	dir, err := DefaultDir()
+	dir, err := DefaultDir(os.Getenv)
 	if err != nil {
 		return nil, err
 	}
+	// The real world, given here once: the system keyring and the rescue
+	// directories of this user, as the cozeauth command gives them.
 	st := NewStore(dir)
+	st.Keyring = NewKeyring()
+	st.RescueDirs = DefaultRescueDirs(os.Getenv)
 	cfg, found, err := st.Resolve(Overrides{Profile: profile}.Or(EnvOverrides(os.Getenv)))
 	if err != nil {
 		return nil, err

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // apiAndTokens serves the rotating token endpoint and /v1/users/me, which
@@ -130,14 +132,14 @@ func TestOpenResolvesLikeTheCommandLine(t *testing.T) {
 	t.Setenv("COZE_API_BASE", "")
 	t.Setenv("COZE_REGION", "")
 	t.Setenv("COZEAUTH_REFRESH_MARGIN", "90s")
-	if err := NewStore(dir).SaveSettings("work", Settings{Region: RegionCN, ClientID: "9.app.coze", Storage: "file"}); err != nil {
+	if err := NewStore(dir).SaveSettings("work", Settings{Region: coze.RegionCN, ClientID: "9.app.coze", Storage: "file"}); err != nil {
 		t.Fatal(err)
 	}
 	m, err := Open("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Profile: "work", Settings: Settings{Region: RegionCN, ClientID: "9.app.coze", RedirectURI: DefaultRedirectURI, Storage: "file"}, RefreshMargin: 90 * time.Second}
+	want := Config{Profile: "work", Settings: Settings{Region: coze.RegionCN, ClientID: "9.app.coze", RedirectURI: DefaultRedirectURI, Storage: "file"}, RefreshMargin: 90 * time.Second}
 	if m.Config != want {
 		t.Errorf("Open config = %+v, want %+v", m.Config, want)
 	}

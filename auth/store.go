@@ -8,10 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/cozeauth/cozeauth/auth/internal/filestore"
 )
 
 // Store keeps tokens in one 0600 JSON file per config directory and the
@@ -22,13 +25,17 @@ type Store struct {
 	Dir string
 	// Warn receives non-fatal findings, such as a token file others can read.
 	Warn func(string)
-	// Keyring, when set, receives the secrets of every record saved; a
-	// keyring that fails or does not answer falls back to the file, with a
-	// warning.
+	// Keyring is the system keyring, given by the caller ([Open] and the
+	// cozeauth command give [NewKeyring]); the store never creates one. A
+	// record whose secrets are in it is read and deleted through it; with
+	// none, such a record reads as a [KeyringError] and its entry is left.
 	Keyring *Keyring
-	// RescueDirs are where tokens go when Dir cannot take them; nil means
-	// the user's state directory, then the runtime directory, then the
-	// temporary directory.
+	// UseKeyring sends the secrets of every record saved to Keyring (see
+	// [Store.For]); a keyring that is missing, fails or does not answer
+	// falls back to the file, with a warning.
+	UseKeyring bool
+	// RescueDirs are where tokens go when Dir cannot take them, best first
+	// ([DefaultRescueDirs] are the usual ones); nil means nowhere.
 	RescueDirs []string
 }
 
@@ -42,12 +49,14 @@ const (
 // NewStore returns a store in dir.
 func NewStore(dir string) *Store { return &Store{Dir: dir} }
 
-// DefaultDir is $COZEAUTH_CONFIG_DIR, else os.UserConfigDir()/cozeauth.
-func DefaultDir() (string, error) {
-	if d := os.Getenv("COZEAUTH_CONFIG_DIR"); d != "" {
+// DefaultDir is $COZEAUTH_CONFIG_DIR, else the user's configuration
+// directory (as [os.UserConfigDir] finds it) and cozeauth in it, with the
+// environment read through getenv.
+func DefaultDir(getenv func(string) string) (string, error) {
+	if d := getenv("COZEAUTH_CONFIG_DIR"); d != "" {
 		return d, nil
 	}
-	base, err := os.UserConfigDir()
+	base, err := userConfigDir(getenv, runtime.GOOS)
 	if err != nil {
 		return "", fmt.Errorf("no config directory (set COZEAUTH_CONFIG_DIR): %w", err)
 	}
@@ -85,11 +94,8 @@ func (s *Store) Load(profile string) (*Record, error) {
 		return nil, err
 	}
 	if r != nil && r.Secrets == secretsInKeyring {
-		k := s.Keyring
-		if k == nil {
-			k = NewKeyring() // written with --storage keyring, read without it
-		}
-		if err := k.fill(s.Dir, profile, r); err != nil {
+		// Written with --storage keyring, maybe read without it.
+		if err := s.Keyring.fill(s.Dir, profile, r); err != nil {
 			return nil, err
 		}
 	}
@@ -159,21 +165,21 @@ func (s *Store) readTokensRescued() (f *tokenFile, rescued []string, err error) 
 }
 
 // readTokenStore reads the token file: none is an empty store; anything but
-// a regular file is refused by name ([UnsafeFileError]); one that cannot be
+// a regular file is refused by name ([filestore.UnsafeFileError]); one that cannot be
 // decoded is a [CorruptError]. A file open to others is made 0600.
 func (s *Store) readTokenStore(path string) (*tokenFile, error) {
-	file, fi, err := openRegular(path)
+	file, fi, err := filestore.OpenRegular(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return &tokenFile{Profiles: map[string]*Record{}}, nil
-	case isUnsafe(err):
+	case filestore.IsUnsafe(err):
 		return nil, err
 	case err != nil:
 		return nil, &CorruptError{Path: path, Err: err}
 	}
 	defer file.Close()
 	s.fixFileMode(path, file, fi)
-	data, err := readAllBounded(file)
+	data, err := filestore.ReadAllBounded(file)
 	if err != nil {
 		return nil, &CorruptError{Path: path, Err: err}
 	}
@@ -202,11 +208,11 @@ func (s *Store) ensureDir() error {
 
 // writeJSON writes v to path atomically, 0600.
 func writeJSON(path string, v any) error {
-	data, err := marshalFile(v)
+	data, err := filestore.EncodeJSON(v)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, data)
+	return filestore.WriteAtomic(path, data)
 }
 
 // Lock takes the cross-process lock that guards every change to the token
@@ -216,8 +222,8 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 	if err := s.ensureDir(); err != nil {
 		return nil, err
 	}
-	fl, err := lockPath(ctx, filepath.Join(s.Dir, lockFile))
-	if isUnsafe(err) {
+	fl, err := filestore.LockPath(ctx, filepath.Join(s.Dir, lockFile))
+	if filestore.IsUnsafe(err) {
 		return nil, err
 	}
 	if err != nil {
@@ -226,11 +232,11 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 	// A token file that could never be read or replaced is refused before
 	// anything is sent to Coze, not after a grant was spent.
 	if fi, err := os.Lstat(s.Path()); err == nil && !fi.Mode().IsRegular() {
-		fl.unlock()
-		return nil, &UnsafeFileError{Path: s.Path(), Kind: kindOf(fi.Mode())}
+		fl.Unlock()
+		return nil, &filestore.UnsafeFileError{Path: s.Path(), Kind: filestore.KindOf(fi.Mode())}
 	}
 	l := &Locked{s: s, fl: fl}
-	removeStale(s.Path())
+	filestore.RemoveStale(s.Path())
 	l.importRescued()
 	return l, nil
 }
@@ -238,8 +244,8 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 // Locked is the token store while this process holds its lock.
 type Locked struct {
 	s      *Store
-	fl     fileLock
-	staged *staged // written by Prepare, used by the next write
+	fl     filestore.Lock
+	staged *filestore.Staged // written by Prepare, used by the next write
 }
 
 // importRescued writes into the config directory the tokens an earlier
@@ -260,11 +266,11 @@ func (l *Locked) Prepare() error {
 	if l.staged != nil {
 		return nil
 	}
-	size := stageHeadroom
+	size := filestore.StageHeadroom
 	if fi, err := os.Lstat(l.s.Path()); err == nil {
-		size += int(min(fi.Size(), MaxStoreFile))
+		size += int(min(fi.Size(), filestore.MaxFile))
 	}
-	st, err := stage(l.s.Path(), size)
+	st, err := filestore.Stage(l.s.Path(), size)
 	if err != nil {
 		return &StoreFullError{Dir: l.s.Dir, Err: err}
 	}
@@ -277,7 +283,7 @@ func (l *Locked) Prepare() error {
 // kept.
 func (s *Store) CanWrite() error {
 	if err := s.ensureDir(); err != nil {
-		var ud *UnsafeDirError
+		var ud *UsageError
 		if errors.As(err, &ud) {
 			return err
 		}
@@ -286,14 +292,14 @@ func (s *Store) CanWrite() error {
 	for _, name := range []string{tokensFile, settingsFile, lockFile} {
 		path := filepath.Join(s.Dir, name)
 		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-			return &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+			return &filestore.UnsafeFileError{Path: path, Kind: filestore.KindOf(fi.Mode())}
 		}
 	}
-	st, err := stage(filepath.Join(s.Dir, "write-check"), stageHeadroom)
+	st, err := filestore.Stage(filepath.Join(s.Dir, "write-check"), filestore.StageHeadroom)
 	if err != nil {
 		return &StoreFullError{Dir: s.Dir, Err: err}
 	}
-	st.abort()
+	st.Abort()
 	return nil
 }
 
@@ -317,8 +323,8 @@ func (l *Locked) Load(profile string) (*Record, error) { return l.s.Load(profile
 // With a keyring, the secrets go there first and the file keeps the rest.
 func (l *Locked) Save(profile string, r *Record) error {
 	onDisk := r
-	if k := l.s.Keyring; k != nil {
-		if err := k.put(l.s.Dir, profile, r); err != nil {
+	if l.s.UseKeyring {
+		if err := l.s.Keyring.put(l.s.Dir, profile, r); err != nil {
 			l.s.warn(fmt.Sprintf("warning: the system keyring is not usable (%v); the tokens are kept in %s (mode 0600) instead", err, l.s.Path()))
 		} else {
 			stripped := *r
@@ -336,10 +342,9 @@ func (l *Locked) Delete(profile string) error {
 	return l.update(func(f *tokenFile) {
 		if r := f.Profiles[profile]; r != nil && r.Secrets == secretsInKeyring {
 			k := l.s.Keyring
-			if k == nil {
-				k = NewKeyring()
-			}
-			if err := k.remove(l.s.Dir, profile); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+			if err := k.remove(l.s.Dir, profile); errors.Is(err, errNoKeyring) {
+				l.s.warn(fmt.Sprintf("warning: profile %q's tokens are in the system keyring, which this program was not given; they are left there", profile))
+			} else if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 				l.s.warn(fmt.Sprintf("warning: could not remove profile %q's tokens from the system keyring (%v); remove the entry %q of service %q by hand", profile, err, k.user(l.s.Dir, profile), k.Service))
 			}
 		}
@@ -353,18 +358,18 @@ func (l *Locked) update(change func(*tokenFile)) error {
 		return err
 	}
 	change(f)
-	data, err := marshalFile(f)
+	data, err := filestore.EncodeJSON(f)
 	if err != nil {
 		return err
 	}
 	st := l.staged
 	l.staged = nil
 	if st == nil {
-		if st, err = stage(l.s.Path(), len(data)); err != nil {
+		if st, err = filestore.Stage(l.s.Path(), len(data)); err != nil {
 			return err
 		}
 	}
-	if err := st.commit(l.s.Path(), data); err != nil {
+	if err := st.Commit(l.s.Path(), data); err != nil {
 		return err
 	}
 	for _, p := range rescued {
@@ -373,9 +378,9 @@ func (l *Locked) update(change func(*tokenFile)) error {
 	return nil
 }
 
-// MoveAside renames a corrupt token file to <name>.corrupt-<time> so a login
+// moveAside renames a corrupt token file to <name>.corrupt-<time> so a login
 // can start afresh, and returns the new name.
-func (l *Locked) MoveAside(now time.Time) (string, error) {
+func (l *Locked) moveAside(now time.Time) (string, error) {
 	dst := fmt.Sprintf("%s.corrupt-%s", l.s.Path(), now.UTC().Format("20060102T150405Z"))
 	if err := os.Rename(l.s.Path(), dst); err != nil {
 		return "", fmt.Errorf("could not move the unreadable token store aside: %w", err)
@@ -385,9 +390,9 @@ func (l *Locked) MoveAside(now time.Time) (string, error) {
 
 // Unlock releases the lock, removing a staged file that was not used.
 func (l *Locked) Unlock() {
-	l.staged.abort()
+	l.staged.Abort()
 	l.staged = nil
-	l.fl.unlock()
+	l.fl.Unlock()
 }
 
 // LoadSettings returns profile's saved settings, or zero settings.
@@ -419,11 +424,11 @@ func (s *Store) readSettings() (map[string]Settings, error) {
 	if err := s.checkDir(false); err != nil {
 		return nil, err
 	}
-	data, err := readBounded(s.SettingsPath())
+	data, err := filestore.ReadBounded(s.SettingsPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]Settings{}, nil
 	}
-	if isUnsafe(err) {
+	if filestore.IsUnsafe(err) {
 		return nil, err
 	}
 	if err != nil {

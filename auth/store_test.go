@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 func testRecord(access string) *Record {
@@ -137,7 +139,7 @@ func TestStoreMoveAside(t *testing.T) {
 	os.WriteFile(s.Path(), []byte("garbage"), 0o600)
 	l, _ := s.Lock(context.Background())
 	defer l.Unlock()
-	dst, err := l.MoveAside(fixedNow)
+	dst, err := l.moveAside(fixedNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +194,7 @@ func TestStoreConcurrentWritersAndReaders(t *testing.T) {
 
 func TestSettingsRoundTrip(t *testing.T) {
 	s := NewStore(t.TempDir())
-	want := Settings{Region: RegionCN, ClientID: "1.app.coze", RedirectURI: "http://localhost:9000/cb"}
+	want := Settings{Region: coze.RegionCN, ClientID: "1.app.coze", RedirectURI: "http://localhost:9000/cb"}
 	if err := s.SaveSettings("work", want); err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +244,7 @@ func TestResolveRefusesPlainHTTPAPIBase(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, _, err := NewStore(t.TempDir()).Resolve(Overrides{ClientID: "1.app.coze", APIBase: tt.base, WWWBase: "https://www.coze.com"})
-		var bad *InvalidSettingError
+		var bad *UsageError
 		if got := errors.As(err, &bad); got != tt.wantErr || tt.wantErr && !strings.Contains(err.Error(), "https") {
 			t.Errorf("--api-base %s: %v; want an error saying https: %v", tt.base, err, tt.wantErr)
 		}

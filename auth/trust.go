@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"syscall"
+
+	"github.com/cozeauth/cozeauth/auth/internal/filestore"
 )
 
 // Whom cozeauth trusts: a config directory, and each rescue directory, that
@@ -16,17 +17,12 @@ import (
 // read, and a rescue file is used only when it and its directory are this
 // user's and private.
 
-// UnsafeDirError means the config directory belongs to another user or can
-// be written by others: cozeauth neither reads tokens from it nor writes
-// tokens to it.
-type UnsafeDirError struct {
-	Dir    string
-	Reason string // "is owned by uid 65534, not you (uid 0)", …
-	Fix    string
-}
-
-func (e *UnsafeDirError) Error() string {
-	return fmt.Sprintf("refusing the config directory %s: it %s, so the tokens in it could be another user's and tokens written there could be read or replaced: %s", e.Dir, e.Reason, e.Fix)
+// unsafeDir is the usage error of a config directory that belongs to
+// another user or can be written by others: cozeauth neither reads tokens
+// from it nor writes tokens to it. reason is like "is owned by uid 65534,
+// not you (uid 0)".
+func unsafeDir(dir, reason, fix string) *UsageError {
+	return &UsageError{Msg: fmt.Sprintf("refusing the config directory %s: it %s, so the tokens in it could be another user's and tokens written there could be read or replaced: %s", dir, reason, fix)}
 }
 
 // checkDir vets the config directory before any token or setting is read
@@ -56,17 +52,17 @@ func (s *Store) checkDir(fix bool) error {
 	own := "use a directory of your own: set $COZEAUTH_CONFIG_DIR to one (it is created 0700)"
 	switch perm := fi.Mode().Perm(); {
 	case !fi.IsDir():
-		return &UnsafeDirError{Dir: dir, Reason: "is " + kindOf(fi.Mode()) + ", not a directory", Fix: "remove it, or " + own}
-	case !ownedByMe(fi):
-		return &UnsafeDirError{Dir: dir, Reason: "is owned by " + ownerOf(fi), Fix: own}
+		return unsafeDir(dir, "is "+filestore.KindOf(fi.Mode())+", not a directory", "remove it, or "+own)
+	case !filestore.OwnedByMe(fi):
+		return unsafeDir(dir, "is owned by "+filestore.OwnerOf(fi), own)
 	case perm&0o022 != 0:
 		fix := fmt.Sprintf("run `chmod 700 %s`, or %s", dir, own)
-		return &UnsafeDirError{Dir: dir, Reason: fmt.Sprintf("can be written by other users (mode %04o)", unixMode(fi.Mode())), Fix: fix}
+		return unsafeDir(dir, fmt.Sprintf("can be written by other users (mode %04o)", filestore.UnixMode(fi.Mode())), fix)
 	case perm&0o077 == 0 || !fix:
 	case link:
 		s.warn(fmt.Sprintf("warning: the config directory %s (a link) is open to other users (mode %04o); cozeauth does not chmod through a link: run `chmod 700 %s/`", dir, perm, dir))
 	default:
-		if err := chmodDir(dir, lfi, 0o700); err != nil {
+		if err := filestore.ChmodDir(dir, lfi, 0o700); err != nil {
 			s.warn(fmt.Sprintf("warning: %s is open to other users (mode %04o) and could not be changed (%v); run `chmod 700 %s`", dir, perm, err, dir))
 			return nil
 		}
@@ -75,92 +71,37 @@ func (s *Store) checkDir(fix bool) error {
 	return nil
 }
 
-// untrustedError is why a rescue file was not used.
-type untrustedError struct{ why string }
-
-func (e *untrustedError) Error() string { return e.why }
-
-// checkPrivateDir vets a rescue directory as found by Lstat: a real
-// directory (not a link) of this user's that no one else can enter.
-func checkPrivateDir(dir string) (fs.FileInfo, error) {
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case !fi.IsDir():
-		return fi, &untrustedError{fmt.Sprintf("its directory %s is %s", dir, kindOf(fi.Mode()))}
-	case !ownedByMe(fi):
-		return fi, &untrustedError{fmt.Sprintf("its directory %s is owned by %s", dir, ownerOf(fi))}
-	case fi.Mode().Perm()&0o077 != 0:
-		return fi, &untrustedError{fmt.Sprintf("its directory %s is open to other users (mode %04o)", dir, fi.Mode().Perm())}
-	}
-	return fi, nil
-}
-
 // readRescue reads a rescue file only when it and its directory are this
 // user's and private: a regular file (never followed) of this user's, mode
-// 0600 or stricter, of at most MaxStoreFile bytes, in a directory that
-// passes checkPrivateDir. A missing file is fs.ErrNotExist; anything else
-// that is not used is an *untrustedError or a decoding error.
+// 0600 or stricter, of at most filestore.MaxFile bytes, in a directory that
+// passes filestore.CheckPrivateDir. A missing file is fs.ErrNotExist; anything else
+// that is not used is a [*filestore.UntrustedError] or a decoding error.
 func readRescue(dir, path string) (*tokenFile, error) {
-	if _, err := checkPrivateDir(dir); err != nil {
-		if _, lerr := os.Lstat(path); missing(lerr) {
+	if _, err := filestore.CheckPrivateDir(dir); err != nil {
+		if _, lerr := os.Lstat(path); filestore.Missing(lerr) {
 			return nil, fs.ErrNotExist // nothing rescued there: nothing to warn about
 		}
 		return nil, err
 	}
-	f, fi, err := openRegular(path)
-	if isUnsafe(err) {
-		return nil, &untrustedError{"it is " + err.(*UnsafeFileError).Kind}
+	f, fi, err := filestore.OpenRegular(path)
+	if filestore.IsUnsafe(err) {
+		return nil, &filestore.UntrustedError{Why: "it is " + err.(*filestore.UnsafeFileError).Kind}
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	switch {
-	case !ownedByMe(fi):
-		return nil, &untrustedError{"it is owned by " + ownerOf(fi)}
+	case !filestore.OwnedByMe(fi):
+		return nil, &filestore.UntrustedError{Why: "it is owned by " + filestore.OwnerOf(fi)}
 	case fi.Mode().Perm()&0o077 != 0:
-		return nil, &untrustedError{fmt.Sprintf("it is open to other users (mode %04o)", fi.Mode().Perm())}
-	case fi.Size() > MaxStoreFile:
-		return nil, &untrustedError{fmt.Sprintf("it is larger than %d bytes", MaxStoreFile)}
+		return nil, &filestore.UntrustedError{Why: fmt.Sprintf("it is open to other users (mode %04o)", fi.Mode().Perm())}
+	case fi.Size() > filestore.MaxFile:
+		return nil, &filestore.UntrustedError{Why: fmt.Sprintf("it is larger than %d bytes", filestore.MaxFile)}
 	}
-	data, err := readAllBounded(f)
+	data, err := filestore.ReadAllBounded(f)
 	if err != nil {
 		return nil, err
 	}
 	return decodeTokens(data)
-}
-
-// prepareRescueDir makes dir a rescue directory to write into: created
-// 0700, and then, as found by Lstat, a real directory of this user's, which
-// is tightened to 0700 if it is open to others.
-func prepareRescueDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	fi, err := checkPrivateDir(dir)
-	var ue *untrustedError
-	if errors.As(err, &ue) && fi.IsDir() && ownedByMe(fi) {
-		return chmodDir(dir, fi, 0o700)
-	}
-	if err != nil {
-		return fmt.Errorf("%s is not a private directory of this user's: %w", dir, err)
-	}
-	return nil
-}
-
-// unixMode is m as chmod writes it: the permissions and the sticky bit.
-func unixMode(m fs.FileMode) fs.FileMode {
-	if m&fs.ModeSticky != 0 {
-		return m.Perm() | 0o1000
-	}
-	return m.Perm()
-}
-
-// missing reports a path that is not there, or whose parent is not a
-// directory.
-func missing(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }

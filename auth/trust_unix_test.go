@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cozeauth/cozeauth/auth/internal/filestore"
 )
 
 // otherUID plays the other user on the machine: files are made as this
@@ -53,7 +55,7 @@ func withinGuard(t *testing.T, what string, f func()) {
 // plantedRecord writes a rescue-shaped record of the other user's tokens.
 func plantedRecord(t *testing.T, path string, mode os.FileMode) {
 	t.Helper()
-	data, err := marshalFile(&tokenFile{Profiles: map[string]*Record{"default": testRecord("czu_planted_TOKEN")}})
+	data, err := filestore.EncodeJSON(&tokenFile{Profiles: map[string]*Record{"default": testRecord("czu_planted_TOKEN")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +205,7 @@ func TestConfigDirNotOursIsRefused(t *testing.T) {
 				giveAway(t, s.Path(), s.Dir)
 			}
 			before, _ := os.ReadDir(s.Dir)
-			var ud *UnsafeDirError
+			var ud *UsageError
 			if _, err := s.Load("default"); !errors.As(err, &ud) || !strings.Contains(err.Error(), tt.why) || !strings.Contains(err.Error(), s.Dir) {
 				t.Errorf("Load: %v; want the directory refused because it %s", err, tt.why)
 			}
@@ -236,7 +238,7 @@ func TestStoreNeverFollowsLinks(t *testing.T) {
 		target := filepath.Join(t.TempDir(), "someone-elses.json")
 		plantedRecord(t, target, 0o644)
 		os.Symlink(target, s.Path())
-		var uf *UnsafeFileError
+		var uf *filestore.UnsafeFileError
 		if _, err := s.Load("default"); !errors.As(err, &uf) || uf.Path != s.Path() || !strings.Contains(err.Error(), "a symbolic link") {
 			t.Errorf("Load: %v; want tokens.json refused as a link", err)
 		}
@@ -251,7 +253,7 @@ func TestStoreNeverFollowsLinks(t *testing.T) {
 		link := filepath.Join(t.TempDir(), "cfg")
 		os.Symlink(shared, link)
 		s := NewStore(link)
-		var ud *UnsafeDirError
+		var ud *UsageError
 		if _, err := s.Lock(context.Background()); !errors.As(err, &ud) {
 			t.Errorf("Lock: %v; want the directory refused", err)
 		}
@@ -280,7 +282,7 @@ func TestStoreNeverFollowsLinks(t *testing.T) {
 		s := NewStore(privateDir(t))
 		target := filepath.Join(t.TempDir(), "created-through-the-link")
 		os.Symlink(target, filepath.Join(s.Dir, lockFile))
-		var uf *UnsafeFileError
+		var uf *filestore.UnsafeFileError
 		if _, err := s.Lock(context.Background()); !errors.As(err, &uf) || !strings.Contains(err.Error(), "rm ") {
 			t.Errorf("Lock: %v; want tokens.lock refused as a link, saying what to remove", err)
 		}
@@ -311,7 +313,7 @@ func TestStoreRefusesAFIFOInEachPlace(t *testing.T) {
 					_, err = s.Lock(context.Background())
 				}
 			})
-			var uf *UnsafeFileError
+			var uf *filestore.UnsafeFileError
 			if !errors.As(err, &uf) || uf.Path != path || !strings.Contains(err.Error(), "a named pipe (FIFO)") {
 				t.Errorf("err = %v; want %s refused as a FIFO", err, path)
 			}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // benchDelay is how long each stand-in server waits before answering.
@@ -20,7 +22,7 @@ func benchBases(b *testing.B) Bases {
 		w.WriteHeader(http.StatusUnauthorized)
 		io.WriteString(w, `{"code":4100,"msg":"authentication is invalid","error_code":"invalid_client"}`)
 	})
-	return Bases{API: newServer(b, slow).URL, WWW: newServer(b, slow).URL, WS: WSBase(newServer(b, slow).URL)}
+	return Bases{API: newServer(b, slow).URL, WWW: newServer(b, slow).URL, WS: coze.WSForAPI(newServer(b, slow).URL)}
 }
 
 // benchProbe reports a probe's wall time over targets in units of one

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // Class sorts the outcome of one target. The HTTP classes mean the path is
@@ -326,10 +328,10 @@ func hint(c Class, ph phase) string {
 // tokenHint explains a users_me answer that refused the token.
 func tokenHint(status int, code *int) string {
 	if code != nil {
-		switch *code {
-		case 4100, 4101, 700012006:
+		switch {
+		case coze.TokenRefused(*code):
 			return "the token was refused: it was most likely issued by the other region; use --region cn for a coze.cn token, --region com for coze.com"
-		case 0:
+		case *code == 0:
 			return ""
 		}
 		return "the token was not accepted: check that it is valid, unexpired and has the permission"

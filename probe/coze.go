@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
-// userName is the friendliest name in users_me's data, as [auth.User.Display]
+// userName is the friendliest name in users_me's data, as [coze.User.Display]
 // gives it: "nick (@user)", the nick, the user name, or the id.
 func userName(data json.RawMessage) string {
 	var u struct {
@@ -22,5 +22,5 @@ func userName(data json.RawMessage) string {
 	if string(u.UserID) != "null" {
 		id = strings.Trim(string(u.UserID), `"`)
 	}
-	return (&auth.User{UserID: id, UserName: u.UserName, NickName: u.NickName}).Display()
+	return (&coze.User{UserID: id, UserName: u.UserName, NickName: u.NickName}).Display()
 }

@@ -7,7 +7,9 @@
 //
 // It owns the targets, running them and classifying what came back. It must
 // not print, read or refresh stored tokens (the caller hands it a token, or
-// none), or treat an HTTP error status as a blocked path.
+// none), or treat an HTTP error status as a blocked path. It reads Coze's
+// answers with package coze and never imports auth, so the token store, the
+// keyring, the lock and JWT signing are not linked into it.
 package probe
 
 import (
@@ -24,7 +26,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // familyGrace is how long an answered target waits to learn how its other
@@ -250,7 +252,7 @@ func (p *Prober) newRequest(ctx context.Context, t Target) (*http.Request, strin
 	if err != nil {
 		return nil, "", err
 	}
-	auth.SetUserAgent(req.Header, p.userAgent())
+	coze.SetUserAgent(req.Header, p.userAgent())
 	if t.Body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -282,7 +284,7 @@ func (p *Prober) failed(res *Result, snap snapshot, f failure, req *http.Request
 // answered fills in a target that got an HTTP answer.
 func (p *Prober) answered(res *Result, t Target, resp *http.Response, rec *recorder, key string) {
 	res.Status = resp.StatusCode
-	res.LogID = resp.Header.Get(auth.LogIDHeader)
+	res.LogID = resp.Header.Get(coze.LogIDHeader)
 	res.Skew, res.HasDate = p.skew(resp)
 	var data []byte
 	var readErr error
@@ -320,7 +322,7 @@ func (p *Prober) readCoze(res *Result, t Target, resp *http.Response, data []byt
 	if res.Class == ClassIntercepted {
 		return
 	}
-	if cb, ok := auth.ParseReply(data); ok {
+	if cb, ok := coze.ParseReply(data); ok {
 		res.CozeCode, res.CozeMsg = cb.Code, cb.Msg
 		if res.LogID == "" {
 			res.LogID = cb.Detail.LogID
@@ -331,7 +333,7 @@ func (p *Prober) readCoze(res *Result, t Target, resp *http.Response, data []byt
 		return
 	}
 	if t.Expect == ExpectOAuthJSON {
-		res.CozeMsg = auth.NewAPIError(resp, data).Msg
+		res.CozeMsg = coze.NewAPIError(resp, data).Msg
 	}
 }
 

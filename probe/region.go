@@ -3,7 +3,7 @@ package probe
 import (
 	"fmt"
 
-	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // RegionVerdict judges one region's targets of a probe that covers several.
@@ -17,9 +17,9 @@ type RegionVerdict struct {
 
 // Regions are Coze's two regions with their own bases, for `probe --region
 // all`; token, when set, goes to users_me in tokenRegion only.
-func Regions(token string, tokenRegion auth.Region) []Region {
+func Regions(token string, tokenRegion coze.Region) []Region {
 	var rs []Region
-	for _, r := range []auth.Region{auth.RegionCOM, auth.RegionCN} {
+	for _, r := range []coze.Region{coze.RegionCOM, coze.RegionCN} {
 		reg := Region{Name: string(r), Bases: Bases{API: r.APIBase(), WWW: r.WWWBase()}}
 		if r == tokenRegion {
 			reg.Token = token
@@ -33,9 +33,9 @@ func Regions(token string, tokenRegion auth.Region) []Region {
 // itself when it is no region.
 func RegionHost(name string) string {
 	switch name {
-	case string(auth.RegionCOM):
+	case string(coze.RegionCOM):
 		return "coze.com"
-	case string(auth.RegionCN):
+	case string(coze.RegionCN):
 		return "coze.cn"
 	}
 	return name

@@ -1,9 +1,10 @@
 package probe
 
 import (
-	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // Target is one request of a probe.
@@ -146,37 +147,16 @@ const (
 // for it (a gateway, the sandbox).
 type Bases struct {
 	API, WWW string
-	// WS is the WebSocket base; "" means [WSBase] of API.
+	// WS is the WebSocket base; "" means [coze.WSForAPI] of API.
 	WS string
 }
 
 func (b Bases) trimmed() Bases {
 	ws := b.WS
 	if ws == "" {
-		ws = WSBase(b.API)
+		ws = coze.WSForAPI(b.API)
 	}
 	return Bases{API: strings.TrimRight(b.API, "/"), WWW: strings.TrimRight(b.WWW, "/"), WS: strings.TrimRight(ws, "/")}
-}
-
-// WSBase derives the WebSocket base from an API base the way Coze lays out
-// its hosts: an "api." host becomes "ws." (api.coze.com → ws.coze.com), any
-// other host is kept, and http becomes ws, https wss. So a probe pointed at a
-// gateway or a local server never reaches out to Coze's own ws host.
-func WSBase(apiBase string) string {
-	u, err := url.Parse(strings.TrimRight(apiBase, "/"))
-	if err != nil || u.Host == "" {
-		return ""
-	}
-	switch u.Scheme {
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	}
-	if rest, ok := strings.CutPrefix(u.Host, "api."); ok {
-		u.Host = "ws." + rest
-	}
-	return u.String()
 }
 
 // Targets returns every target for a region's API and web bases, the

@@ -55,20 +55,8 @@ func TestTargets(t *testing.T) {
 	}
 }
 
-func TestWSBase(t *testing.T) {
-	tests := []struct{ api, want string }{
-		{"https://api.coze.com", "wss://ws.coze.com"},
-		{"https://api.coze.cn/", "wss://ws.coze.cn"},
-		{"http://127.0.0.1:8808", "ws://127.0.0.1:8808"},
-		{"https://gateway.example.com/coze", "wss://gateway.example.com/coze"},
-		{"https://api.internal:8443", "wss://ws.internal:8443"},
-		{"not a url", ""},
-	}
-	for _, tt := range tests {
-		if got := WSBase(tt.api); got != tt.want {
-			t.Errorf("WSBase(%q) = %q, want %q", tt.api, got, tt.want)
-		}
-	}
+// A ws base given is used as it is, not derived from the API base.
+func TestTargetsForWSBase(t *testing.T) {
 	got := TargetsFor(Bases{API: "https://api.coze.com", WWW: "https://www.coze.com", WS: "ws://127.0.0.1:9/"}, "", SetCurrent)
 	if ws := got[4]; ws.Name != "ws_chat" || ws.URL != "ws://127.0.0.1:9/v1/chat" {
 		t.Errorf("with a ws base, ws_chat = %s %s", ws.Name, ws.URL)

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestConsentWaitingOpensBrowser(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
@@ -137,7 +138,7 @@ func (d dashModel) view(fr frame) string {
 	row := func(label, value string) {
 		b.WriteString(st.Label.Render(pad(label, dashLabel)) + indentLines(value, strings.Repeat(" ", dashLabel))[dashLabel:] + "\n")
 	}
-	row("Profile", st.Value.Render(auth.Sanitize(s.Profile)))
+	row("Profile", st.Value.Render(coze.Sanitize(s.Profile)))
 	row("Region", st.Value.Render(string(s.Region))+st.Muted.Render(" · "+s.APIBase))
 	row("User", d.userValue(st, spin, max(10, width-dashLabel)))
 	row("App", st.Value.Render(string(s.AppType))+st.Muted.Render(" · "+s.ClientID))

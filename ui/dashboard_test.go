@@ -1,15 +1,16 @@
 package ui
 
 import (
-	tea "charm.land/bubbletea/v2"
-
 	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 func TestDashboardOpensForLoggedInProfile(t *testing.T) {
@@ -257,7 +258,7 @@ func TestDashboardUsesAuthsClampedMargin(t *testing.T) {
 	}
 	err = l.Save("default", &auth.Record{
 		Token: auth.Token{AccessToken: "czu_fake_access_saved", Expiry: t0.Add(3 * time.Minute), IssuedAt: t0},
-		User:  &auth.User{UserID: "1", UserName: "tester", NickName: "Test User"},
+		User:  &coze.User{UserID: "1", UserName: "tester", NickName: "Test User"},
 	})
 	l.Unlock()
 	if err != nil {

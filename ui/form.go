@@ -12,6 +12,8 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/oauthconfig"
 )
 
 // field is one row of the setup form.
@@ -55,7 +57,7 @@ func maxValue(i field) int {
 type formModel struct {
 	base      auth.Config // profile, bases and margin pass through untouched
 	appType   auth.AppType
-	region    auth.Region
+	region    coze.Region
 	inputs    [fieldCount]textinput.Model // fieldAppType's and fieldRegion's are unused
 	focus     field
 	touched   [fieldCount]bool
@@ -77,7 +79,7 @@ type formModel struct {
 func newForm(cfg auth.Config) formModel {
 	f := formModel{base: cfg, region: cfg.Region, appType: cfg.AppType()}
 	if f.region == "" {
-		f.region = auth.RegionCOM
+		f.region = coze.RegionCOM
 	}
 	js := cfg.JWT
 	if js == nil {
@@ -315,10 +317,10 @@ func (f formModel) update(msg tea.Msg, k keyMap) (formModel, tea.Cmd) {
 		f.setAppType(auth.AppTypes[(slices.Index(auth.AppTypes, f.appType)+step)%len(auth.AppTypes)])
 		return f, nil
 	case isKey && f.focus == fieldRegion && key.Matches(km, k.Region):
-		if f.region == auth.RegionCN {
-			f.region = auth.RegionCOM
+		if f.region == coze.RegionCN {
+			f.region = coze.RegionCOM
 		} else {
-			f.region = auth.RegionCN
+			f.region = coze.RegionCN
 		}
 		return f, nil
 	case !f.typing():
@@ -334,7 +336,7 @@ func (f formModel) update(msg tea.Msg, k keyMap) (formModel, tea.Cmd) {
 }
 
 // imported fills the form from the console's config file.
-func (f *formModel) imported(path string, c *auth.OAuthConfig, warnings []string) {
+func (f *formModel) imported(path string, c *oauthconfig.Config, warnings []string) {
 	if t, err := auth.ParseAppType(c.ClientType); err == nil {
 		f.appType = t
 	}
@@ -477,13 +479,13 @@ func (f formModel) appTypeView(st Styles) string {
 }
 
 func (f formModel) regionView(st Styles) string {
-	opt := func(r auth.Region, name string) string {
+	opt := func(r coze.Region, name string) string {
 		if f.region == r {
 			return st.Focused.Render("● " + name)
 		}
 		return st.Muted.Render("○ " + name)
 	}
-	return opt(auth.RegionCOM, "com (coze.com)") + "  " + opt(auth.RegionCN, "cn (coze.cn)")
+	return opt(coze.RegionCOM, "com (coze.com)") + "  " + opt(coze.RegionCN, "cn (coze.cn)")
 }
 
 // updateForm handles the form: Enter imports a config file when one is

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 func TestFormPrefill(t *testing.T) {
@@ -68,17 +69,17 @@ func TestFormRegionSwitch(t *testing.T) {
 	m := newFixture(t).form(t)
 	m, _ = step(m, press("tab")) // from the app type to the region
 	m, _ = step(m, press("left"))
-	if m.form.region != auth.RegionCN {
+	if m.form.region != coze.RegionCN {
 		t.Fatalf("region = %v, want cn", m.form.region)
 	}
 	m, _ = step(m, press(" "))
-	if m.form.region != auth.RegionCOM {
+	if m.form.region != coze.RegionCOM {
 		t.Fatalf("region = %v, want com", m.form.region)
 	}
 	// On a text field the same keys edit text instead.
 	m, _ = step(m, press("tab"))
 	m, _ = step(m, press(" "))
-	if m.form.region != auth.RegionCOM || m.form.inputs[fieldClientID].Value() != testClientID+" " {
+	if m.form.region != coze.RegionCOM || m.form.inputs[fieldClientID].Value() != testClientID+" " {
 		t.Errorf("space on the client ID: region %v, value %q", m.form.region, m.form.inputs[fieldClientID].Value())
 	}
 }

@@ -232,7 +232,7 @@ func TestGoldenDashboardHelp(t *testing.T) {
 	teatest.RequireEqualOutput(t, finalView(t, tm, f))
 }
 
-// headlessReason is what auth.HeadlessReason says on Linux without a display.
+// headlessReason is what internal/browser.HeadlessReason says on Linux without a display.
 const headlessReason = "there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
 
 func TestGoldenConsentHeadless(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/probe"
 )
 
@@ -244,7 +245,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f.deps = Deps{
 		Initial: auth.Config{Profile: "default", Settings: auth.Settings{
-			Region: auth.RegionCOM, APIBase: fc.srv.URL, WWWBase: fc.srv.URL,
+			Region: coze.RegionCOM, APIBase: fc.srv.URL, WWWBase: fc.srv.URL,
 			ClientID: testClientID, RedirectURI: "http://127.0.0.1:0/callback",
 		}},
 		Services: Services{
@@ -292,7 +293,7 @@ func (f *fixture) loggedIn(t testing.TB) {
 	err = l.Save("default", &auth.Record{
 		Token: auth.Token{AccessToken: "czu_fake_access_saved", RefreshToken: "fake_refresh_saved",
 			Expiry: now.Add(15 * time.Minute), RefreshExpiry: now.Add(auth.RefreshTokenLifetime), IssuedAt: now},
-		User: &auth.User{UserID: "1", UserName: "tester", NickName: "Test User"},
+		User: &coze.User{UserID: "1", UserName: "tester", NickName: "Test User"},
 	})
 	if err != nil {
 		t.Fatal(err)

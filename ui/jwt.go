@@ -7,6 +7,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/input"
+	"github.com/cozeauth/cozeauth/internal/oauthconfig"
 )
 
 // A JWT (service) app needs no consent: its first token is minted from the
@@ -24,7 +26,7 @@ type jwtLoginFailedMsg struct {
 // the form. configImportFailedMsg: it could not be.
 type configImportedMsg struct {
 	path     string
-	config   *auth.OAuthConfig
+	config   *oauthconfig.Config
 	warnings []string
 }
 
@@ -44,7 +46,7 @@ func jwtLoginCmd(d Deps, gen int, cfg auth.Config) tea.Cmd {
 		if path := cfg.JWT.PrivateKeyFile; path != "" && cfg.PrivateKeyPEM == "" {
 			// Said here in the form's terms: the manager's own error names
 			// the command-line flags that would fix it.
-			if _, err := auth.ReadInputFile(path); err != nil {
+			if _, err := input.ReadFile(path); err != nil {
 				return jwtLoginFailedMsg{gen: gen, keyFile: true, err: fmt.Errorf(
 					"the private key file cannot be read (%v): correct the Private key field (the path of private_key.pem; ~/ is your home directory) and press Enter", err)}
 			}
@@ -64,11 +66,11 @@ func jwtLoginCmd(d Deps, gen int, cfg auth.Config) tea.Cmd {
 // importConfigCmd reads and checks a coze_oauth_config.json.
 func importConfigCmd(path string) tea.Cmd {
 	return func() tea.Msg {
-		data, err := auth.ReadInputFile(path)
+		data, err := input.ReadFile(path)
 		if err != nil {
 			return configImportFailedMsg{fmt.Errorf("could not read it: %w", err)}
 		}
-		c, warnings, err := auth.ParseOAuthConfig(path, data)
+		c, warnings, err := oauthconfig.Parse(path, data)
 		if err != nil {
 			return configImportFailedMsg{err}
 		}

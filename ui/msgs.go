@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/probe"
 )
 
@@ -187,6 +188,6 @@ type refreshFailedMsg struct {
 }
 
 // userLoadedMsg and userLookupFailedMsg answer GET /v1/users/me.
-type userLoadedMsg struct{ user *auth.User }
+type userLoadedMsg struct{ user *coze.User }
 
 type userLookupFailedMsg struct{ err error }

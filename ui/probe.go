@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/probe"
 )
 
@@ -314,7 +315,7 @@ func (p probeModel) shortURL(raw string) string {
 	if rest, ok := strings.CutPrefix(raw, p.api); ok && p.api != "" {
 		return rest
 	}
-	if ws := probe.WSBase(p.api); ws != "" && !strings.Contains(ws, "://ws.") {
+	if ws := coze.WSForAPI(p.api); ws != "" && !strings.Contains(ws, "://ws.") {
 		if rest, ok := strings.CutPrefix(raw, ws); ok {
 			return rest
 		}

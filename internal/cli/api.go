@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // maxErrorBody bounds how much of a response is kept to read Coze's code and
@@ -182,7 +183,7 @@ func (g *globals) apiRequest(stdin io.Reader, o apiOptions) (*apiCall, error) {
 			return nil, usageError("the -d body is not valid JSON: check the shell quoting (wrap inline JSON in single quotes), or set another Content-Type with -H")
 		}
 	}
-	auth.SetUserAgent(hdr, g.userAgent()) // unless -H set them
+	coze.SetUserAgent(hdr, g.userAgent()) // unless -H set them
 	return c, nil
 }
 
@@ -398,7 +399,7 @@ func (c *apiCall) writeBody(out io.Writer, resp *http.Response, kept *capBuffer)
 func (c *apiCall) retryIfItHelps(cmd *cobra.Command, m *auth.Manager, rec *auth.Record, resp *http.Response) (*http.Response, bool, error) {
 	first := &capBuffer{max: maxErrorBody}
 	_, _ = io.Copy(first, io.LimitReader(resp.Body, maxErrorBody))
-	ae := auth.NewAPIError(resp, first.body())
+	ae := coze.NewAPIError(resp, first.body())
 	if !ae.RefreshMayFix(rec.IssuedAt, c.now()) { // the rule the proxy follows too
 		// Replay what was read ahead of the rest of the body.
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(first.Bytes()), resp.Body), resp.Body}
@@ -484,10 +485,10 @@ func writeResponseHead(w io.Writer, resp *http.Response) error {
 }
 
 // responseError is nil for a 2xx answer whose code is 0 or absent, and an
-// exit-1 error otherwise: the method and path, the [auth.APIError] (status,
+// exit-1 error otherwise: the method and path, the [coze.APIError] (status,
 // Coze's code and message, log id) and what to do about it.
 func (c *apiCall) responseError(resp *http.Response, kept *capBuffer, rec *auth.Record, refreshed bool) error {
-	ae := auth.ReplyError(resp, kept.body())
+	ae := coze.ReplyError(resp, kept.body())
 	if ae == nil {
 		return nil
 	}
@@ -498,10 +499,10 @@ func (c *apiCall) responseError(resp *http.Response, kept *capBuffer, rec *auth.
 	return &ExitError{Code: ExitFailure, Err: err}
 }
 
-// refusalHint says what to do about an answer [auth.APIError.Hint] has no
+// refusalHint says what to do about an answer [coze.APIError.Hint] has no
 // words for: a path Coze does not have, a refusal that a refresh did not
 // or could not fix.
-func (c *apiCall) refusalHint(ae *auth.APIError, rec *auth.Record, refreshed bool) string {
+func (c *apiCall) refusalHint(ae *coze.APIError, rec *auth.Record, refreshed bool) string {
 	status := ae.StatusCode
 	switch {
 	case status == http.StatusNotFound:

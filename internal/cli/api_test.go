@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
@@ -91,7 +92,7 @@ func (f *fakeCoze) serve(w http.ResponseWriter, r *http.Request) {
 	f.seen = append(f.seen, seenRequest{
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Auth: token, ContentType: r.Header.Get("Content-Type"),
-		UserAgent: r.Header.Get("User-Agent") + " " + r.Header.Get(auth.ClientUserAgentHeader), Custom: r.Header.Get("X-Custom"),
+		UserAgent: r.Header.Get("User-Agent") + " " + r.Header.Get(coze.ClientUserAgentHeader), Custom: r.Header.Get("X-Custom"),
 		Body: string(body),
 	})
 	f.mu.Unlock()
@@ -188,7 +189,7 @@ func TestAPI(t *testing.T) {
 	if err := os.WriteFile(bodyFile, []byte(chat), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ua := "cozeauth/test " + auth.ClientUserAgent("cozeauth/test") // from Env.Version, both headers
+	ua := "cozeauth/test " + coze.ClientUserAgent("cozeauth/test") // from Env.Version, both headers
 
 	tests := []struct {
 		name  string
@@ -482,7 +483,7 @@ func TestAPI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := newFakeCoze(t, tc.api)
 			dir := t.TempDir()
-			storeTokens(t, dir, "default", auth.Settings{Region: auth.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, tc.token)
+			storeTokens(t, dir, "default", auth.Settings{Region: coze.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, tc.token)
 			args := make([]string, len(tc.args))
 			for i, a := range tc.args {
 				args[i] = strings.ReplaceAll(a, "BASE", fake.srv.URL)

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // -f and -F make query parameters of a GET and a JSON body otherwise
@@ -52,7 +53,7 @@ func TestAPIFields(t *testing.T) {
 				io.WriteString(w, `{"code":0}`)
 			})
 			dir := t.TempDir()
-			storeTokens(t, dir, "default", auth.Settings{Region: auth.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
+			storeTokens(t, dir, "default", auth.Settings{Region: coze.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
 			res := runCLI(t, dir, fake.srv.Client(), tt.stdin, append([]string{"api", "/v1/thing"}, tt.args...)...)
 			if res.code != tt.wantCode || !strings.Contains(res.stderr, tt.wantErr) {
 				t.Errorf("exit %d, want %d and %q in:\n%s", res.code, tt.wantCode, tt.wantErr, res.stderr)
@@ -110,7 +111,7 @@ func TestAPIPaginate(t *testing.T) {
 				io.WriteString(w, tt.reply(page, size))
 			})
 			dir := t.TempDir()
-			storeTokens(t, dir, "default", auth.Settings{Region: auth.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
+			storeTokens(t, dir, "default", auth.Settings{Region: coze.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
 			args := append([]string{"api", "--paginate", "-X", "GET", "--jq", ".data | (.items // .workspaces)[].id", "/v1/list"}, tt.args...)
 			res := runCLI(t, dir, fake.srv.Client(), "", args...)
 			if res.code != 0 {
@@ -139,7 +140,7 @@ func TestAPIPaginateBounded(t *testing.T) {
 		io.WriteString(w, `{"code":0,"data":{"has_more":true,"items":[]}}`)
 	})
 	dir := t.TempDir()
-	storeTokens(t, dir, "default", auth.Settings{Region: auth.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
+	storeTokens(t, dir, "default", auth.Settings{Region: coze.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
 	res := runCLI(t, dir, fake.srv.Client(), "", "api", "--paginate", "/v1/list")
 	if res.code != 0 || len(fake.requests()) != maxPages || !strings.Contains(res.stderr, "stopped after 100 pages") {
 		t.Errorf("exit %d after %d requests, want 0 after %d and a note:\n%s", res.code, len(fake.requests()), maxPages, res.stderr)
@@ -163,7 +164,7 @@ func TestWaitingLine(t *testing.T) {
 					io.WriteString(w, `{"code":0}`)
 				})
 				dir := t.TempDir()
-				storeTokens(t, dir, "default", auth.Settings{Region: auth.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
+				storeTokens(t, dir, "default", auth.Settings{Region: coze.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
 				var stdout, stderr bytes.Buffer
 				code := Run(context.Background(), args, &Env{
 					Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,

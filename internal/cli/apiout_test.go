@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // On a terminal `api` indents Coze's JSON and colours it (as gh does), with
@@ -28,7 +29,7 @@ func TestAPIOnATerminalIsIndented(t *testing.T) {
 			io.WriteString(w, me)
 		})
 		dir := t.TempDir()
-		storeTokens(t, dir, "default", auth.Settings{Region: auth.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
+		storeTokens(t, dir, "default", auth.Settings{Region: coze.RegionCOM, APIBase: fake.srv.URL, ClientID: testClient}, freshToken())
 		ptmx, tty, err := pty.Open()
 		if err != nil {
 			t.Skipf("no pseudo-terminal: %v", err)

@@ -12,6 +12,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/input"
+	"github.com/cozeauth/cozeauth/internal/oauthconfig"
 )
 
 // appFlags are login's flags for the app type and what each type needs.
@@ -167,7 +170,7 @@ func (g *globals) jwtSettings(saved *auth.JWTSettings, maybeJWT bool) (*auth.JWT
 		js.DurationSeconds = secs
 	}
 	if a.scopeFile != "" {
-		data, err := auth.ReadInputFile(a.scopeFile)
+		data, err := input.ReadFile(a.scopeFile)
 		if err != nil {
 			return nil, usageError("--scope-file: %v: pass a JSON file holding the token call's scope", err)
 		}
@@ -237,7 +240,7 @@ func (g *globals) envToken() string { return strings.TrimSpace(g.getenv("COZE_AP
 // showing it.
 func (g *globals) checkEnvToken() error {
 	if tok := g.envToken(); tok != "" {
-		if err := auth.CheckToken("$COZE_API_TOKEN", tok); err != nil {
+		if err := coze.CheckToken("$COZE_API_TOKEN", tok); err != nil {
 			return usageError("%v: set it to the one token alone (pat_… or a service access token), or unset it", err)
 		}
 	}
@@ -248,7 +251,7 @@ func (g *globals) checkEnvToken() error {
 func (g *globals) envTokenStatus(cfg auth.Config, tok string) *auth.Status {
 	region := cfg.Region
 	if region == "" {
-		region = auth.RegionCOM
+		region = coze.RegionCOM
 	}
 	st := &auth.Status{
 		Profile:     cfg.Profile,
@@ -273,11 +276,11 @@ func (g *globals) withConfigFile() (*globals, error) {
 	if path == "" {
 		return g, nil
 	}
-	data, err := auth.ReadInputFile(path)
+	data, err := input.ReadFile(path)
 	if err != nil {
 		return nil, usageError("--config: %v: pass the coze_oauth_config.json downloaded from the app's page in the Coze console", err)
 	}
-	c, warnings, err := auth.ParseOAuthConfig(path, data)
+	c, warnings, err := oauthconfig.Parse(path, data)
 	for _, w := range warnings {
 		fmt.Fprintln(g.env.Stderr, "warning: "+w)
 	}

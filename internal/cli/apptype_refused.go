@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // explainAppTypeRefused turns Coze's access_deny "invalid app type", met by
@@ -65,7 +66,7 @@ func logIDOf(err error) string {
 	if id == "" {
 		return ""
 	}
-	return ", log id " + auth.Sanitize(id)
+	return ", log id " + coze.Sanitize(id)
 }
 
 // appTypeGiven says whether the app type was said, by --app-type or

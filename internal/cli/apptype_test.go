@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/input"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
@@ -171,7 +172,7 @@ func TestInputFilesAreBounded(t *testing.T) {
 	// Valid JSON padded past the bound (a web app without its secret, so that
 	// without the bound it ends in a quick usage error, not a login).
 	huge := filepath.Join(dir, "huge.json")
-	body := `{"client_type":"web","client_id":"` + testClient + `"` + strings.Repeat(" ", auth.MaxInputFile) + `}`
+	body := `{"client_type":"web","client_id":"` + testClient + `"` + strings.Repeat(" ", input.MaxFile) + `}`
 	if err := os.WriteFile(huge, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

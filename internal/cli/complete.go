@@ -6,14 +6,14 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // flagValues are the values shells complete for a flag, by flag name; a
 // flag of that name on any command gets them. --profile completes from the
 // store instead (profileValues).
 var flagValues = map[string][]string{
-	"region":   {string(auth.RegionCOM) + "\tcoze.com", string(auth.RegionCN) + "\tcoze.cn"},
+	"region":   {string(coze.RegionCOM) + "\tcoze.com", string(coze.RegionCN) + "\tcoze.cn"},
 	"app-type": {"pkce\tmobile / PC desktop / single-page app", "web\tweb back-end app", "device\tTV / device / command-line program", "jwt\tservice app"},
 	"storage":  {"file\ta 0600 file in the config directory", "keyring\tthe system keyring"},
 	"targets":  {"current", "legacy", "all", "api", "oauth", "websocket", "account"},

@@ -10,22 +10,22 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/browser"
 )
 
 // store opens the token store of the config directory.
 func (g *globals) store() (*auth.Store, error) {
 	dir := g.flags.configDir
 	if dir == "" {
-		dir = g.getenv("COZEAUTH_CONFIG_DIR")
-	}
-	if dir == "" {
 		var err error
-		if dir, err = auth.DefaultDir(); err != nil {
+		if dir, err = auth.DefaultDir(g.getenv); err != nil {
 			return nil, err
 		}
 	}
 	s := auth.NewStore(dir)
 	s.Warn = g.warnOnce
+	s.Keyring = auth.NewKeyring() // read only for records kept there, or with --storage keyring
 	s.RescueDirs = auth.DefaultRescueDirs(g.getenv)
 	return s, nil
 }
@@ -69,7 +69,7 @@ func (g *globals) configWith(st *auth.Store, change func(*auth.Overrides)) (auth
 		change(&given)
 	}
 	cfg, _, err := st.Resolve(given)
-	var bad *auth.InvalidSettingError
+	var bad *auth.UsageError
 	if errors.As(err, &bad) {
 		return cfg, &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -123,9 +123,9 @@ func (g *globals) userAgent() string {
 		return g.env.UserAgent
 	}
 	if g.env.Version == "" {
-		return auth.DefaultUserAgent
+		return coze.DefaultUserAgent
 	}
-	return auth.DefaultUserAgent + "/" + g.env.Version
+	return coze.DefaultUserAgent + "/" + g.env.Version
 }
 
 // browser is the one that opens authorize pages.
@@ -134,7 +134,7 @@ func (g *globals) browser() auth.Browser {
 		return g.env.Browser
 	}
 	env := g.getenv("BROWSER")
-	return plainBrowser{Browser: auth.SystemBrowser{Env: env}, env: env} // browser.go
+	return plainBrowser{Browser: browser.System{Env: env}, env: env} // browser.go
 }
 
 func (g *globals) stdinIsTerminal() bool {

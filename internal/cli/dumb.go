@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // dumbTerminal says whether $TERM names a terminal that cannot draw the
@@ -92,7 +93,7 @@ func (g *globals) ask(ctx context.Context, prompt string) (string, error) {
 	go func() {
 		var line []byte
 		b := make([]byte, 1)
-		for len(line) < auth.MaxPaste {
+		for len(line) < input.MaxPaste {
 			n, err := g.env.Stdin.Read(b)
 			if n == 1 && b[0] == '\n' {
 				break

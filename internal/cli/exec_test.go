@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // TestExecChild is not a test: it is the child `cozeauth exec --proxy`
@@ -36,7 +37,7 @@ func TestExecPutsTheTokenInTheEnvironment(t *testing.T) {
 		t.Skip("needs sh")
 	}
 	dir := t.TempDir()
-	storeTokens(t, dir, "default", auth.Settings{ClientID: testClient, Region: auth.RegionCN}, freshToken())
+	storeTokens(t, dir, "default", auth.Settings{ClientID: testClient, Region: coze.RegionCN}, freshToken())
 	res := runCLI(t, dir, nil, "", "exec", "--", "sh", "-c", `echo "$COZE_API_TOKEN $COZE_API_BASE $COZE_WWW_BASE $COZE_WS_BASE"; exit 7`)
 	want := oldAccess + " https://api.coze.cn https://www.coze.cn wss://ws.coze.cn\n"
 	if res.code != 7 || res.stdout != want {
@@ -56,7 +57,7 @@ func TestExecErrorsBeforeTheChildStartsAreOurs(t *testing.T) {
 	if res := runCLI(t, dir, nil, "", "exec"); res.code != ExitUsage {
 		t.Errorf("no command: exit %d, want %d", res.code, ExitUsage)
 	}
-	storeTokens(t, dir, "default", auth.Settings{ClientID: testClient, Region: auth.RegionCN}, freshToken())
+	storeTokens(t, dir, "default", auth.Settings{ClientID: testClient, Region: coze.RegionCN}, freshToken())
 	if res := runCLI(t, dir, nil, "", "exec", "--", "/nonexistent/program"); res.code != ExitFailure || !strings.Contains(res.stderr, "could not start") {
 		t.Errorf("a missing program: exit %d %q, want %d", res.code, res.stderr, ExitFailure)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // nextCommand is the `cozeauth name …` a hint tells a person to run next,
@@ -47,7 +48,7 @@ func commandLine(f sharedFlags, name, profile string) string {
 // hintValue is v as a shell word, made safe for a terminal: quoted when it
 // holds anything but the characters of names, URLs and ids.
 func hintValue(v string) string {
-	v = auth.Sanitize(v) // a name read from the store may hold anything
+	v = coze.Sanitize(v) // a name read from the store may hold anything
 	if v != "" && strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/@%+=,") == "" {
 		return v
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/browser"
+	"github.com/cozeauth/cozeauth/internal/input"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
@@ -192,7 +194,7 @@ func loginBrowser(ctx context.Context, g *globals, m *auth.Manager, o loginOptio
 	}
 	defer flow.Close()
 	fmt.Fprintf(g.env.Stderr, "Open this address to authorize cozeauth (waiting up to %s):\n\n  %s\n\n", o.timeout, flow.URL())
-	headless := auth.HeadlessReason(g.getenv, runtime.GOOS)
+	headless := browser.HeadlessReason(g.getenv, runtime.GOOS)
 	switch {
 	case o.noBrowser:
 		fmt.Fprint(g.env.Stderr, "Waiting for the callback, or paste the address the browser ended on here and press Enter…\n")
@@ -229,10 +231,10 @@ func waitOrPaste(ctx context.Context, g *globals, flow *auth.LoginFlow) (string,
 	if g.stdinIsTerminal() { // piped input belongs to whatever piped it
 		go func() {
 			lines := bufio.NewScanner(g.env.Stdin)
-			lines.Buffer(make([]byte, 0, 4096), auth.MaxPaste)
+			lines.Buffer(make([]byte, 0, 4096), input.MaxPaste)
 			defer func() {
 				if errors.Is(lines.Err(), bufio.ErrTooLong) {
-					fmt.Fprintf(g.env.Stderr, "That line is longer than any address (over %d KiB) and was not read; waiting for the callback only.\n", auth.MaxPaste>>10)
+					fmt.Fprintf(g.env.Stderr, "That line is longer than any address (over %d KiB) and was not read; waiting for the callback only.\n", input.MaxPaste>>10)
 				}
 			}()
 			for lines.Scan() {
@@ -305,12 +307,12 @@ func readLine(ctx context.Context, r io.Reader) (string, error) {
 	}
 	ch := make(chan result, 1)
 	go func() {
-		line, err := bufio.NewReader(io.LimitReader(r, auth.MaxPaste+1)).ReadString('\n')
+		line, err := bufio.NewReader(io.LimitReader(r, input.MaxPaste+1)).ReadString('\n')
 		if err == io.EOF && line != "" {
 			err = nil
 		}
-		if len(line) > auth.MaxPaste {
-			line, err = "", fmt.Errorf("the pasted text is longer than any address (over %d KiB)", auth.MaxPaste>>10)
+		if len(line) > input.MaxPaste {
+			line, err = "", fmt.Errorf("the pasted text is longer than any address (over %d KiB)", input.MaxPaste>>10)
 		}
 		ch <- result{line, err}
 	}()

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/probe"
 )
 
@@ -189,7 +190,7 @@ func (g *globals) probePlan(ctx context.Context, o probeOpts, set probe.Set) (ta
 	}
 	b := probe.Bases{API: cfg.API(), WWW: cfg.WWW(), WS: ws}
 	if b.WS == "" {
-		b.WS = probe.WSBase(b.API)
+		b.WS = coze.WSForAPI(b.API)
 	}
 	return probe.TargetsFor(b, token, set), fmt.Sprintf("%s, %s and %s", b.API, b.WWW, b.WS), nil
 }
@@ -210,7 +211,7 @@ func (g *globals) allRegionsPlan(ctx context.Context, o probeOpts, set probe.Set
 	if err != nil {
 		return nil, "", err
 	}
-	token, region := "", auth.Region("")
+	token, region := "", coze.Region("")
 	if !o.noAuth && set.Has(probe.GroupAccount) {
 		region = regionOfBase(cfg.API())
 		if token = g.probeToken(ctx, cfg, st, o.token, o.timeout); token != "" && region == "" {
@@ -228,8 +229,8 @@ func (g *globals) configOfProfile(st *auth.Store) (auth.Config, error) {
 }
 
 // regionOfBase names the region whose API base is base, or "" for another host.
-func regionOfBase(base string) auth.Region {
-	for _, r := range []auth.Region{auth.RegionCOM, auth.RegionCN} {
+func regionOfBase(base string) coze.Region {
+	for _, r := range []coze.Region{coze.RegionCOM, coze.RegionCN} {
 		if strings.TrimRight(base, "/") == r.APIBase() {
 			return r
 		}
@@ -626,9 +627,9 @@ func otherRegionAdvice(rep probe.Report) string {
 		return ""
 	}
 	switch regionOfBase(probedAPIBase(rep)) {
-	case auth.RegionCOM:
+	case coze.RegionCOM:
 		return "from mainland China coze.com is often blocked while coze.cn is not: a coze.cn app needs --region cn; `cozeauth probe --region all` probes both"
-	case auth.RegionCN:
+	case coze.RegionCN:
 		return "coze.cn serves mainland China; from elsewhere coze.com (--region com) may be the one that answers: `cozeauth probe --region all` probes both"
 	}
 	return ""

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/probe"
 )
 
@@ -44,7 +45,7 @@ func newProbeCoze(t *testing.T) *probeCoze {
 	t.Helper()
 	f := &probeCoze{}
 	mux := http.NewServeMux()
-	coze := func(status int, body string) http.HandlerFunc {
+	answer := func(status int, body string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("X-Tt-Logid", "20250601120000LOGID")
@@ -52,17 +53,17 @@ func newProbeCoze(t *testing.T) *probeCoze {
 			io.WriteString(w, body)
 		}
 	}
-	mux.Handle("POST /v3/chat", coze(401, `{"code":4100,"msg":"authentication is invalid"}`))
-	mux.Handle("POST /v1/workflow/run", coze(401, `{"code":4100,"msg":"authentication is invalid"}`))
+	mux.Handle("POST /v3/chat", answer(401, `{"code":4100,"msg":"authentication is invalid"}`))
+	mux.Handle("POST /v1/workflow/run", answer(401, `{"code":4100,"msg":"authentication is invalid"}`))
 	mux.HandleFunc("GET /api/permission/oauth2/authorize", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/sign", http.StatusFound)
 	})
-	mux.Handle("POST /open_api/v2/chat", coze(200, `{"code":4000,"msg":"bot_id is required"}`))
-	mux.Handle("POST /v1/workflows/run", coze(401, `{"code":4100,"msg":"authentication is invalid"}`))
+	mux.Handle("POST /open_api/v2/chat", answer(200, `{"code":4000,"msg":"bot_id is required"}`))
+	mux.Handle("POST /v1/workflows/run", answer(401, `{"code":4100,"msg":"authentication is invalid"}`))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html>Coze</html>") })
 	mux.HandleFunc("GET /v1/chat", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") == "websocket" {
-			coze(401, `{"code":4100,"msg":"authentication is invalid"}`)(w, r)
+			answer(401, `{"code":4100,"msg":"authentication is invalid"}`)(w, r)
 			return
 		}
 		if f.hold != nil {
@@ -78,10 +79,10 @@ func newProbeCoze(t *testing.T) *probeCoze {
 		f.tokens = append(f.tokens, tok)
 		f.mu.Unlock()
 		if tok != "good" {
-			coze(401, `{"code":4100,"msg":"authentication is invalid"}`)(w, r)
+			answer(401, `{"code":4100,"msg":"authentication is invalid"}`)(w, r)
 			return
 		}
-		coze(200, `{"code":0,"msg":"","data":{"user_id":"7","user_name":"ada","nick_name":"Ada"}}`)(w, r)
+		answer(200, `{"code":0,"msg":"","data":{"user_id":"7","user_name":"ada","nick_name":"Ada"}}`)(w, r)
 	})
 	mux.HandleFunc("POST /api/permission/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -90,7 +91,7 @@ func newProbeCoze(t *testing.T) *probeCoze {
 	})
 	f.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
-		f.agents = append(f.agents, r.UserAgent()+" "+r.Header.Get(auth.ClientUserAgentHeader))
+		f.agents = append(f.agents, r.UserAgent()+" "+r.Header.Get(coze.ClientUserAgentHeader))
 		f.mu.Unlock()
 		w.Header().Set("Date", probeNow.Add(f.skew).Format(http.TimeFormat))
 		mux.ServeHTTP(w, r)
@@ -231,8 +232,8 @@ func TestProbeJSON(t *testing.T) {
 	}
 	_, agents := f.seen()
 	for _, a := range agents {
-		if a != "cozeauth/test "+auth.ClientUserAgent("cozeauth/test") {
-			t.Errorf("User-Agent and %s %q, want cozeauth/test and its JSON", auth.ClientUserAgentHeader, a)
+		if a != "cozeauth/test "+coze.ClientUserAgent("cozeauth/test") {
+			t.Errorf("User-Agent and %s %q, want cozeauth/test and its JSON", coze.ClientUserAgentHeader, a)
 		}
 	}
 }

@@ -9,13 +9,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // profileSummary is one line of `cozeauth profiles`. It holds no secret:
 // not the tokens, not a web app's client secret.
 type profileSummary struct {
 	Profile          string       `json:"profile"`
-	Region           *auth.Region `json:"region"`
+	Region           *coze.Region `json:"region"`
 	ClientID         *string      `json:"client_id"`
 	AppType          auth.AppType `json:"app_type,omitempty"`
 	LoggedIn         bool         `json:"logged_in"`
@@ -75,7 +76,7 @@ func listProfiles(st *auth.Store, now time.Time) ([]profileSummary, error) {
 			// Commands use com when a login saved no region.
 			region := set.Region
 			if region == "" {
-				region = auth.RegionCOM
+				region = coze.RegionCOM
 			}
 			p.Region = &region
 			if set.ClientID != "" {
@@ -142,7 +143,7 @@ func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) 
 		if p.AppType != "" {
 			typ = string(p.AppType)
 		}
-		t.add(auth.Sanitize(p.Profile), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
+		t.add(coze.Sanitize(p.Profile), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
 	}
 	if err := t.render(w, g.tableWidth(w)); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 const webSecret = "webAppClientSecret0123456789"
@@ -17,8 +18,8 @@ const webSecret = "webAppClientSecret0123456789"
 // on coze.cn whose refresh token ran out a day ago.
 func twoProfiles(t *testing.T, dir string) {
 	t.Helper()
-	storeTokens(t, dir, "default", auth.Settings{Region: auth.RegionCOM, ClientID: testClient}, freshToken())
-	storeTokens(t, dir, "work", auth.Settings{Region: auth.RegionCN, ClientID: "7420000000000000002.app.coze"}, nil)
+	storeTokens(t, dir, "default", auth.Settings{Region: coze.RegionCOM, ClientID: testClient}, freshToken())
+	storeTokens(t, dir, "work", auth.Settings{Region: coze.RegionCN, ClientID: "7420000000000000002.app.coze"}, nil)
 	l, err := auth.NewStore(dir).Lock(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/proxy"
-	"github.com/cozeauth/cozeauth/probe"
 )
 
 // defaultProxyListen is where `cozeauth proxy` listens by default.
@@ -165,7 +165,7 @@ func (g *globals) wsBaseOf(flag string, cfg auth.Config) (string, error) {
 	if err != nil || ws != "" {
 		return ws, err
 	}
-	return probe.WSBase(cfg.API()), nil
+	return coze.WSForAPI(cfg.API()), nil
 }
 
 // proxyHandler builds the proxy for the profile.

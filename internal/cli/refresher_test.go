@@ -300,7 +300,7 @@ func TestRefresherOutcomeDecoding(t *testing.T) {
 		{"timeout", fmt.Errorf("coze did not answer within 10s: %w (tried 3 times; the stored token was kept, try again later)", timeout)},
 		{"deadline", fmt.Errorf("waiting: %w", context.DeadlineExceeded)},
 		{"plain", errors.New("could not create a file in /cfg: permission denied")},
-		{"usage", &auth.AppTypeError{AppType: auth.AppPKCE, Flow: auth.FlowJWT}},
+		{"usage", auth.Config{Settings: auth.Settings{AppType: auth.AppPKCE}}.CheckFlow(auth.FlowJWT)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			data, err := json.Marshal(refreshOutcome{Error: wireErrorOf(tt.err)})

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/input"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
@@ -39,7 +41,7 @@ func loginToSandbox(t *testing.T) *sandboxed {
 	t.Cleanup(func() { sb.Close() })
 	dir := filepath.Join(t.TempDir(), "config")
 	m := &auth.Manager{
-		Config: auth.Config{Profile: "default", Settings: auth.Settings{Region: auth.RegionCOM, APIBase: base, WWWBase: base, ClientID: sandbox.PKCEClientID}},
+		Config: auth.Config{Profile: "default", Settings: auth.Settings{Region: coze.RegionCOM, APIBase: base, WWWBase: base, ClientID: sandbox.PKCEClientID}},
 		Store:  auth.NewStore(dir),
 		Now:    func() time.Time { return testNow },
 	}
@@ -270,7 +272,7 @@ func TestTokenKeepsOrPrintsWhatCouldNotBeSaved(t *testing.T) {
 // error, not read into memory whole or echoed.
 func TestPastedInputIsBounded(t *testing.T) {
 	t.Parallel()
-	huge := "http://localhost:8080/callback?code=" + strings.Repeat("c", auth.MaxPaste) + "\n"
+	huge := "http://localhost:8080/callback?code=" + strings.Repeat("c", input.MaxPaste) + "\n"
 	r := runCLI(t, t.TempDir(), nil, huge, "login", "--paste", "--client-id", "7420000000000000001.app.coze", "--api-base", "http://127.0.0.1:9", "--www-base", "http://127.0.0.1:9")
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "longer than any address") || strings.Contains(r.stderr, "cccc") {
 		t.Errorf("exit %d stderr %.300s", r.code, r.stderr)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // confirmReplace stops a login that would overwrite a profile's tokens with
@@ -75,7 +76,7 @@ func (g *globals) confirmRelogin(ctx context.Context, m *auth.Manager, force boo
 	}
 	who := ""
 	if s.User != nil && s.User.Display() != "" {
-		who = " as " + auth.Sanitize(s.User.Display())
+		who = " as " + coze.Sanitize(s.User.Display())
 	}
 	fmt.Fprintf(g.env.Stderr, "Profile %q is already logged in%s; log in again? [y/N] ", m.Config.Profile, who)
 	answer, _ := readLine(ctx, g.env.Stdin) // no answer (end of input) is a no

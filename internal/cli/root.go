@@ -197,13 +197,8 @@ func isFlagError(err error) bool {
 // does not allow, a redirect URI cozeauth cannot use, a config file
 // missing a field, a config directory another user could have written.
 func isUsage(err error) bool {
-	var (
-		at *auth.AppTypeError
-		re *auth.RedirectError
-		mf *auth.MissingFieldError
-		ud *auth.UnsafeDirError
-	)
-	return errors.As(err, &at) || errors.As(err, &re) || errors.As(err, &mf) || errors.As(err, &ud)
+	var ue *auth.UsageError
+	return errors.As(err, &ue)
 }
 
 // NewRootCommand is cozeauth's command tree over env, as [Run] executes it,

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
@@ -89,7 +90,7 @@ const (
 // tokenCheck is what --check learnt of one profile's token.
 type tokenCheck struct {
 	Result     string     `json:"result"`
-	User       *auth.User `json:"user,omitempty"`
+	User       *coze.User `json:"user,omitempty"`
 	HTTPStatus int        `json:"http_status,omitempty"`
 	Code       *int       `json:"code,omitempty"`
 	LogID      string     `json:"logid,omitempty"`
@@ -234,7 +235,7 @@ func refreshCommand(profile string) string {
 	if profile == "" || profile == "default" {
 		return "cozeauth refresh"
 	}
-	return "cozeauth refresh --profile " + auth.Sanitize(profile)
+	return "cozeauth refresh --profile " + coze.Sanitize(profile)
 }
 
 // loginCommand is `cozeauth login` for profile.
@@ -242,7 +243,7 @@ func loginCommand(profile string) string {
 	if profile == "" || profile == "default" {
 		return "cozeauth login"
 	}
-	return "cozeauth login --profile " + auth.Sanitize(profile) // a name read from the store may hold anything
+	return "cozeauth login --profile " + coze.Sanitize(profile) // a name read from the store may hold anything
 }
 
 // notSetUp is what every command says of a profile no login ever set up.
@@ -250,7 +251,7 @@ func notSetUp(profile string) string {
 	if profile == "" || profile == "default" {
 		return "not set up: run `cozeauth` or `cozeauth login --client-id …`"
 	}
-	profile = auth.Sanitize(profile)
+	profile = coze.Sanitize(profile)
 	return fmt.Sprintf("not set up: run `cozeauth --profile %s` or `cozeauth login --profile %s --client-id …`", profile, profile)
 }
 
@@ -334,7 +335,7 @@ func (ps *profileStatus) recheck(ctx context.Context) *tokenCheck {
 func failedCheck(err error) *tokenCheck {
 	c := &tokenCheck{Error: err.Error()}
 	var (
-		ae *auth.APIError
+		ae *coze.APIError
 		ne net.Error
 		mm *auth.IssuerMismatchError
 	)
@@ -374,12 +375,8 @@ func issuerMismatch(list []*profileStatus) error {
 
 // refusedByCoze says whether Coze turned the token down, rather than
 // failing on its side.
-func refusedByCoze(e *auth.APIError) bool {
-	switch e.Code {
-	case 4100, 4101, 700012006:
-		return true
-	}
-	return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
+func refusedByCoze(e *coze.APIError) bool {
+	return coze.TokenRefused(e.Code) || e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
 }
 
 // needsLogin says whether the profile needs `cozeauth login` (or another
@@ -457,7 +454,7 @@ func (ps *profileStatus) sourceText() string {
 func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 	var b strings.Builder
 	row := func(k, v string) { fmt.Fprintf(&b, "%-16s %s\n", k+":", v) }
-	row("Profile", auth.Sanitize(ps.Profile))
+	row("Profile", coze.Sanitize(ps.Profile))
 	row("Region", fmt.Sprintf("%s (%s)", ps.Region, ps.APIBase))
 	row("Consent page", ps.WWWBase)
 	app := "-"
@@ -524,7 +521,7 @@ func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 			in = "no"
 			notes = append(notes, fmt.Sprintf("Profile %q: %s", ps.Profile, ps.Problem))
 		}
-		cells := []string{auth.Sanitize(ps.Profile), ps.Source, string(ps.Region), app, account, in, timeLeft(ps.AccessExpiresAt, now), timeLeft(ps.RefreshExpiresAt, now)}
+		cells := []string{coze.Sanitize(ps.Profile), ps.Source, string(ps.Region), app, account, in, timeLeft(ps.AccessExpiresAt, now), timeLeft(ps.RefreshExpiresAt, now)}
 		if ps.Source == "env" {
 			cells[6], cells[7] = "unknown", "-"
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
@@ -33,7 +34,7 @@ func runCLIEnv(t *testing.T, dir string, hc *http.Client, env map[string]string,
 func meCoze(t *testing.T, users map[string]string) *fakeCoze {
 	return newFakeCoze(t, func(w http.ResponseWriter, r *http.Request, token string) {
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set(auth.LogIDHeader, "20250601120000testlogid")
+		w.Header().Set(coze.LogIDHeader, "20250601120000testlogid")
 		if r.URL.Path != "/v1/users/me" {
 			http.NotFound(w, r)
 			return
@@ -442,7 +443,7 @@ func TestStatusCheckIssuerMismatch(t *testing.T) {
 	issuer := meCoze(t, map[string]string{oldAccess: "ada"})
 	other := meCoze(t, map[string]string{oldAccess: "ada"})
 	dir := t.TempDir()
-	storeTokens(t, dir, "default", auth.Settings{Region: auth.RegionCOM, APIBase: issuer.srv.URL, ClientID: testClient}, freshToken())
+	storeTokens(t, dir, "default", auth.Settings{Region: coze.RegionCOM, APIBase: issuer.srv.URL, ClientID: testClient}, freshToken())
 	res := runCLIEnv(t, dir, other.srv.Client(), nil, "status", "--check", "--api-base", other.srv.URL)
 	if res.code != ExitUsage {
 		t.Errorf("exit %d, want %d (usage)\n%s%s", res.code, ExitUsage, res.stdout, res.stderr)

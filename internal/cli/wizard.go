@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/browser"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/ui"
@@ -74,7 +75,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 			cfg.Settings.AppType, cfg.ClientSecret, cfg.PrivateKeyPEM, cfg.JWT = app.Settings.AppType, app.ClientSecret, app.PrivateKeyPEM, app.JWT
 		}
 	}
-	headless := auth.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
+	headless := browser.HeadlessReason(g.getenv, runtime.GOOS) // the rules of `cozeauth login`
 	targets, err := g.wizardTargets()
 	if err != nil {
 		return err

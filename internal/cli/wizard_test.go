@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/ui"
 )
@@ -50,9 +51,9 @@ func TestPrintOutcome(t *testing.T) {
 	t.Parallel()
 	exp := time.Date(2026, 1, 2, 3, 4, 0, 0, time.Local)
 	rexp := exp.Add(30 * 24 * time.Hour)
-	st := &auth.Status{Profile: "work", Region: auth.RegionCOM, APIBase: "https://api.coze.com", ClientID: "7420000000000000001.app.coze",
+	st := &auth.Status{Profile: "work", Region: coze.RegionCOM, APIBase: "https://api.coze.com", ClientID: "7420000000000000001.app.coze",
 		AppType: auth.AppPKCE, LoggedIn: true, AccessExpiresAt: &exp, RefreshExpiresAt: &rexp,
-		User: &auth.User{UserID: "1", UserName: "ada", NickName: "Ada"}}
+		User: &coze.User{UserID: "1", UserName: "ada", NickName: "Ada"}}
 	for _, tt := range []struct {
 		name    string
 		o       ui.Outcome

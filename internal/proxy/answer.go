@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // Header marks every answer that went through the proxy, Coze's and its own.
@@ -39,7 +40,7 @@ func tokenFailure(w http.ResponseWriter, r *http.Request, err error) {
 	case r.Context().Err() != nil:
 		return // the client went away; nobody to answer
 	case auth.IsLoginRequired(err):
-		writeError(w, http.StatusServiceUnavailable, 4100, err.Error()+" (login required: `cozeauth token` exits 4 for this); then retry")
+		writeError(w, http.StatusServiceUnavailable, coze.CodeAuthInvalid, err.Error()+" (login required: `cozeauth token` exits 4 for this); then retry")
 	case isTimeout(err):
 		writeError(w, http.StatusGatewayTimeout, 5000, "the token refresh timed out: "+err.Error()+"; retry shortly")
 	default:

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // AllowedHosts are the Host headers a proxy listening on addr answers: addr
@@ -45,6 +47,6 @@ func RequireHost(hosts []string, next http.Handler) http.Handler {
 				return
 			}
 		}
-		writeError(w, http.StatusForbidden, 4101, "this proxy answers only to Host "+strings.Join(hosts, ", ")+": point the client at one of them")
+		writeError(w, http.StatusForbidden, coze.CodeNoPermission, "this proxy answers only to Host "+strings.Join(hosts, ", ")+": point the client at one of them")
 	})
 }

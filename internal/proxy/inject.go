@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // MaxRetryBody is the largest request body kept to send again after a
@@ -16,7 +16,7 @@ const MaxRetryBody = 1 << 20
 
 // Inject sets each request's Authorization to a valid access token and
 // passes it to Next. When Coze answers 401 with a code that says the token
-// is invalid and a renewal may fix it ([auth.APIError.RefreshMayFix], the
+// is invalid and a renewal may fix it ([coze.APIError.RefreshMayFix], the
 // rule `cozeauth api` follows), the token is renewed once and the request
 // sent once more — only when its body was kept (at most [MaxRetryBody]).
 // Nothing else is ever retried; every other answer passes as it came.
@@ -55,7 +55,7 @@ func (h *Inject) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !hw.holding {
 		return
 	}
-	ae := auth.NewAPIError(&http.Response{StatusCode: hw.status, Header: hw.header}, hw.buf.Bytes())
+	ae := coze.NewAPIError(&http.Response{StatusCode: hw.status, Header: hw.header}, hw.buf.Bytes())
 	if !ae.RefreshMayFix(tok.IssuedAt, h.now()) {
 		hw.release()
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // keyPrefix starts every local key, so that one is never taken for a Coze
@@ -169,7 +170,7 @@ func RequireKey(key string, next http.Handler) http.Handler {
 			if r.Header.Get("Authorization") == "" {
 				msg = "missing key: send `Authorization: Bearer <key>` with the proxy's key (`cozeauth proxy --print-key`)"
 			}
-			writeError(w, http.StatusUnauthorized, 4100, msg)
+			writeError(w, http.StatusUnauthorized, coze.CodeAuthInvalid, msg)
 			return
 		}
 		next.ServeHTTP(w, r)

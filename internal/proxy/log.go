@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // logFlushDelay is how long a log line may wait to be written with the
@@ -51,20 +51,20 @@ func (l *logHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		status = 499 // the client went away before an answer
 	}
-	logID := rw.Header().Get(auth.LogIDHeader)
+	logID := rw.Header().Get(coze.LogIDHeader)
 	if logID == "" {
 		logID = "-"
 	}
 	line := make([]byte, 0, 128)
-	line = append(line, auth.Sanitize(r.Method)...)
+	line = append(line, coze.Sanitize(r.Method)...)
 	line = append(line, ' ')
-	line = append(line, auth.Sanitize(r.URL.EscapedPath())...)
+	line = append(line, coze.Sanitize(r.URL.EscapedPath())...)
 	line = append(line, ' ')
 	line = strconv.AppendInt(line, int64(status), 10)
 	line = append(line, ' ')
 	line = append(line, time.Since(start).Round(100*time.Microsecond).String()...)
 	line = append(line, ' ')
-	line = append(line, auth.Sanitize(logID)...)
+	line = append(line, coze.Sanitize(logID)...)
 	line = append(line, '\n')
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
 // callback plays cozeauth's loopback listener and records what reached it.

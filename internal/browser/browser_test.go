@@ -1,4 +1,4 @@
-package auth
+package browser
 
 import (
 	"errors"
@@ -39,12 +39,12 @@ func TestHeadlessReason(t *testing.T) {
 	}
 }
 
-func TestSystemBrowserRunsBrowserEnvWithURL(t *testing.T) {
+func TestSystemRunsBrowserEnvWithURL(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "got")
 	script := filepath.Join(dir, "fake-browser")
 	os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s' \"$1\" > "+out+".tmp && mv "+out+".tmp "+out+"\n"), 0o755)
-	if err := (SystemBrowser{Env: script}).Open("http://x.test/a?b=c&d=e"); err != nil {
+	if err := (System{Env: script}).Open("http://x.test/a?b=c&d=e"); err != nil {
 		t.Fatal(err)
 	}
 	var got []byte
@@ -57,15 +57,15 @@ func TestSystemBrowserRunsBrowserEnvWithURL(t *testing.T) {
 	if string(got) != "http://x.test/a?b=c&d=e" {
 		t.Errorf("browser got %q", got)
 	}
-	if err := (SystemBrowser{Env: filepath.Join(dir, "missing")}).Open("http://x"); err == nil || !strings.Contains(err.Error(), "$BROWSER") {
+	if err := (System{Env: filepath.Join(dir, "missing")}).Open("http://x"); err == nil || !strings.Contains(err.Error(), "$BROWSER") {
 		t.Errorf("missing $BROWSER command: error = %v", err)
 	}
 }
 
-func TestSystemBrowserDefault(t *testing.T) {
+func TestSystemDefault(t *testing.T) {
 	var got []string
 	fake := func(u string) error { got = append(got, u); return nil }
-	if err := (SystemBrowser{Default: fake}).Open("http://x.test/a"); err != nil {
+	if err := (System{Default: fake}).Open("http://x.test/a"); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0] != "http://x.test/a" {
@@ -76,20 +76,20 @@ func TestSystemBrowserDefault(t *testing.T) {
 	script := filepath.Join(dir, "fake-browser")
 	os.WriteFile(script, []byte("#!/bin/sh\nexit 0\n"), 0o755)
 	got = nil
-	if err := (SystemBrowser{Env: script, Default: fake}).Open("http://x.test/b"); err != nil || len(got) != 0 {
+	if err := (System{Env: script, Default: fake}).Open("http://x.test/b"); err != nil || len(got) != 0 {
 		t.Errorf("with $BROWSER: err %v, the default browser got %q", err, got)
 	}
 	// A launcher that is not installed is reported, as exec's error, so
 	// that the CLI can say what to install.
 	missing := func(string) error { return &exec.Error{Name: "xdg-open", Err: exec.ErrNotFound} }
-	if err := (SystemBrowser{Default: missing}).Open("http://x"); !errors.Is(err, exec.ErrNotFound) {
+	if err := (System{Default: missing}).Open("http://x"); !errors.Is(err, exec.ErrNotFound) {
 		t.Errorf("no launcher: error = %v, want exec.ErrNotFound in it", err)
 	}
 }
 
 // github.com/pkg/browser is what opens the browser by default: on Linux it
 // runs xdg-open with the URL.
-func TestSystemBrowserUsesPkgBrowser(t *testing.T) {
+func TestSystemUsesPkgBrowser(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the launcher faked here is Linux's xdg-open")
 	}
@@ -97,7 +97,7 @@ func TestSystemBrowserUsesPkgBrowser(t *testing.T) {
 	out := filepath.Join(dir, "got")
 	os.WriteFile(filepath.Join(dir, "xdg-open"), []byte("#!/bin/sh\nprintf '%s' \"$1\" > "+out+"\n"), 0o755)
 	t.Setenv("PATH", dir)
-	if err := (SystemBrowser{}).Open("http://x.test/a?b=c&d=e"); err != nil {
+	if err := (System{}).Open("http://x.test/a?b=c&d=e"); err != nil {
 		t.Fatal(err)
 	}
 	var got []byte

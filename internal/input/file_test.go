@@ -1,4 +1,4 @@
-package auth
+package input
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestReadInputFile(t *testing.T) {
+func TestReadFile(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, size int) string {
 		p := filepath.Join(dir, name)
@@ -19,7 +19,7 @@ func TestReadInputFile(t *testing.T) {
 		}
 		return p
 	}
-	small, atBound, over := write("small", 10), write("at", MaxInputFile), write("over", MaxInputFile+1)
+	small, atBound, over := write("small", 10), write("at", MaxFile), write("over", MaxFile+1)
 	link := filepath.Join(dir, "link")
 	if err := os.Symlink(small, link); err != nil {
 		t.Fatal(err)
@@ -30,7 +30,7 @@ func TestReadInputFile(t *testing.T) {
 		wantErr    string // "" for success
 	}{
 		{"small", small, 10, ""},
-		{"at the bound", atBound, MaxInputFile, ""},
+		{"at the bound", atBound, MaxFile, ""},
 		{"symlink to a file", link, 10, ""},
 		{"over the bound", over, 0, "larger than 64 KiB"},
 		{"directory", dir, 0, "is a directory, not a regular file: save the content to a file"},
@@ -39,7 +39,7 @@ func TestReadInputFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			data, err := ReadInputFile(tt.path)
+			data, err := ReadFile(tt.path)
 			if tt.wantErr == "" {
 				if err != nil || len(data) != tt.size {
 					t.Fatalf("read %d bytes, err %v; want %d bytes", len(data), err, tt.size)
@@ -56,7 +56,7 @@ func TestReadInputFile(t *testing.T) {
 // A FIFO is refused without opening it: opening one for reading waits for
 // a writer, for ever when none comes. The writer here is only a safety net
 // so that the test ends (with a failure) even if the FIFO were read.
-func TestReadInputFileRefusesAFIFO(t *testing.T) {
+func TestReadFileRefusesAFIFO(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "fifo")
 	if err := mkfifo(p); err != nil {
 		t.Skipf("no FIFOs here: %v", err)
@@ -72,7 +72,7 @@ func TestReadInputFileRefusesAFIFO(t *testing.T) {
 		f.WriteString(`{"client_id":"1"}`)
 		<-done
 	}()
-	_, err := ReadInputFile(p)
+	_, err := ReadFile(p)
 	if !errors.Is(err, errNotRegular) {
 		t.Fatalf("err %v, want a refusal of the FIFO", err)
 	}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package auth
+package coze
 
 import "golang.org/x/sys/unix"
 

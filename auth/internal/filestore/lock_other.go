@@ -1,6 +1,6 @@
 //go:build !(linux || darwin || freebsd || openbsd || netbsd || dragonfly)
 
-package auth
+package filestore
 
 import (
 	"context"
@@ -13,14 +13,14 @@ import (
 
 type gofrsLock struct{ fl *flock.Flock }
 
-func (l gofrsLock) unlock() { _ = l.fl.Unlock() }
+func (l gofrsLock) Unlock() { _ = l.fl.Unlock() }
 
-// lockPath takes the lock with gofrs/flock where flock(2) is missing
+// LockPath takes the lock with gofrs/flock where flock(2) is missing
 // (Windows' LockFileEx, fcntl elsewhere), after refusing by name anything
 // but a regular file found with Lstat.
-func lockPath(ctx context.Context, path string) (fileLock, error) {
+func LockPath(ctx context.Context, path string) (Lock, error) {
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+		return nil, &UnsafeFileError{Path: path, Kind: KindOf(fi.Mode())}
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}

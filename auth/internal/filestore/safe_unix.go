@@ -1,6 +1,6 @@
 //go:build unix
 
-package auth
+package filestore
 
 import (
 	"errors"
@@ -28,22 +28,22 @@ func fileUID(fi fs.FileInfo) (int, bool) {
 	return int(st.Uid), true
 }
 
-// ownedByMe reports whether this process's user owns fi.
-func ownedByMe(fi fs.FileInfo) bool {
+// OwnedByMe reports whether this process's user owns fi.
+func OwnedByMe(fi fs.FileInfo) bool {
 	uid, ok := fileUID(fi)
 	return ok && uid == os.Getuid()
 }
 
-// ownerOf names fi's owner for a message.
-func ownerOf(fi fs.FileInfo) string {
+// OwnerOf names fi's owner for a message.
+func OwnerOf(fi fs.FileInfo) string {
 	uid, _ := fileUID(fi)
 	return fmt.Sprintf("uid %d, not you (uid %d)", uid, os.Getuid())
 }
 
-// chmodDir sets the mode of dir, a directory this user owns as found by
+// ChmodDir sets the mode of dir, a directory this user owns as found by
 // Lstat (fi), through a descriptor opened without following a link, so a
 // link swapped in meanwhile is not followed either.
-func chmodDir(dir string, fi fs.FileInfo, mode fs.FileMode) error {
+func ChmodDir(dir string, fi fs.FileInfo, mode fs.FileMode) error {
 	d, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|openNoFollow, 0)
 	if err != nil {
 		return err

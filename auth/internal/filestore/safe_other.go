@@ -1,6 +1,6 @@
 //go:build !unix
 
-package auth
+package filestore
 
 import (
 	"io/fs"
@@ -17,8 +17,8 @@ func isLinkErr(error) bool { return false }
 
 // ownedByMe: Windows files carry ACLs, not a uid; the user's profile
 // directories are private by default.
-func ownedByMe(fs.FileInfo) bool { return true }
+func OwnedByMe(fs.FileInfo) bool { return true }
 
-func ownerOf(fs.FileInfo) string { return "another user" }
+func OwnerOf(fs.FileInfo) string { return "another user" }
 
-func chmodDir(dir string, _ fs.FileInfo, mode fs.FileMode) error { return os.Chmod(dir, mode) }
+func ChmodDir(dir string, _ fs.FileInfo, mode fs.FileMode) error { return os.Chmod(dir, mode) }

@@ -1,12 +1,12 @@
-package auth
+package filestore
 
 import (
 	"context"
 	"time"
 )
 
-// fileLock is the held cross-process lock of a token store.
-type fileLock interface{ unlock() }
+// Lock is the held cross-process lock of a token store.
+type Lock interface{ Unlock() }
 
 // lockPoll is how often a lock held by another process is tried again.
 const lockPoll = 20 * time.Millisecond

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package auth
+package coze
 
 // osVersion is unknown here; coze-go leaves it empty as well.
 func osVersion() string { return "" }

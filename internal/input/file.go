@@ -1,4 +1,8 @@
-package auth
+// Package input bounds what a person hands cozeauth: the small files flags
+// name (--config, --scope-file, --private-key-file), read only when they are
+// regular files, and the length of a pasted line. It is shared by auth
+// (a JWT app's key file), the commands and the wizard; it prints nothing.
+package input
 
 import (
 	"errors"
@@ -8,16 +12,19 @@ import (
 	"os"
 )
 
-// MaxInputFile bounds the files cozeauth reads because a flag named them
-// (--config, --scope-file, --private-key-file): each is a few KiB at most.
-const MaxInputFile = 64 << 10
+// MaxPaste bounds what a person may paste: an address, or a line of input.
+const MaxPaste = 64 << 10
 
-// ReadInputFile reads a small file a person named: a console config, a
+// MaxFile bounds the files cozeauth reads because a flag named them
+// (--config, --scope-file, --private-key-file): each is a few KiB at most.
+const MaxFile = 64 << 10
+
+// ReadFile reads a small file a person named: a console config, a
 // scope, a private key. Only a regular file (or a symlink to one) of at most
-// [MaxInputFile] bytes is read: a FIFO, a device such as /dev/zero or a
+// [MaxFile] bytes is read: a FIFO, a device such as /dev/zero or a
 // directory is refused before it is opened, since reading one could wait or
 // run forever, and a larger file is refused unread past the bound.
-func ReadInputFile(path string) ([]byte, error) {
+func ReadFile(path string) ([]byte, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -36,17 +43,17 @@ func ReadInputFile(path string) ([]byte, error) {
 	if err := checkRegular(path, info); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxInputFile+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxFile+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxInputFile {
-		return nil, fmt.Errorf("%s is larger than %d KiB, more than such a file ever holds: check that the path names the right file", path, MaxInputFile>>10)
+	if len(data) > MaxFile {
+		return nil, fmt.Errorf("%s is larger than %d KiB, more than such a file ever holds: check that the path names the right file", path, MaxFile>>10)
 	}
 	return data, nil
 }
 
-// errNotRegular is wrapped by ReadInputFile's refusal of a FIFO, device or
+// errNotRegular is wrapped by ReadFile's refusal of a FIFO, device or
 // directory.
 var errNotRegular = errors.New("not a regular file")
 

@@ -1,4 +1,4 @@
-package auth
+package coze
 
 import (
 	"encoding/json"
@@ -6,6 +6,9 @@ import (
 	"runtime"
 	"strings"
 )
+
+// DefaultUserAgent names cozeauth in requests whose caller named no version.
+const DefaultUserAgent = "cozeauth"
 
 // ClientUserAgentHeader is the header in which every Coze SDK describes
 // itself as JSON beside User-Agent; Coze support reads it to trace clients.

@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || openbsd || netbsd || dragonfly
 
-package auth
+package filestore
 
 import (
 	"context"
@@ -13,18 +13,18 @@ import (
 // flockFile is a lock file held with flock(2).
 type flockFile struct{ f *os.File }
 
-func (l flockFile) unlock() {
+func (l flockFile) Unlock() {
 	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	_ = l.f.Close()
 }
 
-// lockPath takes an exclusive flock on path, creating it 0600, waiting
+// LockPath takes an exclusive flock on path, creating it 0600, waiting
 // until ctx is done. The file is opened by cozeauth itself, never through a
 // link (so a dangling link does not create its target) and without
 // blocking; a FIFO, device or directory there is refused by name.
-func lockPath(ctx context.Context, path string) (fileLock, error) {
+func LockPath(ctx context.Context, path string) (Lock, error) {
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+		return nil, &UnsafeFileError{Path: path, Kind: KindOf(fi.Mode())}
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func lockPath(ctx context.Context, path string) (fileLock, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+		return nil, &UnsafeFileError{Path: path, Kind: KindOf(fi.Mode())}
 	}
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)

@@ -1,4 +1,4 @@
-package auth
+package oauthconfig
 
 import (
 	"errors"
@@ -6,13 +6,15 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cozeauth/cozeauth/auth"
 )
 
-func TestParseOAuthConfig(t *testing.T) {
+func TestParse(t *testing.T) {
 	tests := []struct {
 		name         string
 		json         string
-		wantMissing  string // the field a *MissingFieldError names
+		wantMissing  string // the field a usage error names
 		wantWarnings []string
 	}{
 		{"pkce", `{"client_type":"pkce","client_id":"1.app.coze","coze_api_base":"https://api.coze.cn"}`, "", nil},
@@ -31,23 +33,23 @@ func TestParseOAuthConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, warnings, err := ParseOAuthConfig("f.json", []byte(tt.json))
+			c, warnings, err := Parse("f.json", []byte(tt.json))
 			if diff := cmp.Diff(tt.wantWarnings, warnings); diff != "" {
 				t.Errorf("warnings (-want +got):\n%s", diff)
 			}
-			var mf *MissingFieldError
+			var ue *auth.UsageError
 			if tt.wantMissing == "" {
 				if err != nil || c == nil {
 					t.Fatalf("err = %v", err)
 				}
 				return
 			}
-			if !errors.As(err, &mf) || mf.Field != tt.wantMissing || !strings.Contains(err.Error(), `"`+tt.wantMissing+`"`) {
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), `"`+tt.wantMissing+`"`) {
 				t.Errorf("err = %v, want the missing field %s named", err, tt.wantMissing)
 			}
 		})
 	}
-	if _, _, err := ParseOAuthConfig("f.json", []byte(`{"client_type":"service","client_id":"1"}`)); err == nil {
+	if _, _, err := Parse("f.json", []byte(`{"client_type":"service","client_id":"1"}`)); err == nil {
 		t.Error("an unknown client_type was accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package auth
+package filestore
 
 import (
 	"errors"
@@ -27,8 +27,8 @@ func (e *UnsafeFileError) Error() string {
 	return fmt.Sprintf("%s is %s, not a regular file, so cozeauth did not open it: remove it (`rm %s`) and run the command again", e.Path, e.Kind, e.Path)
 }
 
-// kindOf names a file mode that is not a regular file's.
-func kindOf(m fs.FileMode) string {
+// KindOf names a file mode that is not a regular file's.
+func KindOf(m fs.FileMode) string {
 	switch {
 	case m&fs.ModeSymlink != 0:
 		return "a symbolic link"
@@ -44,19 +44,19 @@ func kindOf(m fs.FileMode) string {
 	return "a special file"
 }
 
-// openRegular opens path for reading when it is a regular file as found by
+// OpenRegular opens path for reading when it is a regular file as found by
 // Lstat, without following a link and without blocking. What fstat says of
 // the file opened is what counts: another cozeauth process's atomic save
 // may have renamed a new file into place since the Lstat, which is as
 // regular as the old one (and refusing it told a user to delete a good
 // store). A missing file is fs.ErrNotExist.
-func openRegular(path string) (*os.File, fs.FileInfo, error) {
+func OpenRegular(path string) (*os.File, fs.FileInfo, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, nil, &UnsafeFileError{Path: path, Kind: kindOf(fi.Mode())}
+		return nil, nil, &UnsafeFileError{Path: path, Kind: KindOf(fi.Mode())}
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|openNoFollow, 0)
 	if err != nil {
@@ -67,7 +67,7 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	}
 	opened, err := f.Stat()
 	if err == nil && !opened.Mode().IsRegular() {
-		err = &UnsafeFileError{Path: path, Kind: kindOf(opened.Mode())}
+		err = &UnsafeFileError{Path: path, Kind: KindOf(opened.Mode())}
 	}
 	if err != nil {
 		f.Close()
@@ -76,51 +76,32 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	return f, opened, nil
 }
 
-// readAllBounded reads f whole, refusing more than MaxStoreFile bytes.
-func readAllBounded(f *os.File) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(f, MaxStoreFile+1))
+// ReadAllBounded reads f whole, refusing more than MaxFile bytes.
+func ReadAllBounded(f *os.File) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(f, MaxFile+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxStoreFile {
-		return nil, fmt.Errorf("it is larger than %d bytes, far more than any token store", MaxStoreFile)
+	if len(data) > MaxFile {
+		return nil, fmt.Errorf("it is larger than %d bytes, far more than any token store", MaxFile)
 	}
 	return data, nil
 }
 
-// readBounded reads a store file: a regular file (never followed) of at most
-// MaxStoreFile bytes.
-func readBounded(path string) ([]byte, error) {
-	f, _, err := openRegular(path)
+// ReadBounded reads a store file: a regular file (never followed) of at most
+// MaxFile bytes.
+func ReadBounded(path string) ([]byte, error) {
+	f, _, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return readAllBounded(f)
+	return ReadAllBounded(f)
 }
 
-// isUnsafe reports a refusal of openRegular, which is not a corrupt file:
+// IsUnsafe reports a refusal of OpenRegular, which is not a corrupt file:
 // a login must not move it aside, and nothing may be written over it.
-func isUnsafe(err error) bool {
+func IsUnsafe(err error) bool {
 	var ue *UnsafeFileError
 	return errors.As(err, &ue)
-}
-
-// fixFileMode makes the open file f, which is path, 0600 when it lets others
-// in, with a warning. f is what Lstat found and was opened without following
-// a link, so the chmod reaches that file and no link's target; a file of
-// another user's is only warned about.
-func (s *Store) fixFileMode(path string, f *os.File, fi fs.FileInfo) {
-	if fi.Mode().Perm()&0o077 == 0 {
-		return
-	}
-	if !ownedByMe(fi) {
-		s.warn(fmt.Sprintf("warning: %s is open to other users (mode %04o) and belongs to %s, so cozeauth cannot change it: remove it, or run `chmod 600 %s` as its owner", path, fi.Mode().Perm(), ownerOf(fi), path))
-		return
-	}
-	if err := f.Chmod(0o600); err != nil {
-		s.warn(fmt.Sprintf("warning: %s is open to other users (mode %04o) and could not be changed (%v); run `chmod 600 %s`", path, fi.Mode().Perm(), err, path))
-		return
-	}
-	s.warn(fmt.Sprintf("warning: %s was open to other users (mode %04o); it is now 0600", path, fi.Mode().Perm()))
 }
