@@ -151,13 +151,13 @@ func TestAPIPaginateBounded(t *testing.T) {
 }
 
 // On a terminal's standard error, `api` and `refresh` say that they wait
-// for Coze and erase the line when the answer comes; off a terminal
-// nothing is said.
+// for Coze and erase the line when the answer comes; off a terminal, or on
+// a dumb one, nothing is said.
 func TestWaitingLine(t *testing.T) {
 	t.Parallel()
-	for _, terminal := range []bool{true, false} {
+	for _, tt := range []struct{ terminal, dumb, says bool }{{true, false, true}, {false, false, false}, {true, true, false}} {
 		for _, args := range [][]string{{"api", "/v1/users/me"}, {"refresh"}} {
-			t.Run(fmt.Sprint(args, terminal), func(t *testing.T) {
+			t.Run(fmt.Sprint(args, tt), func(t *testing.T) {
 				t.Parallel()
 				fake := newFakeCoze(t, func(w http.ResponseWriter, _ *http.Request, _ string) {
 					w.Header().Set("Content-Type", "application/json")
@@ -172,17 +172,20 @@ func TestWaitingLine(t *testing.T) {
 						if k == "COZEAUTH_CONFIG_DIR" {
 							return dir
 						}
+						if k == "TERM" && tt.dumb {
+							return "dumb"
+						}
 						return ""
 					},
 					HTTP: fake.srv.Client(), Now: func() time.Time { return testNow }, Version: "test",
-					StderrIsTerminal: func() bool { return terminal },
+					StderrIsTerminal: func() bool { return tt.terminal },
 				})
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, stderr.String())
 				}
 				said := strings.Contains(stderr.String(), "Coze…") && strings.HasSuffix(stderr.String(), "\r\x1b[K")
-				if said != terminal || !terminal && stderr.Len() != 0 {
-					t.Errorf("terminal %t: stderr = %q", terminal, stderr.String())
+				if said != tt.says || !tt.says && stderr.Len() != 0 {
+					t.Errorf("%+v: stderr = %q", tt, stderr.String())
 				}
 			})
 		}

@@ -9,10 +9,11 @@ import (
 // waitingLine says what on standard error while a command waits for Coze
 // (`refresh`, `api`, `status --check`), when standard error is a terminal,
 // so a slow answer is not a blank screen; done erases the line again. Off
-// a terminal it says nothing: logs and pipes get only the outcome. done
-// may be called more than once.
+// a terminal, or on a dumb one (which cannot erase a line), it says
+// nothing: logs and pipes get only the outcome. done may be called more
+// than once.
 func (g *globals) waitingLine(what string) (done func()) {
-	if !g.stderrIsTerminal() {
+	if !g.stderrIsTerminal() || g.dumbTerminal() {
 		return func() {}
 	}
 	w := g.env.Stderr
