@@ -23,6 +23,16 @@ const DefaultRefreshMargin = 5 * time.Minute
 // not return it, so it is counted from when the token was issued.
 const RefreshTokenLifetime = 30 * 24 * time.Hour
 
+// Where [Settings.Storage] keeps a profile's secrets.
+const (
+	StorageFile    = "file"    // a 0600 file in the config directory
+	StorageKeyring = "keyring" // the system keyring
+)
+
+// UsesKeyring reports whether the profile keeps its secrets in the system
+// keyring.
+func (c Config) UsesKeyring() bool { return c.Storage == StorageKeyring }
+
 // Settings are the non-secret parts of a profile, saved by a login so that
 // later commands need no flags.
 type Settings struct {
@@ -39,7 +49,8 @@ type Settings struct {
 	WorkspaceID string `json:"workspace_id,omitempty"`
 	// JWT holds a service app's settings; never its private key.
 	JWT *JWTSettings `json:"jwt,omitempty"`
-	// Storage is where the secrets are kept: "file" (default) or "keyring".
+	// Storage is where the secrets are kept: [StorageFile] (default) or
+	// [StorageKeyring].
 	Storage string `json:"storage,omitempty"`
 }
 

@@ -60,11 +60,16 @@ func (e *LoginRequiredError) Error() string {
 }
 
 // loginCommand is the login to suggest for profile.
-func loginCommand(profile string) string {
-	if profile != "" && profile != "default" {
-		return "cozeauth login --profile " + coze.Sanitize(profile) // a name read from the store may hold anything
+func loginCommand(profile string) string { return "cozeauth login" + profileFlag(profile) }
+
+// profileFlag is what a suggested command needs to reach profile: nothing
+// for the default one. A name read from the store may hold anything: it is
+// sanitized.
+func profileFlag(profile string) string {
+	if profile == "" || profile == "default" {
+		return ""
 	}
-	return "cozeauth login"
+	return " --profile " + coze.Sanitize(profile)
 }
 
 func (e *LoginRequiredError) Unwrap() error { return e.Err }

@@ -267,19 +267,20 @@ func (m *Manager) jwtGrant(ctx context.Context, c *Client, rec *Record) (*Token,
 	return c.MintJWT(ctx, key, m.Config.JWT)
 }
 
-// jwtStatus fills what is special about a JWT profile: logged in while the
-// key can mint (its file, when it signs with one, can be read), no refresh
-// token, and when the next token will be minted.
+// jwtStatus fills what is special about a JWT profile: no refresh token,
+// and the next token minted before the access token's margin.
 func (m *Manager) jwtStatus(st *Status, rec *Record) {
 	st.Renewal = "minted by JWT, no refresh token"
 	st.RefreshExpiresAt = nil
-	canSign := rec.Secrets == secretsInKeyring || rec.PrivateKey != "" || m.Config.PrivateKeyPEM != "" ||
-		m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != ""
-	if st.KeyProblem = m.Config.KeyFileProblem(rec); st.KeyProblem != "" { // a local read: status stays instant
-		canSign = false
-	}
-	st.LoggedIn = canSign && !rec.refused() // a refused JWT is remembered like a refused refresh
+	st.KeyProblem = m.Config.KeyFileProblem(rec) // a local read: status stays instant
 	if !rec.Expiry.IsZero() {
 		st.NextMintAt = timePtr(rec.Expiry.Add(-m.margin(rec)))
 	}
+}
+
+// canSign reports whether a JWT profile has a key to sign its next JWT
+// with: in the keyring, the store, the environment, or a key file.
+func (m *Manager) canSign(rec *Record) bool {
+	return rec.Secrets == secretsInKeyring || rec.PrivateKey != "" || m.Config.PrivateKeyPEM != "" ||
+		m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != ""
 }

@@ -154,24 +154,33 @@ func (m *Manager) Logout(ctx context.Context) (bool, error) {
 	return true, l.Delete(m.Config.Profile)
 }
 
-// Status describes a profile for `cozeauth status` and the dashboard.
+// Status describes a profile for `cozeauth status`, `cozeauth profiles` and
+// the dashboard: all of them show its State and Problem as they are here.
 type Status struct {
 	Profile  string      `json:"profile"`
 	Region   coze.Region `json:"region"`
 	APIBase  string      `json:"api_base"`
 	ClientID string      `json:"client_id"`
 	AppType  AppType     `json:"app_type"`
-	LoggedIn bool        `json:"logged_in"`
+	// State is the login state; LoggedIn is State == [StateLoggedIn].
+	State    State `json:"state"`
+	LoggedIn bool  `json:"logged_in"`
+	// Problem says, when the profile is not logged in, what is wrong and
+	// the command that mends it, in one sentence.
+	Problem string `json:"problem,omitempty"`
 	// LoggedOutReason says why a profile with tokens is logged out: Coze
 	// refused its refresh token.
-	LoggedOutReason  string     `json:"logged_out_reason,omitempty"`
-	AccessToken      string     `json:"access_token"` // masked
-	AccessExpiresAt  *time.Time `json:"access_token_expires_at"`
+	LoggedOutReason string     `json:"logged_out_reason,omitempty"`
+	AccessToken     string     `json:"access_token"` // masked
+	AccessExpiresAt *time.Time `json:"access_token_expires_at"`
+	// RefreshExpiresAt is when the refresh token runs out; nil when there
+	// is none to use: a JWT app, or one Coze refused.
 	RefreshExpiresAt *time.Time `json:"refresh_token_expires_at"`
 	IssuedAt         *time.Time `json:"issued_at,omitempty"`
 	User             *coze.User `json:"user,omitempty"`
 	Storage          string     `json:"storage"`
-	// Source is "store", or "env" for a static $COZE_API_TOKEN.
+	// Source is where the tokens are: [SourceFile], [SourceKeyring],
+	// [SourceNone], or (set by the command) [SourceEnv].
 	Source      string `json:"source"`
 	WorkspaceID string `json:"workspace_id,omitempty"`
 	// Renewal and NextMintAt describe a JWT profile's tokens.
@@ -186,19 +195,16 @@ type Status struct {
 	RenewMargin time.Duration `json:"-"`
 }
 
+// Where a profile's tokens are, in [Status.Source].
+const (
+	SourceFile    = "store"   // the token file
+	SourceKeyring = "keyring" // the system keyring (the token file keeps the expiry)
+	SourceEnv     = "env"     // $COZE_API_TOKEN, used as it is
+	SourceNone    = "none"    // no tokens
+)
+
 // Status reads the profile's state without touching the network.
 func (m *Manager) Status() (*Status, error) {
-	st := &Status{
-		Profile:  m.Config.Profile,
-		Region:   m.Config.regionOrDefault(),
-		APIBase:  m.Config.API(),
-		ClientID: m.Config.ClientID,
-		AppType:  m.Config.AppType(),
-		Storage:  m.Store.Path(),
-		Source:   "store",
-
-		WorkspaceID: m.Config.WorkspaceID,
-	}
 	rec, err := m.Store.Load(m.Config.Profile)
 	var ke *KeyringError
 	if errors.As(err, &ke) {
@@ -206,29 +212,65 @@ func (m *Manager) Status() (*Status, error) {
 		rec, err = m.Store.Meta(m.Config.Profile)
 	}
 	if err != nil {
-		return st, err
+		return m.StatusOf(nil), err
 	}
-	if rec == nil {
-		return st, nil
-	}
-	if rec.ClientSecret != "" && m.Config.Settings.AppType == "" {
-		st.AppType = AppWeb
+	return m.StatusOf(rec), nil
+}
+
+// StatusOf describes the profile with rec stored (nil: none), as
+// [Manager.Status] does with what the store holds: for a login that has
+// rec in hand when the store cannot be read back.
+func (m *Manager) StatusOf(rec *Record) *Status {
+	st := &Status{
+		Profile:  m.Config.Profile,
+		Region:   m.Config.regionOrDefault(),
+		APIBase:  m.Config.API(),
+		ClientID: m.Config.ClientID,
+		AppType:  m.Config.AppType(),
+		Storage:  m.Store.Path(),
+		Source:   SourceNone,
+
+		WorkspaceID: m.Config.WorkspaceID,
 	}
 	now := m.now()
-	st.LoggedIn = rec.LoggedIn(now)
+	if rec == nil {
+		m.decideState(st, nil, now)
+		return st
+	}
+	st.Source = SourceFile
+	if rec.InKeyring() {
+		st.Source = SourceKeyring
+	}
+	st.AppType = m.Config.appTypeWith(rec)
 	if rec.refused() {
 		st.LoggedOutReason = rec.Failure.String()
 	}
 	st.AccessToken = Mask(rec.AccessToken)
 	st.User = rec.User
 	st.AccessExpiresAt = timePtr(rec.Expiry)
-	st.RefreshExpiresAt = timePtr(rec.RefreshExpiry)
+	if !rec.refused() { // a refused refresh token has no life left to show
+		st.RefreshExpiresAt = timePtr(rec.RefreshExpiry)
+	}
 	st.IssuedAt = timePtr(rec.IssuedAt)
 	st.RenewMargin = m.Config.RenewMargin(rec)
 	if st.AppType == AppJWT {
 		m.jwtStatus(st, rec)
 	}
-	return st, nil
+	m.decideState(st, rec, now)
+	return st
+}
+
+// InKeyring reports whether r's tokens and secret are in the system keyring
+// (the token file keeps only their expiry).
+func (r *Record) InKeyring() bool { return r.Secrets == secretsInKeyring }
+
+// appTypeWith is the app type of a profile with rec stored: a saved client
+// secret means a web app when the settings do not say.
+func (c Config) appTypeWith(rec *Record) AppType {
+	if rec != nil && rec.ClientSecret != "" && c.Settings.AppType == "" {
+		return AppWeb
+	}
+	return c.AppType()
 }
 
 func timePtr(t time.Time) *time.Time {

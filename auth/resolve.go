@@ -72,7 +72,9 @@ func invalidSetting(format string, args ...any) error {
 func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 	cfg.Profile = o.Profile
 	if cfg.Profile == "" {
-		cfg.Profile = "default"
+		if cfg.Profile, err = s.DefaultProfile(); err != nil {
+			return cfg, false, err
+		}
 	}
 	saved, found, err := s.LoadSettings(cfg.Profile)
 	if err != nil {
@@ -90,7 +92,7 @@ func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 	cfg.ClientSecret = o.ClientSecret
 	cfg.RedirectURI = cmp.Or(o.RedirectURI, saved.RedirectURI, DefaultRedirectURI)
 	switch cfg.Storage = cmp.Or(o.Storage, saved.Storage); cfg.Storage {
-	case "", "file", "keyring":
+	case "", StorageFile, StorageKeyring:
 	default:
 		return cfg, found, invalidSetting("--storage %q: use file (a 0600 file in the config directory) or keyring (the system keyring)", cfg.Storage)
 	}
@@ -145,6 +147,6 @@ func resolveHosts(cfg *Config, o Overrides, saved Settings) error {
 // [Store.Keyring] when its Storage is "keyring".
 func (s *Store) For(cfg Config) *Store {
 	c := *s
-	c.UseKeyring = cfg.Storage == "keyring"
+	c.UseKeyring = cfg.UsesKeyring()
 	return &c
 }

@@ -14,7 +14,8 @@ import (
 // the cozeauth command resolves it (the same environment variables, the
 // same saved settings; see [Store.Resolve]). It is how other Go programs
 // share cozeauth's tokens, its lock and its rotation. "" means the profile
-// $COZE_PROFILE, else "default". Call [Manager.Close] before exiting.
+// $COZE_PROFILE, else the one `cozeauth use` saved, else "default". Call
+// [Manager.Close] before exiting.
 //
 // The Manager refreshes in the calling process (it has no [Renewer]): a
 // program killed with SIGKILL, or by the OOM killer, between Coze rotating

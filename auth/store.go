@@ -123,11 +123,11 @@ func (s *Store) Profiles() ([]string, error) {
 	for p := range f.Profiles {
 		seen[p] = true
 	}
-	set, err := s.readSettings()
+	doc, err := s.readSettings()
 	if err != nil {
 		return nil, err
 	}
-	for p := range set {
+	for p := range doc.Profiles {
 		seen[p] = true
 	}
 	names := make([]string, 0, len(seen))
@@ -336,20 +336,27 @@ func (l *Locked) Save(profile string, r *Record) error {
 	return l.update(func(f *tokenFile) { f.Profiles[profile] = onDisk })
 }
 
-// Delete removes profile's record, and its keyring entry if it has one. A
-// missing record is not an error.
-func (l *Locked) Delete(profile string) error {
+// Delete removes the profiles' records, and their keyring entries, in one
+// write. A missing record is not an error.
+func (l *Locked) Delete(profiles ...string) error {
 	return l.update(func(f *tokenFile) {
-		if r := f.Profiles[profile]; r != nil && r.Secrets == secretsInKeyring {
-			k := l.s.Keyring
-			if err := k.remove(l.s.Dir, profile); errors.Is(err, errNoKeyring) {
-				l.s.warn(fmt.Sprintf("warning: profile %q's tokens are in the system keyring, which this program was not given; they are left there", profile))
-			} else if err != nil && !errors.Is(err, keyring.ErrNotFound) {
-				l.s.warn(fmt.Sprintf("warning: could not remove profile %q's tokens from the system keyring (%v); remove the entry %q of service %q by hand", profile, err, k.user(l.s.Dir, profile), k.Service))
-			}
+		for _, p := range profiles {
+			l.forget(f, p)
 		}
-		delete(f.Profiles, profile)
 	})
+}
+
+// forget drops profile's record from f, and its keyring entry if it has one.
+func (l *Locked) forget(f *tokenFile, profile string) {
+	if r := f.Profiles[profile]; r != nil && r.Secrets == secretsInKeyring {
+		k := l.s.Keyring
+		if err := k.remove(l.s.Dir, profile); errors.Is(err, errNoKeyring) {
+			l.s.warn(fmt.Sprintf("warning: profile %q's tokens are in the system keyring, which this program was not given; they are left there", profile))
+		} else if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+			l.s.warn(fmt.Sprintf("warning: could not remove profile %q's tokens from the system keyring (%v); remove the entry %q of service %q by hand", profile, err, k.user(l.s.Dir, profile), k.Service))
+		}
+	}
+	delete(f.Profiles, profile)
 }
 
 func (l *Locked) update(change func(*tokenFile)) error {
@@ -397,11 +404,11 @@ func (l *Locked) Unlock() {
 
 // LoadSettings returns profile's saved settings, or zero settings.
 func (s *Store) LoadSettings(profile string) (Settings, bool, error) {
-	all, err := s.readSettings()
+	doc, err := s.readSettings()
 	if err != nil {
 		return Settings{}, false, err
 	}
-	set, ok := all[profile]
+	set, ok := doc.Profiles[profile]
 	return set, ok, nil
 }
 
@@ -410,23 +417,28 @@ func (s *Store) SaveSettings(profile string, set Settings) error {
 	if err := s.ensureDir(); err != nil {
 		return err
 	}
-	all, err := s.readSettings()
+	doc, err := s.readSettings()
 	if err != nil {
 		return err
 	}
-	all[profile] = set
-	return writeJSON(s.SettingsPath(), struct {
-		Profiles map[string]Settings `json:"profiles"`
-	}{all})
+	doc.Profiles[profile] = set
+	return writeJSON(s.SettingsPath(), doc)
 }
 
-func (s *Store) readSettings() (map[string]Settings, error) {
+// settingsDoc is the settings file: each profile's settings, and the
+// profile commands use when none is named ([Locked.SetDefault]).
+type settingsDoc struct {
+	Default  string              `json:"default_profile,omitempty"`
+	Profiles map[string]Settings `json:"profiles"`
+}
+
+func (s *Store) readSettings() (*settingsDoc, error) {
 	if err := s.checkDir(false); err != nil {
 		return nil, err
 	}
 	data, err := filestore.ReadBounded(s.SettingsPath())
 	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]Settings{}, nil
+		return &settingsDoc{Profiles: map[string]Settings{}}, nil
 	}
 	if filestore.IsUnsafe(err) {
 		return nil, err
@@ -434,14 +446,12 @@ func (s *Store) readSettings() (map[string]Settings, error) {
 	if err != nil {
 		return nil, fmt.Errorf("could not read %s: %w", s.SettingsPath(), err)
 	}
-	var f struct {
-		Profiles map[string]Settings `json:"profiles"`
-	}
+	var f settingsDoc
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("settings file %s is not valid JSON (%v): fix or remove it", s.SettingsPath(), err)
 	}
 	if f.Profiles == nil {
 		f.Profiles = map[string]Settings{}
 	}
-	return f.Profiles, nil
+	return &f, nil
 }

@@ -64,8 +64,8 @@ func (r Result) Heading() string {
 	return RegionHost(r.Region) + " · " + r.Group.Title()
 }
 
-// Groups lists the groups in display order.
-func Groups() []Group {
+// groups lists the groups in display order.
+func groups() []Group {
 	return []Group{GroupAPI, GroupOAuth, GroupWebSocket, GroupAccount, GroupLegacy}
 }
 
@@ -107,7 +107,7 @@ func ParseSet(s string) (Set, bool) {
 			p = string(SetLegacy)
 		}
 		switch {
-		case Set(p) == SetAll || Set(p) == SetCurrent || slices.Contains(Groups(), Group(p)):
+		case Set(p) == SetAll || Set(p) == SetCurrent || slices.Contains(groups(), Group(p)):
 			if !slices.Contains(parts, p) {
 				parts = append(parts, p)
 			}
@@ -204,18 +204,6 @@ func legacyTargets(b Bases) []Target {
 		{Name: nameWWW, Group: GroupLegacy, Label: "web host front page", Method: "GET", URL: b.WWW + "/"},
 		{Name: nameV1Chat, Group: GroupLegacy, Label: "WebSocket lives on the ws host", Method: "GET", URL: b.API + "/v1/chat"},
 	}
-}
-
-// WithoutGroup drops the targets of group g, e.g. the account check when the
-// token belongs to another API base.
-func WithoutGroup(ts []Target, g Group) []Target {
-	var out []Target
-	for _, t := range ts {
-		if t.Group != g {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // Region is a region's name and bases, for a probe of several at once.

@@ -87,18 +87,6 @@ func TestRegionTargets(t *testing.T) {
 	}
 }
 
-func TestWithoutGroup(t *testing.T) {
-	ts := WithoutGroup(TargetsFor(Bases{API: "https://api.coze.com", WWW: "https://www.coze.com"}, "pat_x", SetCurrent), GroupAccount)
-	for _, tg := range ts {
-		if tg.Group == GroupAccount || tg.Token != "" {
-			t.Errorf("%s (%s) kept", tg.Name, tg.Group)
-		}
-	}
-	if len(ts) != 5 {
-		t.Errorf("%d targets, want the 5 others", len(ts))
-	}
-}
-
 func TestParseSetGroups(t *testing.T) {
 	b := Bases{API: "https://api.coze.com", WWW: "https://www.coze.com", WS: "wss://ws.coze.com"}
 	names := func(ts []Target) string {

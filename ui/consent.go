@@ -306,9 +306,6 @@ func (m Model) consentKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 func (m Model) loginFinished(msg loginFinishedMsg) (Model, tea.Cmd) {
 	m.consent.cancel, m.consent.flow = nil, nil // finishLoginCmd closed the listener
 	st := msg.status
-	if st == nil { // the status could not be read back; show what the login returned
-		st = statusFromRecord(m.cfg, msg.result.Record, m.now)
-	}
 	if st.User == nil {
 		st.User = msg.result.Record.User
 	}
@@ -323,27 +320,13 @@ func (m Model) loginFinished(msg loginFinishedMsg) (Model, tea.Cmd) {
 	return m.startProbe()
 }
 
-// statusFromRecord describes a fresh login when the store cannot be re-read.
-func statusFromRecord(cfg auth.Config, rec *auth.Record, now time.Time) *auth.Status {
-	st := &auth.Status{
-		Profile: cfg.Profile, Region: cfg.Region, APIBase: cfg.API(), ClientID: cfg.ClientID,
-		AppType: cfg.AppType(), LoggedIn: true, AccessToken: auth.Mask(rec.AccessToken), User: rec.User,
+// savedStatus is the profile's status after a login that worked: as the
+// store says, or when it cannot be read back, as the login's record says.
+func savedStatus(mgr *auth.Manager, rec *auth.Record) *auth.Status {
+	if st, err := mgr.Status(); err == nil {
+		return st
 	}
-	exp, rexp, iss := rec.Expiry, rec.RefreshExpiry, rec.IssuedAt
-	st.AccessExpiresAt, st.IssuedAt = &exp, &iss
-	if !rexp.IsZero() { // a JWT app has no refresh token
-		st.RefreshExpiresAt = &rexp
-	}
-	st.RenewMargin = cfg.RenewMargin(rec)
-	if st.AppType == auth.AppJWT {
-		st.Renewal = "minted by JWT, no refresh token"
-		next := exp.Add(-st.RenewMargin)
-		st.NextMintAt = &next
-	}
-	if iss.IsZero() {
-		st.IssuedAt = &now
-	}
-	return st
+	return mgr.StatusOf(rec)
 }
 
 func (c consentModel) statusLine(fr frame) string { return c.note.render(fr.st, fr.st.OK, fr.width) }
@@ -556,7 +539,6 @@ func finishLoginCmd(d Deps, gen int, mgr *auth.Manager, flow *auth.LoginFlow, co
 		if err != nil {
 			return exchangeFailedMsg{gen: gen, err: err}
 		}
-		st, _ := mgr.Status() // nil is handled: the login itself worked
-		return loginFinishedMsg{gen: gen, result: res, status: st, now: d.Now()}
+		return loginFinishedMsg{gen: gen, result: res, status: savedStatus(mgr, res.Record), now: d.Now()}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -350,7 +352,7 @@ func TestClock(t *testing.T) {
 
 // The status the dashboard gets after a login whose store could not be
 // re-read renews on auth's margin, as one read from the store does.
-func TestStatusFromRecordHasAuthsMargin(t *testing.T) {
+func TestSavedStatusHasAuthsMargin(t *testing.T) {
 	jwt := auth.Config{Settings: auth.Settings{AppType: auth.AppJWT, JWT: &auth.JWTSettings{PublicKeyID: "kid"}}}
 	tests := []struct {
 		name     string
@@ -366,7 +368,13 @@ func TestStatusFromRecordHasAuthsMargin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &auth.Record{Token: auth.Token{AccessToken: "czu_fake", Expiry: t0.Add(tt.life), IssuedAt: t0}}
-			st := statusFromRecord(tt.cfg, rec, t0)
+			notDir := filepath.Join(t.TempDir(), "file")
+			if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			mgr := &auth.Manager{Config: tt.cfg, Store: auth.NewStore(notDir), Now: func() time.Time { return t0 }}
+			st := savedStatus(mgr, rec) // the store cannot be read: the record decides
+
 			if st.RenewMargin != tt.margin {
 				t.Errorf("RenewMargin = %v, want %v", st.RenewMargin, tt.margin)
 			}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -40,6 +41,13 @@ type dashModel struct {
 }
 
 func newDash(st *auth.Status) dashModel { return dashModel{status: st} }
+
+// works reports whether the dashboard's login still works at now: its
+// status says logged in (see [auth.Status.LoggedInAt]) and no renewal since
+// said a login is needed.
+func (d dashModel) works(now time.Time) bool {
+	return !d.loginNeeded && d.status.LoggedInAt(now)
+}
 
 func (d dashModel) busy() bool { return d.refreshing || d.userLoading }
 
@@ -107,6 +115,10 @@ func (m Model) updateDashboard(msg tea.Msg) (Model, tea.Cmd) {
 		d.last = &refreshOutcome{at: msg.at, auto: msg.auto, err: msg.err}
 		d.nextAuto = msg.at.Add(autoRetryAfter)
 		d.note = badNote("✗ " + msg.err.Error())
+		if msg.status != nil { // what the failure left in the store: refused, say
+			msg.status.User = cmp.Or(msg.status.User, d.status.User)
+			d.status = msg.status
+		}
 		if auth.IsLoginRequired(msg.err) {
 			d.loginNeeded = true
 			d.note = badNote("✗ " + msg.err.Error() + " — or press l to log in again here")
@@ -142,6 +154,9 @@ func (d dashModel) view(fr frame) string {
 	row("Region", st.Value.Render(string(s.Region))+st.Muted.Render(" · "+s.APIBase))
 	row("User", d.userValue(st, spin, max(10, width-dashLabel)))
 	row("App", st.Value.Render(string(s.AppType))+st.Muted.Render(" · "+s.ClientID))
+	if !s.LoggedIn {
+		row("Login", paint(st.Bad, wrap(string(s.State)+": "+s.Problem, max(10, width-dashLabel))))
+	}
 	b.WriteString("\n")
 
 	loc := now.Location()
@@ -274,7 +289,8 @@ func refreshCmd(d Deps, cfg auth.Config, auto bool) tea.Cmd {
 			err = fmt.Errorf("%s; retrying in %s", why, autoRetryAfter)
 		}
 		if err != nil {
-			return refreshFailedMsg{err: err, auto: auto, at: at}
+			st, _ := mgr.Status() // nil: the dashboard keeps what it showed
+			return refreshFailedMsg{err: err, auto: auto, at: at, status: st}
 		}
 		status, err := mgr.Status()
 		if err != nil {

@@ -285,3 +285,20 @@ func TestDashboardUsesAuthsClampedMargin(t *testing.T) {
 		t.Errorf("after the automatic refresh:\n%s", v)
 	}
 }
+
+// Once Coze refuses the refresh token on the dashboard, the dashboard shows
+// the refusal the store now remembers, not the dead token's "30 days left".
+func TestDashboardRefusedShowsNoRefreshLife(t *testing.T) {
+	f := newFixture(t)
+	m := f.dashboard(t)
+	if !strings.Contains(viewText(m), "30 days left") {
+		t.Fatalf("a fresh login shows no refresh life:\n%s", viewText(m))
+	}
+	f.coze.set(func(fc *fakeCoze) { fc.refreshCode = 400 })
+	m, cmd := step(m, press("r"))
+	m, _ = step(m, await[refreshFailedMsg](t, cmd))
+	v := viewText(m)
+	if strings.Contains(v, "days left") || !strings.Contains(v, "refused: ") || m.Outcome().Status != nil {
+		t.Errorf("after a refusal (outcome %v):\n%s", m.Outcome().Status, v)
+	}
+}

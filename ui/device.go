@@ -10,9 +10,9 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/mdp/qrterminal/v3"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/internal/qr"
 )
 
 // devicePhase is where a device login stands.
@@ -294,26 +294,6 @@ func blockSize(s string) (w, h int) {
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
 
-// qrMaxURL bounds what is drawn as a QR code: a longer address would not
-// fit a terminal anyway (and qrterminal cannot encode beyond a QR code's
-// capacity).
-const qrMaxURL = 300
-
-// qrCode draws u as a QR code in half blocks, two modules a row, with a
-// two-module quiet zone; "" when u is too long to draw.
-func qrCode(u string) string {
-	if u == "" || len(u) > qrMaxURL {
-		return ""
-	}
-	var b strings.Builder
-	qrterminal.GenerateWithConfig(u, qrterminal.Config{
-		Level: qrterminal.L, Writer: &b, HalfBlocks: true, QuietZone: 2,
-		BlackChar: qrterminal.BLACK_BLACK, WhiteChar: qrterminal.WHITE_WHITE,
-		BlackWhiteChar: qrterminal.BLACK_WHITE, WhiteBlackChar: qrterminal.WHITE_BLACK,
-	})
-	return strings.TrimRight(b.String(), "\n")
-}
-
 // Commands of the device screen. Each runs off the UI goroutine.
 
 func beginDeviceCmd(ctx context.Context, d Deps, gen int, cfg auth.Config) tea.Cmd {
@@ -326,7 +306,7 @@ func beginDeviceCmd(ctx context.Context, d Deps, gen int, cfg auth.Config) tea.C
 		case err != nil:
 			return deviceStartFailedMsg{gen: gen, err: err}
 		}
-		return deviceStartedMsg{gen: gen, mgr: mgr, flow: flow, qr: qrCode(flow.Auth().VerificationURL()), now: d.Now()}
+		return deviceStartedMsg{gen: gen, mgr: mgr, flow: flow, qr: qr.Draw(flow.Auth().VerificationURL()), now: d.Now()}
 	}
 }
 
@@ -341,8 +321,7 @@ func waitForDeviceCmd(ctx context.Context, d Deps, gen int, mgr *auth.Manager, f
 		case err != nil:
 			return deviceFailedMsg{gen: gen, err: err}
 		}
-		st, _ := mgr.Status() // nil is handled: the login itself worked
-		return loginFinishedMsg{gen: gen, result: res, status: st, now: d.Now()}
+		return loginFinishedMsg{gen: gen, result: res, status: savedStatus(mgr, res.Record), now: d.Now()}
 	}
 }
 

@@ -137,135 +137,91 @@ func normalizeURL(u string) string {
 	})
 }
 
-func TestGoldenForm(t *testing.T) {
-	f := newFixture(t)
-	f.deps.Initial.ClientID = ""
-	f.deps.Initial.APIBase, f.deps.Initial.WWWBase = "", ""
-	f.deps.Initial.RedirectURI = ""
-	tm := startProgram(t, f)
-	waitFor(t, tm, "Redirect URI")
-	tm.Type("7420000000000000001.app.coze")
-	waitFor(t, tm, "0001.app.coze")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
-}
-
-func TestGoldenFormErrors(t *testing.T) {
-	f := newFixture(t)
-	f.deps.Initial.ClientID = ""
-	f.deps.Initial.RedirectURI = "http://example.com:8080/callback"
-	tm := startProgram(t, f)
-	waitFor(t, tm, "Redirect URI")
-	tm.Send(press("enter"))
-	waitFor(t, tm, "is not loopback")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
-}
-
-func TestGoldenConsent(t *testing.T) {
-	f := newFixture(t)
-	tm := startProgram(t, f)
-	waitFor(t, tm, "Redirect URI")
-	tm.Send(press("enter"))
-	waitFor(t, tm, "Opened your browser")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
-}
-
-func TestGoldenConsentExchangeFailed(t *testing.T) {
-	f := newFixture(t)
-	f.coze.set(func(fc *fakeCoze) { fc.failExchange = true })
-	tm := startProgram(t, f)
-	waitFor(t, tm, "Redirect URI")
-	tm.Send(press("enter"))
-	waitFor(t, tm, "press a")
-	tm.Type("a")
-	waitFor(t, tm, "Press r to try again")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
-}
-
-func TestGoldenProbe(t *testing.T) {
-	f := newFixture(t)
-	f.loggedIn(t)
-	tm := startProgram(t, f)
-	waitFor(t, tm, "token dashboard")
-	tm.Type("p")
-	waitFor(t, tm, "belongs to")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
-}
-
-func TestGoldenProbePartial(t *testing.T) {
-	f := newFixture(t)
-	f.loggedIn(t)
-	f.prober.fail = map[string]bool{"www": true}
-	tm := startProgram(t, f)
-	waitFor(t, tm, "token dashboard")
-	tm.Type("p")
-	waitFor(t, tm, "Partly reachable")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
-}
-
-func TestGoldenDashboard(t *testing.T) {
-	f := newFixture(t)
-	f.loggedIn(t)
-	f.clock.Advance(4*time.Minute + 10*time.Second)
-	tm := startProgram(t, f)
-	waitFor(t, tm, "10:50 left")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
-}
-
-func TestGoldenDashboardRefreshFailed(t *testing.T) {
-	f := newFixture(t)
-	f.loggedIn(t)
-	f.coze.set(func(fc *fakeCoze) { fc.refreshCode = 500 })
-	tm := startProgram(t, f)
-	waitFor(t, tm, "token dashboard")
-	tm.Type("r")
-	waitFor(t, tm, "failed")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
-}
-
-func TestGoldenDashboardHelp(t *testing.T) {
-	f := newFixture(t)
-	f.loggedIn(t)
-	tm := startProgram(t, f)
-	waitFor(t, tm, "token dashboard")
-	tm.Type("?")
-	waitFor(t, tm, "less")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
-}
-
 // headlessReason is what internal/browser.HeadlessReason says on Linux without a display.
 const headlessReason = "there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
 
-func TestGoldenConsentHeadless(t *testing.T) {
-	f := newFixture(t)
-	f.deps.Headless = headlessReason
-	tm := startProgram(t, f)
-	waitFor(t, tm, "Redirect URI")
-	tm.Send(press("enter"))
-	waitFor(t, tm, "Three ways on")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
-}
-
-func TestGoldenDevice(t *testing.T) {
-	f := newFixture(t)
-	f.sleep = sleepUntilCancelled // nobody approves: the code stays on screen
-	f.deps.ApproveDevice = func(string) error { return nil }
-	f.deps.Initial.Settings.AppType = auth.AppDevice // the form goes straight to the code
-	tm := startProgram(t, f)
-	waitFor(t, tm, "Client ID")
-	tm.Send(press("enter"))
-	waitFor(t, tm, "Waiting for approval")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
-}
-
-func TestGoldenDeviceDenied(t *testing.T) {
-	f := newFixture(t)
-	f.coze.set(func(fc *fakeCoze) { fc.deviceAnswer = "access_denied" })
-	f.deps.Initial.Settings.AppType = auth.AppDevice
-	tm := startProgram(t, f)
-	waitFor(t, tm, "Client ID")
-	tm.Send(press("enter"))
-	waitFor(t, tm, "new code")
-	teatest.RequireEqualOutput(t, finalView(t, tm, f))
+// TestGolden draws each screen at goldenW×goldenH, after the keys that
+// lead there; testdata/TestGolden/NAME.golden is what it must look like.
+func TestGolden(t *testing.T) {
+	// submit waits for the form, then presses Enter.
+	submit := func(field string) func(t *testing.T, p *program) {
+		return func(t *testing.T, p *program) {
+			waitFor(t, p, field)
+			p.Send(press("enter"))
+		}
+	}
+	// onDashboard waits for the dashboard, then types key.
+	onDashboard := func(key string) func(t *testing.T, p *program) {
+		return func(t *testing.T, p *program) {
+			waitFor(t, p, "token dashboard")
+			p.Type(key)
+		}
+	}
+	loggedIn := func(t *testing.T, f *fixture) { f.loggedIn(t) }
+	device := func(t *testing.T, f *fixture) {
+		f.sleep = sleepUntilCancelled // nobody approves: the code stays on screen
+		f.deps.ApproveDevice = func(string) error { return nil }
+		f.deps.Initial.Settings.AppType = auth.AppDevice // the form goes straight to the code
+	}
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, f *fixture)
+		steps func(t *testing.T, p *program)
+		until string // on screen when it is drawn
+	}{
+		{"Form", func(t *testing.T, f *fixture) {
+			f.deps.Initial.ClientID = ""
+			f.deps.Initial.APIBase, f.deps.Initial.WWWBase = "", ""
+			f.deps.Initial.RedirectURI = ""
+		}, func(t *testing.T, p *program) {
+			waitFor(t, p, "Redirect URI")
+			p.Type("7420000000000000001.app.coze")
+		}, "0001.app.coze"},
+		{"FormErrors", func(t *testing.T, f *fixture) {
+			f.deps.Initial.ClientID = ""
+			f.deps.Initial.RedirectURI = "http://example.com:8080/callback"
+		}, submit("Redirect URI"), "is not loopback"},
+		{"Consent", nil, submit("Redirect URI"), "Opened your browser"},
+		{"ConsentExchangeFailed", func(t *testing.T, f *fixture) {
+			f.coze.set(func(fc *fakeCoze) { fc.failExchange = true })
+		}, func(t *testing.T, p *program) {
+			submit("Redirect URI")(t, p)
+			waitFor(t, p, "press a")
+			p.Type("a")
+		}, "Press r to try again"},
+		{"ConsentHeadless", func(t *testing.T, f *fixture) { f.deps.Headless = headlessReason }, submit("Redirect URI"), "Three ways on"},
+		{"Probe", loggedIn, onDashboard("p"), "belongs to"},
+		{"ProbePartial", func(t *testing.T, f *fixture) {
+			f.loggedIn(t)
+			f.prober.fail = map[string]bool{"www": true}
+		}, onDashboard("p"), "Partly reachable"},
+		{"Dashboard", func(t *testing.T, f *fixture) {
+			f.loggedIn(t)
+			f.clock.Advance(4*time.Minute + 10*time.Second)
+		}, func(*testing.T, *program) {}, "10:50 left"},
+		{"DashboardRefreshFailed", func(t *testing.T, f *fixture) {
+			f.loggedIn(t)
+			f.coze.set(func(fc *fakeCoze) { fc.refreshCode = 500 })
+		}, onDashboard("r"), "failed"},
+		{"DashboardHelp", loggedIn, onDashboard("?"), "less"},
+		{"Device", device, submit("Client ID"), "Waiting for approval"},
+		{"DeviceDenied", func(t *testing.T, f *fixture) {
+			f.coze.set(func(fc *fakeCoze) { fc.deviceAnswer = "access_denied" })
+			f.deps.Initial.Settings.AppType = auth.AppDevice
+		}, submit("Client ID"), "new code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			if tt.setup != nil {
+				tt.setup(t, f)
+			}
+			p := startProgram(t, f)
+			tt.steps(t, p)
+			waitFor(t, p, tt.until)
+			teatest.RequireEqualOutput(t, finalView(t, p, f))
+		})
+	}
 }
 
 // TestGolden60x20 draws every screen in the smallest window the layout is

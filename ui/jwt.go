@@ -58,8 +58,7 @@ func jwtLoginCmd(d Deps, gen int, cfg auth.Config) tea.Cmd {
 		if err != nil {
 			return jwtLoginFailedMsg{gen: gen, err: err}
 		}
-		st, _ := mgr.Status()
-		return loginFinishedMsg{gen: gen, result: res, status: st, now: d.Now()}
+		return loginFinishedMsg{gen: gen, result: res, status: savedStatus(mgr, res.Record), now: d.Now()}
 	}
 }
 

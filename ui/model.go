@@ -228,12 +228,17 @@ func (m *Model) toggleHelp() {
 // form for any other.
 func (m Model) profileLoaded(msg profileLoadedMsg) (Model, tea.Cmd) {
 	m.now = msg.now
-	if msg.status != nil && msg.status.LoggedIn {
-		m.dash = newDash(msg.status)
+	st := msg.status
+	if st.LoggedIn {
+		m.dash = newDash(st)
 		return m.openDashboard()
 	}
-	if msg.status != nil && msg.status.AccessExpiresAt != nil {
+	switch st.State {
+	case auth.StateNotSetUp, auth.StateLoggedOut:
+	case auth.StateExpired:
 		m.form.notice = "The saved login has expired (the refresh token lives 30 days): log in again."
+	default:
+		m.form.notice = "The saved login no longer works: " + st.Problem + "; or log in again here."
 	}
 	m.screen = screenForm
 	return m, nil
@@ -479,27 +484,16 @@ type Outcome struct {
 // Outcome is how the wizard stands now: what Run reports when it ends.
 func (m Model) Outcome() Outcome {
 	o := Outcome{Interrupted: m.interrupted}
-	if m.loggedIn() {
+	if m.dash.works(m.now) {
 		o.Status = m.dash.status
 	}
 	return o
 }
 
-// loggedIn reports whether the profile has a login that still works: the
-// dashboard's status, unless a refresh was refused or the refresh token has
-// run out.
-func (m Model) loggedIn() bool {
-	st := m.dash.status
-	if st == nil || !st.LoggedIn || m.dash.loginNeeded {
-		return false
-	}
-	return st.RefreshExpiresAt == nil || m.now.IsZero() || m.now.Before(*st.RefreshExpiresAt)
-}
-
 // backToDashboard reports whether Esc on a login screen goes back to the
 // dashboard (a re-login started there, whose token still works) rather than
 // to the form.
-func (m Model) backToDashboard() bool { return m.relogin && m.loggedIn() }
+func (m Model) backToDashboard() bool { return m.relogin && m.dash.works(m.now) }
 
 // leaveLogin is Esc on the consent or device screen: back to the dashboard
 // of a re-login whose token still works, else to the form.

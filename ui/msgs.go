@@ -185,6 +185,9 @@ type refreshFailedMsg struct {
 	err  error
 	auto bool
 	at   time.Time
+	// status is the profile's status read after the failure; nil when it
+	// could not be read.
+	status *auth.Status
 }
 
 // userLoadedMsg and userLookupFailedMsg answer GET /v1/users/me.

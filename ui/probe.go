@@ -13,6 +13,7 @@ import (
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/timefmt"
 	"github.com/cozeauth/cozeauth/probe"
 )
 
@@ -259,7 +260,7 @@ func resultRow(st Styles, label string, labelW int, r *probe.Result) string {
 		code = fmt.Sprint(r.Status)
 	}
 	return mark + " " + pad(label, labelW) + " " + pad(code, statusWidth) + " " +
-		style.Render(pad(string(r.Class), classWidth)) + fmt.Sprintf("%*s", timeWidth-1, millis(r.Timings.Total)) + "  " +
+		style.Render(pad(string(r.Class), classWidth)) + fmt.Sprintf("%*s", timeWidth-1, timefmt.Millis(r.Timings.Total)) + "  " +
 		phaseBar(st, r.Timings, phaseBarWidth)
 }
 
@@ -273,13 +274,13 @@ func reportView(st Styles, width int, rep *probe.Report, explain bool) string {
 	var verdict string
 	switch rep.Verdict {
 	case probe.VerdictReachable:
-		verdict = st.OK.Render("✓ Reachable") + fmt.Sprintf(": all %d targets answered over HTTP (%s, %s).", len(rep.Targets), via, millis(rep.Duration))
+		verdict = st.OK.Render("✓ Reachable") + fmt.Sprintf(": all %d targets answered over HTTP (%s, %s).", len(rep.Targets), via, timefmt.Millis(rep.Duration))
 	case probe.VerdictDegraded:
-		verdict = st.Warn.Render("! Degraded") + fmt.Sprintf(": all %d targets answered, but an API or OAuth one with a 5xx: Coze or something in the path fails (%s, %s).", len(rep.Targets), via, millis(rep.Duration))
+		verdict = st.Warn.Render("! Degraded") + fmt.Sprintf(": all %d targets answered, but an API or OAuth one with a 5xx: Coze or something in the path fails (%s, %s).", len(rep.Targets), via, timefmt.Millis(rep.Duration))
 	case probe.VerdictPartial:
-		verdict = st.Warn.Render("! Partly reachable") + fmt.Sprintf(": %d of %d targets answered (%s, %s).", rep.Answered(), len(rep.Targets), via, millis(rep.Duration))
+		verdict = st.Warn.Render("! Partly reachable") + fmt.Sprintf(": %d of %d targets answered (%s, %s).", rep.Answered(), len(rep.Targets), via, timefmt.Millis(rep.Duration))
 	default:
-		verdict = st.Bad.Render("✗ Unreachable") + fmt.Sprintf(": no target answered over HTTP (%s, %s).", via, millis(rep.Duration))
+		verdict = st.Bad.Render("✗ Unreachable") + fmt.Sprintf(": no target answered over HTTP (%s, %s).", via, timefmt.Millis(rep.Duration))
 	}
 	b.WriteString(wrap(verdict, width) + "\n")
 	if explain {
@@ -370,17 +371,6 @@ func phaseBar(st Styles, t probe.Timings, width int) string {
 		}
 	}
 	return b.String()
-}
-
-// millis formats a duration for a person: 85ms, 1.2s.
-func millis(d time.Duration) string {
-	if d < 10*time.Millisecond {
-		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
-	}
-	if d < time.Second {
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	}
-	return fmt.Sprintf("%.1fs", d.Seconds())
 }
 
 // Commands of the probe screen.

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/cozeauth/cozeauth/internal/timefmt"
 	"github.com/cozeauth/cozeauth/probe"
 )
 
@@ -263,7 +264,7 @@ func (m WatchModel) rowView(r watchRow, nameW, sparkW int) string {
 		}
 		class = string(r.last.Class)
 		if r.last.Class.Answered() {
-			last = millis(r.last.Timings.Total)
+			last = timefmt.Millis(r.last.Timings.Total)
 		}
 		changed = r.changed.Format("15:04:05")
 	}

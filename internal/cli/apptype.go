@@ -260,7 +260,8 @@ func (g *globals) envTokenStatus(cfg auth.Config, tok string) *auth.Status {
 		ClientID:    cfg.ClientID,
 		LoggedIn:    true,
 		AccessToken: auth.Mask(tok),
-		Source:      "env",
+		Source:      auth.SourceEnv,
+		State:       auth.StateLoggedIn,
 	}
 	if cfg.ClientID != "" { // else no app: not an inferred "pkce"
 		st.AppType = cfg.AppType()

@@ -1,13 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/mdp/qrterminal/v3"
+	"github.com/cozeauth/cozeauth/internal/qr"
 )
 
 // writeDeviceCode shows where to approve a device login: the QR code of the
@@ -15,18 +14,17 @@ import (
 // screen under it. On a terminal (rows and cols known) a QR code that would
 // push the address off the top, or not fit across, is left out.
 func writeDeviceCode(w io.Writer, address, code string, rows, cols int) error {
-	var qr bytes.Buffer
-	qrterminal.GenerateWithConfig(address, qrterminal.Config{
-		Level: qrterminal.L, Writer: &qr, HalfBlocks: true,
-		BlackChar: qrterminal.BLACK_BLACK, WhiteChar: qrterminal.WHITE_WHITE,
-		BlackWhiteChar: qrterminal.BLACK_WHITE, WhiteBlackChar: qrterminal.WHITE_BLACK, QuietZone: 1,
-	})
+	drawn := qr.Draw(address)
+	if drawn == "" { // an address too long to draw
+		_, err := io.WriteString(w, deviceText(address, code, "open"))
+		return err
+	}
 	text := deviceText(address, code, "scan the QR code or open")
 	// The countdown takes the line under the text; the command line above
 	// may scroll away.
-	need := strings.Count(qr.String(), "\n") + screenLines(text, cols) + 1
-	qrWidth := ansi.StringWidth(strings.SplitN(qr.String(), "\n", 2)[0])
-	out := qr.String() + text
+	need := strings.Count(drawn, "\n") + 1 + screenLines(text, cols) + 1
+	qrWidth := ansi.StringWidth(strings.SplitN(drawn, "\n", 2)[0])
+	out := drawn + "\n" + text
 	if rows > 0 && (need > rows || qrWidth > cols) {
 		out = deviceText(address, code, "open") + "(No QR code: the terminal is too small for it.)\n"
 	}

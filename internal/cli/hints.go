@@ -112,7 +112,7 @@ func (g *globals) notSetUpError(m *auth.Manager, err error) error {
 	if !auth.IsLoginRequired(err) || m.Config.ClientID != "" {
 		return err
 	}
-	if meta, merr := m.Store.Meta(m.Config.Profile); merr != nil || meta != nil {
+	if st, serr := m.Status(); serr != nil || st.State != auth.StateNotSetUp {
 		return err
 	}
 	return &ExitError{Code: ExitLoginRequired, Err: fmt.Errorf("profile %q is %s", m.Config.Profile, g.notSetUpHint(m.Config.Profile))}

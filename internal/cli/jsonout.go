@@ -9,44 +9,68 @@ import (
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
 
-// writeJSON writes v indented, with every time in it as [timefmt.Stamp]
-// makes it: RFC 3339, UTC, whole seconds. Times reached through pointers are
-// changed in place: pass values built for printing.
+// writeJSON writes v indented, with every time in it as [timefmt.Format]
+// writes it: RFC 3339, UTC, whole seconds. v is not changed: the times are
+// stamped in a copy.
 func writeJSON(w io.Writer, v any) error {
-	c := reflect.New(reflect.TypeOf(v))
-	c.Elem().Set(reflect.ValueOf(v))
-	stampTimes(c.Elem())
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(c.Elem().Interface())
+	if v == nil {
+		return enc.Encode(nil)
+	}
+	return enc.Encode(stamped(reflect.ValueOf(v)).Interface())
 }
 
 var timeType = reflect.TypeFor[time.Time]()
 
-// stampTimes walks v's pointers, structs, slices and arrays and stamps each
-// settable time.Time it finds. Fields of an embedded struct of an
-// unexported type cannot be set through reflection and are left as they are.
-func stampTimes(v reflect.Value) {
+// stamped is a copy of v whose every time.Time reached through pointers,
+// interfaces, structs, slices and arrays is [timefmt.Stamp]ed; the rest is
+// shared with v. Exported fields are copied deeply; unexported ones, and
+// the fields of an embedded struct of an unexported type (which reflection
+// cannot set), are copied as they are. Maps are shared.
+func stamped(v reflect.Value) reflect.Value {
 	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			stampTimes(v.Elem())
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v
 		}
+		p := reflect.New(v.Type().Elem())
+		p.Elem().Set(stamped(v.Elem()))
+		return p
+	case reflect.Interface:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.New(v.Type()).Elem()
+		c.Set(stamped(v.Elem()))
+		return c
 	case reflect.Struct:
 		if v.Type() == timeType {
-			if v.CanSet() {
-				v.Set(reflect.ValueOf(timefmt.Stamp(v.Interface().(time.Time))))
-			}
-			return
+			return reflect.ValueOf(timefmt.Stamp(v.Interface().(time.Time)))
 		}
+		c := reflect.New(v.Type()).Elem()
+		c.Set(v)
 		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				stampTimes(v.Field(i))
+			if f := c.Field(i); v.Type().Field(i).IsExported() && f.CanSet() {
+				f.Set(stamped(v.Field(i)))
 			}
 		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			stampTimes(v.Index(i))
+		return c
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
 		}
+		c := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := range v.Len() {
+			c.Index(i).Set(stamped(v.Index(i)))
+		}
+		return c
+	case reflect.Array:
+		c := reflect.New(v.Type()).Elem()
+		for i := range v.Len() {
+			c.Index(i).Set(stamped(v.Index(i)))
+		}
+		return c
 	}
+	return v
 }

@@ -47,6 +47,32 @@ func TestWriteJSONWholeSeconds(t *testing.T) {
 	}
 }
 
+// writeJSON stamps the times it writes, not the caller's: a status printed
+// as JSON keeps its exact expiry for whatever the caller does next. It
+// rewrote them in place behind pointers.
+func TestWriteJSONLeavesTheValueAlone(t *testing.T) {
+	at := time.Date(2025, 6, 1, 20, 0, 5, 987_654_321, time.FixedZone("CST", 8*3600))
+	type row struct {
+		At   *time.Time `json:"at"`
+		Any  any        `json:"any"`
+		List []*time.Time
+	}
+	ptr, inAny, inList := at, at, at
+	v := []*row{{At: &ptr, Any: &inAny, List: []*time.Time{&inList}}}
+	var b strings.Builder
+	if err := writeJSON(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(b.String(), `"2025-06-01T12:00:05Z"`) != 3 {
+		t.Errorf("not every time was stamped:\n%s", b.String())
+	}
+	for _, got := range []time.Time{*v[0].At, *v[0].Any.(*time.Time), *v[0].List[0]} {
+		if got != at {
+			t.Errorf("the caller's time became %v, want %v", got, at)
+		}
+	}
+}
+
 func TestProbeWatchTimeWholeSeconds(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder

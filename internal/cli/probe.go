@@ -14,11 +14,12 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/timefmt"
 	"github.com/cozeauth/cozeauth/probe"
 )
 
@@ -301,7 +302,7 @@ func (g *globals) probeTransport() *http.Transport {
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // probeStyles colour the probe table; without colour each is the identity.
@@ -414,7 +415,7 @@ func probeTable(rep probe.Report, s probeStyles) *table {
 		if r.Status != 0 {
 			status = fmt.Sprint(r.Status)
 		}
-		t.add(pad+r.Name, status, s.class(r.Class)(string(r.Class)), fmtMillis(r.Timings.Total), probeDetail(r, s))
+		t.add(pad+r.Name, status, s.class(r.Class)(string(r.Class)), timefmt.Millis(r.Timings.Total), probeDetail(r, s))
 	}
 	return t
 }
@@ -461,7 +462,7 @@ func writeProbeSummary(b *strings.Builder, rep probe.Report, s probeStyles) {
 	if rep.SkewNotable() {
 		fmt.Fprintf(b, "Clock:    %s\n", s.Warn(skewText(rep.Skew)))
 	}
-	fmt.Fprintf(b, "Duration: %s\n", fmtMillis(rep.Duration))
+	fmt.Fprintf(b, "Duration: %s\n", timefmt.Millis(rep.Duration))
 }
 
 // resolvedLines say, once per host name, what it resolved to and which IP
@@ -654,15 +655,6 @@ func probedHosts(rep probe.Report) []string {
 		}
 	}
 	return hosts
-}
-
-// fmtMillis shows a duration as whole milliseconds, or tenths below 10 ms.
-func fmtMillis(d time.Duration) string {
-	ms := float64(d) / float64(time.Millisecond)
-	if ms < 10 {
-		return fmt.Sprintf("%.1f ms", ms)
-	}
-	return fmt.Sprintf("%.0f ms", ms)
 }
 
 // plural is "1 target", "18 targets".

@@ -512,13 +512,13 @@ func TestProbeColour(t *testing.T) {
 		t.Errorf("colour changed the text (-plain +colour without escapes):\n%s", diff)
 	}
 	want := `TARGET    STATUS  CLASS            TIME      DETAIL
-www       200     ok               182 ms
-v1_chat   -       reset            3.0 ms    connection reset by peer
-users_me  500     server_error     0.0 ms
+www       200     ok               182ms
+v1_chat   -       reset            3.0ms     connection reset by peer
+users_me  500     server_error     0.0ms
 
 Verdict:  partial — 2 of 3 targets answered; the others failed below HTTP or were answered by something else
 Proxy:    none (direct)
-Duration: 200 ms
+Duration: 200ms
 
 Hints:
   v1_chat (reset)

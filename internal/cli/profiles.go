@@ -12,16 +12,23 @@ import (
 	"github.com/cozeauth/cozeauth/coze"
 )
 
-// profileSummary is one line of `cozeauth profiles`. It holds no secret:
-// not the tokens, not a web app's client secret.
+// profileSummary is one line of `cozeauth profiles`, read from the
+// profile's [auth.Status]. It holds no secret: not the tokens, not a web
+// app's client secret.
 type profileSummary struct {
-	Profile          string       `json:"profile"`
+	Profile string `json:"profile"`
+	// Default marks the profile commands use when none is named.
+	Default          bool         `json:"default,omitempty"`
 	Region           *coze.Region `json:"region"`
 	ClientID         *string      `json:"client_id"`
 	AppType          auth.AppType `json:"app_type,omitempty"`
+	State            auth.State   `json:"state"`
 	LoggedIn         bool         `json:"logged_in"`
+	Problem          string       `json:"problem,omitempty"`
 	AccessExpiresAt  *time.Time   `json:"access_token_expires_at"`
 	RefreshExpiresAt *time.Time   `json:"refresh_token_expires_at"`
+
+	status *auth.Status
 }
 
 func newProfilesCmd(g *globals) *cobra.Command {
@@ -44,7 +51,7 @@ Use a profile with --profile NAME (or $COZE_PROFILE) on any command.`,
 			if err != nil {
 				return err
 			}
-			list, err := listProfiles(st, g.now())
+			list, err := g.listProfiles(st)
 			if err != nil {
 				return err
 			}
@@ -55,64 +62,71 @@ Use a profile with --profile NAME (or $COZE_PROFILE) on any command.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the profiles as a JSON array")
+	cmd.AddCommand(newProfilesRmCmd(g)) // profileedit.go
 	return cmd
 }
 
-// listProfiles reads every profile's settings and tokens without touching the
-// network or refreshing anything.
-func listProfiles(st *auth.Store, now time.Time) ([]profileSummary, error) {
+// listProfiles reads every profile's state, as `status --all` does but
+// without $COZE_API_TOKEN standing in, without touching the network or
+// refreshing anything.
+func (g *globals) listProfiles(st *auth.Store) ([]profileSummary, error) {
 	names, err := st.Profiles()
+	if err != nil {
+		return nil, err
+	}
+	def, err := st.DefaultProfile()
 	if err != nil {
 		return nil, err
 	}
 	list := make([]profileSummary, 0, len(names))
 	for _, name := range names {
-		p := profileSummary{Profile: name}
-		set, ok, err := st.LoadSettings(name)
+		cfg, err := g.configFor(st, name)
+		if err != nil {
+			return nil, fmt.Errorf("profile %q: %w", name, err)
+		}
+		s, err := g.managerFor(cfg, st).Status()
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			// Commands use com when a login saved no region.
-			region := set.Region
-			if region == "" {
-				region = coze.RegionCOM
-			}
-			p.Region = &region
-			if set.ClientID != "" {
-				p.ClientID = &set.ClientID
-			}
-			p.AppType = (auth.Config{Settings: set}).AppType()
-		}
-		rec, err := st.Meta(name)
+		_, saved, err := st.LoadSettings(name)
 		if err != nil {
 			return nil, err
 		}
-		if rec != nil {
-			if rec.ClientSecret != "" && set.AppType == "" {
-				p.AppType = auth.AppWeb
-			}
-			// A JWT app has no refresh token: it stays logged in while it
-			// can sign (its key is in the store or a saved path to a file
-			// that can still be read, as `status` says).
-			refused := rec.Failure != nil && rec.Failure.Refused
-			p.LoggedIn = rec.LoggedIn(now)
-			if p.AppType == auth.AppJWT {
-				p.LoggedIn = !refused && (auth.Config{Profile: name, Settings: set}).KeyFileProblem(rec) == ""
-			}
-			p.AccessExpiresAt = timeOrNil(rec.Expiry)
-			p.RefreshExpiresAt = timeOrNil(rec.RefreshExpiry)
-		}
+		p := summarize(s, saved)
+		p.Default = name == def
 		list = append(list, p)
 	}
 	return list, nil
 }
 
-func timeOrNil(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
+// summarize is s as a line of `profiles`; saved says whether the profile
+// has saved settings (without, it has no region or app type of its own).
+func summarize(s *auth.Status, saved bool) profileSummary {
+	p := profileSummary{
+		Profile: s.Profile, State: s.State, LoggedIn: s.LoggedIn, Problem: s.Problem,
+		AccessExpiresAt: s.AccessExpiresAt, RefreshExpiresAt: s.RefreshExpiresAt, status: s,
 	}
-	return &t
+	if saved || s.AppType == auth.AppWeb { // a saved secret says web
+		p.AppType = s.AppType
+	}
+	if saved {
+		region := s.Region
+		p.Region = &region
+	}
+	if s.ClientID != "" {
+		client := s.ClientID
+		p.ClientID = &client
+	}
+	return p
+}
+
+// markDefault is a profile's name in a table: a "*" after the default
+// one when `cozeauth use` chose it (the profile "default" needs none).
+func markDefault(name string, isDefault bool) string {
+	if isDefault && name != "default" {
+		return coze.Sanitize(name) + " *"
+	}
+	return coze.Sanitize(name)
 }
 
 // printProfiles writes the table, fitted to the output's width (the region
@@ -137,13 +151,13 @@ func (g *globals) printProfiles(w io.Writer, list []profileSummary, dir string) 
 		in := "yes"
 		if !p.LoggedIn {
 			in = "no"
-			notes.WriteString(wrapWords(fmt.Sprintf("Profile %q is not logged in: run `%s`.", p.Profile, loginCommand(p.Profile)), width, ""))
+			notes.WriteString(wrapWords(fmt.Sprintf("Profile %q: %s", p.Profile, p.Problem), width, ""))
 		}
 		typ := "-"
 		if p.AppType != "" {
 			typ = string(p.AppType)
 		}
-		t.add(coze.Sanitize(p.Profile), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), timeLeft(p.RefreshExpiresAt, now))
+		t.add(markDefault(p.Profile, p.Default), region, client, typ, in, timeLeft(p.AccessExpiresAt, now), refreshLeft(p.status, now))
 	}
 	if err := t.render(w, g.tableWidth(w)); err != nil {
 		return err

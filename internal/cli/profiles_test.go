@@ -53,7 +53,8 @@ func TestProfiles(t *testing.T) {
 			want: `PROFILE REGION CLIENT ID TYPE LOGGED IN ACCESS REFRESH
 default com 7420000000000000001.app.coze pkce yes 10m left 29 days left
 work cn 7420000000000000002.app.coze web no expired expired
-Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
+Profile "work": the refresh token expired 24h ago: run
+` + "`cozeauth login --profile work`" + `
 `,
 		},
 		{
@@ -63,9 +64,11 @@ Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
 			want: `[
 {
 "profile": "default",
+"default": true,
 "region": "com",
 "client_id": "7420000000000000001.app.coze",
 "app_type": "pkce",
+"state": "logged_in",
 "logged_in": true,
 "access_token_expires_at": "2025-06-01T12:10:00Z",
 "refresh_token_expires_at": "2025-06-30T12:00:00Z"
@@ -75,7 +78,9 @@ Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
 "region": "cn",
 "client_id": "7420000000000000002.app.coze",
 "app_type": "web",
+"state": "expired",
 "logged_in": false,
+"problem": "the refresh token expired 24h ago: run ` + "`cozeauth login --profile work`" + `",
 "access_token_expires_at": "2025-05-01T12:15:00Z",
 "refresh_token_expires_at": "2025-05-31T12:00:00Z"
 }
@@ -102,7 +107,9 @@ Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
 "region": "com",
 "client_id": "7420000000000000001.app.coze",
 "app_type": "pkce",
+"state": "logged_out",
 "logged_in": false,
+"problem": "not logged in: run ` + "`cozeauth login --profile new`" + `",
 "access_token_expires_at": null,
 "refresh_token_expires_at": null
 },
@@ -110,7 +117,9 @@ Profile "work" is not logged in: run ` + "`cozeauth login --profile work`" + `.
 "profile": "old",
 "region": null,
 "client_id": null,
+"state": "logged_out",
 "logged_in": false,
+"problem": "the tokens can no longer be refreshed: run ` + "`cozeauth login --profile old`" + `",
 "access_token_expires_at": "2025-06-01T11:00:00Z",
 "refresh_token_expires_at": null
 }

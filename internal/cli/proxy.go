@@ -128,7 +128,7 @@ func (g *globals) proxyKey() (string, error) {
 		return "", err
 	}
 	file := proxy.KeyFile{Dir: st.Dir}
-	if cfg.Storage == "keyring" {
+	if cfg.UsesKeyring() {
 		return proxy.KeyringKey{Backend: auth.SystemKeyring{}, Fallback: file, Warn: g.warnOnce}.Key(cfg.Profile)
 	}
 	return file.Key(cfg.Profile)

@@ -108,7 +108,7 @@ func TestRefusalIsRememberedByTheCommands(t *testing.T) {
 	if n := s.sb.Stats().RejectedRefreshes; n != 1 {
 		t.Errorf("Coze refused %d refreshes, want 1: the dead token must not be sent again", n)
 	}
-	if r := s.run(inMargin, nil, "profiles"); !strings.Contains(r.stdout, "is not logged in") {
+	if r := s.run(inMargin, nil, "profiles"); !hasWords(r.stdout, "pkce no 4m left refused") || !strings.Contains(r.stdout, "coze refused the refresh token") {
 		t.Errorf("profiles shows the refused profile logged in:\n%s", r.stdout)
 	}
 	s.sb.SetFaults(sandbox.Faults{})

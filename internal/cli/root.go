@@ -252,18 +252,19 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	pf.StringVar(&g.flags.clientID, "client-id", "", "OAuth app client ID [$COZE_CLIENT_ID]")
 	pf.StringVar(&g.flags.clientSecret, "client-secret", "", "a web app's client secret (a secret without --app-type means a web app) [$COZE_CLIENT_SECRET]")
 	pf.StringVar(&g.flags.redirectURI, "redirect-uri", "", "redirect URI registered on the app (default "+auth.DefaultRedirectURI+") [$COZE_REDIRECT_URI]")
-	pf.StringVar(&g.flags.profile, "profile", "", "profile name (default \"default\") [$COZE_PROFILE]")
+	pf.StringVar(&g.flags.profile, "profile", "", "profile name (default: the one `cozeauth use` saved, else \"default\") [$COZE_PROFILE]")
 	pf.StringVar(&g.flags.storage, "storage", "", "where secrets are kept: file or keyring (default file) [$COZEAUTH_STORAGE]")
 	pf.StringVar(&g.flags.refreshMargin, "refresh-margin", "", "refresh this long before expiry (default 5m) [$COZEAUTH_REFRESH_MARGIN]")
 	// --sandbox: the wizard against the embedded fake Coze (wizard.go).
 	root.Flags().BoolVar(&g.flags.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
 	root.AddGroup(commandGroups...)
-	// status.go and profiles.go make status and profiles; their group and
-	// annotations are set here until those files set them themselves.
+	// status.go and profiles.go make status, profiles and use; their
+	// groups and annotations are set here until those files set them.
 	status, profiles := newStatusCmd(g), newProfilesCmd(g)
 	status.GroupID, status.Annotations = groupLogin, annotations("profile", annEnvToken, annSandbox)
-	profiles.GroupID = groupLogin
-	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), status, newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), profiles, newSandboxCmd(g), newProbeCmd(g), newProxyCmd(g), newExecCmd(g))
+	use := newUseCmd(g)
+	profiles.GroupID, use.GroupID = groupLogin, groupLogin
+	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), status, newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), profiles, use, newSandboxCmd(g), newProbeCmd(g), newProxyCmd(g), newExecCmd(g))
 	for _, c := range root.Commands() {
 		if marked(c, annSandbox) {
 			addSandboxFlag(c, g) // sandboxflag.go

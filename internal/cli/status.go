@@ -38,9 +38,10 @@ each token expires. Without --check it reads two files and makes no network call
 to expire first, and says whose it is or what is wrong.
 
 Exit 0 when every profile shown is logged in ($COZE_API_TOKEN counts), 4 when
-one needs a login (never set up, logged out, expired, refused) or Coze refuses
-its token under --check, 1 when --check could not reach Coze, 2 when --check
-would send a token to another API base or client id than the one that issued it.`,
+one needs a login (never set up, logged out, expired, refused, a jwt key gone)
+or Coze refuses its token under --check, 1 when --check could not reach Coze,
+2 when a profile's tokens were issued by another API base or client id than
+this run resolves (as ` + "`token`" + ` answers it; nothing is sent).`,
 		Example: `  cozeauth status
   cozeauth status --all --check
   cozeauth status --profile work --json | jq -r .access_token_expires_at
@@ -59,15 +60,11 @@ would send a token to another API base or client id than the one that issued it.
 // profileStatus is one profile as status shows it: what the store says,
 // where its token comes from, and what Coze said of it under --check.
 type profileStatus struct {
+	// Status is the profile's state as [auth.Manager.Status] decides it
+	// (or $COZE_API_TOKEN's, for the current profile when it is set).
 	*auth.Status
-	// Source is where the token comes from: store (the token file), keyring
-	// (the system keyring), env ($COZE_API_TOKEN), or none.
-	Source string `json:"source"`
-	// State is logged_in, not_set_up, logged_out, expired, or refused
-	// (Coze refused the refresh token, and that was remembered).
-	State string `json:"state"`
-	// Problem says what is wrong and what to do, when something is.
-	Problem string      `json:"problem,omitempty"`
+	// Default marks the profile commands use when none is named.
+	Default bool        `json:"default,omitempty"`
 	Check   *tokenCheck `json:"check,omitempty"`
 	// WWWBase is the host a login of this profile sends the browser to:
 	// --www-base, else the one that goes with the API base (api.X → www.X).
@@ -80,11 +77,10 @@ type profileStatus struct {
 // Check results.
 const (
 	checkOK            = "ok"
-	checkRefused       = "refused"         // Coze refused the access token
-	checkLoginRequired = "login_required"  // no token could be had: the refresh was refused, or none is stored
-	checkUnreachable   = "unreachable"     // no answer from Coze
-	checkFailed        = "failed"          // an answer, but not one that says yes or no
-	checkMismatch      = "issuer_mismatch" // not asked: this run resolves another API base or client id
+	checkRefused       = "refused"        // Coze refused the access token
+	checkLoginRequired = "login_required" // no token could be had: the refresh was refused, or none is stored
+	checkUnreachable   = "unreachable"    // no answer from Coze
+	checkFailed        = "failed"         // an answer, but not one that says yes or no
 )
 
 // tokenCheck is what --check learnt of one profile's token.
@@ -98,8 +94,6 @@ type tokenCheck struct {
 	// Refreshed says that Coze refused the access token and --check
 	// refreshed it once, under the lock; the rest is about the new one.
 	Refreshed bool `json:"refreshed,omitempty"`
-	// mismatch is set for checkMismatch: the command exits 2 with it.
-	mismatch *auth.IssuerMismatchError
 }
 
 func runStatus(ctx context.Context, g *globals, o statusOpts) error {
@@ -156,6 +150,10 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 			names = append([]string{current.Profile}, names...)
 		}
 	}
+	def, err := st.DefaultProfile()
+	if err != nil {
+		return nil, err
+	}
 	list := make([]*profileStatus, 0, len(names))
 	for _, name := range names {
 		cfg, err := g.configFor(st, name)
@@ -169,6 +167,7 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 		if err != nil {
 			return nil, err
 		}
+		ps.Default = name == def
 		list = append(list, ps)
 	}
 	return list, nil
@@ -185,8 +184,7 @@ func (g *globals) profileStatus(st *auth.Store, cfg auth.Config, current bool) (
 	m := g.managerFor(cfg, st)
 	ps := &profileStatus{manager: m, WWWBase: cfg.WWW()}
 	if tok := g.envToken(); tok != "" && current {
-		ps.Status = g.envTokenStatus(cfg, tok) // apptype.go
-		ps.Source, ps.State, ps.envToken = "env", "logged_in", tok
+		ps.Status, ps.envToken = g.envTokenStatus(cfg, tok), tok // apptype.go
 		return ps, nil
 	}
 	s, err := m.Status()
@@ -194,72 +192,20 @@ func (g *globals) profileStatus(st *auth.Store, cfg auth.Config, current bool) (
 		return nil, err
 	}
 	ps.Status = s
-	meta, err := st.Meta(cfg.Profile)
-	if err != nil {
-		return nil, err
-	}
-	ps.Source = "none"
-	if meta != nil {
-		ps.Source = "store"
-		if meta.Secrets == "keyring" { // the token file keeps only the expiry
-			ps.Source = "keyring"
-		}
-	}
-	ps.State, ps.Problem = loginState(s, meta != nil, g.now())
 	return ps, nil
 }
 
-// loginState names a profile's state offline, and what to do when it is
-// not logged in.
-func loginState(s *auth.Status, stored bool, now time.Time) (state, problem string) {
-	login := loginCommand(s.Profile)
-	switch {
-	case s.LoggedIn:
-		return "logged_in", ""
-	case !stored && s.ClientID == "":
-		return "not_set_up", notSetUp(s.Profile)
-	case !stored:
-		return "logged_out", "not logged in: run `" + login + "`"
-	case s.KeyProblem != "":
-		return "key_missing", s.KeyProblem
-	case s.LoggedOutReason != "":
-		return "refused", fmt.Sprintf("%s: run `%s` (or `cozeauth refresh` to try again)", s.LoggedOutReason, login)
-	case s.RefreshExpiresAt != nil && !now.Before(*s.RefreshExpiresAt):
-		return "expired", fmt.Sprintf("the refresh token expired %s: run `%s`", timefmt.Relative(*s.RefreshExpiresAt, now), login)
-	}
-	return "logged_out", "the tokens can no longer be refreshed: run `" + login + "`"
-}
-
 // refreshCommand is `cozeauth refresh` for profile.
-func refreshCommand(profile string) string {
-	if profile == "" || profile == "default" {
-		return "cozeauth refresh"
-	}
-	return "cozeauth refresh --profile " + coze.Sanitize(profile)
-}
+func refreshCommand(profile string) string { return "cozeauth refresh" + profileFlag(profile) }
 
 // loginCommand is `cozeauth login` for profile.
-func loginCommand(profile string) string {
-	if profile == "" || profile == "default" {
-		return "cozeauth login"
-	}
-	return "cozeauth login --profile " + coze.Sanitize(profile) // a name read from the store may hold anything
-}
-
-// notSetUp is what every command says of a profile no login ever set up.
-func notSetUp(profile string) string {
-	if profile == "" || profile == "default" {
-		return "not set up: run `cozeauth` or `cozeauth login --client-id …`"
-	}
-	profile = coze.Sanitize(profile)
-	return fmt.Sprintf("not set up: run `cozeauth --profile %s` or `cozeauth login --profile %s --client-id …`", profile, profile)
-}
+func loginCommand(profile string) string { return "cozeauth login" + profileFlag(profile) }
 
 // checkAll asks Coze about every logged-in profile at once.
 func (g *globals) checkAll(ctx context.Context, list []*profileStatus, timeout time.Duration) {
 	var wg sync.WaitGroup
 	for _, ps := range list {
-		if ps.State != "logged_in" {
+		if ps.State != auth.StateLoggedIn {
 			continue
 		}
 		wg.Go(func() {
@@ -330,18 +276,15 @@ func (ps *profileStatus) recheck(ctx context.Context) *tokenCheck {
 	return c
 }
 
-// failedCheck sorts a failure into refused (a login or another token is
-// needed), unreachable, or failed.
+// failedCheck sorts a failure into refused (Coze turned the token down),
+// login_required (no token could be had), unreachable, or failed.
 func failedCheck(err error) *tokenCheck {
 	c := &tokenCheck{Error: err.Error()}
 	var (
 		ae *coze.APIError
 		ne net.Error
-		mm *auth.IssuerMismatchError
 	)
 	switch {
-	case errors.As(err, &mm):
-		c.Result, c.mismatch = checkMismatch, mm
 	case auth.IsLoginRequired(err):
 		c.Result = checkLoginRequired
 	case errors.As(err, &ae):
@@ -361,13 +304,14 @@ func failedCheck(err error) *tokenCheck {
 	return c
 }
 
-// issuerMismatch is the usage error (exit 2) of the first profile whose
-// check was refused before anything was sent, because this run resolves
-// another API base or client id than the one that issued its tokens.
+// issuerMismatch is exit 2 when a profile shown has tokens of another
+// issuer than this run resolves, as `token` answers it; the output already
+// says so (its problem), so the error adds nothing to print. Nothing was
+// sent with those tokens.
 func issuerMismatch(list []*profileStatus) error {
 	for _, ps := range list {
-		if ps.Check != nil && ps.Check.mismatch != nil {
-			return &ExitError{Code: ExitUsage, Err: ps.Check.mismatch}
+		if ps.State == auth.StateIssuerMismatch {
+			return &ExitError{Code: ExitUsage}
 		}
 	}
 	return nil
@@ -406,7 +350,7 @@ func statusExit(list []*profileStatus) error {
 	return nil
 }
 
-// checkText says in words what --check found.
+// text says in words what --check found.
 func (c *tokenCheck) text(profile string) string {
 	switch c.Result {
 	case checkOK:
@@ -432,8 +376,6 @@ func (c *tokenCheck) text(profile string) string {
 		if c.Result == checkUnreachable {
 			return "could not reach Coze: " + c.Error
 		}
-	case checkMismatch:
-		return "not checked: " + c.Error
 	}
 	return "could not check: " + c.Error
 }
@@ -441,11 +383,11 @@ func (c *tokenCheck) text(profile string) string {
 // sourceText names where the token comes from for people.
 func (ps *profileStatus) sourceText() string {
 	switch ps.Source {
-	case "env":
+	case auth.SourceEnv:
 		return "$COZE_API_TOKEN (used as it is: no store, no refresh)"
-	case "keyring":
+	case auth.SourceKeyring:
 		return "the system keyring"
-	case "store":
+	case auth.SourceFile:
 		return "the token file"
 	}
 	return "-"
@@ -454,7 +396,11 @@ func (ps *profileStatus) sourceText() string {
 func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 	var b strings.Builder
 	row := func(k, v string) { fmt.Fprintf(&b, "%-16s %s\n", k+":", v) }
-	row("Profile", coze.Sanitize(ps.Profile))
+	if ps.Default && ps.Profile != "default" {
+		row("Profile", coze.Sanitize(ps.Profile)+" (the default, chosen by `cozeauth use`)")
+	} else {
+		row("Profile", coze.Sanitize(ps.Profile))
+	}
 	row("Region", fmt.Sprintf("%s (%s)", ps.Region, ps.APIBase))
 	row("Consent page", ps.WWWBase)
 	app := "-"
@@ -499,8 +445,9 @@ func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 	return err
 }
 
-// printStatusTable is `status --all`: a row per profile that fits the
-// width, then a sentence for each that needs something done.
+// printStatusTable is `status --all`: a row per profile, fitted to a
+// terminal's width and whole elsewhere ([globals.tableWidth]), then a
+// sentence for each profile that needs something done.
 func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 	now := g.now()
 	checked := anyChecked(list)
@@ -521,8 +468,8 @@ func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 			in = "no"
 			notes = append(notes, fmt.Sprintf("Profile %q: %s", ps.Profile, ps.Problem))
 		}
-		cells := []string{coze.Sanitize(ps.Profile), ps.Source, string(ps.Region), app, account, in, timeLeft(ps.AccessExpiresAt, now), timeLeft(ps.RefreshExpiresAt, now)}
-		if ps.Source == "env" {
+		cells := []string{markDefault(ps.Profile, ps.Default), ps.Source, string(ps.Region), app, account, in, timeLeft(ps.AccessExpiresAt, now), refreshLeft(ps.Status, now)}
+		if ps.Source == auth.SourceEnv {
 			cells[6], cells[7] = "unknown", "-"
 		}
 		if checked {
@@ -579,4 +526,13 @@ func timeLeft(t *time.Time, now time.Time) string {
 		return fmt.Sprintf("%d days left", timefmt.DaysLeft(left))
 	}
 	return timefmt.Compact(left.Round(time.Second)) + " left"
+}
+
+// refreshLeft is the REFRESH cell: the refresh token's time left, or
+// "refused" once Coze refused it (it has no life left to show).
+func refreshLeft(s *auth.Status, now time.Time) string {
+	if s.State == auth.StateRefused {
+		return "refused"
+	}
+	return timeLeft(s.RefreshExpiresAt, now)
 }

@@ -272,8 +272,13 @@ func TestStatusCheckOtherIssuer(t *testing.T) {
 	if res.code != ExitUsage {
 		t.Errorf("exit %d, want 2\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	if !strings.Contains(res.stderr, coze.srv.URL) || !strings.Contains(res.stderr, other.srv.URL) {
-		t.Errorf("stderr does not name both API bases:\n%s", res.stderr)
+	// Once: in the status's "Logged in" row, not again as the error.
+	out := res.stdout + res.stderr
+	if !strings.Contains(out, coze.srv.URL) || !strings.Contains(out, other.srv.URL) {
+		t.Errorf("the output does not name both API bases:\n%s%s", res.stdout, res.stderr)
+	}
+	if n := strings.Count(out, "nothing was sent"); n != 1 {
+		t.Errorf("the mismatch is said %d times, want once:\n%s%s", n, res.stdout, res.stderr)
 	}
 	for _, f := range []*fakeCoze{coze, other} {
 		if n := len(f.requests()); n != 0 || f.refreshN != 0 {

@@ -118,22 +118,37 @@ func runRefresh(ctx context.Context, g *globals, asJSON bool) error {
 }
 
 func newLogoutCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var o logoutOptions
+	cmd := &cobra.Command{
 		Use:         "logout",
 		GroupID:     groupLogin,
 		Annotations: annotations("profile"),
 		Short:       "Forget the profile's tokens on this machine",
 		Long: `Remove the profile's tokens from the local store. Coze documents no revocation
 endpoint, so the tokens stay valid at Coze until they expire (15 minutes for the
-access token, 30 days for the refresh token).`,
-		Example: `  cozeauth logout --profile work`,
-		Args:    noArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return runLogout(cmd.Context(), g) },
+access token, 30 days for the refresh token).
+
+--all removes every profile's tokens (their settings stay); it asks first on
+a terminal, and needs --yes elsewhere.`,
+		Example: `  cozeauth logout --profile work
+  cozeauth logout --all --yes`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runLogout(cmd.Context(), g, o) },
 	}
+	cmd.Flags().BoolVar(&o.all, "all", false, "forget the tokens of every profile")
+	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "with --all, do it without asking (needed off a terminal)")
+	return cmd
 }
 
-// runLogout is `cozeauth logout`: the profile's tokens forgotten here.
-func runLogout(ctx context.Context, g *globals) error {
+// logoutOptions are `cozeauth logout`'s own flags.
+type logoutOptions struct{ all, yes bool }
+
+// runLogout is `cozeauth logout`: the profile's tokens (or, with --all,
+// every profile's) forgotten here.
+func runLogout(ctx context.Context, g *globals, o logoutOptions) error {
+	if o.all {
+		return runLogoutAll(ctx, g, o.yes) // profileedit.go
+	}
 	m, err := g.manager()
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 	"github.com/cozeauth/cozeauth/internal/browser"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/probe"
@@ -67,7 +68,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	}
 	var sandboxApps map[auth.AppType]auth.Config
 	if g.flags.sandbox {
-		cfg.Storage = "file" // sandbox tokens never go to the system keyring
+		cfg.Storage = auth.StorageFile // sandbox tokens never go to the system keyring
 		sandboxApps = sandboxAppConfigs()
 		if app, ok := sandboxAppFor(sandboxApps, cfg.ClientID); ok {
 			// The sandbox prefills the type, and a secret or key meant for
@@ -149,12 +150,13 @@ func wizardExit(o ui.Outcome) error {
 }
 
 // profileFlag is what the next commands need to reach profile: nothing for
-// the default one.
+// the default one. Every suggested command is built with it. A name read
+// from the store may hold anything: it is sanitized.
 func profileFlag(profile string) string {
 	if profile == "" || profile == "default" {
 		return ""
 	}
-	return " --profile " + profile
+	return " --profile " + coze.Sanitize(profile)
 }
 
 // summary is how the wizard's ending is said: the flag the next commands

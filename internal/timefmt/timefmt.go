@@ -62,3 +62,16 @@ func Relative(t, now time.Time) string {
 	}
 	return Compact(-d) + " ago"
 }
+
+// Millis is a measured time for a person, as the probe shows it in the CLI
+// and the UI alike: tenths of a millisecond under 10ms ("3.0ms"), whole
+// milliseconds under a second ("182ms"), then tenths of a second ("1.2s").
+func Millis(d time.Duration) string {
+	switch {
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
+}

@@ -71,3 +71,14 @@ func TestRelative(t *testing.T) {
 		}
 	}
 }
+
+func TestMillis(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		400 * time.Microsecond: "0.4ms", 3 * time.Millisecond: "3.0ms", 12 * time.Millisecond: "12ms",
+		182*time.Millisecond + 700*time.Microsecond: "182ms", 1250 * time.Millisecond: "1.2s",
+	} {
+		if got := Millis(d); got != want {
+			t.Errorf("Millis(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
