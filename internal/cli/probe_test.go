@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/coze"
-	"github.com/cozeauth/cozeauth/probe"
 )
 
 // probeNow is the fixed clock of the probe command's tests.
@@ -485,49 +483,6 @@ func TestProbeInterrupt(t *testing.T) {
 	}
 	if !strings.Contains(res.stderr, "Interrupted") {
 		t.Errorf("stderr %q does not say it was interrupted", res.stderr)
-	}
-}
-
-var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
-
-// TestProbeColour checks that colour changes nothing but the escape codes.
-func TestProbeColour(t *testing.T) {
-	t.Parallel()
-	rep := probe.NewReport([]probe.Result{
-		{Index: 0, Name: "www", Status: 200, Class: probe.ClassOK, Timings: probe.Timings{Total: 182 * time.Millisecond}},
-		{Index: 1, Name: "v1_chat", Class: probe.ClassReset, Timings: probe.Timings{Total: 3 * time.Millisecond}, Error: "connection reset by peer", Hint: "cut"},
-		{Index: 2, Name: "users_me", Status: 500, Class: probe.ClassServerError, Hint: "later"},
-	}, 200*time.Millisecond, "")
-	var plain, colour bytes.Buffer
-	if err := printProbe(&plain, rep, newProbeStyles(&plain, false), 120); err != nil {
-		t.Fatal(err)
-	}
-	if err := printProbe(&colour, rep, newProbeStyles(&colour, true), 120); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(colour.String(), "\x1b[") {
-		t.Fatalf("no colour in:\n%s", colour.String())
-	}
-	if diff := cmp.Diff(plain.String(), ansiEscape.ReplaceAllString(colour.String(), "")); diff != "" {
-		t.Errorf("colour changed the text (-plain +colour without escapes):\n%s", diff)
-	}
-	want := `TARGET    STATUS  CLASS            TIME      DETAIL
-www       200     ok               182ms
-v1_chat   -       reset            3.0ms     connection reset by peer
-users_me  500     server_error     0.0ms
-
-Verdict:  partial — 2 of 3 targets answered; the others failed below HTTP or were answered by something else
-Proxy:    none (direct)
-Duration: 200ms
-
-Hints:
-  v1_chat (reset)
-    cut
-  users_me (server_error)
-    later
-`
-	if diff := cmp.Diff(want, plain.String()); diff != "" {
-		t.Errorf("table (-want +got):\n%s", diff)
 	}
 }
 
