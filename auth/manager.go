@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/coze"
+	"github.com/cozeauth/cozeauth/internal/wait"
 )
 
 // Manager gives out valid access tokens for one profile, refreshing them
@@ -66,14 +67,7 @@ func (m *Manager) sleep(ctx context.Context, d time.Duration) error {
 	if m.Sleep != nil {
 		return m.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Sleep(ctx, d)
 }
 
 // Client is a token client for this profile; secret overrides the configured

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cozeauth/cozeauth/internal/timefmt"
+	"github.com/cozeauth/cozeauth/internal/wait"
 	"github.com/cozeauth/cozeauth/probe"
 	"github.com/cozeauth/cozeauth/ui"
 )
@@ -98,12 +99,5 @@ func (g *globals) sleep(ctx context.Context, d time.Duration) error {
 	if g.env.Sleep != nil {
 		return g.env.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Sleep(ctx, d)
 }

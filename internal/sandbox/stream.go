@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/cozeauth/cozeauth/internal/wait"
 )
 
 // POST /v3/chat with "stream": true answers with server-sent events the way
@@ -105,12 +107,5 @@ func (s *Server) chatStep(ctx context.Context) error {
 	if pace <= 0 {
 		pace = defaultChatPace
 	}
-	t := time.NewTimer(pace)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Sleep(ctx, pace)
 }

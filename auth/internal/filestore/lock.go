@@ -3,6 +3,8 @@ package filestore
 import (
 	"context"
 	"time"
+
+	"github.com/cozeauth/cozeauth/internal/wait"
 )
 
 // Lock is the held cross-process lock of a token store.
@@ -13,12 +15,5 @@ const lockPoll = 20 * time.Millisecond
 
 // waitPoll waits one lockPoll, or returns ctx's error when ctx ends first.
 func waitPoll(ctx context.Context) error {
-	t := time.NewTimer(lockPoll)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return wait.Sleep(ctx, lockPoll)
 }
