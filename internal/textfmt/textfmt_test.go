@@ -24,7 +24,7 @@ func TestTableGivesWay(t *testing.T) {
 	}{
 		{0, "NAME     REGION  DETAIL\nA heading longer than the narrowest width\ndefault  com     lookup api.coze.com: no such host\n"},
 		{29, "NAME     REGION  DETAIL\nA heading longer than the na…\ndefault  com     lookup api.…\n"}, // DETAIL cut only as far as needed
-		{20, "NAME     DETAIL\nA heading longer th…\ndefault  lookup ap…\n"}, // REGION left out, then DETAIL shrunk
+		{20, "NAME     DETAIL\nA heading longer th…\ndefault  lookup ap…\n"},                            // REGION left out, then DETAIL shrunk
 	}
 	for _, tt := range tests {
 		var b strings.Builder
