@@ -7,10 +7,12 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,6 +67,7 @@ func jwtLoginArgs(keyFile string, more ...string) []string {
 }
 
 func TestEndToEndJWTApp(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	key := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
 	login := e.run(nil, jwtLoginArgs(key)...)
@@ -116,6 +119,7 @@ func TestEndToEndJWTApp(t *testing.T) {
 }
 
 func TestEndToEndJWTKeyFromEnvironmentAndConfigFile(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	env := []string{"COZE_JWT_PRIVATE_KEY=" + sandbox.JWTPrivateKeyPEM}
 	r := e.run(env, "login", "--app-type", "jwt", "--client-id", sandbox.JWTClientID, "--public-key-id", sandbox.JWTPublicKeyID)
@@ -152,6 +156,7 @@ func TestEndToEndJWTKeyFromEnvironmentAndConfigFile(t *testing.T) {
 // Each refusal, as a user meets it: usage errors (exit 2) before anything
 // is sent, Coze's own refusals (exit 1) with what to check.
 func TestEndToEndAppTypeRefusals(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	good := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
 	bad := e.writeFile("bad.pem", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
@@ -168,9 +173,9 @@ func TestEndToEndAppTypeRefusals(t *testing.T) {
 			[]string{"only allows a device-code login for a device app", "TV/device/command-line program"}},
 		{"browser login for a JWT app", nil, append(jwtLoginArgs(good), "--browser"), 2, []string{"pkce or web app"}},
 		{"access_deny from Coze for a device code of a PKCE app", nil, []string{"login", "--client-id", sandbox.PKCEClientID, "--device"}, 1,
-			[]string{"access_deny: invalid app type", "log id", "refused the app itself"}},
+			[]string{"access_deny: invalid app type", "log id", "this is not a device app; if it is a pkce app, use `--app-type pkce`"}},
 		{"access_deny from Coze for a browser login of a device app", nil, []string{"login", "--client-id", sandbox.DeviceClientID, "--browser", "--timeout", "60s"}, 1,
-			[]string{"access_deny", "invalid app type", "Coze console"}},
+			[]string{"access_deny", "invalid app type", "this is not a pkce app; if it is a device app, use `--app-type device`"}},
 		{"unregistered redirect URI", []string{"COZE_REDIRECT_URI=" + elsewhere}, []string{"login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s"}, 1,
 			[]string{"invalid request: redirect_uri", elsewhere, "exactly match"}},
 		{"port 0", []string{"COZE_REDIRECT_URI=http://127.0.0.1:0/callback"}, []string{"login", "--client-id", sandbox.PKCEClientID}, 2, []string{"port 0"}},
@@ -201,6 +206,7 @@ func TestEndToEndAppTypeRefusals(t *testing.T) {
 }
 
 func TestEndToEndStaticToken(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	key := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
 	if r := e.run(nil, jwtLoginArgs(key, "--profile", "svc")...); r.code != 0 {
@@ -228,6 +234,7 @@ func TestEndToEndStaticToken(t *testing.T) {
 // one account and refuses others), the scope object and the session name,
 // all saved in the profile; none of them is a secret.
 func TestEndToEndJWTScopedOptions(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	key := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
 	scope := e.writeFile("scope.json", `{"account_permission":{"permission_list":["Connector.botChat"]}}`)
@@ -254,6 +261,7 @@ func TestEndToEndJWTScopedOptions(t *testing.T) {
 }
 
 func TestEndToEndJWTFlagsNeedAJWTApp(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	r := e.run(nil, "login", "--client-id", sandbox.PKCEClientID, "--public-key-id", "kid")
 	if r.code != 2 || !strings.Contains(r.stderr, "--public-key-id is for a jwt (service) app") {
@@ -271,6 +279,7 @@ func TestEndToEndJWTFlagsNeedAJWTApp(t *testing.T) {
 // web app's secret, as CI sets them) are not copied into the token store of
 // a profile of another app type, which has no use for them.
 func TestEndToEndEnvironmentSecretsStayOutOfOtherProfiles(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	const webSecret = "web-secret-of-another-app"
 	env := []string{"COZE_JWT_PRIVATE_KEY=" + sandbox.JWTPrivateKeyPEM, "COZE_CLIENT_SECRET=" + webSecret}
@@ -294,6 +303,7 @@ func TestEndToEndEnvironmentSecretsStayOutOfOtherProfiles(t *testing.T) {
 // service app, say), as flags beat the environment everywhere; the key
 // from the environment is then not kept in the store either.
 func TestEndToEndKeyFileBeatsAnotherKeyInTheEnvironment(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	key := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
 	other, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -317,6 +327,7 @@ func TestEndToEndKeyFileBeatsAnotherKeyInTheEnvironment(t *testing.T) {
 // --no-browser (habit on a headless machine) asks for nothing a device or
 // JWT login would do: it is not taken for a request for a browser login.
 func TestEndToEndNoBrowserFitsEveryAppType(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	key := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
 	if r := e.run(nil, jwtLoginArgs(key, "--no-browser")...); r.code != 0 {
@@ -327,6 +338,7 @@ func TestEndToEndNoBrowserFitsEveryAppType(t *testing.T) {
 // Ids pasted from the console with a stray space or newline still work:
 // Coze compares them exactly, so they are trimmed before they are sent.
 func TestEndToEndPastedIDsAreTrimmed(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	key := e.writeFile("private_key.pem", sandbox.JWTPrivateKeyPEM)
 	r := e.run(nil, "login", "--app-type", "jwt", "--client-id", sandbox.JWTClientID+"\n",
@@ -339,13 +351,33 @@ func TestEndToEndPastedIDsAreTrimmed(t *testing.T) {
 	}
 }
 
-// freeLoopbackAddr is a 127.0.0.1 address whose port was free a moment ago.
+// freeLoopbackAddr is a 127.0.0.1 address whose port was free a moment ago
+// and that no other test of this process was given. The ports come from
+// below the kernel's ephemeral range (32768 and up on Linux), which every
+// listener on port 0 and every outgoing connection of the tests running in
+// parallel draw from: a port picked there and closed could be taken by one
+// of them before the login listens on it.
 func freeLoopbackAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 2000 {
+		port := nextTestPort.Add(1)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue // another program's
+		}
+		l.Close()
+		return l.Addr().String()
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("no free loopback port below the ephemeral range")
+	return ""
 }
+
+// nextTestPort is the last port freeLoopbackAddr handed out; it starts at
+// a point of 20000–30000 that depends on the process, so that two test
+// processes at once (go test ./... runs packages in parallel) mostly pick
+// apart.
+var nextTestPort = func() *atomic.Int32 {
+	var p atomic.Int32
+	p.Store(int32(20000 + os.Getpid()%8000))
+	return &p
+}()

@@ -25,14 +25,20 @@ import (
 // exited 4. The refresh now runs in a process of its own that outlives its
 // caller: the login survives, and Coze never sees a spent refresh token.
 func TestEndToEndKilledCallersKeepTheLogin(t *testing.T) {
+	t.Parallel()
 	const (
-		loops    = 16
-		duration = 40 * time.Second
+		loops = 16
+		// The loop ends when it has killed enough callers and enough
+		// calls have succeeded to prove something (enoughKills,
+		// enoughSuccesses), or at duration on a machine too slow for that.
+		duration        = 40 * time.Second
+		enoughKills     = 60
+		enoughSuccesses = 4 * loops
 	)
 	e := startE2E(t, "--access-ttl", "1m")
 	e.login()
 
-	k := &killLoop{e: e, running: map[*exec.Cmd]bool{}}
+	k := &killLoop{e: e, running: map[*exec.Cmd]bool{}, enoughKills: enoughKills, enoughSuccesses: enoughSuccesses}
 	ctx, stop := context.WithTimeout(context.Background(), duration)
 	defer stop()
 	var wg sync.WaitGroup
@@ -40,7 +46,7 @@ func TestEndToEndKilledCallersKeepTheLogin(t *testing.T) {
 		wg.Go(func() { k.callTokens(ctx) })
 	}
 	killed := make(chan struct{})
-	go func() { defer close(killed); k.killCallers(ctx) }()
+	go func() { defer close(killed); k.killCallers(ctx, stop) }()
 	<-killed
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -77,6 +83,8 @@ type killLoop struct {
 
 	calls, killedCalls, groupKills int
 	codes                          map[int]int
+	// enoughKills and enoughSuccesses end the loop early (killCallers).
+	enoughKills, enoughSuccesses   int
 	firstLoginRequired, firstOther string
 }
 
@@ -135,9 +143,10 @@ func (k *killLoop) otherExits() map[int]int {
 }
 
 // killCallers SIGKILLs a random running caller every 0.1–0.3 s until ctx
-// ends: one in three times its whole process group, as `timeout -s KILL`
-// or a cancelled CI job would.
-func (k *killLoop) killCallers(ctx context.Context) {
+// ends, or (then calling stop) until enough callers were killed and enough
+// calls succeeded: one in three times its whole process group, as
+// `timeout -s KILL` or a cancelled CI job would.
+func (k *killLoop) killCallers(ctx context.Context, stop func()) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -145,6 +154,11 @@ func (k *killLoop) killCallers(ctx context.Context) {
 		case <-time.After(100*time.Millisecond + rand.N(200*time.Millisecond)):
 		}
 		k.mu.Lock()
+		if k.killedCalls >= k.enoughKills && k.codes[0] >= k.enoughSuccesses {
+			k.mu.Unlock()
+			stop()
+			return
+		}
 		callers := make([]*exec.Cmd, 0, len(k.running))
 		for c := range k.running {
 			callers = append(callers, c)

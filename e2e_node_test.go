@@ -109,6 +109,7 @@ func runNode(t *testing.T, dir, script string, env []string) []nodeStep {
 // users.me, streams a chat event by event, and keeps working past its
 // first token's expiry without an error.
 func TestEndToEndNodeSDKThroughTheProxy(t *testing.T) {
+	t.Parallel()
 	dir := nodeSDK(t)
 	const pace = 150 // ms between the sandbox's streamed events
 	e := startE2E(t, "--access-ttl", "4s", "--chat-pace", "150ms")
@@ -154,6 +155,7 @@ func TestEndToEndNodeSDKThroughTheProxy(t *testing.T) {
 
 // The docs' coze-js token callback over `cozeauth token --json`.
 func TestEndToEndNodeSDKTokenCallback(t *testing.T) {
+	t.Parallel()
 	dir := nodeSDK(t)
 	e := startE2E(t)
 	e.login()

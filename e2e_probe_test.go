@@ -13,6 +13,7 @@ import (
 // for a DNS block or a censored coze.com; each says there is no network,
 // and the report suggests no other region.
 func TestEndToEndProbeWithNoNetwork(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs the binary")
 	}

@@ -100,6 +100,7 @@ func (p *proxyProc) stop() int {
 // The real binary: the proxy forwards with the token, refuses a wrong key
 // with nothing forwarded, logs without secrets and stops on SIGTERM.
 func TestEndToEndProxy(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	e.login()
 	p := e.startProxy(nil)
@@ -129,6 +130,7 @@ func TestEndToEndProxy(t *testing.T) {
 // A proxy and many `cozeauth token` processes, all inside the margin at
 // once, share one refresh: none spends a refresh token another rotated.
 func TestEndToEndProxySharesOneRefreshWithTokenProcesses(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, "--access-ttl", "8s")
 	e.login()
 	margin := []string{"COZEAUTH_REFRESH_MARGIN=5s"}
@@ -167,6 +169,7 @@ func TestEndToEndProxySharesOneRefreshWithTokenProcesses(t *testing.T) {
 
 // exec passes the token, or with --proxy a key, and the child's exit code.
 func TestEndToEndExec(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	e.login()
 	token := strings.TrimSpace(e.run(nil, "token").stdout)
@@ -185,6 +188,7 @@ func TestEndToEndExec(t *testing.T) {
 // when the child takes longer to stop than an ordinary command's grace
 // after a signal (cli.SignalGrace).
 func TestEndToEndExecForwardsSignals(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	e.login()
 	cmd := exec.Command(e.bin, "exec", "--", "sh", "-c", `trap 'sleep 2; exit 42' TERM; echo ready; while :; do sleep 0.05; done`)
@@ -214,6 +218,7 @@ func TestEndToEndExecForwardsSignals(t *testing.T) {
 // under way (here about 3 s of events: longer than an ordinary command's
 // grace after a signal, shorter than the proxy's own 5 s), then exits 130.
 func TestEndToEndProxyFinishesAStreamAfterSIGTERM(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, "--chat-pace", "300ms")
 	e.login()
 	p := e.startProxy(nil, "--quiet")

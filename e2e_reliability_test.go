@@ -94,6 +94,7 @@ func (e *e2e) faultStats() sandbox.FaultStats {
 // out. Nothing is sent to Coze; a token that still works is handed out; the
 // next command, with the directory writable again, refreshes as usual.
 func TestEndToEndReadOnlyConfigDirKeepsTheLogin(t *testing.T) {
+	t.Parallel()
 	if exec.Command("unshare", "-m", "true").Run() != nil {
 		t.Skip("needs unshare -m (root, or a user namespace) for a read-only mount")
 	}
@@ -129,6 +130,7 @@ func TestEndToEndReadOnlyConfigDirKeepsTheLogin(t *testing.T) {
 // Issue 10, row 5: SIGHUP (a closed terminal, a dropped SSH session) during
 // a refresh lets the refresh finish and be saved, like Ctrl-C and SIGTERM.
 func TestEndToEndHangupDuringRefreshKeepsTheLogin(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	e.login()
 	e.setFaults(sandbox.Faults{Hold: true}) // Coze rotates, the answer is slow

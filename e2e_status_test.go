@@ -11,6 +11,7 @@ import (
 // status --check asks the sandbox who the token belongs to, for every
 // profile with --all, and tells a refused token from a working one.
 func TestEndToEndStatusCheck(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	login := e.run(nil, "login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")
 	if login.code != 0 {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -46,12 +45,7 @@ func startE2E(t *testing.T, sandboxArgs ...string) *e2e {
 
 	// Coze matches redirect URIs exactly: register a free port's on the
 	// sandbox's apps, as a person registers one in the console.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	redirect := "http://" + ln.Addr().String() + "/callback"
-	ln.Close()
+	redirect := "http://" + freeLoopbackAddr(t) + "/callback" // e2e_apps_test.go
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := exec.CommandContext(ctx, bin, append([]string{"sandbox", "--addr", "127.0.0.1:0", "--quiet", "--redirect-uri", redirect}, sandboxArgs...)...)
 	stdout, _ := srv.StdoutPipe()
@@ -123,6 +117,7 @@ func (e *e2e) tokensAtOnce(n int, extraEnv ...string) []result {
 }
 
 func TestEndToEndLoginAndConcurrentTokens(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, "--access-ttl", "4m") // shorter than the default 5m margin
 	login := e.run(nil, "login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")
 	if login.code != 0 || !strings.Contains(login.stderr, "Logged in as Sandbox User") {
@@ -197,6 +192,7 @@ func TestEndToEndLoginAndConcurrentTokens(t *testing.T) {
 }
 
 func TestEndToEndWebAppRefreshKeepsSecret(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	login := e.run([]string{"COZE_CLIENT_SECRET=" + sandbox.WebClientSecret}, "login", "--client-id", sandbox.WebClientID, "--browser")
 	if login.code != 0 || !strings.Contains(login.stderr, "web app") {
@@ -224,6 +220,7 @@ func TestEndToEndWebAppRefreshKeepsSecret(t *testing.T) {
 }
 
 func TestEndToEndDeniedConsent(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	r := e.run([]string{"FAKEBROWSER_ACTION=deny"}, "login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")
 	if r.code != 1 || !strings.Contains(r.stderr, "denied in the browser") {
@@ -238,6 +235,7 @@ func TestEndToEndDeniedConsent(t *testing.T) {
 // (xdg-open here), and nothing the launcher prints reaches cozeauth's
 // stdout or stderr: main points the library's writers at the null device.
 func TestEndToEndDefaultBrowserIsQuiet(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("fakes Linux's xdg-open")
 	}
@@ -293,6 +291,7 @@ func (e *e2e) waitForPage(n int) []string {
 // "Logged in" only after the code exchange worked; with a redirect URI the
 // app does not have, it says the login failed, as the terminal does.
 func TestEndToEndBrowserPageTellsTheTruth(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t)
 	elsewhere := "http://" + freeLoopbackAddr(t) + "/elsewhere" // registered nowhere
 	bad := e.run([]string{"COZE_REDIRECT_URI=" + elsewhere}, "login", "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s")

@@ -31,6 +31,7 @@ func rescueFile(rescueDir, configDir string) string {
 // it), or ends after SIGTERM with exit 130. A command still running 10 s
 // after the signal fails the test; the times are logged, not asserted.
 func TestEndToEndPlantedFIFONeverHangs(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, "--access-ttl", "1s") // every token call refreshes, so takes the lock
 	base := e.env
 	places := []string{"tokens.json", "config.json", "tokens.lock", "state rescue", "runtime rescue"}

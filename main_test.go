@@ -28,6 +28,7 @@ func TestMain(m *testing.M) {
 // TestScripts checks what a person sees at the command line: messages,
 // exit codes and files, one scenario per testdata/script/*.txtar.
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {

@@ -130,6 +130,7 @@ func runInSilentPTY(t testing.TB, bin string, env []string, args ...string) (out
 }
 
 func TestNoTerminalQueriesInSilentPTY(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary and runs it in a pseudo-terminal")
 	}

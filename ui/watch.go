@@ -323,6 +323,32 @@ func (m WatchModel) verdictLine() string {
 	return m.st.Bad.Render("✗ Unreachable") + ": no target answered over HTTP."
 }
 
+// Summary is what stays on the screen when the view quits: how many
+// rounds ran and when the last ended, its verdict, and the targets that
+// failed in any round with how often. "" before the first round ended.
+func (m WatchModel) Summary() string {
+	if m.round == 0 {
+		return ""
+	}
+	var b strings.Builder
+	rounds := "1 round"
+	if m.round > 1 {
+		rounds = fmt.Sprintf("%d rounds", m.round)
+	}
+	fmt.Fprintf(&b, "Watched %s: %s, the last ended %s.\n", m.d.Where, rounds, m.lastAt.Format("15:04:05"))
+	b.WriteString(m.verdictLine() + "\n")
+	var failed []string
+	for _, r := range m.rows {
+		if r.failures > 0 {
+			failed = append(failed, fmt.Sprintf("%s %d/%d (last: %s)", r.target.Name, r.failures, r.rounds, r.last.Class))
+		}
+	}
+	if len(failed) > 0 {
+		b.WriteString("Failed in some rounds: " + strings.Join(failed, ", ") + ".\n")
+	}
+	return b.String()
+}
+
 // padLeft right-aligns s in width columns.
 func padLeft(s string, width int) string {
 	if n := ansi.StringWidth(s); n < width {

@@ -212,3 +212,21 @@ func TestWatchSmallWindowKeepsVerdict(t *testing.T) {
 		}
 	}
 }
+
+// What stays on the screen after q: the rounds, the last verdict and the
+// targets that failed in any round; nothing before a round ended.
+func TestWatchSummary(t *testing.T) {
+	if s := NewWatch(newWatchDeps()).Summary(); s != "" {
+		t.Errorf("summary before a round = %q, want none", s)
+	}
+	m := runRounds(t, NewWatch(newWatchDeps()), 3)
+	got := ansi.Strip(m.Summary())
+	for _, w := range []string{"3 rounds, the last ended 12:00:06.", "! Partly reachable: 2 of 3", "Failed in some rounds: ws_chat 1/3 (last: "} {
+		if !strings.Contains(got, w) {
+			t.Errorf("summary lacks %q:\n%s", w, got)
+		}
+	}
+	if strings.Contains(got, "v3_chat") {
+		t.Errorf("summary names a target that never failed:\n%s", got)
+	}
+}

@@ -23,17 +23,27 @@ import (
 // msg from; the body itself is streamed to stdout whatever its size.
 const maxErrorBody = 1 << 20
 
+// apiOptions are `cozeauth api`'s flags and its PATH.
+type apiOptions struct {
+	path          string
+	method        string
+	data          string
+	dataGiven     bool
+	headers       []string
+	include       bool
+	jq            string
+	jqGiven       bool
+	fields, typed []string // -f and -F
+	paginate      bool
+}
+
 func newAPICmd(g *globals) *cobra.Command {
-	var (
-		method  string
-		data    string
-		headers []string
-		include bool
-		jq      string
-	)
+	var o apiOptions
 	cmd := &cobra.Command{
-		Use:   "api [flags] PATH",
-		Short: "Call the Coze open API with the profile's token (like `gh api`)",
+		Use:         "api [flags] PATH",
+		GroupID:     groupUse,
+		Annotations: annotations("profile region api-base refresh-margin", annEnvToken),
+		Short:       "Call the Coze open API with the profile's token (like `gh api`)",
 		Long: `Send an authenticated request to the profile's API base and print the response
 body unchanged. PATH starts with / (a full URL is accepted only when it starts with
 the API base, so the token is never sent anywhere else).
@@ -45,8 +55,18 @@ cozeauth refreshes it once and sends the request once more. Any other refusal
 is reported as it is, with the path, Coze's code and message and a hint: a
 refresh cannot fix a wrong path, a permission the app lacks or the region.
 
-The method is GET, or POST when -d is given. -d takes inline JSON, @file, or @- for
-standard input, and sets Content-Type: application/json unless -H sets another.
+The method is GET, or POST when -d, -f or -F is given. -d takes inline JSON, @file,
+or @- for standard input, and sets Content-Type: application/json unless -H sets
+another. -f key=value adds a string field, -F key=value a typed one (true, false,
+null and numbers become JSON's; @file or @- reads the value from a file or standard
+input), as gh api does: query parameters of a GET, else the keys of a JSON object
+sent as the body.
+
+--paginate follows Coze's page_num lists (GET): it asks for page_num 1, 2, … (from
+the page_num given, if any) and prints each page as it comes (--jq applies to each),
+while the answer's data.has_more is true or, with no has_more, while the page's list
+is as long as page_size (an empty page ends it when no page_size was given); at
+most 100 pages.
 
 On a terminal a JSON answer is indented and coloured (plain with NO_COLOR);
 into a pipe it is passed on byte for byte. --jq filters a JSON answer with a
@@ -70,7 +90,13 @@ arguments, 4 when a login is needed.`,
   cozeauth api -i '/v1/workspaces?page_num=1&page_size=10'
 
   # one field of the answer
-  cozeauth api --jq .data.user_name /v1/users/me`,
+  cozeauth api --jq .data.user_name /v1/users/me
+
+  # fields: a JSON body {"workflow_id":"7350000000000000000","is_async":true}
+  cozeauth api /v1/workflow/run -f workflow_id=7350000000000000000 -F is_async=true
+
+  # every workspace, page after page, their names only
+  cozeauth api --paginate -X GET -F page_size=50 /v1/workspaces --jq '.data.workspaces[].name'`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError("api takes one PATH, like /v1/users/me (got %d arguments; see `cozeauth api --help`)", len(args))
@@ -78,71 +104,121 @@ arguments, 4 when a login is needed.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			hdr, err := parseHeaders(headers)
-			if err != nil {
-				return err
-			}
-			out := apiOutput{pretty: isTerminal(g.env.Stdout)}
-			out.color = out.pretty && g.getenv("NO_COLOR") == ""
-			if cmd.Flags().Changed("jq") {
-				if out.jq, err = compileJQ(jq); err != nil {
-					return err
-				}
-			}
-			var body []byte
-			hasBody := cmd.Flags().Changed("data")
-			if hasBody {
-				if body, err = readBody(cmd.InOrStdin(), data); err != nil {
-					return err
-				}
-				if hdr.Get("Content-Type") == "" {
-					hdr.Set("Content-Type", "application/json")
-				}
-				if len(body) > 0 && isJSONType(hdr.Get("Content-Type")) && !json.Valid(body) {
-					return usageError("the -d body is not valid JSON: check the shell quoting (wrap inline JSON in single quotes), or set another Content-Type with -H")
-				}
-			}
-			if method == "" {
-				method = http.MethodGet
-				if hasBody {
-					method = http.MethodPost
-				}
-			}
-			method = strings.ToUpper(method)
-			if !validToken(method) {
-				return usageError("-X %q is not an HTTP method: use GET, POST, PUT, PATCH or DELETE", method)
-			}
-			coze.SetUserAgent(hdr, g.userAgent()) // unless -H set them
-
-			m, err := g.manager()
-			if err != nil {
-				return err
-			}
-			url, err := apiURL(m.Config.API(), args[0])
-			if err != nil {
-				return err
-			}
-			c := &apiCall{
-				client: g.apiHTTPClient(),
-				now:    g.now,
-				method: method,
-				url:    url,
-				header: hdr,
-				body:   body,
-				send:   hasBody,
-				static: g.envToken(),
-				output: out,
-			}
-			return c.run(cmd, m, include)
+			o.path, o.dataGiven, o.jqGiven = args[0], cmd.Flags().Changed("data"), cmd.Flags().Changed("jq")
+			return runAPI(cmd, g, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&method, "method", "X", "", "HTTP method (default GET, or POST with -d)")
-	f.StringVarP(&data, "data", "d", "", "request body: inline JSON, @file, or @- for standard input")
-	f.StringArrayVarP(&headers, "header", "H", nil, "add a request header 'Name: value' (repeatable)")
-	f.BoolVarP(&include, "include", "i", false, "print the HTTP status line and response headers before the body")
-	f.StringVarP(&jq, "jq", "q", "", "filter a JSON answer with a jq expression, like `gh api --jq`")
+	f.StringVarP(&o.method, "method", "X", "", "HTTP method (default GET, or POST with -d, -f or -F)")
+	f.StringVarP(&o.data, "data", "d", "", "request body: inline JSON, @file, or @- for standard input")
+	f.StringArrayVarP(&o.fields, "raw-field", "f", nil, "add a string field key=value: a query parameter of a GET, else a key of the JSON body (repeatable)")
+	f.StringArrayVarP(&o.typed, "field", "F", nil, "add a typed field key=value: true, false, null and numbers as JSON's, @file or @- read from a file or standard input (repeatable)")
+	f.StringArrayVarP(&o.headers, "header", "H", nil, "add a request header 'Name: value' (repeatable)")
+	f.BoolVarP(&o.include, "include", "i", false, "print the HTTP status line and response headers before the body")
+	f.StringVarP(&o.jq, "jq", "q", "", "filter a JSON answer with a jq expression, like `gh api --jq`")
+	f.BoolVar(&o.paginate, "paginate", false, "follow Coze's page_num pages of a GET list, printing each (at most 100)")
 	return cmd
+}
+
+// runAPI is `cozeauth api`: the request built from o, sent with the
+// profile's token, once or page after page.
+func runAPI(cmd *cobra.Command, g *globals, o apiOptions) error {
+	c, err := g.apiRequest(cmd.InOrStdin(), o)
+	if err != nil {
+		return err
+	}
+	m, err := g.manager()
+	if err != nil {
+		return err
+	}
+	if c.url, err = apiURL(m.Config.API(), o.path); err != nil {
+		return err
+	}
+	if c.query != nil {
+		c.url = withQuery(c.url, c.query)
+	}
+	if o.paginate {
+		return c.paginate(cmd, m, o.include)
+	}
+	_, err = c.run(cmd, m, o.include)
+	return err
+}
+
+// apiRequest checks o and builds the request it describes, but for its URL.
+func (g *globals) apiRequest(stdin io.Reader, o apiOptions) (*apiCall, error) {
+	hdr, err := parseHeaders(o.headers)
+	if err != nil {
+		return nil, err
+	}
+	out, err := g.apiOutputFor(o)
+	if err != nil {
+		return nil, err
+	}
+	fields, err := parseFields(stdin, o.fields, o.typed) // apifields.go
+	if err != nil {
+		return nil, err
+	}
+	method := strings.ToUpper(o.method)
+	if method == "" {
+		method = http.MethodGet
+		if o.dataGiven || len(fields) > 0 {
+			method = http.MethodPost
+		}
+	}
+	if !validToken(method) {
+		return nil, usageError("-X %q is not an HTTP method: use GET, POST, PUT, PATCH or DELETE", method)
+	}
+	if o.paginate && method != http.MethodGet {
+		return nil, usageError("--paginate follows the page_num of a GET list: add -X GET (fields then go in the query)")
+	}
+	c := &apiCall{client: g.apiHTTPClient(), now: g.now, method: method, header: hdr, static: g.envToken(), output: out, waiting: g.waitingLine}
+	if err := c.setPayload(stdin, o, fields); err != nil {
+		return nil, err
+	}
+	if c.send {
+		if hdr.Get("Content-Type") == "" {
+			hdr.Set("Content-Type", "application/json")
+		}
+		if len(c.body) > 0 && isJSONType(hdr.Get("Content-Type")) && !json.Valid(c.body) {
+			return nil, usageError("the -d body is not valid JSON: check the shell quoting (wrap inline JSON in single quotes), or set another Content-Type with -H")
+		}
+	}
+	coze.SetUserAgent(hdr, g.userAgent()) // unless -H set them
+	return c, nil
+}
+
+// apiOutputFor is how the answer is written: reshaped on a terminal,
+// coloured without NO_COLOR, through --jq when given.
+func (g *globals) apiOutputFor(o apiOptions) (apiOutput, error) {
+	out := apiOutput{pretty: isTerminal(g.env.Stdout)}
+	out.color = out.pretty && g.getenv("NO_COLOR") == ""
+	if o.jqGiven {
+		var err error
+		if out.jq, err = compileJQ(o.jq); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// setPayload puts the fields in the query of a GET or in a JSON body, or
+// sends -d's body.
+func (c *apiCall) setPayload(stdin io.Reader, o apiOptions, fields apiFields) error {
+	var err error
+	switch {
+	case len(fields) > 0 && c.method == http.MethodGet:
+		c.query = fields.query()
+	case len(fields) > 0 && o.dataGiven:
+		return usageError("-f/-F and -d both make the body: put the fields in the -d JSON, or add -X GET to send them as query parameters")
+	case len(fields) > 0:
+		c.body, c.send = fields.json(), true
+	case o.dataGiven:
+		if c.body, err = readBody(stdin, o.data); err != nil {
+			return err
+		}
+		c.send = true
+	}
+	return nil
 }
 
 // apiHTTPClient is the client for `cozeauth api` requests: the usual one
@@ -240,42 +316,54 @@ type apiCall struct {
 	send   bool   // a body was given, even an empty one
 	static string // $COZE_API_TOKEN, when set
 	output apiOutput
+	// query holds -f/-F fields of a GET, added to the URL's query.
+	query url.Values
+	// waiting says on a terminal that Coze is being waited for (waiting.go).
+	waiting func(what string) (done func())
 }
 
-func (c *apiCall) run(cmd *cobra.Command, m *auth.Manager, include bool) error {
+// run sends the request once and prints the answer; it returns the start
+// of the answer's body (up to maxErrorBody, nil when longer), which
+// paginate reads the next page from.
+func (c *apiCall) run(cmd *cobra.Command, m *auth.Manager, include bool) ([]byte, error) {
 	ctx := cmd.Context()
+	done := c.waiting("Waiting for Coze…")
 	var rec *auth.Record
 	if c.static != "" { // $COZE_API_TOKEN: used as it is, never refreshed
 		rec = &auth.Record{Token: auth.Token{AccessToken: c.static}}
 	} else {
 		var err error
 		if rec, err = m.Token(ctx); err != nil {
-			return err
+			done()
+			return nil, err
 		}
 	}
 	resp, err := c.do(cmd, rec.AccessToken)
 	if err != nil {
-		return err
+		done()
+		return nil, err
 	}
 	refreshed := false
 	if resp.StatusCode == http.StatusUnauthorized && c.static == "" { // $COZE_API_TOKEN is never refreshed
 		if resp, refreshed, err = c.retryIfItHelps(cmd, m, rec, resp); err != nil {
-			return err
+			done()
+			return nil, err
 		}
 	}
+	done() // the answer has begun: it is printed now, however long it streams
 	defer drain(resp)
 
 	out := cmd.OutOrStdout()
 	if include {
 		if err := writeResponseHead(out, resp); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	kept := &capBuffer{max: maxErrorBody}
 	if err := c.writeBody(out, resp, kept); err != nil {
-		return err
+		return nil, err
 	}
-	return c.responseError(resp, kept, rec, refreshed)
+	return kept.body(), c.responseError(resp, kept, rec, refreshed)
 }
 
 // writeBody passes resp's body on to out, keeping its start in kept to read

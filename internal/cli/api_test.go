@@ -175,6 +175,7 @@ func assertNoSecrets(t *testing.T, res runResult) {
 }
 
 func TestAPI(t *testing.T) {
+	t.Parallel()
 	const me = `{"code":0,"msg":"","data":{"user_id":"7400000000000000099","user_name":"me"}}`
 	const chat = `{"bot_id":"7340000000000000000","user_id":"me","stream":false,"additional_messages":[{"role":"user","content":"Hello","content_type":"text"}]}`
 	okJSON := func(body string) func(http.ResponseWriter, *http.Request, string) {
@@ -529,6 +530,7 @@ func TestAPI(t *testing.T) {
 // TestAPISandbox logs in to the embedded fake Coze and calls it as docs/scripts.md
 // shows, so `cozeauth api` meets the same server the end-to-end tests use.
 func TestAPISandbox(t *testing.T) {
+	t.Parallel()
 	s := loginToSandbox(t)
 	sb, dir, tokens := s.sb, s.dir, s.tokens
 
@@ -605,6 +607,7 @@ func TestAPISandbox(t *testing.T) {
 // A refused $COZE_API_TOKEN is never refreshed and has no age: the hint
 // says to check that token, not that a stored one was too new to refresh.
 func TestAPIRefusedEnvToken(t *testing.T) {
+	t.Parallel()
 	fake := meCoze(t, map[string]string{})
 	res := runCLIEnv(t, t.TempDir(), fake.srv.Client(), map[string]string{"COZE_API_TOKEN": "pat_revoked0123456789"},
 		"api", "--api-base", fake.srv.URL, "/v1/users/me")

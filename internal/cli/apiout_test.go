@@ -20,6 +20,7 @@ import (
 // On a terminal `api` indents Coze's JSON and colours it (as gh does), with
 // NO_COLOR only indents it; in a pipe it is byte for byte (TestAPI).
 func TestAPIOnATerminalIsIndented(t *testing.T) {
+	t.Parallel()
 	const me = `{"code":0,"msg":"","data":{"user_name":"say \"hi\"","n":7400000000000000099,"ok":true}}`
 	const indented = "{\r\n  \"code\": 0,\r\n  \"msg\": \"\",\r\n  \"data\": {\r\n    \"user_name\": \"say \\\"hi\\\"\",\r\n    \"n\": 7400000000000000099,\r\n    \"ok\": true\r\n  }\r\n}\r\n"
 	for _, noColor := range []bool{true, false} {
@@ -64,6 +65,7 @@ func TestAPIOnATerminalIsIndented(t *testing.T) {
 // colorJSON colours keys and values apart, and a quote escaped in a string
 // does not end it.
 func TestColorJSON(t *testing.T) {
+	t.Parallel()
 	got := colorJSON(`{"k": "a \"b\" c", "n": -1.5e3, "t": [true, null]}`)
 	st := newJSONStyles()
 	want := "{" + st.key.Render(`"k"`) + ": " + st.str.Render(`"a \"b\" c"`) + ", " + st.key.Render(`"n"`) + ": " + st.num.Render("-1.5e3") +

@@ -269,40 +269,41 @@ func (g *globals) envTokenStatus(cfg auth.Config, tok string) *auth.Status {
 	return st
 }
 
-// importConfigFile applies `login --config coze_oauth_config.json`: its
+// withConfigFile applies `login --config coze_oauth_config.json`: its
 // fields fill what the flags left empty; the secret and the key go where
 // secrets go (the token store or keyring), never into config.json.
-func (g *globals) importConfigFile() error {
+func (g *globals) withConfigFile() (*globals, error) {
 	path := g.app.configFile
 	if path == "" {
-		return nil
+		return g, nil
 	}
 	data, err := input.ReadFile(path)
 	if err != nil {
-		return usageError("--config: %v: pass the coze_oauth_config.json downloaded from the app's page in the Coze console", err)
+		return nil, usageError("--config: %v: pass the coze_oauth_config.json downloaded from the app's page in the Coze console", err)
 	}
 	c, warnings, err := oauthconfig.Parse(path, data)
 	for _, w := range warnings {
 		fmt.Fprintln(g.env.Stderr, "warning: "+w)
 	}
 	if err != nil { // the file is the caller's to fix
-		return &ExitError{Code: ExitUsage, Err: err}
+		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	set := func(dst *string, v string) {
 		if *dst == "" {
 			*dst = v
 		}
 	}
-	set(&g.clientID, c.ClientID)
-	set(&g.app.appType, c.ClientType)
-	set(&g.apiBase, c.CozeAPIBase)
-	set(&g.wwwBase, c.CozeWWWBase)
-	if c.ClientType == string(auth.AppWeb) {
-		set(&g.clientSecret, c.ClientSecret)
-	}
-	if c.ClientType == string(auth.AppJWT) {
-		set(&g.app.publicKeyID, c.PublicKeyID)
-		g.app.privateKeyFromConfig = c.PrivateKey
-	}
-	return nil
+	return g.with(func(f *sharedFlags, a *appFlags) {
+		set(&f.clientID, c.ClientID)
+		set(&a.appType, c.ClientType)
+		set(&f.apiBase, c.CozeAPIBase)
+		set(&f.wwwBase, c.CozeWWWBase)
+		if c.ClientType == string(auth.AppWeb) {
+			set(&f.clientSecret, c.ClientSecret)
+		}
+		if c.ClientType == string(auth.AppJWT) {
+			set(&a.publicKeyID, c.PublicKeyID)
+			a.privateKeyFromConfig = c.PrivateKey
+		}
+	}), nil
 }

@@ -34,6 +34,7 @@ func (r *loginRun) runAfter(t *testing.T, env map[string]string, args ...string)
 // A device app end to end: the login saves the type, the device token
 // refreshes like a PKCE one, and a browser login is then a usage error.
 func TestDeviceAppLoginRefreshStatus(t *testing.T) {
+	t.Parallel()
 	r := startDeviceLogin(t, &fakeClock{})
 	code := strings.ReplaceAll(waitFor(t, r.stderr, userCode), " ", "")
 	if err := r.srv.ApproveDevice(code); err != nil {
@@ -64,6 +65,7 @@ func TestDeviceAppLoginRefreshStatus(t *testing.T) {
 // --workspace-id sends the device login to the workspace path and is saved
 // in the profile, so the next login keeps it.
 func TestDeviceLoginInAWorkspace(t *testing.T) {
+	t.Parallel()
 	r := startLoginEnv(t, &fakeClock{}, map[string]string{"COZE_CLIENT_ID": sandbox.DeviceClientID}, "--app-type", "device", "--workspace-id", "7480000000000000001")
 	code := strings.ReplaceAll(waitFor(t, r.stderr, userCode), " ", "")
 	if err := r.srv.ApproveDevice(code); err != nil {
@@ -88,6 +90,7 @@ func TestDeviceLoginInAWorkspace(t *testing.T) {
 // Whatever is wrong with the file given to login --config is the caller's
 // to fix: a usage error (exit 2) that names the file, before any network call.
 func TestLoginConfigFileUnusable(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, body, want string }{
 		{"missing field", `{"client_type":"web","client_id":"1.app.coze"}`, `"client_secret"`},
 		{"unknown client type", `{"client_type":"service","client_id":"1.app.coze"}`, "client_type"},
@@ -115,6 +118,7 @@ func TestLoginConfigFileUnusable(t *testing.T) {
 // JWT login flags that cannot work are usage errors, before any network
 // call (no Coze is running here).
 func TestJWTLoginUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	key := filepath.Join(dir, "private_key.pem")
 	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {
@@ -145,6 +149,7 @@ func TestJWTLoginUsageErrors(t *testing.T) {
 // error there, but must not stop `token` of a pkce profile on the same
 // machine.
 func TestJWTDurationEnvironmentIsForJWTApps(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	storeTokens(t, dir, "default", auth.Settings{ClientID: testClient, AppType: auth.AppPKCE}, freshToken())
 	res := runCLIEnv(t, dir, nil, map[string]string{"COZE_JWT_DURATION": "25h"}, "token")
@@ -158,6 +163,7 @@ func TestJWTDurationEnvironmentIsForJWTApps(t *testing.T) {
 // FIFO would hang the command, so a device is refused before it is opened,
 // with what to pass instead, and so is a file too large to be one of them.
 func TestInputFilesAreBounded(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	key := filepath.Join(dir, "private_key.pem")
 	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {

@@ -44,7 +44,7 @@ func TestPlainBrowser(t *testing.T) {
 // there, the error says so in a sentence and mentions $BROWSER.
 func TestLoginWithoutOpener(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	g := &globals{env: &Env{Getenv: func(string) string { return "" }}}
+	g := newGlobals(&Env{Getenv: func(string) string { return "" }})
 	err := g.browser().Open("http://127.0.0.1:1/authorize")
 	if err == nil || !strings.Contains(err.Error(), "set $BROWSER") || strings.Contains(err.Error(), "exec:") {
 		t.Errorf("error = %v", err)

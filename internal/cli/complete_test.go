@@ -11,6 +11,7 @@ import (
 // values of --region (with all for probe), --app-type, --storage and
 // --targets.
 func TestFlagValueCompletion(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	twoProfiles(t, dir)
 	tests := []struct {

@@ -16,7 +16,7 @@ import (
 
 // store opens the token store of the config directory.
 func (g *globals) store() (*auth.Store, error) {
-	dir := g.configDir
+	dir := g.flags.configDir
 	if dir == "" {
 		var err error
 		if dir, err = auth.DefaultDir(g.getenv); err != nil {
@@ -33,27 +33,42 @@ func (g *globals) store() (*auth.Store, error) {
 // warnOnce prints each of the store's warnings once per command, however
 // many times the store reads a file that others can read.
 func (g *globals) warnOnce(msg string) {
-	g.warnMu.Lock()
-	defer g.warnMu.Unlock()
-	if g.warned == nil {
-		g.warned = map[string]bool{}
+	r := g.run
+	r.warnMu.Lock()
+	defer r.warnMu.Unlock()
+	if r.warned == nil {
+		r.warned = map[string]bool{}
 	}
-	if g.warned[msg] {
+	if r.warned[msg] {
 		return
 	}
-	g.warned[msg] = true
+	r.warned[msg] = true
 	fmt.Fprintln(g.env.Stderr, msg)
 }
 
 // config resolves flags > environment > saved profile > defaults, with the
 // code auth.Open uses.
-func (g *globals) config(st *auth.Store) (auth.Config, error) {
-	flags := auth.Overrides{
-		Profile: g.profile, Region: g.region, APIBase: g.apiBase, WWWBase: g.wwwBase,
-		ClientID: g.clientID, ClientSecret: g.clientSecret, RedirectURI: g.redirectURI,
-		Storage: g.storage, RefreshMargin: g.refreshMargin,
+func (g *globals) config(st *auth.Store) (auth.Config, error) { return g.configWith(st, nil) }
+
+// configWith resolves as config does after change has had its say over what
+// the flags and the environment set: another profile, no region. Neither
+// the flags nor the environment change.
+func (g *globals) configWith(st *auth.Store, change func(*auth.Overrides)) (auth.Config, error) {
+	f := g.flags
+	given := auth.Overrides{
+		Profile: f.profile, Region: f.region, APIBase: f.apiBase, WWWBase: f.wwwBase,
+		ClientID: f.clientID, ClientSecret: f.clientSecret, RedirectURI: f.redirectURI,
+		Storage: f.storage, RefreshMargin: f.refreshMargin,
+	}.Or(auth.EnvOverrides(g.getenv))
+	if f.useSandbox {
+		if err := g.sandboxOverrides(&given); err != nil { // sandboxflag.go
+			return auth.Config{}, err
+		}
 	}
-	cfg, _, err := st.Resolve(flags.Or(auth.EnvOverrides(g.getenv)))
+	if change != nil {
+		change(&given)
+	}
+	cfg, _, err := st.Resolve(given)
 	var bad *auth.UsageError
 	if errors.As(err, &bad) {
 		return cfg, &ExitError{Code: ExitUsage, Err: err}
@@ -80,7 +95,7 @@ func (g *globals) manager() (*auth.Manager, error) {
 // managerFor builds a manager for cfg over a copy of st, with the keyring
 // when cfg asks for it, renewing through the refresher when there is one.
 func (g *globals) managerFor(cfg auth.Config, st *auth.Store) *auth.Manager {
-	return &auth.Manager{Config: cfg, Store: st.For(cfg), HTTP: g.httpClient(), Now: g.env.Now, Sleep: g.env.Sleep, UserAgent: g.userAgent(), Pending: &g.pending, Renewer: g.renewer()}
+	return &auth.Manager{Config: cfg, Store: st.For(cfg), HTTP: g.httpClient(), Now: g.env.Now, Sleep: g.env.Sleep, UserAgent: g.userAgent(), Pending: &g.run.pending, Renewer: g.renewer()}
 }
 
 // pendingLimit bounds the wait for token work under way when a command
@@ -91,13 +106,13 @@ const pendingLimit = 35 * time.Second
 // save what Coze rotated or issued, waiting at most limit. Every command
 // ends through it, the wizard included.
 func (g *globals) waitForPending(w io.Writer, limit time.Duration) {
-	if !g.pending.Busy() {
+	if !g.run.pending.Busy() {
 		return
 	}
 	fmt.Fprintln(w, "Waiting for a token refresh to finish…")
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	if g.pending.Wait(ctx) != nil {
+	if g.run.pending.Wait(ctx) != nil {
 		fmt.Fprintln(w, "warning: a token refresh did not finish; if the next command says login required, run `cozeauth login`")
 	}
 }

@@ -33,6 +33,7 @@ var anyAuthorizeURL = regexp.MustCompile(`(https?://\S+/api/permission/oauth2/au
 // A cn API base, wherever it comes from, sends the browser to www.coze.cn,
 // as coze-go, coze-js and coze-py derive the web host (api.X → www.X).
 func TestConsentHostFollowsAPIBase(t *testing.T) {
+	t.Parallel()
 	const cn = "https://api.coze.cn"
 	tests := []struct {
 		name  string
@@ -109,6 +110,7 @@ func withoutConfig(args []string) []string {
 // A paste-back login takes a web app's https production callback: the URI
 // is sent exactly, and the address the browser lands on logs in.
 func TestLoginPasteHTTPSRedirect(t *testing.T) {
+	t.Parallel()
 	const redirect = "https://bots.example.com/oauth/callback?tenant=a%2Fb"
 	r := startLoginEnv(t, &fakeClock{}, map[string]string{"COZE_REDIRECT_URI": redirect}, "--paste")
 	r.srv.RegisterRedirectURI(redirect)
@@ -136,6 +138,7 @@ func TestLoginPasteHTTPSRedirect(t *testing.T) {
 // A listener flow keeps the loopback-http rule, and its refusal says how
 // to do without a listener.
 func TestLoginListenerRefusesHTTPSRedirect(t *testing.T) {
+	t.Parallel()
 	res := runCLIWith(t, t.TempDir(), offline(t), "", map[string]string{"COZE_CLIENT_ID": sandbox.PKCEClientID,
 		"COZE_REDIRECT_URI": "https://bots.example.com/oauth/callback"}, "login", "--no-browser")
 	if res.code != ExitUsage || !strings.Contains(res.stderr, "or use --paste") {

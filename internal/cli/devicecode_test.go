@@ -10,6 +10,7 @@ import (
 // The address and the code come after the QR code and stay on screen: the
 // QR code is left out when it would push them off a terminal.
 func TestWriteDeviceCode(t *testing.T) {
+	t.Parallel()
 	const address = "https://www.coze.com/open/oauth/device?user_code=XFZS-VHXS"
 	tests := []struct {
 		name       string

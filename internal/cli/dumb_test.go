@@ -16,6 +16,7 @@ import (
 // Bare cozeauth with TERM=dumb on a terminal prints lines, never the
 // full-screen wizard: the status when logged in, else the line-mode login.
 func TestDumbTerminalRunsLineMode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		stored   bool
@@ -72,6 +73,7 @@ func TestDumbTerminalRunsLineMode(t *testing.T) {
 // TestDumbTerminalWrapsBetweenWords: a dumb terminal wraps mid-word, so what
 // line mode says itself comes wrapped between words at the terminal's width.
 func TestDumbTerminalWrapsBetweenWords(t *testing.T) {
+	t.Parallel()
 	var stderr bytes.Buffer
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -101,5 +103,54 @@ func TestDumbTerminalWrapsBetweenWords(t *testing.T) {
 		if len([]rune(l)) > 40 && !strings.Contains(l, "`cozeauth login --profile sandbox …`") {
 			t.Errorf("line wider than 40 columns: %q", l)
 		}
+	}
+}
+
+// On a dumb terminal where a person can type, a profile with no client id
+// is asked for it and for the app type, and the login goes on with them,
+// instead of ending in a usage error.
+func TestDumbTerminalAsksForTheApp(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, stdin string
+		wantCode    int
+		want        []string
+	}{
+		{"answered", testClient + "\ndevice\n", ExitFailure, []string{"Client id of your Coze OAuth app", "App type: pkce, web, device or jwt", "could not start the device login"}},
+		{"no client id", "\n", ExitUsage, []string{"no client id given"}},
+		{"a wrong type", testClient + "\nservice\n", ExitUsage, []string{`app type "service"`}},
+		{"no answer", "", ExitUsage, []string{"no answer to"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ptmx, tty, err := pty.Open()
+			if err != nil {
+				t.Skipf("no pseudo-terminal: %v", err)
+			}
+			defer ptmx.Close()
+			go io.Copy(io.Discard, ptmx)
+			var stderr bytes.Buffer
+			code := Run(context.Background(), []string{"--api-base", "http://127.0.0.1:9"}, &Env{
+				Stdin: strings.NewReader(tt.stdin), Stdout: tty, Stderr: &stderr,
+				StdinIsTerminal: func() bool { return true },
+				Getenv: func(k string) string {
+					return map[string]string{"COZEAUTH_CONFIG_DIR": dir, "TERM": "dumb"}[k]
+				},
+				Now: func() time.Time { return testNow },
+			})
+			tty.Close()
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstderr: %s", code, tt.wantCode, stderr.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				}
+			}
+			if strings.Contains(stderr.String(), "no client id: pass --client-id") {
+				t.Errorf("ended in the usage error instead of asking:\n%s", stderr.String())
+			}
+		})
 	}
 }

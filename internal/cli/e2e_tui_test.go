@@ -373,12 +373,12 @@ var (
 
 // TestTUISandboxDevice logs in with the sandbox's device app: the form
 // holds its type, Enter goes straight to the device code, and a approves it
-// as the device page would. The first poll comes after the sandbox's
-// interval (5s), so this run takes that long.
+// as the device page would. The sandbox asks for polls a second apart
+// ($COZEAUTH_SANDBOX_DEVICE_INTERVAL), not Coze's 5 s.
 func TestTUISandboxDevice(t *testing.T) {
 	t.Parallel()
 	bin, _ := tuiBinaries(t)
-	s := startTUI(t, headlessEnv()+" "+shellQuote(bin)+" --sandbox --client-id "+sandbox.DeviceClientID)
+	s := startTUI(t, headlessEnv()+" COZEAUTH_SANDBOX_DEVICE_INTERVAL=1s "+shellQuote(bin)+" --sandbox --client-id "+sandbox.DeviceClientID)
 	walkToDashboard(s, func() {
 		device := s.waitFor("a user code", func(screen string) bool { return userCodeRe.MatchString(screen) })
 		code := strings.ReplaceAll(strings.ReplaceAll(userCodeRe.FindStringSubmatch(device)[1], " ", ""), "-", "")
@@ -392,7 +392,7 @@ func TestTUISandboxDevice(t *testing.T) {
 			}
 		}
 		s.keys("a")
-		// The note shows until the next poll (within 5s) picks the approval up.
+		// The note shows until the next poll (within 1s) picks the approval up.
 		s.waitFor("the approval", func(screen string) bool {
 			return strings.Contains(screen, "Approved as the sandbox user") || strings.Contains(screen, "Reachable")
 		})

@@ -15,14 +15,20 @@ import (
 	"github.com/cozeauth/cozeauth/internal/proxy"
 )
 
+// execOptions are `cozeauth exec`'s own flags and the command it runs.
+type execOptions struct {
+	useProxy bool
+	wsBase   string
+	args     []string
+}
+
 func newExecCmd(g *globals) *cobra.Command {
-	var (
-		useProxy bool
-		wsBase   string
-	)
+	var o execOptions
 	cmd := &cobra.Command{
-		Use:   "exec [--proxy] -- CMD [ARGS...]",
-		Short: "Run a program with a valid token (or a local proxy) in its environment",
+		Use:         "exec [--proxy] -- CMD [ARGS...]",
+		GroupID:     groupUse,
+		Annotations: annotations("profile region api-base refresh-margin", annEnvToken),
+		Short:       "Run a program with a valid token (or a local proxy) in its environment",
 		Long: `Run CMD with COZE_API_TOKEN (valid for at least the refresh margin), COZE_API_BASE,
 COZE_WWW_BASE and COZE_WS_BASE set for the profile: what the Coze SDKs read.
 
@@ -43,17 +49,24 @@ a signal N ended it). Errors before CMD starts use cozeauth's own exit codes
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if useProxy {
-				return g.execWithProxy(cmd.Context(), wsBase, args)
-			}
-			return g.execWithToken(cmd.Context(), wsBase, args)
+			o.args = args
+			return runExec(cmd.Context(), g, o)
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&useProxy, "proxy", false, "run a local proxy for CMD's lifetime and give CMD its one-time key instead of a token")
-	f.StringVar(&wsBase, "ws-base", "", "WebSocket base URL [$COZE_WS_BASE] (default: derived from the API base)")
+	f.BoolVar(&o.useProxy, "proxy", false, "run a local proxy for CMD's lifetime and give CMD its one-time key instead of a token")
+	f.StringVar(&o.wsBase, "ws-base", "", "WebSocket base URL [$COZE_WS_BASE] (default: derived from the API base)")
 	f.SetInterspersed(false) // flags after CMD are CMD's
 	return cmd
+}
+
+// runExec is `cozeauth exec`: the command run with a token, or with a
+// proxy of its own, in its environment.
+func runExec(ctx context.Context, g *globals, o execOptions) error {
+	if o.useProxy {
+		return g.execWithProxy(ctx, o.wsBase, o.args)
+	}
+	return g.execWithToken(ctx, o.wsBase, o.args)
 }
 
 // execWithToken runs args with the profile's token in its environment.

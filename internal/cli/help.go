@@ -12,27 +12,6 @@ import (
 // helpWidth is the widest a line of help may be.
 const helpWidth = 100
 
-// commandGlobals are the global flags that change what each command does;
-// its help lists them with its own flags. All of them are described once,
-// in `cozeauth --help`.
-func commandGlobals(name string) []string {
-	switch name {
-	case "login":
-		return []string{"profile", "region", "client-id", "client-secret", "redirect-uri", "api-base", "www-base", "storage"}
-	case "token":
-		return []string{"profile", "refresh-margin"}
-	case "api":
-		return []string{"profile", "region", "api-base", "refresh-margin"}
-	case "proxy", "exec":
-		return []string{"profile", "region", "api-base", "refresh-margin"}
-	case "refresh", "status", "logout":
-		return []string{"profile"}
-	case "probe":
-		return []string{"profile", "region", "api-base", "www-base"}
-	}
-	return nil
-}
-
 // setHelp makes every command's help short: its own flags and the global
 // ones that matter to it, lines of at most helpWidth columns; the root's
 // help lists the global flags and the exit codes.
@@ -59,16 +38,11 @@ func writeHelp(w io.Writer, c *cobra.Command) {
 		b.WriteString("\nExamples:\n" + strings.TrimRight(c.Example, "\n") + "\n")
 	}
 	if c.HasAvailableSubCommands() {
-		b.WriteString("\nCommands:\n")
-		for _, sub := range c.Commands() {
-			if sub.IsAvailableCommand() {
-				b.WriteString(hangWords(fmt.Sprintf("  %-11s %s", sub.Name(), sub.Short), helpWidth, strings.Repeat(" ", 14)))
-			}
-		}
+		writeCommandList(&b, c)
 	}
 	own := pflag.NewFlagSet(c.Name(), pflag.ContinueOnError)
 	own.AddFlagSet(c.LocalNonPersistentFlags())
-	for _, name := range commandGlobals(c.Name()) {
+	for _, name := range commandGlobals(c) { // annotations.go
 		if f := c.InheritedFlags().Lookup(name); f != nil {
 			own.AddFlag(f)
 		}
@@ -84,6 +58,30 @@ func writeHelp(w io.Writer, c *cobra.Command) {
 		b.WriteString("\n" + otherGlobals(c, own))
 	}
 	_, _ = io.WriteString(w, b.String())
+}
+
+// writeCommandList lists c's commands under their groups' titles (cobra
+// groups, set where each command is made), then the ungrouped ones.
+func writeCommandList(b *strings.Builder, c *cobra.Command) {
+	list := func(title, group string) {
+		var lines []string
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() && sub.GroupID == group {
+				lines = append(lines, hangWords(fmt.Sprintf("  %-11s %s", sub.Name(), sub.Short), helpWidth, strings.Repeat(" ", 14)))
+			}
+		}
+		if len(lines) > 0 {
+			b.WriteString("\n" + title + "\n" + strings.Join(lines, ""))
+		}
+	}
+	for _, g := range c.Groups() {
+		list(g.Title, g.ID)
+	}
+	title := "Commands:"
+	if len(c.Groups()) > 0 {
+		title = "Other commands:"
+	}
+	list(title, "")
 }
 
 // exitCodesHelp is the table of exit codes every command shares.

@@ -10,7 +10,8 @@ import (
 // global flags once: all of them in `cozeauth --help`, only those that
 // matter elsewhere.
 func TestHelp(t *testing.T) {
-	root := newRootCmd(&globals{env: &Env{Getenv: func(string) string { return "" }}})
+	t.Parallel()
+	root := newRootCmd(newGlobals(&Env{Getenv: func(string) string { return "" }}))
 	cmds := []string{""}
 	for _, c := range root.Commands() {
 		if c.IsAvailableCommand() && c.Name() != "completion" {

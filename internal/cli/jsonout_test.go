@@ -13,6 +13,7 @@ import (
 // Every time writeJSON writes is RFC 3339 in whole seconds, UTC, wherever it
 // sits: a field, behind a pointer, in a slice, embedded.
 func TestWriteJSONWholeSeconds(t *testing.T) {
+	t.Parallel()
 	cst := time.FixedZone("CST", 8*3600)
 	at := time.Date(2025, 6, 1, 20, 0, 5, 987_654_321, cst)
 	type Inner struct {
@@ -73,6 +74,7 @@ func TestWriteJSONLeavesTheValueAlone(t *testing.T) {
 }
 
 func TestProbeWatchTimeWholeSeconds(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	started := time.Date(2025, 6, 1, 12, 0, 0, 999_000_000, time.UTC)
 	if err := writeRound(&b, 1, started, probe.Report{}); err != nil {

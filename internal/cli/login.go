@@ -16,8 +16,12 @@ import (
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/internal/browser"
 	"github.com/cozeauth/cozeauth/internal/input"
+	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/internal/timefmt"
 )
+
+// defaultLoginTimeout is how long a login waits for the person by default.
+const defaultLoginTimeout = 5 * time.Minute
 
 type loginOptions struct {
 	browser, noBrowser bool
@@ -29,8 +33,10 @@ type loginOptions struct {
 func newLoginCmd(g *globals) *cobra.Command {
 	var o loginOptions
 	cmd := &cobra.Command{
-		Use:   "login",
-		Short: "Log in to a Coze OAuth app (browser, paste-back, device code or JWT, by app type)",
+		Use:         "login",
+		GroupID:     groupLogin,
+		Annotations: annotations("profile region client-id client-secret redirect-uri api-base www-base storage", annSandbox),
+		Short:       "Log in to a Coze OAuth app (browser, paste-back, device code or JWT, by app type)",
 		Long: `Log in to a Coze OAuth app and store its tokens.
 
 The app type (--app-type, the app's client type in the Coze console) decides how:
@@ -59,66 +65,91 @@ Over SSH, or on Linux without a display, no browser is launched; instead:
   cozeauth login --app-type jwt --client-id … --public-key-id … --private-key-file private_key.pem
   cozeauth login --config coze_oauth_config.json`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.browser && o.noBrowser || o.paste && o.device {
-				return usageError("--browser and --no-browser, and --paste and --device, exclude each other")
-			}
-			if err := g.importConfigFile(); err != nil {
-				return err
-			}
-			m, err := g.manager()
-			if err != nil {
-				return err
-			}
-			if m.Config.ClientID == "" {
-				return usageError("no client id: pass --client-id (or set $COZE_CLIENT_ID) with your OAuth app's id from the Coze console")
-			}
-			flow, err := loginFlow(m, o)
-			if err != nil {
-				return err
-			}
-			if warn, _ := auth.ValidateClientID(m.Config.ClientID); warn != "" {
-				fmt.Fprintln(g.env.Stderr, "note: "+warn)
-			}
-			if err := g.confirmReplace(cmd.Context(), m, o.force); err != nil {
-				return err // replace.go
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
-			defer cancel()
-			var res *auth.LoginResult
-			switch {
-			case flow == auth.FlowJWT:
-				res, err = m.LoginJWT(ctx)
-			case flow == auth.FlowDevice:
-				res, err = loginDevice(ctx, g, m)
-			case o.paste:
-				res, err = loginPaste(ctx, g, m)
-			default:
-				res, err = loginBrowser(ctx, g, m, o)
-			}
-			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-				return fmt.Errorf("the login did not complete within --timeout %s: run it again, with a longer --timeout if needed", o.timeout)
-			}
-			var ke *auth.KeyError
-			if errors.As(err, &ke) { // a key that cannot sign is the caller's to fix
-				return &ExitError{Code: ExitUsage, Err: err}
-			}
-			if err != nil {
-				return err
-			}
-			reportLogin(g.env.Stderr, m, res, g.now())
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runLogin(cmd.Context(), g, o) },
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.noBrowser, "no-browser", false, "print the address but do not open a browser")
 	f.BoolVar(&o.browser, "browser", false, "open a browser even over SSH or without a display")
 	f.BoolVar(&o.paste, "paste", false, "read the address the browser ended on from standard input")
 	f.BoolVar(&o.device, "device", false, "log in with a device code entered on another device")
-	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for the login to complete")
-	f.BoolVar(&o.force, "force", false, "replace the profile's tokens even when they are for another app or API base")
+	f.DurationVar(&o.timeout, "timeout", defaultLoginTimeout, "how long to wait for the login to complete")
+	f.BoolVar(&o.force, "force", false, "log in without asking, even when the profile is logged in already or holds tokens of another app or API base")
 	g.app.register(f)
 	return cmd
+}
+
+// runLogin is `cozeauth login`: the flow the app type allows, its tokens
+// stored in the profile.
+func runLogin(ctx context.Context, g *globals, o loginOptions) error {
+	if o.browser && o.noBrowser || o.paste && o.device {
+		return usageError("--browser and --no-browser, and --paste and --device, exclude each other")
+	}
+	g, err := g.withConfigFile()
+	if err != nil {
+		return err
+	}
+	m, err := g.manager()
+	if err != nil {
+		return err
+	}
+	if g.flags.useSandbox {
+		if m.Config.ClientID == "" {
+			m.Config.ClientID = sandbox.PKCEClientID // the sandbox's own app
+		}
+		fmt.Fprintln(g.env.Stderr, sandboxNote(m.Config.API(), m.Config.Profile))
+	}
+	if m.Config.ClientID == "" {
+		return usageError("no client id: pass --client-id (or set $COZE_CLIENT_ID) with your OAuth app's id from the Coze console")
+	}
+	flow, err := loginFlow(m, o)
+	if err != nil {
+		return err
+	}
+	if warn, _ := auth.ValidateClientID(m.Config.ClientID); warn != "" {
+		fmt.Fprintln(g.env.Stderr, "note: "+warn)
+	}
+	if err := g.confirmReplace(ctx, m, o.force); err != nil {
+		return err // replace.go
+	}
+	if err := g.confirmRelogin(ctx, m, o.force); err != nil {
+		return err // replace.go
+	}
+	res, err := g.loginWith(ctx, m, flow, o)
+	if err != nil {
+		return err
+	}
+	reportLogin(g.env.Stderr, m, res, g.now())
+	return nil
+}
+
+// loginWith runs flow within --timeout, its failure said as a person can
+// act on it.
+func (g *globals) loginWith(ctx context.Context, m *auth.Manager, flow auth.Flow, o loginOptions) (*auth.LoginResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	var (
+		res *auth.LoginResult
+		err error
+	)
+	switch {
+	case flow == auth.FlowJWT:
+		res, err = m.LoginJWT(ctx)
+	case flow == auth.FlowDevice:
+		res, err = loginDevice(ctx, g, m)
+	case o.paste:
+		res, err = loginPaste(ctx, g, m)
+	default:
+		res, err = loginBrowser(ctx, g, m, o)
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		return nil, fmt.Errorf("the login did not complete within --timeout %s: run it again, with a longer --timeout if needed", o.timeout)
+	}
+	err = explainAppTypeRefused(err, flow, m.Config, g.appTypeGiven()) // apptype_refused.go
+	var ke *auth.KeyError
+	if errors.As(err, &ke) { // a key that cannot sign is the caller's to fix
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return res, err
 }
 
 // loginFlow picks the flow for the app type and refuses, as a usage error,

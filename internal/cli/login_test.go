@@ -155,6 +155,7 @@ func (r *loginRun) loggedIn(t *testing.T) bool {
 var authorizeURL = regexp.MustCompile(`(http://\S+/api/permission/oauth2/authorize\?\S+)`)
 
 func TestLoginPaste(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		paste    func(t *testing.T, srv *sandbox.Server, authorize string) string
@@ -201,6 +202,7 @@ func TestLoginPaste(t *testing.T) {
 }
 
 func TestLoginPasteNothing(t *testing.T) {
+	t.Parallel()
 	r := startLogin(t, "--paste")
 	waitFor(t, r.stderr, authorizeURL)
 	r.stdin.Close()
@@ -212,6 +214,7 @@ func TestLoginPasteNothing(t *testing.T) {
 var userCode = regexp.MustCompile(`│\s+((?:\S )+\S)\s+│`)
 
 func TestLoginDevice(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		decide   func(srv *sandbox.Server, code string) error
@@ -246,6 +249,7 @@ func TestLoginDevice(t *testing.T) {
 // address pasted while it also listens; another login's address is refused
 // and the wait goes on.
 func TestLoginHeadlessAcceptsPasteWhileListening(t *testing.T) {
+	t.Parallel()
 	r := startLogin(t) // the test's Getenv has no DISPLAY: headless
 	authorize := waitFor(t, r.stderr, authorizeURL)
 	for _, want := range []string{"No browser was opened", "ssh -L ", "paste here", "cozeauth login --app-type device"} {
@@ -271,6 +275,7 @@ func TestLoginHeadlessAcceptsPasteWhileListening(t *testing.T) {
 // early (its timer fired after 1s), the sandbox says slow_down, the next
 // waits are the interval plus 5s, and the approval then logs in.
 func TestLoginDeviceSlowDown(t *testing.T) {
+	t.Parallel()
 	r := startDeviceLogin(t, &fakeClock{earlySleep: 2})
 	code := strings.ReplaceAll(waitFor(t, r.stderr, userCode), " ", "")
 	waits := func() []time.Duration {

@@ -63,7 +63,7 @@ func TestQuittingTheWizardKeepsTokensUnderWay(t *testing.T) {
 		t.Run(tt.grant, func(t *testing.T) {
 			coze, srv := newBlockingCoze(t)
 			var stderr bytes.Buffer
-			g := &globals{env: &Env{Stderr: &stderr, Getenv: func(string) string { return "" }}, configDir: t.TempDir()}
+			g := &globals{env: &Env{Stderr: &stderr, Getenv: func(string) string { return "" }}, flags: sharedFlags{configDir: t.TempDir()}, run: &runState{}}
 			st, err := g.store()
 			if err != nil {
 				t.Fatal(err)
@@ -89,7 +89,7 @@ func TestQuittingTheWizardKeepsTokensUnderWay(t *testing.T) {
 				t.Fatalf("the endpoint saw %s, want %s", got, tt.grant)
 			}
 			quit() // the person quits the wizard; ui.Run returns
-			if !g.pending.Busy() {
+			if !g.run.pending.Busy() {
 				t.Fatal("nothing is pending while the grant is at Coze")
 			}
 			waited := make(chan struct{})

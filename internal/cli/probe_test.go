@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/coze"
-	"github.com/cozeauth/cozeauth/probe"
 )
 
 // probeNow is the fixed clock of the probe command's tests.
@@ -175,6 +173,7 @@ type probeJSON struct {
 }
 
 func TestProbeJSON(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	res := runProbeCLI(t.Context(), t, nil, "probe", "--api-base", f.srv.URL, "--www-base", f.srv.URL+"/", "--json", "--token", "good")
 	if res.code != ExitOK {
@@ -264,6 +263,7 @@ func sortedKeys(v any) []string {
 }
 
 func TestProbeTable(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	closed := closedURL(t)
 	tests := []struct {
@@ -354,6 +354,7 @@ func TestProbeTable(t *testing.T) {
 }
 
 func TestProbeUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -387,6 +388,7 @@ func TestProbeUsage(t *testing.T) {
 
 // TestProbeToken checks where the users_me token comes from.
 func TestProbeToken(t *testing.T) {
+	t.Parallel()
 	fresh := auth.Token{AccessToken: "good", RefreshToken: "r1", Expiry: probeNow.Add(time.Hour), IssuedAt: probeNow}
 	stale := auth.Token{AccessToken: "old", RefreshToken: "r0", Expiry: probeNow.Add(-time.Hour), IssuedAt: probeNow.Add(-2 * time.Hour)}
 	current := []string{"v3_chat", "workflow_run", "oauth_token", "oauth_authorize", "ws_chat"}
@@ -452,6 +454,7 @@ func TestProbeToken(t *testing.T) {
 // still waiting: what finished is shown, the rest as canceled, and the exit
 // code is 130 like every interrupted command's (3 would blame the network).
 func TestProbeInterrupt(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	f.hold = make(chan struct{}, 1)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -483,52 +486,11 @@ func TestProbeInterrupt(t *testing.T) {
 	}
 }
 
-var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
-
-// TestProbeColour checks that colour changes nothing but the escape codes.
-func TestProbeColour(t *testing.T) {
-	rep := probe.NewReport([]probe.Result{
-		{Index: 0, Name: "www", Status: 200, Class: probe.ClassOK, Timings: probe.Timings{Total: 182 * time.Millisecond}},
-		{Index: 1, Name: "v1_chat", Class: probe.ClassReset, Timings: probe.Timings{Total: 3 * time.Millisecond}, Error: "connection reset by peer", Hint: "cut"},
-		{Index: 2, Name: "users_me", Status: 500, Class: probe.ClassServerError, Hint: "later"},
-	}, 200*time.Millisecond, "")
-	var plain, colour bytes.Buffer
-	if err := printProbe(&plain, rep, newProbeStyles(&plain, false), 120); err != nil {
-		t.Fatal(err)
-	}
-	if err := printProbe(&colour, rep, newProbeStyles(&colour, true), 120); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(colour.String(), "\x1b[") {
-		t.Fatalf("no colour in:\n%s", colour.String())
-	}
-	if diff := cmp.Diff(plain.String(), ansiEscape.ReplaceAllString(colour.String(), "")); diff != "" {
-		t.Errorf("colour changed the text (-plain +colour without escapes):\n%s", diff)
-	}
-	want := `TARGET    STATUS  CLASS            TIME      DETAIL
-www       200     ok               182ms
-v1_chat   -       reset            3.0ms     connection reset by peer
-users_me  500     server_error     0.0ms
-
-Verdict:  partial — 2 of 3 targets answered; the others failed below HTTP or were answered by something else
-Proxy:    none (direct)
-Duration: 200ms
-
-Hints:
-  v1_chat (reset)
-    cut
-  users_me (server_error)
-    later
-`
-	if diff := cmp.Diff(want, plain.String()); diff != "" {
-		t.Errorf("table (-want +got):\n%s", diff)
-	}
-}
-
 // A 5xx page from the API host (the token endpoint, the open API) is an
 // answer, so the path is open, but no login or refresh can work through
 // it: the verdict is degraded and the probe exits 3.
 func TestProbeServerErrorsAreDegraded(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")

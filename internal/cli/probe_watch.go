@@ -27,6 +27,7 @@ func (g *globals) watchProbe(ctx context.Context, p *probe.Prober, targets []pro
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("the watch view failed: %w", err)
 	}
+	fmt.Fprint(g.env.Stdout, final.Summary()) // the last round stays on screen after the view
 	if final.Interrupted() || ctx.Err() != nil {
 		return &ExitError{Code: ExitInterrupted, Err: errors.New("interrupted")}
 	}

@@ -13,6 +13,7 @@ import (
 // may have written: it is escaped wherever it is printed, as user names and
 // Coze's texts are, so it cannot clear the screen or move the cursor.
 func TestPlantedProfileNameIsEscaped(t *testing.T) {
+	t.Parallel()
 	const planted = "p\x1b[2Jx"
 	dir := t.TempDir()
 	set := auth.Settings{ClientID: sandbox.PKCEClientID, APIBase: "https://api.coze.com"}

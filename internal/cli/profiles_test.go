@@ -36,6 +36,7 @@ func twoProfiles(t *testing.T, dir string) {
 }
 
 func TestProfiles(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, dir string)
@@ -177,6 +178,7 @@ func collapse(s string) []string {
 // TestProfilesNarrow: at 50 columns the table is cut to fit and the advice
 // under it wraps between words, the command kept whole.
 func TestProfilesNarrow(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	twoProfiles(t, dir)
 	res := runCLIEnv(t, dir, nil, map[string]string{"COLUMNS": "50"}, "profiles")

@@ -20,14 +20,19 @@ import (
 // defaultProxyListen is where `cozeauth proxy` listens by default.
 const defaultProxyListen = "127.0.0.1:8899"
 
+// proxyOptions are `cozeauth proxy`'s own flags.
+type proxyOptions struct {
+	listen, wsBase  string
+	printKey, quiet bool
+}
+
 func newProxyCmd(g *globals) *cobra.Command {
-	var (
-		listen, wsBase  string
-		printKey, quiet bool
-	)
+	var o proxyOptions
 	cmd := &cobra.Command{
-		Use:   "proxy",
-		Short: "Serve the Coze API on a local port, adding a valid token to every request",
+		Use:         "proxy",
+		GroupID:     groupUse,
+		Annotations: annotations("profile region api-base refresh-margin", annEnvToken),
+		Short:       "Serve the Coze API on a local port, adding a valid token to every request",
 		Long: `Listen on a loopback port and forward every request to the profile's API base
 with a valid access token in its Authorization header, so that any program, in any
 language, uses Coze with no token code of its own:
@@ -48,41 +53,45 @@ stop it, letting requests under way finish for up to 5 seconds.`,
   cozeauth proxy --listen 127.0.0.1:0    # a free port, printed when ready
   export COZE_API_BASE=http://127.0.0.1:8899 COZE_API_TOKEN=$(cozeauth proxy --print-key)`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			key, err := g.proxyKey()
-			if err != nil {
-				return err
-			}
-			if printKey {
-				_, err := io.WriteString(g.env.Stdout, key+"\n")
-				return err
-			}
-			ln, err := listenLoopback(listen)
-			if err != nil {
-				return err
-			}
-			defer ln.Close()
-			log := g.env.Stderr
-			if quiet {
-				log = nil
-			}
-			h, err := g.proxyHandler(cmd.Context(), wsBase, key, proxy.AllowedHosts(ln.Addr(), listen), log)
-			if err != nil {
-				return err
-			}
-			// A signal stops the listening; the requests under way get the
-			// proxy's own 5 s, not the 1.5 s of an ordinary command.
-			setSignalGrace(cmd.Context(), proxy.ShutdownGrace+time.Second)
-			fmt.Fprintf(g.env.Stderr, "listening on http://%s\n", ln.Addr())
-			return proxy.Serve(cmd.Context(), ln, h.Handler, 0) // the proxy's own handler, whose log Serve flushes
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runProxy(cmd.Context(), g, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&listen, "listen", defaultProxyListen, "loopback address to listen on (port 0 picks a free one)")
-	f.StringVar(&wsBase, "ws-base", "", "WebSocket base URL, e.g. wss://ws.coze.com [$COZE_WS_BASE] (default: derived from the API base)")
-	f.BoolVar(&printKey, "print-key", false, "print the profile's local key (creating it if needed) and exit")
-	f.BoolVar(&quiet, "quiet", false, "do not log requests")
+	f.StringVar(&o.listen, "listen", defaultProxyListen, "loopback address to listen on (port 0 picks a free one)")
+	f.StringVar(&o.wsBase, "ws-base", "", "WebSocket base URL, e.g. wss://ws.coze.com [$COZE_WS_BASE] (default: derived from the API base)")
+	f.BoolVar(&o.printKey, "print-key", false, "print the profile's local key (creating it if needed) and exit")
+	f.BoolVar(&o.quiet, "quiet", false, "do not log requests")
 	return cmd
+}
+
+// runProxy is `cozeauth proxy`: the profile's local key printed, or the
+// proxy served until a signal stops it.
+func runProxy(ctx context.Context, g *globals, o proxyOptions) error {
+	key, err := g.proxyKey()
+	if err != nil {
+		return err
+	}
+	if o.printKey {
+		_, err := io.WriteString(g.env.Stdout, key+"\n")
+		return err
+	}
+	ln, err := listenLoopback(o.listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	log := g.env.Stderr
+	if o.quiet {
+		log = nil
+	}
+	h, err := g.proxyHandler(ctx, o.wsBase, key, proxy.AllowedHosts(ln.Addr(), o.listen), log)
+	if err != nil {
+		return err
+	}
+	// A signal stops the listening; the requests under way get the
+	// proxy's own 5 s, not the 1.5 s of an ordinary command.
+	setSignalGrace(ctx, proxy.ShutdownGrace+time.Second)
+	fmt.Fprintf(g.env.Stderr, "listening on http://%s\n", ln.Addr())
+	return proxy.Serve(ctx, ln, h.Handler, 0) // the proxy's own handler, whose log Serve flushes
 }
 
 // listenLoopback listens on addr, which must be a loopback address:
@@ -144,7 +153,7 @@ func (g *globals) proxyTokens(ctx context.Context) (proxy.Tokens, auth.Config, e
 	c := proxy.NewCache(m)
 	c.Warn = g.warnOnce
 	if _, err := c.Token(ctx); err != nil {
-		return nil, cfg, explainNotSetUp(m, err)
+		return nil, cfg, g.notSetUpError(m, err)
 	}
 	return c, cfg, nil
 }

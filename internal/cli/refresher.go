@@ -56,7 +56,7 @@ type RefresherProcess struct {
 // config directory end with it, and a refresher that outlived them would
 // only recreate the directory.
 func (g *globals) renewer() auth.Renewer {
-	if g.env.Refresher == nil || g.sandbox {
+	if g.env.Refresher == nil || g.flags.sandbox {
 		return nil
 	}
 	return processRenewer{start: g.env.Refresher}
@@ -153,7 +153,7 @@ func ServeRefresher(in io.Reader, out io.Writer, env *Env) int {
 		mu       sync.Mutex
 		warnings []string
 	)
-	g := &globals{env: env, configDir: req.Dir}
+	g := newGlobals(env).with(func(f *sharedFlags, _ *appFlags) { f.configDir = req.Dir })
 	o := refreshOutcome{}
 	if st, err := g.store(); err != nil {
 		o.Error = wireErrorOf(err)

@@ -88,6 +88,7 @@ func (s *sandboxed) run(after time.Duration, env map[string]string, args ...stri
 // profiles shows the profile logged out, token exits 4 without calling
 // Coze; an explicit refresh that Coze accepts ends it.
 func TestRefusalIsRememberedByTheCommands(t *testing.T) {
+	t.Parallel()
 	s := loginToSandbox(t)
 	s.sb.SetFaults(sandbox.Faults{RefuseRefresh: true})
 	inMargin := 11 * time.Minute
@@ -122,6 +123,7 @@ func TestRefusalIsRememberedByTheCommands(t *testing.T) {
 // Row 4: a run that resolves another API base or region than the one that
 // issued the tokens is a usage error naming both, with no call to either.
 func TestAnotherIssuerIsAUsageError(t *testing.T) {
+	t.Parallel()
 	s := loginToSandbox(t)
 	before := s.sb.FaultStats().TokenRequests
 	for _, args := range [][]string{
@@ -146,6 +148,7 @@ func TestAnotherIssuerIsAUsageError(t *testing.T) {
 // Row 7: a token file others can read is made 0600 by the next write, with
 // one warning, not one per read.
 func TestPermissionsFixedWithOneWarning(t *testing.T) {
+	t.Parallel()
 	s := loginToSandbox(t)
 	path := filepath.Join(s.dir, "tokens.json")
 	os.Chmod(path, 0o644)
@@ -160,6 +163,7 @@ func TestPermissionsFixedWithOneWarning(t *testing.T) {
 
 // Row 9: escape sequences in Coze's error reach the terminal escaped.
 func TestServerTextIsEscaped(t *testing.T) {
+	t.Parallel()
 	s := loginToSandbox(t)
 	s.sb.SetFaults(sandbox.Faults{Status: 400, Message: "nope\x1b[2J\x1b]52;c;ZXZpbA==\x07"})
 	r := s.run(time.Minute, nil, "refresh")
@@ -171,6 +175,7 @@ func TestServerTextIsEscaped(t *testing.T) {
 // Row 11: a margin longer than the token's life is clamped with one warning;
 // a fresh token is not refreshed.
 func TestLongMarginDoesNotRefreshEveryCall(t *testing.T) {
+	t.Parallel()
 	s := loginToSandbox(t)
 	env := map[string]string{"COZEAUTH_REFRESH_MARGIN": "20m"}
 	for range 4 {
@@ -187,6 +192,7 @@ func TestLongMarginDoesNotRefreshEveryCall(t *testing.T) {
 // Row 4, the probe: pointed at another API base, it probes it but skips its
 // account check with a note instead of sending the stored token there.
 func TestProbeSkipsTheAccountCheckForAnotherIssuer(t *testing.T) {
+	t.Parallel()
 	s := loginToSandbox(t)
 	before := s.sb.FaultStats().TokenRequests
 	r := s.run(time.Minute, nil, "probe", "--api-base", "http://127.0.0.1:9", "--www-base", "http://127.0.0.1:9", "--timeout", "2s")
@@ -203,6 +209,7 @@ func TestProbeSkipsTheAccountCheckForAnotherIssuer(t *testing.T) {
 // the next command imports it; with none, the access token is still
 // printed and stderr says what happened.
 func TestTokenKeepsOrPrintsWhatCouldNotBeSaved(t *testing.T) {
+	t.Parallel()
 	for _, rescuable := range []bool{true, false} {
 		t.Run(map[bool]string{true: "rescued", false: "lost"}[rescuable], func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "config")
@@ -264,6 +271,7 @@ func TestTokenKeepsOrPrintsWhatCouldNotBeSaved(t *testing.T) {
 // Row 9's bound on pasted input: a line over 64 KiB is refused with a clear
 // error, not read into memory whole or echoed.
 func TestPastedInputIsBounded(t *testing.T) {
+	t.Parallel()
 	huge := "http://localhost:8080/callback?code=" + strings.Repeat("c", input.MaxPaste) + "\n"
 	r := runCLI(t, t.TempDir(), nil, huge, "login", "--paste", "--client-id", "7420000000000000001.app.coze", "--api-base", "http://127.0.0.1:9", "--www-base", "http://127.0.0.1:9")
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "longer than any address") || strings.Contains(r.stderr, "cccc") {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cozeauth/cozeauth/auth"
+	"github.com/cozeauth/cozeauth/coze"
 )
 
 // confirmReplace stops a login that would overwrite a profile's tokens with
@@ -24,10 +25,10 @@ func (g *globals) confirmReplace(ctx context.Context, m *auth.Manager, force boo
 	if err != nil || !ok {
 		return nil
 	}
-	old := auth.Config{Profile: m.Config.Profile, Settings: saved}
-	if old.API() == m.Config.API() && saved.ClientID == m.Config.ClientID {
+	if sameApp(m.Config, saved) {
 		return nil
 	}
+	old := auth.Config{Profile: m.Config.Profile, Settings: saved}
 	what := fmt.Sprintf("profile %q holds tokens of app %s at %s; this login is for app %s at %s",
 		m.Config.Profile, orNone(saved.ClientID), old.API(), m.Config.ClientID, m.Config.API())
 	if !g.stdinIsTerminal() {
@@ -44,9 +45,46 @@ func (g *globals) confirmReplace(ctx context.Context, m *auth.Manager, force boo
 	return nil
 }
 
+// sameApp says whether saved settings are of cfg's app at cfg's Coze.
+func sameApp(cfg auth.Config, saved auth.Settings) bool {
+	old := auth.Config{Profile: cfg.Profile, Settings: saved}
+	return old.API() == cfg.API() && saved.ClientID == cfg.ClientID
+}
+
 func orNone(s string) string {
 	if s == "" {
 		return "(none)"
 	}
 	return s
+}
+
+// confirmRelogin asks, on a terminal, before logging in again a profile
+// that is logged in already with the same app at the same Coze: the
+// tokens it has would do. --force, no terminal (a script means it), a jwt
+// app (nothing to approve) or a profile not logged in skip the question.
+// Another app's tokens are confirmReplace's to ask about.
+func (g *globals) confirmRelogin(ctx context.Context, m *auth.Manager, force bool) error {
+	if force || !g.stdinIsTerminal() || m.Config.AppType() == auth.AppJWT {
+		return nil
+	}
+	if saved, ok, err := m.Store.LoadSettings(m.Config.Profile); err != nil || !ok || !sameApp(m.Config, saved) {
+		return nil // confirmReplace asked about another app's tokens
+	}
+	s, err := m.Status()
+	if err != nil || !s.LoggedIn {
+		return nil
+	}
+	who := ""
+	if s.User != nil && s.User.Display() != "" {
+		who = " as " + coze.Sanitize(s.User.Display())
+	}
+	fmt.Fprintf(g.env.Stderr, "Profile %q is already logged in%s; log in again? [y/N] ", m.Config.Profile, who)
+	answer, _ := readLine(ctx, g.env.Stdin) // no answer (end of input) is a no
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("nothing changed: profile %q stays logged in (--force logs in again without asking)", m.Config.Profile)}
+	}
+	return nil
 }

@@ -60,3 +60,46 @@ func TestLoginWouldReplaceTokens(t *testing.T) {
 		})
 	}
 }
+
+// A profile logged in already with the same app is logged in again only
+// after a yes on a terminal; --force and a script do not ask.
+func TestLoginAlreadyLoggedIn(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     []string
+		terminal bool
+		stdin    string
+		wantCode int
+		want     string // on stderr
+		notWant  string
+	}{
+		{"terminal, no", nil, true, "n\n", ExitFailure, `Profile "default" is already logged in; log in again? [y/N] cozeauth: nothing changed: profile "default" stays logged in`, "Open this address"},
+		{"terminal, no answer", nil, true, "", ExitFailure, "stays logged in", "Open this address"},
+		{"terminal, yes", nil, true, "y\n", ExitFailure, "log in again? [y/N] Open this address in a browser", ""},
+		{"terminal, --force", []string{"--force"}, true, "", ExitFailure, "Open this address", "log in again?"},
+		{"no terminal", nil, false, "", ExitFailure, "Open this address", "log in again?"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			storeTokens(t, dir, "default", auth.Settings{ClientID: testClient}, freshToken())
+			var stdout, stderr bytes.Buffer
+			code := Run(context.Background(), append([]string{"login", "--paste"}, tt.args...), &Env{
+				Stdin: strings.NewReader(tt.stdin), Stdout: &stdout, Stderr: &stderr,
+				Getenv: func(k string) string {
+					if k == "COZEAUTH_CONFIG_DIR" {
+						return dir
+					}
+					return ""
+				},
+				StdinIsTerminal: func() bool { return tt.terminal },
+				Now:             func() time.Time { return testNow },
+			})
+			if code != tt.wantCode || !strings.Contains(stderr.String(), tt.want) || tt.notWant != "" && strings.Contains(stderr.String(), tt.notWant) {
+				t.Errorf("exit %d, want %d, %q and not %q in:\n%s", code, tt.wantCode, tt.want, tt.notWant, stderr.String())
+			}
+		})
+	}
+}

@@ -15,7 +15,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -76,7 +75,10 @@ type Env struct {
 	// StdinIsTerminal says whether a person can type on Stdin; nil means
 	// asking the terminal.
 	StdinIsTerminal func() bool
-	Version         string
+	// StderrIsTerminal says whether a person sees Stderr (for the
+	// "waiting for Coze" line, waiting.go); nil means asking the terminal.
+	StderrIsTerminal func() bool
+	Version          string
 	// UserAgent is sent with every request; "" means cozeauth/<Version>.
 	UserAgent string
 	// Browser opens authorize pages; nil means $BROWSER or the desktop's.
@@ -87,14 +89,39 @@ type Env struct {
 	Refresher Refresher
 }
 
-// globals are the flags every command takes, before or after its name.
+// globals is what every command shares: the outside world, the flags every
+// command takes (before or after its name), login's app-type flags, and
+// this run's token work. Nothing assigns to flags or app after cobra parsed
+// them: a command that needs other settings (another profile, the sandbox's
+// bases, a console config file's) resolves them through [globals.configWith]
+// or derives a globals of its own with [globals.with].
 type globals struct {
-	env *Env
+	env   *Env
+	flags sharedFlags
+	// app holds login's app-type flags (apptype.go).
+	app appFlags
+	// run is shared by g and every globals derived from it.
+	run *runState
+}
 
+// sharedFlags are the values of the flags every command takes.
+type sharedFlags struct {
 	region, apiBase, wwwBase string
 	clientID, clientSecret   string
 	redirectURI, profile     string
 	refreshMargin, storage   string
+	// configDir, when set, replaces $COZEAUTH_CONFIG_DIR (the --sandbox
+	// wizard uses a throwaway one); no flag sets it.
+	configDir string
+	// sandbox runs the wizard against the embedded fake Coze (wizard.go).
+	sandbox bool
+	// useSandbox is login's, status's and token's --sandbox: the settings
+	// point at a running `cozeauth sandbox` (sandboxflag.go).
+	useSandbox bool
+}
+
+// runState is one run's token work and warnings, whichever globals reach it.
+type runState struct {
 	// pending counts the refreshes and code exchanges under way in this
 	// process, in all of this run's Managers; Run waits for them before
 	// returning, so quitting mid-refresh loses no rotated token. (A
@@ -103,18 +130,21 @@ type globals struct {
 	// warned holds the warnings already printed (warnOnce).
 	warnMu sync.Mutex
 	warned map[string]bool
-	// configDir, when set, replaces $COZEAUTH_CONFIG_DIR (--sandbox uses a
-	// throwaway one).
-	configDir string
-	// sandbox runs the wizard against the embedded fake Coze (wizard.go).
-	sandbox bool
-	// app holds login's app-type flags (apptype.go).
-	app appFlags
+}
+
+func newGlobals(env *Env) *globals { return &globals{env: env, run: &runState{}} }
+
+// with is a copy of g whose flags change makes other; g is left as parsed.
+// The copy shares g's run, so Run still waits for its token work.
+func (g *globals) with(change func(*sharedFlags, *appFlags)) *globals {
+	d := *g
+	change(&d.flags, &d.app)
+	return &d
 }
 
 // Run executes cozeauth with args and returns the exit code.
 func Run(ctx context.Context, args []string, env *Env) int {
-	g := &globals{env: env}
+	g := newGlobals(env)
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
@@ -125,6 +155,7 @@ func Run(ctx context.Context, args []string, env *Env) int {
 	if err == nil {
 		return ExitOK
 	}
+	err = g.withFlagsInHints(err) // hints.go
 	code := exitCode(err)
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		err, code = errors.New("interrupted"), ExitInterrupted
@@ -175,7 +206,7 @@ func isUsage(err error) bool {
 // tools that read the commands without running them: internal/gendocs writes
 // the command reference (docs/cli) from it.
 func NewRootCommand(env *Env) *cobra.Command {
-	root := newRootCmd(&globals{env: env})
+	root := newRootCmd(newGlobals(env))
 	root.InitDefaultCompletionCmd()
 	return root
 }
@@ -202,7 +233,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
 			case cmd.Name() == "probe" && cmd.Flags().Changed("token"): // its --token comes first
-			case slices.Contains([]string{"token", "api", "status", "probe", "proxy", "exec"}, cmd.Name()):
+			case marked(cmd, annEnvToken): // annotations.go
 				return g.checkEnvToken()
 			}
 			return nil
@@ -215,18 +246,30 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 		return flagError{fmt.Errorf("%w (see `%s --help`)%s", err, c.CommandPath(), flagSuggestions(c, err.Error()))}
 	})
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.region, "region", "", "Coze region: com (coze.com) or cn (coze.cn) [$COZE_REGION]")
-	pf.StringVar(&g.apiBase, "api-base", "", "API base URL, overrides the region's [$COZE_API_BASE]")
-	pf.StringVar(&g.wwwBase, "www-base", "", "web base URL for the consent page [$COZE_WWW_BASE]")
-	pf.StringVar(&g.clientID, "client-id", "", "OAuth app client ID [$COZE_CLIENT_ID]")
-	pf.StringVar(&g.clientSecret, "client-secret", "", "a web app's client secret (a secret without --app-type means a web app) [$COZE_CLIENT_SECRET]")
-	pf.StringVar(&g.redirectURI, "redirect-uri", "", "redirect URI registered on the app (default "+auth.DefaultRedirectURI+") [$COZE_REDIRECT_URI]")
-	pf.StringVar(&g.profile, "profile", "", "profile name (default: the one `cozeauth use` saved, else \"default\") [$COZE_PROFILE]")
-	pf.StringVar(&g.storage, "storage", "", "where secrets are kept: file or keyring (default file) [$COZEAUTH_STORAGE]")
-	pf.StringVar(&g.refreshMargin, "refresh-margin", "", "refresh this long before expiry (default 5m) [$COZEAUTH_REFRESH_MARGIN]")
+	pf.StringVar(&g.flags.region, "region", "", "Coze region: com (coze.com) or cn (coze.cn) [$COZE_REGION]")
+	pf.StringVar(&g.flags.apiBase, "api-base", "", "API base URL, overrides the region's [$COZE_API_BASE]")
+	pf.StringVar(&g.flags.wwwBase, "www-base", "", "web base URL for the consent page [$COZE_WWW_BASE]")
+	pf.StringVar(&g.flags.clientID, "client-id", "", "OAuth app client ID [$COZE_CLIENT_ID]")
+	pf.StringVar(&g.flags.clientSecret, "client-secret", "", "a web app's client secret (a secret without --app-type means a web app) [$COZE_CLIENT_SECRET]")
+	pf.StringVar(&g.flags.redirectURI, "redirect-uri", "", "redirect URI registered on the app (default "+auth.DefaultRedirectURI+") [$COZE_REDIRECT_URI]")
+	pf.StringVar(&g.flags.profile, "profile", "", "profile name (default: the one `cozeauth use` saved, else \"default\") [$COZE_PROFILE]")
+	pf.StringVar(&g.flags.storage, "storage", "", "where secrets are kept: file or keyring (default file) [$COZEAUTH_STORAGE]")
+	pf.StringVar(&g.flags.refreshMargin, "refresh-margin", "", "refresh this long before expiry (default 5m) [$COZEAUTH_REFRESH_MARGIN]")
 	// --sandbox: the wizard against the embedded fake Coze (wizard.go).
-	root.Flags().BoolVar(&g.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
-	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newUseCmd(g), newSandboxCmd(g), newProbeCmd(g), newProxyCmd(g), newExecCmd(g))
+	root.Flags().BoolVar(&g.flags.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
+	root.AddGroup(commandGroups...)
+	// status.go and profiles.go make status, profiles and use; their
+	// groups and annotations are set here until those files set them.
+	status, profiles := newStatusCmd(g), newProfilesCmd(g)
+	status.GroupID, status.Annotations = groupLogin, annotations("profile", annEnvToken, annSandbox)
+	use := newUseCmd(g)
+	profiles.GroupID, use.GroupID = groupLogin, groupLogin
+	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), status, newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), profiles, use, newSandboxCmd(g), newProbeCmd(g), newProxyCmd(g), newExecCmd(g))
+	for _, c := range root.Commands() {
+		if marked(c, annSandbox) {
+			addSandboxFlag(c, g) // sandboxflag.go
+		}
+	}
 	registerCompletions(root, g) // complete.go
 	return root
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,17 +18,21 @@ import (
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
 
+// sandboxOptions are `cozeauth sandbox`'s flags.
+type sandboxOptions struct {
+	addr     string
+	opts     sandbox.Options
+	quiet    bool
+	writeKey string
+	force    bool
+}
+
 func newSandboxCmd(g *globals) *cobra.Command {
-	var (
-		addr     string
-		opts     sandbox.Options
-		quiet    bool
-		writeKey string
-		force    bool
-	)
+	var o sandboxOptions
 	cmd := &cobra.Command{
-		Use:   "sandbox",
-		Short: "Serve a fake Coze on loopback for offline use and tests",
+		Use:     "sandbox",
+		GroupID: groupCheck,
+		Short:   "Serve a fake Coze on loopback for offline use and tests",
 		Long: `Serve the embedded fake Coze on this machine only: the consent page (Approve and
 Deny buttons), the token endpoint (PKCE, web and device apps with rotation; JWT
 apps), device login, /v1/users/me, /v3/chat, /v1/workflow/run, /v1/workspaces,
@@ -50,6 +55,8 @@ $COZE_JWT_PRIVATE_KEY.`,
   cozeauth sandbox --addr 127.0.0.1:8808 &
   cozeauth login --profile sandbox --api-base http://127.0.0.1:8808 \
     --www-base http://127.0.0.1:8808 --client-id ` + sandbox.PKCEClientID + `
+  cozeauth login --sandbox        # the same, as profile "sandbox" ($COZEAUTH_SANDBOX)
+  cozeauth token --sandbox
   cozeauth login --profile sandbox-device --api-base http://127.0.0.1:8808 --app-type device \
     --client-id ` + sandbox.DeviceClientID + `
   cozeauth login --profile sandbox-jwt --api-base http://127.0.0.1:8808 --app-type jwt \
@@ -57,50 +64,54 @@ $COZE_JWT_PRIVATE_KEY.`,
     --public-key-id ` + sandbox.JWTPublicKeyID + ` --private-key-file sandbox_key.pem
   cozeauth token --profile sandbox`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if writeKey != "" {
-				return writeSandboxKey(g.env.Stdout, g.env.Stderr, writeKey, force)
-			}
-			if force {
-				return usageError("--force only goes with --write-key (it replaces an existing key file)")
-			}
-			host, _, err := net.SplitHostPort(addr)
-			if ip := net.ParseIP(host); err != nil || host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-				return usageError("--addr %q must be a loopback address with a port, like 127.0.0.1:8808 (the sandbox never listens beyond this machine)", addr)
-			}
-			if !quiet {
-				opts.Log = g.env.Stderr
-			}
-			// Registered beside the defaults, up to Coze's limit.
-			opts.RedirectURIs = append(append([]string(nil), sandbox.DefaultRedirectURIs...), opts.RedirectURIs...)
-			if len(opts.RedirectURIs) > sandbox.MaxRedirectURIs {
-				return usageError("--redirect-uri given %d times: Coze registers at most %d per app, and the sandbox has %d already (%s)", len(opts.RedirectURIs)-len(sandbox.DefaultRedirectURIs), sandbox.MaxRedirectURIs, len(sandbox.DefaultRedirectURIs), strings.Join(sandbox.DefaultRedirectURIs, ", "))
-			}
-			srv := sandbox.New(opts)
-			base, err := srv.Start(addr)
-			if err != nil {
-				return fmt.Errorf("could not start the sandbox on %s: %w", addr, err)
-			}
-			defer srv.Close()
-			fmt.Fprintln(g.env.Stdout, base)
-			// --profile sandbox: a sandbox login must never replace a real profile's tokens.
-			fmt.Fprintf(g.env.Stderr, "Sandbox Coze at %s (Ctrl-C stops it). Try, in a profile of its own:\n  cozeauth login --profile sandbox --api-base %s --www-base %s --client-id %s\n", base, base, base, sandbox.PKCEClientID)
-			<-cmd.Context().Done()
-			return cmd.Context().Err() // Ctrl-C: exit 130, as every command
-
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runSandbox(cmd.Context(), g, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&addr, "addr", "127.0.0.1:8808", "loopback address to listen on (port 0 picks a free one)")
-	f.DurationVar(&opts.AccessTTL, "access-ttl", 15*time.Minute, "life of the access tokens it issues")
-	f.DurationVar(&opts.ProbeDelay, "probe-delay", 0, "wait this long before answering each probe target")
-	f.DurationVar(&opts.ChatPace, "chat-pace", 20*time.Millisecond, "wait this long between the events of a streamed /v3/chat")
-	f.StringArrayVar(&opts.FailPaths, "fail-path", nil, "close the connection without answering requests to this path (repeatable)")
-	f.BoolVar(&quiet, "quiet", false, "do not log requests")
-	f.StringArrayVar(&opts.RedirectURIs, "redirect-uri", nil, "register this redirect URI on the PKCE and web apps too, beside the two defaults (Coze allows 3)")
-	f.StringVar(&writeKey, "write-key", "", "write the JWT app's sandbox-only private key to this file (0600; - for stdout) and exit")
-	f.BoolVar(&force, "force", false, "with --write-key, replace a file that exists")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8808", "loopback address to listen on (port 0 picks a free one)")
+	f.DurationVar(&o.opts.AccessTTL, "access-ttl", 15*time.Minute, "life of the access tokens it issues")
+	f.DurationVar(&o.opts.ProbeDelay, "probe-delay", 0, "wait this long before answering each probe target")
+	f.DurationVar(&o.opts.ChatPace, "chat-pace", 20*time.Millisecond, "wait this long between the events of a streamed /v3/chat")
+	f.StringArrayVar(&o.opts.FailPaths, "fail-path", nil, "close the connection without answering requests to this path (repeatable)")
+	f.DurationVar(&o.opts.DeviceInterval, "device-interval", 5*time.Second, "the poll interval device logins are given (whole seconds, as Coze says it)")
+	f.BoolVar(&o.quiet, "quiet", false, "do not log requests")
+	f.StringArrayVar(&o.opts.RedirectURIs, "redirect-uri", nil, "register this redirect URI on the PKCE and web apps too, beside the two defaults (Coze allows 3)")
+	f.StringVar(&o.writeKey, "write-key", "", "write the JWT app's sandbox-only private key to this file (0600; - for stdout) and exit")
+	f.BoolVar(&o.force, "force", false, "with --write-key, replace a file that exists")
 	return cmd
+}
+
+// runSandbox is `cozeauth sandbox`: the fake Coze served on loopback
+// until a signal, or its JWT app's key written.
+func runSandbox(ctx context.Context, g *globals, o sandboxOptions) error {
+	if o.writeKey != "" {
+		return writeSandboxKey(g.env.Stdout, g.env.Stderr, o.writeKey, o.force)
+	}
+	if o.force {
+		return usageError("--force only goes with --write-key (it replaces an existing key file)")
+	}
+	host, _, err := net.SplitHostPort(o.addr)
+	if ip := net.ParseIP(host); err != nil || host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return usageError("--addr %q must be a loopback address with a port, like 127.0.0.1:8808 (the sandbox never listens beyond this machine)", o.addr)
+	}
+	if !o.quiet {
+		o.opts.Log = g.env.Stderr
+	}
+	// Registered beside the defaults, up to Coze's limit.
+	o.opts.RedirectURIs = append(append([]string(nil), sandbox.DefaultRedirectURIs...), o.opts.RedirectURIs...)
+	if len(o.opts.RedirectURIs) > sandbox.MaxRedirectURIs {
+		return usageError("--redirect-uri given %d times: Coze registers at most %d per app, and the sandbox has %d already (%s)", len(o.opts.RedirectURIs)-len(sandbox.DefaultRedirectURIs), sandbox.MaxRedirectURIs, len(sandbox.DefaultRedirectURIs), strings.Join(sandbox.DefaultRedirectURIs, ", "))
+	}
+	srv := sandbox.New(o.opts)
+	base, err := srv.Start(o.addr)
+	if err != nil {
+		return fmt.Errorf("could not start the sandbox on %s: %w", o.addr, err)
+	}
+	defer srv.Close()
+	fmt.Fprintln(g.env.Stdout, base)
+	// --profile sandbox: a sandbox login must never replace a real profile's tokens.
+	fmt.Fprintf(g.env.Stderr, "Sandbox Coze at %s (Ctrl-C stops it). Try, in a profile of its own:\n  cozeauth login --profile sandbox --api-base %s --www-base %s --client-id %s\n", base, base, base, sandbox.PKCEClientID)
+	<-ctx.Done()
+	return ctx.Err() // Ctrl-C: exit 130, as every command
 }
 
 // writeSandboxKey saves the sandbox JWT app's private key at path, 0600,

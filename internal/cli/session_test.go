@@ -15,6 +15,7 @@ import (
 // $COZE_JWT_CUSTOM_CONSUMER) reach Coze as the JWT's
 // session_context.device_info, and are saved in the profile.
 func TestJWTSessionContextReachesCoze(t *testing.T) {
+	t.Parallel()
 	sb := sandbox.New(sandbox.Options{Now: func() time.Time { return testNow }})
 	base, err := sb.Start("127.0.0.1:0")
 	if err != nil {
@@ -72,6 +73,7 @@ func TestJWTSessionContextReachesCoze(t *testing.T) {
 }
 
 func TestSessionContextFlagsAreForJWTApps(t *testing.T) {
+	t.Parallel()
 	r := runCLIWith(t, t.TempDir(), offline(t), "", map[string]string{"COZE_CLIENT_ID": sandbox.PKCEClientID}, "login", "--paste", "--device-id", "d")
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "--device-id is for a jwt") {
 		t.Errorf("exit %d, want %d:\n%s", r.code, ExitUsage, r.stderr)

@@ -175,10 +175,7 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 
 // configFor resolves profile's settings as if --profile named it.
 func (g *globals) configFor(st *auth.Store, profile string) (auth.Config, error) {
-	saved := g.profile
-	defer func() { g.profile = saved }()
-	g.profile = profile
-	return g.config(st)
+	return g.configWith(st, func(o *auth.Overrides) { o.Profile = profile })
 }
 
 // profileStatus reads one profile. $COZE_API_TOKEN, which every command
@@ -538,18 +535,4 @@ func refreshLeft(s *auth.Status, now time.Time) string {
 		return "refused"
 	}
 	return timeLeft(s.RefreshExpiresAt, now)
-}
-
-// explainNotSetUp turns "login required" for a profile that no login ever
-// set up (no client id anywhere, no tokens) into advice that works: a bare
-// `cozeauth login` would only ask for a client id.
-func explainNotSetUp(m *auth.Manager, err error) error {
-	if !auth.IsLoginRequired(err) || m.Config.ClientID != "" {
-		return err
-	}
-	st, serr := m.Status()
-	if serr != nil || st.State != auth.StateNotSetUp {
-		return err
-	}
-	return &ExitError{Code: ExitLoginRequired, Err: fmt.Errorf("profile %q is %s", m.Config.Profile, st.Problem)}
 }

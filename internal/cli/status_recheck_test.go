@@ -10,6 +10,7 @@ import (
 // `status --check` on an access token Coze refuses (4100) while the refresh
 // token lives refreshes once, saves the new pair, and says so.
 func TestStatusCheckRefreshesARefusedToken(t *testing.T) {
+	t.Parallel()
 	coze := meCoze(t, map[string]string{newAccess: "new"})
 	dir := t.TempDir()
 	tok := freshToken()

@@ -59,6 +59,7 @@ func statusJSON(t *testing.T, out string) map[string]any {
 }
 
 func TestStatusOffline(t *testing.T) {
+	t.Parallel()
 	coze := meCoze(t, map[string]string{oldAccess: "me"})
 	dir := t.TempDir()
 	storeTokens(t, dir, "default", auth.Settings{ClientID: testClient, APIBase: coze.srv.URL}, freshToken())
@@ -82,6 +83,7 @@ func TestStatusOffline(t *testing.T) {
 // A profile never set up says how to set it up, in status and token alike,
 // and both exit 4.
 func TestStatusNotSetUp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		out  func(runResult) string
@@ -113,6 +115,7 @@ func TestStatusNotSetUp(t *testing.T) {
 }
 
 func TestStatusCheck(t *testing.T) {
+	t.Parallel()
 	const envToken = "pat_envToken0123456789abcdef"
 	tests := []struct {
 		name     string
@@ -238,6 +241,7 @@ func TestStatusCheck(t *testing.T) {
 
 // --check that cannot reach Coze exits 1 and says so.
 func TestStatusCheckUnreachable(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	api := srv.URL
 	srv.Close() // nothing listens there now
@@ -257,6 +261,7 @@ func TestStatusCheckUnreachable(t *testing.T) {
 // --check with an API base other than the one that issued the tokens is a
 // usage error naming both, and nothing is sent to either.
 func TestStatusCheckOtherIssuer(t *testing.T) {
+	t.Parallel()
 	coze := meCoze(t, map[string]string{oldAccess: "me"})
 	other := meCoze(t, map[string]string{oldAccess: "me"})
 	dir := t.TempDir()
@@ -285,6 +290,7 @@ func TestStatusCheckOtherIssuer(t *testing.T) {
 // --all: a row per profile in the width given, the checked account, and a
 // sentence for each profile that needs something.
 func TestStatusAll(t *testing.T) {
+	t.Parallel()
 	coze := meCoze(t, map[string]string{oldAccess: "me"})
 	dir := t.TempDir()
 	twoProfiles(t, dir)
@@ -316,6 +322,7 @@ func TestStatusAll(t *testing.T) {
 
 // JSON timestamps are RFC 3339 in whole seconds, UTC, in every command.
 func TestJSONTimestampsWholeSeconds(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tok := freshToken()
 	tok.IssuedAt = testNow.Add(-time.Hour + 123456789*time.Nanosecond).In(time.FixedZone("CST", 8*3600))
@@ -367,6 +374,7 @@ func hasWords(out, want string) bool {
 // status, profiles and the dashboard count days alike: a refresh token
 // with 29 days and 13 hours left has 30 days left everywhere.
 func TestDaysLeftAgree(t *testing.T) {
+	t.Parallel()
 	exp := testNow.Add(29*24*time.Hour + 13*time.Hour)
 	if got := timefmt.Relative(exp, testNow); got != "in 30 days" {
 		t.Errorf("status says %q, want in 30 days", got)
@@ -379,6 +387,7 @@ func TestDaysLeftAgree(t *testing.T) {
 // With $COZE_API_TOKEN set, status --all shows it as the current profile's
 // token even when that profile is not in the store.
 func TestStatusAllShowsTheEnvironmentToken(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	storeTokens(t, dir, "work", auth.Settings{ClientID: testClient}, freshToken())
 
@@ -403,6 +412,7 @@ func TestStatusAllShowsTheEnvironmentToken(t *testing.T) {
 // A refresh Coze refused, remembered by the store, shows as refused with
 // what Coze said, in the table and the JSON, and exits 4.
 func TestStatusRefusedRefresh(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	storeTokens(t, dir, "default", auth.Settings{ClientID: testClient}, nil)
 	l, err := auth.NewStore(dir).Lock(context.Background())
@@ -434,6 +444,7 @@ func TestStatusRefusedRefresh(t *testing.T) {
 // status --check with another API base than the tokens' issuer is a usage
 // error, as for token, refresh and api, and nothing is sent anywhere.
 func TestStatusCheckIssuerMismatch(t *testing.T) {
+	t.Parallel()
 	issuer := meCoze(t, map[string]string{oldAccess: "ada"})
 	other := meCoze(t, map[string]string{oldAccess: "ada"})
 	dir := t.TempDir()
@@ -454,6 +465,7 @@ func TestStatusCheckIssuerMismatch(t *testing.T) {
 // is a usage error that names the variable, before anything is printed or
 // sent; it was printed as it was, or reported as "could not reach coze".
 func TestEnvTokenMustBeOneToken(t *testing.T) {
+	t.Parallel()
 	fake := meCoze(t, map[string]string{})
 	for _, cmd := range [][]string{{"token"}, {"api", "/v1/users/me"}, {"status", "--check"}} {
 		res := runCLIEnv(t, t.TempDir(), fake.srv.Client(), map[string]string{"COZE_API_TOKEN": "pat_first\npat_second"},
@@ -471,6 +483,7 @@ func TestEnvTokenMustBeOneToken(t *testing.T) {
 // gone, offline `status` says so (state key_missing, the file and the login
 // that fixes it, exit 4) instead of "logged in" until the next mint fails.
 func TestStatusJWTKeyFileMissing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	key := filepath.Join(dir, "private_key.pem")
 	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {

@@ -15,6 +15,7 @@ import (
 )
 
 func TestTableFitsWidth(t *testing.T) {
+	t.Parallel()
 	tb := &table{
 		header: []string{"NAME", "REGION", "CLIENT ID", "STATE"},
 		shrink: []int{2, 0},
@@ -61,6 +62,7 @@ a-very-long-profile-name  742000000000…  no
 // TestTableOffATerminalIsWhole: with no width (a pipe, no $COLUMNS) no cell
 // is cut and no column left out, however long the rows.
 func TestTableOffATerminalIsWhole(t *testing.T) {
+	t.Parallel()
 	tb := &table{header: []string{"NAME", "REGION", "DETAIL"}, shrink: []int{2, 0}, drop: []int{1}, soft: map[int]int{2: 10}}
 	detail := "lookup api.coze.com on 127.0.0.53:53: " + strings.Repeat("no such host ", 12)
 	tb.add("a-very-long-profile-name", "cn", detail)
@@ -77,6 +79,7 @@ func TestTableOffATerminalIsWhole(t *testing.T) {
 // TestTablesInAPipeAreWhole: `status --all` into a pipe keeps the columns
 // and whole account names that a 80-column terminal would cut.
 func TestTablesInAPipeAreWhole(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	twoProfiles(t, dir)
 	long := "a-profile-with-a-rather-long-name-for-the-whole-team"
@@ -101,6 +104,7 @@ func TestTablesInAPipeAreWhole(t *testing.T) {
 }
 
 func TestWrapWords(t *testing.T) {
+	t.Parallel()
 	got := wrapWords("Profile \"work\": the refresh token expired 2 days ago: run `cozeauth login --profile work` and try again", 40, "  ")
 	want := "  Profile \"work\": the refresh token\n  expired 2 days ago: run\n  `cozeauth login --profile work` and\n  try again\n"
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -116,6 +120,7 @@ func TestWrapWords(t *testing.T) {
 // probe's table, summary and hints fit the width, cut or wrapped between
 // words, never in the middle of one.
 func TestProbeFitsWidth(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	for _, width := range []int{60, 80} {
 		res := runProbeCLI(t.Context(), t, map[string]string{"COLUMNS": itoa(width), "COZE_API_TOKEN": "env"},
@@ -147,6 +152,7 @@ func TestProbeFitsWidth(t *testing.T) {
 // The line probe writes to a terminal's stderr before it starts wraps
 // between words at the terminal's width too.
 func TestProbeStartLineFitsWidth(t *testing.T) {
+	t.Parallel()
 	f := newProbeCoze(t)
 	ptmx, tty, err := pty.Open()
 	if err != nil {

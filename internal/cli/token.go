@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,10 +14,12 @@ import (
 )
 
 func newTokenCmd(g *globals) *cobra.Command {
-	var asJSON, asHeader bool
+	var o tokenOptions
 	cmd := &cobra.Command{
-		Use:   "token",
-		Short: "Print a valid access token (refreshing it first if needed)",
+		Use:         "token",
+		GroupID:     groupLogin,
+		Annotations: annotations("profile refresh-margin", annEnvToken, annSandbox),
+		Short:       "Print a valid access token (refreshing it first if needed)",
 		Long: `Print only a valid access token and a newline, for scripts and plugins:
 
   curl -H "Authorization: Bearer $(cozeauth token)" https://api.coze.com/v1/users/me
@@ -38,55 +41,10 @@ are saved in the profile; when they change, a token is minted for them.`,
   cozeauth token --profile work
   cozeauth token --device-id sensor-42   # a jwt app: a token counted for this device`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if asJSON && asHeader {
-				return usageError("--json and --header print different things: pick one")
-			}
-			out := func(tok *tokenOutput) error {
-				switch {
-				case asJSON:
-					return writeJSON(g.env.Stdout, tok.json(g.now()))
-				case asHeader:
-					_, err := io.WriteString(g.env.Stdout, "Authorization: Bearer "+tok.access+"\n")
-					return err
-				}
-				_, err := io.WriteString(g.env.Stdout, tok.access+"\n")
-				return err
-			}
-			if tok := g.envToken(); tok != "" {
-				st, err := g.store()
-				if err != nil {
-					return err
-				}
-				cfg, err := g.config(st)
-				if err != nil {
-					return err
-				}
-				return out(&tokenOutput{access: tok, apiBase: cfg.API(), profile: cfg.Profile, appType: "static"})
-			}
-			m, err := g.manager()
-			if err != nil {
-				return err
-			}
-			rec, changed, err := jwtSessionToken(cmd.Context(), m) // session.go
-			if !changed {
-				rec, err = m.Token(cmd.Context())
-			}
-			var unsaved *auth.UnsavedError
-			if errors.As(err, &unsaved) {
-				// The new pair is lost; its access token still works for
-				// its 15 minutes, so a script can go on meanwhile.
-				_ = out(recordOutput(m, unsaved.Record))
-				return err
-			}
-			if err != nil {
-				return explainNotSetUp(m, err)
-			}
-			return out(recordOutput(m, rec))
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runToken(cmd.Context(), g, o) },
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the token with its expiry, API base, profile and app type as JSON")
-	cmd.Flags().BoolVar(&asHeader, "header", false, "print \"Authorization: Bearer <token>\", for curl -H")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the token with its expiry, API base, profile and app type as JSON")
+	cmd.Flags().BoolVar(&o.asHeader, "header", false, "print \"Authorization: Bearer <token>\", for curl -H")
 	g.app.registerSession(cmd.Flags()) // a jwt profile's --device-id, --custom-consumer
 	return cmd
 }
@@ -124,38 +82,48 @@ func (t *tokenOutput) json(now time.Time) tokenJSON {
 func newRefreshCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:     "refresh",
-		Short:   "Refresh the access token now, whatever its remaining life",
-		Example: `  cozeauth refresh --json | jq -r .access_token_expires_at`,
-		Args:    noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := g.manager()
-			if err != nil {
-				return err
-			}
-			if _, err := m.Refresh(cmd.Context()); err != nil {
-				return explainNotSetUp(m, err)
-			}
-			st, err := m.Status()
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(g.env.Stdout, st)
-			}
-			fmt.Fprintf(g.env.Stdout, "Refreshed. Access token %s expires %s (%s).\n", st.AccessToken, st.AccessExpiresAt.Local().Format(time.RFC3339), timefmt.Relative(*st.AccessExpiresAt, g.now()))
-			return nil
-		},
+		Use:         "refresh",
+		GroupID:     groupLogin,
+		Annotations: annotations("profile"),
+		Short:       "Refresh the access token now, whatever its remaining life",
+		Example:     `  cozeauth refresh --json | jq -r .access_token_expires_at`,
+		Args:        noArgs,
+		RunE:        func(cmd *cobra.Command, _ []string) error { return runRefresh(cmd.Context(), g, asJSON) },
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new status as JSON")
 	return cmd
 }
 
+// runRefresh is `cozeauth refresh`: a refresh now, and what it gave.
+func runRefresh(ctx context.Context, g *globals, asJSON bool) error {
+	m, err := g.manager()
+	if err != nil {
+		return err
+	}
+	done := g.waitingLine("Refreshing the token with Coze…") // waiting.go
+	_, err = m.Refresh(ctx)
+	done()
+	if err != nil {
+		return g.notSetUpError(m, err)
+	}
+	st, err := m.Status()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(g.env.Stdout, st)
+	}
+	fmt.Fprintf(g.env.Stdout, "Refreshed. Access token %s expires %s (%s).\n", st.AccessToken, st.AccessExpiresAt.Local().Format(time.RFC3339), timefmt.Relative(*st.AccessExpiresAt, g.now()))
+	return nil
+}
+
 func newLogoutCmd(g *globals) *cobra.Command {
-	var all, yes bool
+	var o logoutOptions
 	cmd := &cobra.Command{
-		Use:   "logout",
-		Short: "Forget the profile's tokens on this machine",
+		Use:         "logout",
+		GroupID:     groupLogin,
+		Annotations: annotations("profile"),
+		Short:       "Forget the profile's tokens on this machine",
 		Long: `Remove the profile's tokens from the local store. Coze documents no revocation
 endpoint, so the tokens stay valid at Coze until they expire (15 minutes for the
 access token, 30 days for the refresh token).
@@ -165,27 +133,86 @@ a terminal, and needs --yes elsewhere.`,
 		Example: `  cozeauth logout --profile work
   cozeauth logout --all --yes`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if all {
-				return runLogoutAll(cmd.Context(), g, yes) // profileedit.go
-			}
-			m, err := g.manager()
-			if err != nil {
-				return err
-			}
-			had, err := m.Logout(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if !had {
-				fmt.Fprintf(g.env.Stderr, "Profile %q was not logged in.\n", m.Config.Profile)
-				return nil
-			}
-			fmt.Fprintf(g.env.Stderr, "Removed the tokens of profile %q. Coze has no revocation endpoint: they stay valid at Coze until they expire.\n", m.Config.Profile)
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runLogout(cmd.Context(), g, o) },
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "forget the tokens of every profile")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "with --all, do it without asking (needed off a terminal)")
+	cmd.Flags().BoolVar(&o.all, "all", false, "forget the tokens of every profile")
+	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "with --all, do it without asking (needed off a terminal)")
 	return cmd
+}
+
+// logoutOptions are `cozeauth logout`'s own flags.
+type logoutOptions struct{ all, yes bool }
+
+// runLogout is `cozeauth logout`: the profile's tokens (or, with --all,
+// every profile's) forgotten here.
+func runLogout(ctx context.Context, g *globals, o logoutOptions) error {
+	if o.all {
+		return runLogoutAll(ctx, g, o.yes) // profileedit.go
+	}
+	m, err := g.manager()
+	if err != nil {
+		return err
+	}
+	had, err := m.Logout(ctx)
+	if err != nil {
+		return err
+	}
+	if !had {
+		fmt.Fprintf(g.env.Stderr, "Profile %q was not logged in.\n", m.Config.Profile)
+		return nil
+	}
+	fmt.Fprintf(g.env.Stderr, "Removed the tokens of profile %q. Coze has no revocation endpoint: they stay valid at Coze until they expire.\n", m.Config.Profile)
+	return nil
+}
+
+// tokenOptions are `cozeauth token`'s own flags.
+type tokenOptions struct{ asJSON, asHeader bool }
+
+// runToken is `cozeauth token`: a valid access token on standard output,
+// alone, as JSON or as a header line.
+func runToken(ctx context.Context, g *globals, o tokenOptions) error {
+	if o.asJSON && o.asHeader {
+		return usageError("--json and --header print different things: pick one")
+	}
+	out := func(tok *tokenOutput) error {
+		switch {
+		case o.asJSON:
+			return writeJSON(g.env.Stdout, tok.json(g.now()))
+		case o.asHeader:
+			_, err := io.WriteString(g.env.Stdout, "Authorization: Bearer "+tok.access+"\n")
+			return err
+		}
+		_, err := io.WriteString(g.env.Stdout, tok.access+"\n")
+		return err
+	}
+	if tok := g.envToken(); tok != "" {
+		st, err := g.store()
+		if err != nil {
+			return err
+		}
+		cfg, err := g.config(st)
+		if err != nil {
+			return err
+		}
+		return out(&tokenOutput{access: tok, apiBase: cfg.API(), profile: cfg.Profile, appType: "static"})
+	}
+	m, err := g.manager()
+	if err != nil {
+		return err
+	}
+	rec, changed, err := jwtSessionToken(ctx, m) // session.go
+	if !changed {
+		rec, err = m.Token(ctx)
+	}
+	var unsaved *auth.UnsavedError
+	if errors.As(err, &unsaved) {
+		// The new pair is lost; its access token still works for its 15
+		// minutes, so a script can go on meanwhile.
+		_ = out(recordOutput(m, unsaved.Record))
+		return err
+	}
+	if err != nil {
+		return g.notSetUpError(m, err)
+	}
+	return out(recordOutput(m, rec))
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -29,7 +30,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	out, ok := g.env.Stdout.(*os.File)
 	if !ok || !isTerminal(out) {
 		instead := "`cozeauth login` to log in, `cozeauth status` to see the login, or `cozeauth --help` for every command"
-		if g.sandbox {
+		if g.flags.sandbox {
 			instead = "`cozeauth sandbox` to serve the fake Coze for other commands, or `cozeauth --sandbox` on a terminal"
 		}
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("the wizard needs a terminal and standard output is not one: run %s", instead)}
@@ -42,12 +43,13 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		sandboxApproveDevice func(string) error
 		sandboxBase          string
 	)
-	if g.sandbox {
-		cleanup, srv, base, err := g.startSandbox()
+	if g.flags.sandbox {
+		sg, cleanup, srv, base, err := g.startSandbox()
 		if err != nil {
 			return err
 		}
 		defer cleanup()
+		g = sg // this run's settings point at the sandbox
 		sandboxApprove, sandboxApproveDevice, sandboxBase = srv.Approve, srv.ApproveDevice, base
 	}
 	st, err := g.store()
@@ -65,7 +67,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 		return err
 	}
 	var sandboxApps map[auth.AppType]auth.Config
-	if g.sandbox {
+	if g.flags.sandbox {
 		cfg.Storage = auth.StorageFile // sandbox tokens never go to the system keyring
 		sandboxApps = sandboxAppConfigs()
 		if app, ok := sandboxAppFor(sandboxApps, cfg.ClientID); ok {
@@ -103,7 +105,7 @@ func runWizard(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return err
 	}
-	printOutcome(g.env.Stdout, outcome, summary{profileFlag: profileFlag(cfg.Profile), sandbox: g.sandbox,
+	printOutcome(g.env.Stdout, outcome, summary{profileFlag: profileFlag(cfg.Profile), sandbox: g.flags.sandbox,
 		width: g.outputWidth(g.env.Stdout), onPath: commandOnPath("cozeauth", g.getenv("PATH"))})
 	return wizardExit(outcome)
 }
@@ -123,7 +125,7 @@ func (g *globals) homeDir() string {
 // follows the sandbox's, whatever the environment says.
 func (g *globals) wizardTargets() (func(api, www, token string) []probe.Target, error) {
 	ws := ""
-	if !g.sandbox {
+	if !g.flags.sandbox {
 		var err error
 		if ws, err = wsBaseFlag(g.getenv("COZE_WS_BASE")); err != nil {
 			return nil, err
@@ -259,36 +261,49 @@ func commandOnPath(name, path string) bool {
 }
 
 // startSandbox starts the embedded fake Coze for `cozeauth --sandbox` and
-// points this run at it: every base URL, a throwaway config directory, the
-// sandbox's PKCE app and a loopback redirect URI on a free port, unless
-// given. The server's Approve and ApproveDevice do what the Approve buttons
+// returns globals that point at it: every base URL, a throwaway config
+// directory, the sandbox's PKCE app and a loopback redirect URI on a free
+// port, unless given. The server's Approve and ApproveDevice do what the Approve buttons
 // of its consent and device pages do.
-func (g *globals) startSandbox() (cleanup func(), srv *sandbox.Server, base string, err error) {
-	srv = sandbox.New(sandbox.Options{})
+func (g *globals) startSandbox() (sg *globals, cleanup func(), srv *sandbox.Server, base string, err error) {
+	srv = sandbox.New(sandbox.Options{DeviceInterval: g.wizardDeviceInterval()})
 	base, err = srv.Start("127.0.0.1:0")
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("could not start the sandbox: %w", err)
+		return nil, nil, nil, "", fmt.Errorf("could not start the sandbox: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "cozeauth-sandbox-")
 	if err != nil {
 		srv.Close()
-		return nil, nil, "", fmt.Errorf("could not make the sandbox's config directory: %w", err)
+		return nil, nil, nil, "", fmt.Errorf("could not make the sandbox's config directory: %w", err)
 	}
-	g.apiBase, g.wwwBase, g.configDir = base, base, dir
-	if g.clientID == "" {
-		g.clientID = sandbox.PKCEClientID
-	}
-	if g.redirectURI, err = sandboxRedirect(g.redirectURI); err != nil {
+	redirect, err := sandboxRedirect(g.flags.redirectURI)
+	if err != nil {
 		srv.Close()
 		os.RemoveAll(dir)
-		return nil, nil, "", err
+		return nil, nil, nil, "", err
 	}
-	srv.RegisterRedirectURI(g.redirectURI) // as a person registers it in the console
+	srv.RegisterRedirectURI(redirect) // as a person registers it in the console
+	sg = g.with(func(f *sharedFlags, _ *appFlags) {
+		f.apiBase, f.wwwBase, f.configDir, f.redirectURI = base, base, dir, redirect
+		f.clientID = cmp.Or(f.clientID, sandbox.PKCEClientID)
+	})
 	cleanup = func() {
 		srv.Close()
 		os.RemoveAll(dir)
 	}
-	return cleanup, srv, base, nil
+	return sg, cleanup, srv, base, nil
+}
+
+// wizardDeviceInterval is the device poll interval of the --sandbox
+// wizard's fake Coze: $COZEAUTH_SANDBOX_DEVICE_INTERVAL (a Go duration, as
+// `cozeauth sandbox --device-interval` takes), else Coze's 5 s. It lets a
+// test of the device login not wait 5 s; a bad value is Coze's default.
+func (g *globals) wizardDeviceInterval() time.Duration {
+	d, err := time.ParseDuration(g.getenv("COZEAUTH_SANDBOX_DEVICE_INTERVAL"))
+	if err != nil {
+		return 0
+	}
+	return d
 }
 
 // tmuxClipboardNote is said after a copy inside a tmux whose set-clipboard

@@ -20,6 +20,7 @@ import (
 )
 
 func TestWizardExit(t *testing.T) {
+	t.Parallel()
 	status := &auth.Status{Profile: "default", LoggedIn: true}
 	for _, tt := range []struct {
 		name string
@@ -47,6 +48,7 @@ func TestWizardExit(t *testing.T) {
 }
 
 func TestPrintOutcome(t *testing.T) {
+	t.Parallel()
 	exp := time.Date(2026, 1, 2, 3, 4, 0, 0, time.Local)
 	rexp := exp.Add(30 * 24 * time.Hour)
 	st := &auth.Status{Profile: "work", Region: coze.RegionCOM, APIBase: "https://api.coze.com", ClientID: "7420000000000000001.app.coze",
@@ -104,6 +106,7 @@ func profileOf(o ui.Outcome) string {
 // TestClipboardFor: inside tmux or screen the copy also goes wrapped, and a
 // tmux whose set-clipboard is not on gets a note saying what it needs.
 func TestClipboardFor(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		env  map[string]string
@@ -128,6 +131,7 @@ func TestClipboardFor(t *testing.T) {
 // TestInterruptedExits130: a command that Ctrl+C or SIGTERM ends (its
 // context cancelled) exits 130 and says so, like the wizard after Ctrl+C.
 func TestInterruptedExits130(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	st := auth.NewStore(dir)
 	l, err := st.Lock(context.Background())
@@ -172,6 +176,7 @@ func TestInterruptedExits130(t *testing.T) {
 // The wizard's probe screen probes what `cozeauth probe` would: the ws host
 // of $COZE_WS_BASE when set, except under --sandbox, whose ws base is its own.
 func TestWizardTargets(t *testing.T) {
+	t.Parallel()
 	wsURL := func(ts []probe.Target) string {
 		for _, tg := range ts {
 			if tg.Name == "ws_chat" {
@@ -193,7 +198,7 @@ func TestWizardTargets(t *testing.T) {
 		{"not a ws URL", "ftp://x", false, "", ExitUsage},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			g := &globals{env: &Env{Getenv: func(k string) string { return map[string]string{"COZE_WS_BASE": tt.env}[k] }}, sandbox: tt.sandbox}
+			g := &globals{env: &Env{Getenv: func(k string) string { return map[string]string{"COZE_WS_BASE": tt.env}[k] }}, flags: sharedFlags{sandbox: tt.sandbox}, run: &runState{}}
 			targets, err := g.wizardTargets()
 			if code := exitCodeOrOK(err); code != tt.code {
 				t.Fatalf("exit %d (%v), want %d", code, err, tt.code)
@@ -222,6 +227,7 @@ func exitCodeOrOK(err error) int {
 // TestPrintOutcomeNotOnPath: after `go run .` there is no cozeauth on the
 // PATH for the next steps the summary names: it says how to get one.
 func TestPrintOutcomeNotOnPath(t *testing.T) {
+	t.Parallel()
 	st := &auth.Status{Profile: "default", AppType: auth.AppPKCE, LoggedIn: true}
 	for _, tt := range []struct {
 		name    string
@@ -245,6 +251,7 @@ func TestPrintOutcomeNotOnPath(t *testing.T) {
 }
 
 func TestCommandOnPath(t *testing.T) {
+	t.Parallel()
 	dir, other := t.TempDir(), t.TempDir()
 	name := "cozeauth"
 	if runtime.GOOS == "windows" {

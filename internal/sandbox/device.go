@@ -100,7 +100,7 @@ func (s *Server) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
 		clientID: req.ClientID,
 		userCode: userCode,
 		expires:  expires,
-		interval: deviceInterval,
+		interval: s.deviceInterval(),
 	}
 	s.userCodes[userCode] = deviceCode
 	if r.PathValue("workspace") != "" {
@@ -113,8 +113,18 @@ func (s *Server) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
 		"user_code":        userCode,
 		"verification_uri": baseURL(r) + devicePagePath,
 		"expires_in":       int(deviceTTL / time.Second), // a duration here, unlike the token endpoint
-		"interval":         int(deviceInterval / time.Second),
+		"interval":         int(s.deviceInterval() / time.Second),
 	})
+}
+
+// deviceInterval is Options.DeviceInterval in whole seconds, Coze's 5 s
+// when unset.
+func (s *Server) deviceInterval() time.Duration {
+	if s.opts.DeviceInterval <= 0 {
+		return deviceInterval
+	}
+	whole := (s.opts.DeviceInterval + time.Second - 1) / time.Second // rounded up
+	return whole * time.Second
 }
 
 func deviceError(code, description string) *oauthError {

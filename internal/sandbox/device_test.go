@@ -293,3 +293,18 @@ func TestDevicePage(t *testing.T) {
 		}
 	})
 }
+
+// TestDeviceIntervalOption: Options.DeviceInterval is the interval the
+// device code answer gives, in whole seconds rounded up; 0 is Coze's 5.
+func TestDeviceIntervalOption(t *testing.T) {
+	for _, tt := range []struct {
+		set  time.Duration
+		want float64
+	}{{0, 5}, {time.Second, 1}, {1500 * time.Millisecond, 2}, {time.Millisecond, 1}, {30 * time.Second, 30}} {
+		e := newEnv(t, Options{DeviceInterval: tt.set})
+		_, body := e.postJSON(deviceCodePath, "", map[string]string{"client_id": DeviceClientID})
+		if got := body["interval"]; got != tt.want {
+			t.Errorf("DeviceInterval %s: interval = %v, want %v", tt.set, got, tt.want)
+		}
+	}
+}

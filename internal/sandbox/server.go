@@ -63,6 +63,9 @@ type Options struct {
 	// RedirectURIs are registered on the PKCE and web apps; empty means
 	// [DefaultRedirectURIs]. [Server.RegisterRedirectURI] adds more.
 	RedirectURIs []string
+	// DeviceInterval is the poll interval the device flow asks for; 0 is
+	// Coze's 5 s. Coze says it in whole seconds, so it is rounded up to one.
+	DeviceInterval time.Duration
 	// ChatPace is the wait between the events of a streamed /v3/chat
 	// (default 20ms); ChatStep, when set, is called instead of each wait,
 	// so a test decides when the next event goes (stream.go).
