@@ -200,7 +200,6 @@ func (g *globals) profileStatus(st *auth.Store, cfg auth.Config, current bool) (
 	return ps, nil
 }
 
-
 // checkAll asks Coze about every logged-in profile at once.
 func (g *globals) checkAll(ctx context.Context, list []*profileStatus, timeout time.Duration) {
 	var wg sync.WaitGroup
