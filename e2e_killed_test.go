@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -39,6 +40,10 @@ func TestEndToEndKilledCallersKeepTheLogin(t *testing.T) {
 	e.login()
 
 	k := &killLoop{e: e, running: map[*exec.Cmd]bool{}, enoughKills: enoughKills, enoughSuccesses: enoughSuccesses}
+	if os.Getenv("CI") != "" {
+		// CI runs the loop the issue describes: kills for the whole 40 s.
+		k.enoughKills = math.MaxInt
+	}
 	ctx, stop := context.WithTimeout(context.Background(), duration)
 	defer stop()
 	var wg sync.WaitGroup

@@ -174,7 +174,7 @@ func (c Config) readKeyFile() ([]byte, error) {
 func ValidateClientID(id string) (warning string, err error) {
 	id = strings.TrimSpace(id)
 	if id == "" {
-		return "", fmt.Errorf("client id is empty: copy it from your OAuth app in the Coze console (Settings → OAuth apps)")
+		return "", fmt.Errorf("client id is empty: copy it from your app in the Coze console (API & SDK → Authorization → OAuth apps)")
 	}
 	digits, _ := strings.CutSuffix(id, ".app.coze") // a service (JWT) app's id is often the digits alone
 	if digits == "" || strings.Trim(digits, "0123456789") != "" {

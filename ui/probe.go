@@ -212,7 +212,7 @@ func (p probeModel) tableView(st Styles, width int, spin string, l probeLayout) 
 			heading = h
 			b.WriteString("  " + st.Subtitle.Render(ansi.Truncate(h, max(1, width-2), "…")) + "\n")
 		}
-		label := groupCol(string(t.Group)) + ansi.Truncate(p.label(t), labelW, "…")
+		label := groupCol(string(t.Group)) + cutMiddle(p.label(t), labelW)
 		labelW := labelW + len(groupCol(""))
 		if r := p.results[i]; r != nil {
 			b.WriteString(resultRow(st, label, labelW, r) + "\n")
@@ -238,6 +238,19 @@ func (p probeModel) label(t probe.Target) string {
 		method = "WS"
 	}
 	return method + " " + p.shortURL(t.URL)
+}
+
+// cutMiddle fits a label into width columns by cutting its middle, not its
+// end: /v1/workflow/run and /v1/workflows/run differ near their ends, and
+// cut at the end both read "POST /v1/workflow…".
+func cutMiddle(s string, width int) string {
+	r := []rune(s)
+	if len(r) <= width || width < 3 {
+		return ansi.Truncate(s, width, "…")
+	}
+	head := (width - 1) / 2
+	tail := width - 1 - head
+	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
 
 // longestLabel is the width of the widest target label.

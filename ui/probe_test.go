@@ -212,3 +212,15 @@ func TestPhaseBar(t *testing.T) {
 		})
 	}
 }
+
+// At 60 columns two targets whose paths differ near their ends stay apart:
+// labels are cut in the middle.
+func TestProbeLabelsCutInTheMiddle(t *testing.T) {
+	a, b := cutMiddle("POST /v1/workflow/run", 18), cutMiddle("POST /v1/workflows/run", 18)
+	if a == b || len([]rune(a)) != 18 || !strings.Contains(a, "…") {
+		t.Errorf("cut to %q and %q: not told apart, or not 18 columns", a, b)
+	}
+	if got := cutMiddle("GET /v1/chat", 18); got != "GET /v1/chat" {
+		t.Errorf("a label that fits was cut: %q", got)
+	}
+}

@@ -156,7 +156,7 @@ func TestAPIPaginateBounded(t *testing.T) {
 func TestWaitingLine(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ terminal, dumb, says bool }{{true, false, true}, {false, false, false}, {true, true, false}} {
-		for _, args := range [][]string{{"api", "/v1/users/me"}, {"refresh"}} {
+		for _, args := range [][]string{{"api", "/v1/users/me"}, {"refresh"}, {"status", "--check"}} {
 			t.Run(fmt.Sprint(args, tt), func(t *testing.T) {
 				t.Parallel()
 				fake := newFakeCoze(t, func(w http.ResponseWriter, _ *http.Request, _ string) {

@@ -72,6 +72,9 @@ type profileStatus struct {
 
 	envToken string // the token of $COZE_API_TOKEN, never printed
 	manager  *auth.Manager
+	// next is the command to run next for this profile, with the run's
+	// flags ([globals.nextCommand]).
+	next func(name string) string
 }
 
 // Check results.
@@ -106,7 +109,9 @@ func runStatus(ctx context.Context, g *globals, o statusOpts) error {
 		return err
 	}
 	if o.check {
+		done := g.waitingLine("Checking the token with Coze…") // waiting.go
 		g.checkAll(ctx, list, o.timeout)
+		done()
 	}
 	w := g.env.Stdout
 	switch {
@@ -182,7 +187,7 @@ func (g *globals) configFor(st *auth.Store, profile string) (auth.Config, error)
 // uses instead of the stored tokens, stands in for the current profile's.
 func (g *globals) profileStatus(st *auth.Store, cfg auth.Config, current bool) (*profileStatus, error) {
 	m := g.managerFor(cfg, st)
-	ps := &profileStatus{manager: m, WWWBase: cfg.WWW()}
+	ps := &profileStatus{manager: m, WWWBase: cfg.WWW(), next: func(name string) string { return g.nextCommand(name, cfg.Profile) }}
 	if tok := g.envToken(); tok != "" && current {
 		ps.Status, ps.envToken = g.envTokenStatus(cfg, tok), tok // apptype.go
 		return ps, nil
@@ -194,12 +199,6 @@ func (g *globals) profileStatus(st *auth.Store, cfg auth.Config, current bool) (
 	ps.Status = s
 	return ps, nil
 }
-
-// refreshCommand is `cozeauth refresh` for profile.
-func refreshCommand(profile string) string { return "cozeauth refresh" + profileFlag(profile) }
-
-// loginCommand is `cozeauth login` for profile.
-func loginCommand(profile string) string { return "cozeauth login" + profileFlag(profile) }
 
 // checkAll asks Coze about every logged-in profile at once.
 func (g *globals) checkAll(ctx context.Context, list []*profileStatus, timeout time.Duration) {
@@ -351,7 +350,7 @@ func statusExit(list []*profileStatus) error {
 }
 
 // text says in words what --check found.
-func (c *tokenCheck) text(profile string) string {
+func (c *tokenCheck) text(next func(name string) string) string {
 	switch c.Result {
 	case checkOK:
 		msg := "ok: Coze accepts the token"
@@ -364,14 +363,14 @@ func (c *tokenCheck) text(profile string) string {
 		return msg
 	case checkRefused:
 		if c.Refreshed {
-			return "refused: " + c.Error + ", even after a refresh; run `" + loginCommand(profile) + "`"
+			return "refused: " + c.Error + ", even after a refresh; run `" + next("login") + "`"
 		}
-		return "refused: " + c.Error + "; run `" + loginCommand(profile) + "`"
+		return "refused: " + c.Error + "; run `" + next("login") + "`"
 	case checkLoginRequired:
 		return "login required: " + c.Error
 	case checkUnreachable, checkFailed:
 		if strings.HasPrefix(c.Error, refreshFailed) { // the refresh token may still be good
-			return "could not refresh: " + c.Error + "; run `" + refreshCommand(profile) + "` again when Coze answers"
+			return "could not refresh: " + c.Error + "; run `" + next("refresh") + "` again when Coze answers"
 		}
 		if c.Result == checkUnreachable {
 			return "could not reach Coze: " + c.Error
@@ -439,7 +438,7 @@ func printStatus(w io.Writer, ps *profileStatus, now time.Time) error {
 		row("Storage", ps.Storage)
 	}
 	if ps.Check != nil {
-		row("Check", ps.Check.text(ps.Profile))
+		row("Check", ps.Check.text(ps.next))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -476,7 +475,7 @@ func (g *globals) printStatusTable(w io.Writer, list []*profileStatus) error {
 			cells = append(cells, checkCell(ps.Check))
 		}
 		if ps.Check != nil && ps.Check.Result != checkOK {
-			notes = append(notes, fmt.Sprintf("Profile %q: %s", ps.Profile, ps.Check.text(ps.Profile)))
+			notes = append(notes, fmt.Sprintf("Profile %q: %s", ps.Profile, ps.Check.text(ps.next)))
 		}
 		t.add(cells...)
 	}
