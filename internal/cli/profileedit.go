@@ -17,8 +17,9 @@ import (
 
 func newUseCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "use NAME",
-		Short: "Make NAME the profile commands use when none is named (like `gh auth switch`)",
+		GroupID: groupLogin,
+		Use:     "use NAME",
+		Short:   "Make NAME the profile commands use when none is named (like `gh auth switch`)",
 		Long: `Save NAME as the profile every command uses when neither --profile nor
 $COZE_PROFILE names one (both still win). It is kept in the config directory's
 settings (config.json). ` + "`cozeauth use default`" + ` goes back to the profile "default".

@@ -34,8 +34,9 @@ type profileSummary struct {
 func newProfilesCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "profiles",
-		Short: "List the profiles in the config directory and whether each is logged in",
+		GroupID: groupLogin,
+		Use:     "profiles",
+		Short:   "List the profiles in the config directory and whether each is logged in",
 		Long: `List every profile of the config directory ($COZEAUTH_CONFIG_DIR): its region,
 client id, whether it is logged in (the access token is valid, or the refresh token
 can still renew it) and how long each token has left (--json: when each expires).

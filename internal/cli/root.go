@@ -258,13 +258,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	// --sandbox: the wizard against the embedded fake Coze (wizard.go).
 	root.Flags().BoolVar(&g.flags.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")
 	root.AddGroup(commandGroups...)
-	// status.go and profiles.go make status, profiles and use; their
-	// groups and annotations are set here until those files set them.
-	status, profiles := newStatusCmd(g), newProfilesCmd(g)
-	status.GroupID, status.Annotations = groupLogin, annotations("profile", annEnvToken, annSandbox)
-	use := newUseCmd(g)
-	profiles.GroupID, use.GroupID = groupLogin, groupLogin
-	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), status, newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), profiles, use, newSandboxCmd(g), newProbeCmd(g), newProxyCmd(g), newExecCmd(g))
+	root.AddCommand(newLoginCmd(g), newTokenCmd(g), newRefreshCmd(g), newStatusCmd(g), newLogoutCmd(g), newVersionCmd(g), newAPICmd(g), newProfilesCmd(g), newUseCmd(g), newSandboxCmd(g), newProbeCmd(g), newProxyCmd(g), newExecCmd(g))
 	for _, c := range root.Commands() {
 		if marked(c, annSandbox) {
 			addSandboxFlag(c, g) // sandboxflag.go

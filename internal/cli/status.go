@@ -27,8 +27,10 @@ type statusOpts struct {
 func newStatusCmd(g *globals) *cobra.Command {
 	var o statusOpts
 	cmd := &cobra.Command{
-		Use:   "status",
-		Short: "Show whether profiles are logged in; --check asks Coze (exit 4 when a login is needed)",
+		GroupID:     groupLogin,
+		Annotations: annotations("profile", annEnvToken, annSandbox),
+		Use:         "status",
+		Short:       "Show whether profiles are logged in; --check asks Coze (exit 4 when a login is needed)",
 		Long: `Show the profile's login state: region, app, who the token belongs to, where the
 token comes from (the token file, the system keyring, or $COZE_API_TOKEN), when
 each token expires. Without --check it reads two files and makes no network call.
