@@ -464,10 +464,9 @@ func layout(body, input, footer string, height int) string {
 // contexts of any login or probe in progress. Run calls it on the final model.
 func (m Model) Close() {
 	m.device.stop()
-	for _, cmd := range []tea.Cmd{m.consent.stop(), m.probe.stop()} {
-		if cmd != nil {
-			cmd()
-		}
+	m.probe.stop()
+	if closeFlow := m.consent.stop(); closeFlow != nil {
+		closeFlow()
 	}
 }
 

@@ -36,12 +36,11 @@ type probeModel struct {
 func (p probeModel) busy() bool { return p.running }
 
 // stop cancels a run in progress.
-func (p *probeModel) stop() tea.Cmd {
+func (p *probeModel) stop() {
 	if p.cancel != nil {
 		p.cancel()
 		p.cancel = nil
 	}
-	return nil
 }
 
 // startProbe begins a new probe run of the config in use.
