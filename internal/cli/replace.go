@@ -34,12 +34,11 @@ func (g *globals) confirmReplace(ctx context.Context, m *auth.Manager, force boo
 	if !g.stdinIsTerminal() {
 		return usageError("%s, and would replace them: pass --force to replace them, or log in to another profile with --profile NAME", what)
 	}
-	fmt.Fprintf(g.env.Stderr, "%s.\nReplace them? The old refresh token cannot be got back. [y/N] ", strings.ToUpper(what[:1])+what[1:])
-	answer, _ := readLine(ctx, g.env.Stdin) // no answer (end of input) is a no
-	if ctx.Err() != nil {
-		return ctx.Err()
+	yes, err := g.askYes(ctx, strings.ToUpper(what[:1])+what[1:]+".\nReplace them? The old refresh token cannot be got back.")
+	if err != nil {
+		return err
 	}
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+	if !yes {
 		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("nothing changed: profile %q keeps its tokens (use --profile NAME to log in beside it)", m.Config.Profile)}
 	}
 	return nil
@@ -78,12 +77,11 @@ func (g *globals) confirmRelogin(ctx context.Context, m *auth.Manager, force boo
 	if s.User != nil && s.User.Display() != "" {
 		who = " as " + coze.Sanitize(s.User.Display())
 	}
-	fmt.Fprintf(g.env.Stderr, "Profile %q is already logged in%s; log in again? [y/N] ", m.Config.Profile, who)
-	answer, _ := readLine(ctx, g.env.Stdin) // no answer (end of input) is a no
-	if ctx.Err() != nil {
-		return ctx.Err()
+	yes, err := g.askYes(ctx, fmt.Sprintf("Profile %q is already logged in%s; log in again?", m.Config.Profile, who))
+	if err != nil {
+		return err
 	}
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+	if !yes {
 		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("nothing changed: profile %q stays logged in (--force logs in again without asking)", m.Config.Profile)}
 	}
 	return nil
