@@ -108,10 +108,7 @@ func runLogin(ctx context.Context, g *globals, o loginOptions) error {
 	if warn, _ := auth.ValidateClientID(m.Config.ClientID); warn != "" {
 		fmt.Fprintln(g.env.Stderr, "note: "+warn)
 	}
-	if err := g.confirmReplace(ctx, m, o.force); err != nil {
-		return err // replace.go
-	}
-	if err := g.confirmRelogin(ctx, m, o.force); err != nil {
+	if err := g.confirmLogin(ctx, m, o.force); err != nil {
 		return err // replace.go
 	}
 	res, err := g.loginWith(ctx, m, flow, o)
