@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -76,5 +77,17 @@ func TestLoginAlreadyLoggedIn(t *testing.T) {
 				t.Errorf("exit %d, want %d, %q and not %q in:\n%s", res.code, tt.wantCode, tt.want, tt.notWant, res.stderr)
 			}
 		})
+	}
+}
+
+// An answer read from standard input takes its line and nothing more: the
+// address pasted after a [y/N] answer is still there for the login.
+func TestReadLineLeavesTheNextLine(t *testing.T) {
+	t.Parallel()
+	in := strings.NewReader("y\nhttp://localhost:8080/callback?code=c\n")
+	for _, want := range []string{"y\n", "http://localhost:8080/callback?code=c\n"} {
+		if got, err := readLine(context.Background(), in); err != nil || got != want {
+			t.Errorf("readLine = %q, %v; want %q", got, err, want)
+		}
 	}
 }
