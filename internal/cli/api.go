@@ -115,7 +115,7 @@ arguments, 4 when a login is needed.`,
 	f.StringArrayVarP(&o.typed, "field", "F", nil, "add a typed field key=value: true, false, null and numbers as JSON's, @file or @- read from a file or standard input (repeatable)")
 	f.StringArrayVarP(&o.headers, "header", "H", nil, "add a request header 'Name: value' (repeatable)")
 	f.BoolVarP(&o.include, "include", "i", false, "print the HTTP status line and response headers before the body")
-	f.StringVarP(&o.jq, "jq", "q", "", "filter a JSON answer with a jq expression, like `gh api --jq`")
+	f.StringVarP(&o.jq, "jq", "q", "", "filter a JSON answer with a jq expression, like gh api --jq")
 	f.BoolVar(&o.paginate, "paginate", false, "follow Coze's page_num pages of a GET list, printing each (at most 100)")
 	return cmd
 }

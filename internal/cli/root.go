@@ -252,7 +252,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	pf.StringVar(&g.flags.clientID, "client-id", "", "OAuth app client ID [$COZE_CLIENT_ID]")
 	pf.StringVar(&g.flags.clientSecret, "client-secret", "", "a web app's client secret (a secret without --app-type means a web app) [$COZE_CLIENT_SECRET]")
 	pf.StringVar(&g.flags.redirectURI, "redirect-uri", "", "redirect URI registered on the app (default "+auth.DefaultRedirectURI+") [$COZE_REDIRECT_URI]")
-	pf.StringVar(&g.flags.profile, "profile", "", "profile name (default: the one `cozeauth use` saved, else \"default\") [$COZE_PROFILE]")
+	pf.StringVar(&g.flags.profile, "profile", "", "profile name (default: the one cozeauth use saved, else \"default\") [$COZE_PROFILE]")
 	pf.StringVar(&g.flags.storage, "storage", "", "where secrets are kept: file or keyring (default file) [$COZEAUTH_STORAGE]")
 	pf.StringVar(&g.flags.refreshMargin, "refresh-margin", "", "refresh this long before expiry (default 5m) [$COZEAUTH_REFRESH_MARGIN]")
 	// --sandbox: the wizard against the embedded fake Coze (wizard.go).

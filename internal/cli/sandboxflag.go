@@ -15,7 +15,7 @@ import (
 const defaultSandboxAddr = "127.0.0.1:8808"
 
 // sandboxFlagHelp is what `--sandbox` says on login, status and token.
-const sandboxFlagHelp = "use the fake Coze that `cozeauth sandbox` serves ($COZEAUTH_SANDBOX, default http://" + defaultSandboxAddr + "), in the profile \"sandbox\" unless --profile names another; login takes the sandbox's PKCE app unless --client-id names another"
+const sandboxFlagHelp = "use the fake Coze that cozeauth sandbox serves ($COZEAUTH_SANDBOX, default http://" + defaultSandboxAddr + "), in the profile \"sandbox\" (or --profile's); login takes the sandbox's PKCE app (or --client-id's)"
 
 // addSandboxFlag gives cmd (login, status, token) --sandbox, parsed into
 // the shared flags and applied by sandboxOverrides when settings are
