@@ -153,7 +153,7 @@ func (c Config) KeyFileProblem(rec *Record) string {
 // keyFileSigns reports whether the JWT app signs with the key file: no key
 // was given in the environment, kept in the store or in the keyring.
 func (c Config) keyFileSigns(rec *Record) bool {
-	return c.PrivateKeyPEM == "" && rec.PrivateKey == "" && rec.Secrets != secretsInKeyring &&
+	return c.PrivateKeyPEM == "" && rec.PrivateKey == "" && !rec.InKeyring() &&
 		c.JWT != nil && c.JWT.PrivateKeyFile != ""
 }
 

@@ -281,6 +281,6 @@ func (m *Manager) jwtStatus(st *Status, rec *Record) {
 // canSign reports whether a JWT profile has a key to sign its next JWT
 // with: in the keyring, the store, the environment, or a key file.
 func (m *Manager) canSign(rec *Record) bool {
-	return rec.Secrets == secretsInKeyring || rec.PrivateKey != "" || m.Config.PrivateKeyPEM != "" ||
+	return rec.InKeyring() || rec.PrivateKey != "" || m.Config.PrivateKeyPEM != "" ||
 		m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != ""
 }

@@ -93,7 +93,7 @@ func (s *Store) Load(profile string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r != nil && r.Secrets == secretsInKeyring {
+	if r != nil && r.InKeyring() {
 		// Written with --storage keyring, maybe read without it.
 		if err := s.Keyring.fill(s.Dir, profile, r); err != nil {
 			return nil, err
@@ -348,7 +348,7 @@ func (l *Locked) Delete(profiles ...string) error {
 
 // forget drops profile's record from f, and its keyring entry if it has one.
 func (l *Locked) forget(f *tokenFile, profile string) {
-	if r := f.Profiles[profile]; r != nil && r.Secrets == secretsInKeyring {
+	if r := f.Profiles[profile]; r != nil && r.InKeyring() {
 		k := l.s.Keyring
 		if err := k.remove(l.s.Dir, profile); errors.Is(err, errNoKeyring) {
 			l.s.warn(fmt.Sprintf("warning: profile %q's tokens are in the system keyring, which this program was not given; they are left there", profile))
