@@ -75,11 +75,7 @@ func (s *Store) rescueTo(dir, path, profile string, r *Record) error {
 		f = old
 	}
 	f.Profiles[profile] = r
-	data, err := filestore.EncodeJSON(f)
-	if err != nil {
-		return err
-	}
-	return filestore.WriteAtomic(path, data)
+	return writeJSON(path, f)
 }
 
 // rescued returns the rescue files of this config directory that this user
