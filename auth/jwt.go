@@ -272,7 +272,7 @@ func (m *Manager) jwtGrant(ctx context.Context, c *Client, rec *Record) (*Token,
 func (m *Manager) jwtStatus(st *Status, rec *Record) {
 	st.Renewal = "minted by JWT, no refresh token"
 	st.RefreshExpiresAt = nil
-	st.KeyProblem = m.Config.KeyFileProblem(rec) // a local read: status stays instant
+	st.KeyProblem = m.Config.keyFileProblem(rec) // a local read: status stays instant
 	if !rec.Expiry.IsZero() {
 		st.NextMintAt = timePtr(rec.Expiry.Add(-m.margin(rec)))
 	}
