@@ -15,6 +15,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/cozeauth/cozeauth/auth/internal/filestore"
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // Store keeps tokens in one 0600 JSON file per config directory and the
@@ -233,7 +234,7 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 	// anything is sent to Coze, not after a grant was spent.
 	if fi, err := os.Lstat(s.Path()); err == nil && !fi.Mode().IsRegular() {
 		fl.Unlock()
-		return nil, &filestore.UnsafeFileError{Path: s.Path(), Kind: filestore.KindOf(fi.Mode())}
+		return nil, &filestore.UnsafeFileError{Path: s.Path(), Kind: input.KindOf(fi.Mode())}
 	}
 	l := &Locked{s: s, fl: fl}
 	filestore.RemoveStale(s.Path())
@@ -292,7 +293,7 @@ func (s *Store) CanWrite() error {
 	for _, name := range []string{tokensFile, settingsFile, lockFile} {
 		path := filepath.Join(s.Dir, name)
 		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-			return &filestore.UnsafeFileError{Path: path, Kind: filestore.KindOf(fi.Mode())}
+			return &filestore.UnsafeFileError{Path: path, Kind: input.KindOf(fi.Mode())}
 		}
 	}
 	st, err := filestore.Stage(filepath.Join(s.Dir, "write-check"), filestore.StageHeadroom)

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // flockFile is a lock file held with flock(2).
@@ -24,7 +26,7 @@ func (l flockFile) Unlock() {
 // blocking; a FIFO, device or directory there is refused by name.
 func LockPath(ctx context.Context, path string) (Lock, error) {
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, &UnsafeFileError{Path: path, Kind: KindOf(fi.Mode())}
+		return nil, &UnsafeFileError{Path: path, Kind: input.KindOf(fi.Mode())}
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -40,7 +42,7 @@ func LockPath(ctx context.Context, path string) (Lock, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, &UnsafeFileError{Path: path, Kind: KindOf(fi.Mode())}
+		return nil, &UnsafeFileError{Path: path, Kind: input.KindOf(fi.Mode())}
 	}
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/cozeauth/cozeauth/internal/input"
 	"github.com/gofrs/flock"
 )
 
@@ -20,7 +21,7 @@ func (l gofrsLock) Unlock() { _ = l.fl.Unlock() }
 // but a regular file found with Lstat.
 func LockPath(ctx context.Context, path string) (Lock, error) {
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, &UnsafeFileError{Path: path, Kind: KindOf(fi.Mode())}
+		return nil, &UnsafeFileError{Path: path, Kind: input.KindOf(fi.Mode())}
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
