@@ -15,7 +15,6 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/cozeauth/cozeauth/auth/internal/filestore"
-	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // Store keeps tokens in one 0600 JSON file per config directory and the
@@ -232,9 +231,9 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 	}
 	// A token file that could never be read or replaced is refused before
 	// anything is sent to Coze, not after a grant was spent.
-	if fi, err := os.Lstat(s.Path()); err == nil && !fi.Mode().IsRegular() {
+	if err := filestore.CheckRegular(s.Path()); filestore.IsUnsafe(err) {
 		fl.Unlock()
-		return nil, &filestore.UnsafeFileError{Path: s.Path(), Kind: input.KindOf(fi.Mode())}
+		return nil, err
 	}
 	l := &Locked{s: s, fl: fl}
 	filestore.RemoveStale(s.Path())
@@ -291,9 +290,8 @@ func (s *Store) CanWrite() error {
 		return &StoreFullError{Dir: s.Dir, Err: err}
 	}
 	for _, name := range []string{tokensFile, settingsFile, lockFile} {
-		path := filepath.Join(s.Dir, name)
-		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-			return &filestore.UnsafeFileError{Path: path, Kind: input.KindOf(fi.Mode())}
+		if err := filestore.CheckRegular(filepath.Join(s.Dir, name)); filestore.IsUnsafe(err) {
+			return err
 		}
 	}
 	st, err := filestore.Stage(filepath.Join(s.Dir, "write-check"), filestore.StageHeadroom)

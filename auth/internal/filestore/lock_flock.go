@@ -5,7 +5,6 @@ package filestore
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"syscall"
 
@@ -25,9 +24,7 @@ func (l flockFile) Unlock() {
 // link (so a dangling link does not create its target) and without
 // blocking; a FIFO, device or directory there is refused by name.
 func LockPath(ctx context.Context, path string) (Lock, error) {
-	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, &UnsafeFileError{Path: path, Kind: input.KindOf(fi.Mode())}
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := CheckRegular(path); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|openNoFollow, 0o600) // read-only: flock needs no more, and a read-only mount allows it

@@ -29,6 +29,22 @@ func (e *UnsafeFileError) Error() string {
 	return fmt.Sprintf("%s is %s, not a regular file, so cozeauth did not open it: remove it (`rm %s`) and run the command again", e.Path, e.Kind, e.Path)
 }
 
+// CheckRegular refuses by name ([UnsafeFileError]) whatever Lstat finds at
+// path that is not a regular file. Nothing there is no error; an Lstat that
+// fails otherwise is returned as it is.
+func CheckRegular(path string) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !fi.Mode().IsRegular():
+		return &UnsafeFileError{Path: path, Kind: input.KindOf(fi.Mode())}
+	}
+	return nil
+}
+
 // OpenRegular opens path for reading when it is a regular file as found by
 // Lstat, without following a link and without blocking. What fstat says of
 // the file opened is what counts: another cozeauth process's atomic save
