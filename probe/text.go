@@ -23,7 +23,39 @@ import (
 // $COLUMNS) keeps rows whole and wraps the prose at 80. colour uses the 16
 // basic colours, which every colour terminal has.
 func (r Report) WriteText(w io.Writer, width int, colour bool) error {
-	return writeText(w, r, newTextStyles(colour), width)
+	s := newTextStyles(colour)
+	var summary, b strings.Builder
+	if err := reportTable(r, s).Render(&b, width); err != nil {
+		return err
+	}
+	prose := cmp.Or(width, textfmt.DefaultWidth)
+	b.WriteString("\n")
+	writeSummary(&summary, r, s)
+	for _, line := range strings.Split(strings.TrimSuffix(summary.String(), "\n"), "\n") {
+		b.WriteString(textfmt.HangWords(line, prose, "          ")) // under the text after "Verdict:  "
+	}
+	hints := reportHints(r)
+	if other := otherRegionAdvice(r); other != "" {
+		hints = append(hints, reportHint{where: "the other region", hint: other})
+	}
+	if len(hints) > 0 {
+		b.WriteString("\nHints:\n")
+		for _, h := range hints {
+			head := "  " + h.where
+			switch {
+			case h.n > 0:
+				head += fmt.Sprintf(" (%s; %s)", plural(h.n, "target"), strings.Join(h.classes, ", "))
+			case len(h.classes) > 0:
+				head += " (" + strings.Join(h.classes, ", ") + ")"
+			}
+			b.WriteString(textfmt.HangWords(head, prose, "    "))
+			for _, line := range strings.Split(strings.TrimSuffix(textfmt.WrapWords(h.hint, prose-4, ""), "\n"), "\n") {
+				b.WriteString("    " + s.Faint(line) + "\n")
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // RegionOfBase names the region whose API base is base, or "" for another host.
@@ -76,46 +108,6 @@ func (s textStyles) verdict(v Verdict) func(string) string {
 		return s.Warn
 	}
 	return s.Bad
-}
-
-// writeText writes the report as a table for people: a heading per group
-// (and region), a row per target, the verdict, and the hints of what failed.
-// Every line fits width: the table's rows are cut (with …), the summary
-// and the hints wrap between words. A width of 0 (no terminal, no
-// $COLUMNS) keeps rows whole and wraps the prose at 80.
-func writeText(w io.Writer, rep Report, s textStyles, width int) error {
-	var summary, b strings.Builder
-	if err := reportTable(rep, s).Render(&b, width); err != nil {
-		return err
-	}
-	prose := cmp.Or(width, textfmt.DefaultWidth)
-	b.WriteString("\n")
-	writeSummary(&summary, rep, s)
-	for _, line := range strings.Split(strings.TrimSuffix(summary.String(), "\n"), "\n") {
-		b.WriteString(textfmt.HangWords(line, prose, "          ")) // under the text after "Verdict:  "
-	}
-	hints := reportHints(rep)
-	if other := otherRegionAdvice(rep); other != "" {
-		hints = append(hints, reportHint{where: "the other region", hint: other})
-	}
-	if len(hints) > 0 {
-		b.WriteString("\nHints:\n")
-		for _, h := range hints {
-			head := "  " + h.where
-			switch {
-			case h.n > 0:
-				head += fmt.Sprintf(" (%s; %s)", plural(h.n, "target"), strings.Join(h.classes, ", "))
-			case len(h.classes) > 0:
-				head += " (" + strings.Join(h.classes, ", ") + ")"
-			}
-			b.WriteString(textfmt.HangWords(head, prose, "    "))
-			for _, line := range strings.Split(strings.TrimSuffix(textfmt.WrapWords(h.hint, prose-4, ""), "\n"), "\n") {
-				b.WriteString("    " + s.Faint(line) + "\n")
-			}
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // reportTable is the report as a table: a row per target, with a heading line

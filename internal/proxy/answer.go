@@ -44,7 +44,7 @@ func tokenFailure(w http.ResponseWriter, r *http.Request, err error) {
 	case isTimeout(err):
 		writeError(w, http.StatusGatewayTimeout, 5000, "the token refresh timed out: "+err.Error()+"; retry shortly")
 	default:
-		writeError(w, http.StatusBadGateway, 5000, "could not renew the access token: "+err.Error())
+		writeError(w, http.StatusBadGateway, 5000, "could not renew the access token: "+err.Error()+"; retry shortly, and run `cozeauth probe` if it persists")
 	}
 }
 
@@ -54,7 +54,7 @@ func upstreamFailure(w http.ResponseWriter, r *http.Request, err error) {
 	case r.Context().Err() != nil:
 		return
 	case isTimeout(err):
-		writeError(w, http.StatusGatewayTimeout, 5000, "coze did not answer in time: "+err.Error())
+		writeError(w, http.StatusGatewayTimeout, 5000, "coze did not answer in time: "+err.Error()+"; retry shortly, and run `cozeauth probe` if it persists")
 	default:
 		writeError(w, http.StatusBadGateway, 5000, "could not reach coze: "+err.Error()+"; check the network, or run `cozeauth probe`")
 	}

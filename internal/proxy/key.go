@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
@@ -102,8 +103,9 @@ func readKey(path string) (string, error) {
 type KeyringKey struct {
 	Backend  auth.KeyringBackend
 	Fallback KeyFile
-	Timeout  time.Duration
-	Warn     func(string)
+	// Timeout bounds each keyring call; 0 means 3 s, as for the tokens.
+	Timeout time.Duration
+	Warn    func(string)
 }
 
 // keyringService names the proxy keys' entries in the keyring.
@@ -138,7 +140,7 @@ func (k KeyringKey) call(f func() (string, error)) (string, error) {
 	}
 	ch := make(chan result, 1)
 	go func() { v, err := f(); ch <- result{v, err} }() // left behind if the keyring hangs
-	t := time.NewTimer(cmpOr(k.Timeout, 3*time.Second))
+	t := time.NewTimer(cmp.Or(k.Timeout, 3*time.Second))
 	defer t.Stop()
 	select {
 	case r := <-ch:
@@ -146,13 +148,6 @@ func (k KeyringKey) call(f func() (string, error)) (string, error) {
 	case <-t.C:
 		return "", auth.ErrKeyringTimeout
 	}
-}
-
-func cmpOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
 }
 
 // RequireKey passes on only the requests that carry key as their bearer
