@@ -160,7 +160,7 @@ func (m Model) updateConsent(msg tea.Msg) (Model, tea.Cmd) {
 	case urlPrintedMsg:
 		c.note = okNote(printedNote)
 		if msg.err != nil {
-			c.note = badNote("Could not print the address: " + msg.err.Error())
+			c.note = badNote("Could not print the address: " + msg.err.Error() + ". Press o to open it in the browser, or c to copy it.")
 		}
 	case pasteRejectedMsg:
 		c.pasteRejected(msg.err)

@@ -397,7 +397,7 @@ func (m Model) content() string {
 	if m.width < minWidth || m.height < minHeight {
 		return tooSmall(m.width, m.height)
 	}
-	fr := frame{st: m.st, width: max(m.width, 20), now: m.now, spin: m.spin.View(), d: m.d}
+	fr := frame{st: m.st, width: m.width, now: m.now, spin: m.spin.View(), d: m.d}
 	s := m.active()
 	// bubbles' help overruns its width when not even its ellipsis fits:
 	// cut it to the window.
@@ -464,10 +464,9 @@ func layout(body, input, footer string, height int) string {
 // contexts of any login or probe in progress. Run calls it on the final model.
 func (m Model) Close() {
 	m.device.stop()
-	for _, cmd := range []tea.Cmd{m.consent.stop(), m.probe.stop()} {
-		if cmd != nil {
-			cmd()
-		}
+	m.probe.stop()
+	if closeFlow := m.consent.stop(); closeFlow != nil {
+		closeFlow()
 	}
 }
 

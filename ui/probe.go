@@ -36,12 +36,11 @@ type probeModel struct {
 func (p probeModel) busy() bool { return p.running }
 
 // stop cancels a run in progress.
-func (p *probeModel) stop() tea.Cmd {
+func (p *probeModel) stop() {
 	if p.cancel != nil {
 		p.cancel()
 		p.cancel = nil
 	}
-	return nil
 }
 
 // startProbe begins a new probe run of the config in use.
@@ -277,6 +276,20 @@ func resultRow(st Styles, label string, labelW int, r *probe.Result) string {
 		phaseBar(st, r.Timings, phaseBarWidth)
 }
 
+// verdictText is a report's verdict, marked and styled, and what it means,
+// as the probe screen and the watch view both say it.
+func verdictText(st Styles, rep *probe.Report) string {
+	switch rep.Verdict {
+	case probe.VerdictReachable:
+		return st.OK.Render("✓ Reachable") + fmt.Sprintf(": all %d targets answered over HTTP", len(rep.Targets))
+	case probe.VerdictDegraded:
+		return st.Warn.Render("! Degraded") + fmt.Sprintf(": all %d targets answered, but an API or OAuth one with a 5xx: Coze or something in the path fails", len(rep.Targets))
+	case probe.VerdictPartial:
+		return st.Warn.Render("! Partly reachable") + fmt.Sprintf(": %d of %d targets answered", rep.Answered(), len(rep.Targets))
+	}
+	return st.Bad.Render("✗ Unreachable") + ": no target answered over HTTP"
+}
+
 // reportView is the verdict and a line for each target worth a word.
 func reportView(st Styles, width int, rep *probe.Report, explain bool) string {
 	var b strings.Builder
@@ -284,17 +297,7 @@ func reportView(st Styles, width int, rep *probe.Report, explain bool) string {
 	if rep.Proxy != "" {
 		via = "via " + rep.Proxy
 	}
-	var verdict string
-	switch rep.Verdict {
-	case probe.VerdictReachable:
-		verdict = st.OK.Render("✓ Reachable") + fmt.Sprintf(": all %d targets answered over HTTP (%s, %s).", len(rep.Targets), via, timefmt.Millis(rep.Duration))
-	case probe.VerdictDegraded:
-		verdict = st.Warn.Render("! Degraded") + fmt.Sprintf(": all %d targets answered, but an API or OAuth one with a 5xx: Coze or something in the path fails (%s, %s).", len(rep.Targets), via, timefmt.Millis(rep.Duration))
-	case probe.VerdictPartial:
-		verdict = st.Warn.Render("! Partly reachable") + fmt.Sprintf(": %d of %d targets answered (%s, %s).", rep.Answered(), len(rep.Targets), via, timefmt.Millis(rep.Duration))
-	default:
-		verdict = st.Bad.Render("✗ Unreachable") + fmt.Sprintf(": no target answered over HTTP (%s, %s).", via, timefmt.Millis(rep.Duration))
-	}
+	verdict := verdictText(st, rep) + fmt.Sprintf(" (%s, %s).", via, timefmt.Millis(rep.Duration))
 	b.WriteString(wrap(verdict, width) + "\n")
 	if explain {
 		b.WriteString(paint(st.Muted, wrap("Any HTTP status proves the path open; only failures below HTTP mean something blocks it.", width)) + "\n")

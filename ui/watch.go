@@ -313,14 +313,8 @@ func (m WatchModel) verdictLine() string {
 			mark = m.st.Bad.Render("✗")
 		}
 		return mark + " " + rep.Recommendation
-	case rep.Verdict == probe.VerdictReachable:
-		return m.st.OK.Render("✓ Reachable") + fmt.Sprintf(": all %d targets answered over HTTP.", len(rep.Targets))
-	case rep.Verdict == probe.VerdictDegraded:
-		return m.st.Warn.Render("! Degraded") + ": an API or OAuth target answered 5xx: Coze or something in the path fails."
-	case rep.Verdict == probe.VerdictPartial:
-		return m.st.Warn.Render("! Partly reachable") + fmt.Sprintf(": %d of %d targets answered.", rep.Answered(), len(rep.Targets))
 	}
-	return m.st.Bad.Render("✗ Unreachable") + ": no target answered over HTTP."
+	return verdictText(m.st, rep) + "."
 }
 
 // Summary is what stays on the screen when the view quits: how many

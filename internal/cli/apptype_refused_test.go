@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
@@ -15,16 +12,8 @@ import (
 // --app-type given the answer is Coze's own, explained as before.
 func TestInvalidAppTypeAdvice(t *testing.T) {
 	t.Parallel()
-	sb := sandbox.New(sandbox.Options{Now: func() time.Time { return testNow }})
-	base, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	key := filepath.Join(t.TempDir(), "key.pem")
-	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	_, base := startSandbox(t)
+	key := writeJWTKey(t, t.TempDir(), "key.pem")
 	bases := []string{"--api-base", base, "--www-base", base, "--timeout", "30s"}
 	tests := []struct {
 		name     string

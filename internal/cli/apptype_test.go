@@ -120,10 +120,7 @@ func TestLoginConfigFileUnusable(t *testing.T) {
 func TestJWTLoginUsageErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	key := filepath.Join(dir, "private_key.pem")
-	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	key := writeJWTKey(t, dir, "private_key.pem")
 	jwt := []string{"login", "--api-base", "http://127.0.0.1:9", "--app-type", "jwt", "--client-id", sandbox.JWTClientID,
 		"--public-key-id", sandbox.JWTPublicKeyID, "--private-key-file", key}
 	tests := []struct {
@@ -165,10 +162,7 @@ func TestJWTDurationEnvironmentIsForJWTApps(t *testing.T) {
 func TestInputFilesAreBounded(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	key := filepath.Join(dir, "private_key.pem")
-	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	key := writeJWTKey(t, dir, "private_key.pem")
 	// Valid JSON padded past the bound (a web app without its secret, so that
 	// without the bound it ends in a quick usage error, not a login).
 	huge := filepath.Join(dir, "huge.json")

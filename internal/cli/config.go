@@ -79,13 +79,19 @@ func (g *globals) configWith(st *auth.Store, change func(*auth.Overrides)) (auth
 	return cfg, g.resolveApp(&cfg, st)
 }
 
-// manager builds the token manager for the resolved profile.
-func (g *globals) manager() (*auth.Manager, error) {
+// resolved opens the store and resolves the profile's config in it.
+func (g *globals) resolved() (*auth.Store, auth.Config, error) {
 	st, err := g.store()
 	if err != nil {
-		return nil, err
+		return nil, auth.Config{}, err
 	}
 	cfg, err := g.config(st)
+	return st, cfg, err
+}
+
+// manager builds the token manager for the resolved profile.
+func (g *globals) manager() (*auth.Manager, error) {
+	st, cfg, err := g.resolved()
 	if err != nil {
 		return nil, err
 	}

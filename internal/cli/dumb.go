@@ -3,13 +3,13 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cozeauth/cozeauth/auth"
-	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // dumbTerminal says whether $TERM names a terminal that cannot draw the
@@ -81,41 +81,19 @@ func (g *globals) askForApp(ctx context.Context) (*globals, error) {
 }
 
 // ask prints prompt on standard error and reads one line from standard
-// input, a byte at a time so that nothing after the line is taken from
-// what the login reads next.
+// input (scanLine: nothing after the line is taken from what the login
+// reads next).
 func (g *globals) ask(ctx context.Context, prompt string) (string, error) {
 	fmt.Fprint(g.env.Stderr, prompt)
-	type result struct {
-		line string
-		err  error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		var line []byte
-		b := make([]byte, 1)
-		for len(line) < input.MaxPaste {
-			n, err := g.env.Stdin.Read(b)
-			if n == 1 && b[0] == '\n' {
-				break
-			}
-			line = append(line, b[:n]...)
-			if err != nil {
-				if len(line) == 0 {
-					ch <- result{"", fmt.Errorf("no answer: %w", err)}
-					return
-				}
-				break
-			}
-		}
-		ch <- result{strings.TrimSpace(string(line)), nil}
-	}()
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			return "", usageError("no answer to %q (%v): pass --client-id and --app-type instead", strings.TrimSpace(prompt), r.err)
-		}
-		return r.line, nil
-	case <-ctx.Done():
+	line, err := scanLine(ctx, g.env.Stdin) // login.go
+	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}
+	if err != nil {
+		if !errors.Is(err, errLineTooLong) {
+			err = fmt.Errorf("no answer: %w", err)
+		}
+		return "", usageError("no answer to %q (%v): pass --client-id and --app-type instead", strings.TrimSpace(prompt), err)
+	}
+	return strings.TrimSpace(line), nil
 }

@@ -71,7 +71,11 @@ func runExec(ctx context.Context, g *globals, o execOptions) error {
 
 // execWithToken runs args with the profile's token in its environment.
 func (g *globals) execWithToken(ctx context.Context, wsFlag string, args []string) error {
-	tokens, cfg, err := g.proxyTokens(ctx)
+	st, cfg, err := g.resolved()
+	if err != nil {
+		return err
+	}
+	tokens, err := g.proxyTokens(ctx, st, cfg)
 	if err != nil {
 		return err
 	}
@@ -96,8 +100,12 @@ func (g *globals) execWithProxy(ctx context.Context, wsFlag string, args []strin
 		return fmt.Errorf("could not listen on a loopback port for the proxy: %w", err)
 	}
 	defer ln.Close()
+	st, cfg, err := g.resolved()
+	if err != nil {
+		return err
+	}
 	key := proxy.NewKey()
-	h, err := g.proxyHandler(ctx, wsFlag, key, proxy.AllowedHosts(ln.Addr(), ""), nil)
+	h, err := g.proxyHandler(ctx, st, cfg, wsFlag, key, proxy.AllowedHosts(ln.Addr(), ""), nil)
 	if err != nil {
 		return err
 	}

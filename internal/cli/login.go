@@ -108,10 +108,7 @@ func runLogin(ctx context.Context, g *globals, o loginOptions) error {
 	if warn, _ := auth.ValidateClientID(m.Config.ClientID); warn != "" {
 		fmt.Fprintln(g.env.Stderr, "note: "+warn)
 	}
-	if err := g.confirmReplace(ctx, m, o.force); err != nil {
-		return err // replace.go
-	}
-	if err := g.confirmRelogin(ctx, m, o.force); err != nil {
+	if err := g.confirmLogin(ctx, m, o.force); err != nil {
 		return err // replace.go
 	}
 	res, err := g.loginWith(ctx, m, flow, o)
@@ -301,29 +298,60 @@ func loginPaste(ctx context.Context, g *globals, m *auth.Manager) (*auth.LoginRe
 
 // readLine reads one line from r, giving up when ctx ends.
 func readLine(ctx context.Context, r io.Reader) (string, error) {
+	line, err := scanLine(ctx, r)
+	switch {
+	case ctx.Err() != nil:
+		return "", fmt.Errorf("no address was pasted in time: %w", ctx.Err())
+	case errors.Is(err, errLineTooLong):
+		return "", fmt.Errorf("no address was pasted: the pasted text is longer than any address (over %d KiB)", input.MaxPaste>>10)
+	case err != nil:
+		return "", fmt.Errorf("no address was pasted: %w", err)
+	}
+	return line, nil
+}
+
+// errLineTooLong is scanLine's: the line is longer than input.MaxPaste.
+var errLineTooLong = errors.New("the line is too long")
+
+// scanLine reads one line from r, its newline included, a byte at a time
+// so that nothing after it is taken from what reads r next: an answer to a
+// question must not swallow the address pasted after it. End of input
+// ends the line; before any byte it is an error, and so is a line longer
+// than input.MaxPaste. It gives up when ctx ends.
+func scanLine(ctx context.Context, r io.Reader) (string, error) {
 	type result struct {
 		line string
 		err  error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		line, err := bufio.NewReader(io.LimitReader(r, input.MaxPaste+1)).ReadString('\n')
-		if err == io.EOF && line != "" {
-			err = nil
+		var line []byte
+		b := make([]byte, 1)
+		for len(line) <= input.MaxPaste {
+			n, err := r.Read(b)
+			line = append(line, b[:n]...)
+			if n == 1 && b[0] == '\n' {
+				break
+			}
+			if err != nil {
+				if len(line) == 0 {
+					ch <- result{"", err}
+					return
+				}
+				break
+			}
 		}
 		if len(line) > input.MaxPaste {
-			line, err = "", fmt.Errorf("the pasted text is longer than any address (over %d KiB)", input.MaxPaste>>10)
+			ch <- result{"", errLineTooLong}
+			return
 		}
-		ch <- result{line, err}
+		ch <- result{string(line), nil}
 	}()
 	select {
 	case res := <-ch:
-		if res.err != nil {
-			return "", fmt.Errorf("no address was pasted: %w", res.err)
-		}
-		return res.line, nil
+		return res.line, res.err
 	case <-ctx.Done():
-		return "", fmt.Errorf("no address was pasted in time: %w", ctx.Err())
+		return "", ctx.Err()
 	}
 }
 

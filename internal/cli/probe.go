@@ -170,11 +170,7 @@ func (g *globals) probePlan(ctx context.Context, o probeOpts, set probe.Set) (ta
 	if strings.EqualFold(cmp.Or(g.flags.region, g.getenv("COZE_REGION")), "all") {
 		return g.allRegionsPlan(ctx, o, set)
 	}
-	st, err := g.store()
-	if err != nil {
-		return nil, "", err
-	}
-	cfg, err := g.config(st)
+	st, cfg, err := g.resolved()
 	if err != nil {
 		return nil, "", err
 	}

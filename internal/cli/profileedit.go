@@ -166,15 +166,27 @@ func (g *globals) confirm(ctx context.Context, yes bool, question, what string) 
 	if !g.stdinIsTerminal() {
 		return usageError("%s: pass --yes to do it without a terminal to ask on", what)
 	}
-	fmt.Fprintf(g.env.Stderr, "%s [y/N] ", question)
-	answer, _ := readLine(ctx, g.env.Stdin) // end of input is a no
-	if ctx.Err() != nil {
-		return ctx.Err()
+	yes, err := g.askYes(ctx, question)
+	if err != nil {
+		return err
 	}
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+	if !yes {
 		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("nothing changed")}
 	}
 	return nil
+}
+
+// askYes asks question on standard error with [y/N] and reads the answer
+// from standard input: y or yes is a yes; anything else, and no answer
+// (end of input), is a no. It fails only when ctx ends.
+func (g *globals) askYes(ctx context.Context, question string) (bool, error) {
+	fmt.Fprintf(g.env.Stderr, "%s [y/N] ", question)
+	answer, _ := readLine(ctx, g.env.Stdin)
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	a := strings.ToLower(strings.TrimSpace(answer))
+	return a == "y" || a == "yes", nil
 }
 
 // knownProfile is nil when the config directory has profile name, else a

@@ -66,7 +66,11 @@ stop it, letting requests under way finish for up to 5 seconds.`,
 // runProxy is `cozeauth proxy`: the profile's local key printed, or the
 // proxy served until a signal stops it.
 func runProxy(ctx context.Context, g *globals, o proxyOptions) error {
-	key, err := g.proxyKey()
+	st, cfg, err := g.resolved()
+	if err != nil {
+		return err
+	}
+	key, err := g.proxyKey(st, cfg)
 	if err != nil {
 		return err
 	}
@@ -83,7 +87,7 @@ func runProxy(ctx context.Context, g *globals, o proxyOptions) error {
 	if o.quiet {
 		log = nil
 	}
-	h, err := g.proxyHandler(ctx, o.wsBase, key, proxy.AllowedHosts(ln.Addr(), o.listen), log)
+	h, err := g.proxyHandler(ctx, st, cfg, o.wsBase, key, proxy.AllowedHosts(ln.Addr(), o.listen), log)
 	if err != nil {
 		return err
 	}
@@ -118,15 +122,7 @@ func listenLoopback(addr string) (net.Listener, error) {
 
 // proxyKey is the profile's local key, in the keyring when the profile
 // keeps its secrets there, else in a 0600 file of the config directory.
-func (g *globals) proxyKey() (string, error) {
-	st, err := g.store()
-	if err != nil {
-		return "", err
-	}
-	cfg, err := g.config(st)
-	if err != nil {
-		return "", err
-	}
+func (g *globals) proxyKey(st *auth.Store, cfg auth.Config) (string, error) {
 	file := proxy.KeyFile{Dir: st.Dir}
 	if cfg.UsesKeyring() {
 		return proxy.KeyringKey{Backend: auth.SystemKeyring{}, Fallback: file, Warn: g.warnOnce}.Key(cfg.Profile)
@@ -137,25 +133,17 @@ func (g *globals) proxyKey() (string, error) {
 // proxyTokens is where the proxy gets its tokens: $COZE_API_TOKEN as it
 // is, else the profile's Manager behind a [proxy.Cache]. The first token is
 // had now, so that a profile needing a login fails before anything starts.
-func (g *globals) proxyTokens(ctx context.Context) (proxy.Tokens, auth.Config, error) {
-	st, err := g.store()
-	if err != nil {
-		return nil, auth.Config{}, err
-	}
-	cfg, err := g.config(st)
-	if err != nil {
-		return nil, cfg, err
-	}
+func (g *globals) proxyTokens(ctx context.Context, st *auth.Store, cfg auth.Config) (proxy.Tokens, error) {
 	if tok := g.envToken(); tok != "" {
-		return proxy.Static(tok), cfg, nil
+		return proxy.Static(tok), nil
 	}
 	m := g.managerFor(cfg, st)
 	c := proxy.NewCache(m)
 	c.Warn = g.warnOnce
 	if _, err := c.Token(ctx); err != nil {
-		return nil, cfg, g.notSetUpError(m, err)
+		return nil, g.notSetUpError(m, err)
 	}
-	return c, cfg, nil
+	return c, nil
 }
 
 // wsBaseOf is --ws-base, else $COZE_WS_BASE, else the ws host derived from
@@ -168,9 +156,9 @@ func (g *globals) wsBaseOf(flag string, cfg auth.Config) (string, error) {
 	return coze.WSForAPI(cfg.API()), nil
 }
 
-// proxyHandler builds the proxy for the profile.
-func (g *globals) proxyHandler(ctx context.Context, wsFlag, key string, hosts []string, log io.Writer) (*proxyHandler, error) {
-	tokens, cfg, err := g.proxyTokens(ctx)
+// proxyHandler builds the proxy for the profile cfg of st.
+func (g *globals) proxyHandler(ctx context.Context, st *auth.Store, cfg auth.Config, wsFlag, key string, hosts []string, log io.Writer) (*proxyHandler, error) {
+	tokens, err := g.proxyTokens(ctx, st, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -33,12 +33,7 @@ type sandboxed struct {
 
 func loginToSandbox(t *testing.T) *sandboxed {
 	t.Helper()
-	sb := sandbox.New(sandbox.Options{Now: func() time.Time { return testNow }})
-	base, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb, base := startSandbox(t)
 	dir := filepath.Join(t.TempDir(), "config")
 	m := &auth.Manager{
 		Config: auth.Config{Profile: "default", Settings: auth.Settings{Region: coze.RegionCOM, APIBase: base, WWWBase: base, ClientID: sandbox.PKCEClientID}},

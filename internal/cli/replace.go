@@ -9,24 +9,33 @@ import (
 	"github.com/cozeauth/cozeauth/coze"
 )
 
-// confirmReplace stops a login that would overwrite a profile's tokens with
-// ones for another app or another Coze (a sandbox login into a real
-// profile, say): rotating refresh tokens cannot be got back. On a terminal
-// it asks; elsewhere it needs --force.
-func (g *globals) confirmReplace(ctx context.Context, m *auth.Manager, force bool) error {
+// confirmLogin asks before a login loses what the profile has, reading
+// its saved settings once: another app's tokens are confirmReplace's to
+// ask about, the same app's confirmRelogin's. --force asks nothing; a
+// profile never saved has nothing to lose.
+func (g *globals) confirmLogin(ctx context.Context, m *auth.Manager, force bool) error {
 	if force {
 		return nil
-	}
-	had, err := m.Store.Meta(m.Config.Profile)
-	if err != nil || had == nil {
-		return nil // nothing to lose (an unreadable store is login's to move aside)
 	}
 	saved, ok, err := m.Store.LoadSettings(m.Config.Profile)
 	if err != nil || !ok {
 		return nil
 	}
-	if sameApp(m.Config, saved) {
-		return nil
+	if !sameApp(m.Config, saved) {
+		return g.confirmReplace(ctx, m, saved)
+	}
+	return g.confirmRelogin(ctx, m)
+}
+
+// confirmReplace stops a login that would overwrite a profile's tokens with
+// ones for another app or another Coze (a sandbox login into a real
+// profile, say): rotating refresh tokens cannot be got back. saved are the
+// profile's settings, of the other app. On a terminal it asks; elsewhere
+// it needs --force.
+func (g *globals) confirmReplace(ctx context.Context, m *auth.Manager, saved auth.Settings) error {
+	had, err := m.Store.Meta(m.Config.Profile)
+	if err != nil || had == nil {
+		return nil // nothing to lose (an unreadable store is login's to move aside)
 	}
 	old := auth.Config{Profile: m.Config.Profile, Settings: saved}
 	what := fmt.Sprintf("profile %q holds tokens of app %s at %s; this login is for app %s at %s",
@@ -34,12 +43,11 @@ func (g *globals) confirmReplace(ctx context.Context, m *auth.Manager, force boo
 	if !g.stdinIsTerminal() {
 		return usageError("%s, and would replace them: pass --force to replace them, or log in to another profile with --profile NAME", what)
 	}
-	fmt.Fprintf(g.env.Stderr, "%s.\nReplace them? The old refresh token cannot be got back. [y/N] ", strings.ToUpper(what[:1])+what[1:])
-	answer, _ := readLine(ctx, g.env.Stdin) // no answer (end of input) is a no
-	if ctx.Err() != nil {
-		return ctx.Err()
+	yes, err := g.askYes(ctx, strings.ToUpper(what[:1])+what[1:]+".\nReplace them? The old refresh token cannot be got back.")
+	if err != nil {
+		return err
 	}
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+	if !yes {
 		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("nothing changed: profile %q keeps its tokens (use --profile NAME to log in beside it)", m.Config.Profile)}
 	}
 	return nil
@@ -60,15 +68,11 @@ func orNone(s string) string {
 
 // confirmRelogin asks, on a terminal, before logging in again a profile
 // that is logged in already with the same app at the same Coze: the
-// tokens it has would do. --force, no terminal (a script means it), a jwt
-// app (nothing to approve) or a profile not logged in skip the question.
-// Another app's tokens are confirmReplace's to ask about.
-func (g *globals) confirmRelogin(ctx context.Context, m *auth.Manager, force bool) error {
-	if force || !g.stdinIsTerminal() || m.Config.AppType() == auth.AppJWT {
+// tokens it has would do. No terminal (a script means it), a jwt app
+// (nothing to approve) or a profile not logged in skip the question.
+func (g *globals) confirmRelogin(ctx context.Context, m *auth.Manager) error {
+	if !g.stdinIsTerminal() || m.Config.AppType() == auth.AppJWT {
 		return nil
-	}
-	if saved, ok, err := m.Store.LoadSettings(m.Config.Profile); err != nil || !ok || !sameApp(m.Config, saved) {
-		return nil // confirmReplace asked about another app's tokens
 	}
 	s, err := m.Status()
 	if err != nil || !s.LoggedIn {
@@ -78,12 +82,11 @@ func (g *globals) confirmRelogin(ctx context.Context, m *auth.Manager, force boo
 	if s.User != nil && s.User.Display() != "" {
 		who = " as " + coze.Sanitize(s.User.Display())
 	}
-	fmt.Fprintf(g.env.Stderr, "Profile %q is already logged in%s; log in again? [y/N] ", m.Config.Profile, who)
-	answer, _ := readLine(ctx, g.env.Stdin) // no answer (end of input) is a no
-	if ctx.Err() != nil {
-		return ctx.Err()
+	yes, err := g.askYes(ctx, fmt.Sprintf("Profile %q is already logged in%s; log in again?", m.Config.Profile, who))
+	if err != nil {
+		return err
 	}
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+	if !yes {
 		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("nothing changed: profile %q stays logged in (--force logs in again without asking)", m.Config.Profile)}
 	}
 	return nil

@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cozeauth/cozeauth/auth"
 )
@@ -35,23 +33,12 @@ func TestLoginWouldReplaceTokens(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			storeTokens(t, dir, "default", auth.Settings{ClientID: testClient}, freshToken())
-			var stdout, stderr bytes.Buffer
-			code := Run(context.Background(), append([]string{"login", "--paste"}, tt.args...), &Env{
-				Stdin: strings.NewReader(tt.stdin), Stdout: &stdout, Stderr: &stderr,
-				Getenv: func(k string) string {
-					if k == "COZEAUTH_CONFIG_DIR" {
-						return dir
-					}
-					return ""
-				},
-				StdinIsTerminal: func() bool { return tt.terminal },
-				Now:             func() time.Time { return testNow },
-			})
-			if code != tt.wantCode {
-				t.Errorf("exit %d, want %d\nstderr: %s", code, tt.wantCode, stderr.String())
+			res := runTerm(t, dir, tt.terminal, tt.stdin, nil, append([]string{"login", "--paste"}, tt.args...)...)
+			if res.code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstderr: %s", res.code, tt.wantCode, res.stderr)
 			}
-			if !strings.Contains(stderr.String(), tt.want) {
-				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr.String())
+			if !strings.Contains(res.stderr, tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, res.stderr)
 			}
 			rec, err := auth.NewStore(dir).Load("default")
 			if err != nil || rec == nil || rec.RefreshToken != oldRefresh {
@@ -85,21 +72,22 @@ func TestLoginAlreadyLoggedIn(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			storeTokens(t, dir, "default", auth.Settings{ClientID: testClient}, freshToken())
-			var stdout, stderr bytes.Buffer
-			code := Run(context.Background(), append([]string{"login", "--paste"}, tt.args...), &Env{
-				Stdin: strings.NewReader(tt.stdin), Stdout: &stdout, Stderr: &stderr,
-				Getenv: func(k string) string {
-					if k == "COZEAUTH_CONFIG_DIR" {
-						return dir
-					}
-					return ""
-				},
-				StdinIsTerminal: func() bool { return tt.terminal },
-				Now:             func() time.Time { return testNow },
-			})
-			if code != tt.wantCode || !strings.Contains(stderr.String(), tt.want) || tt.notWant != "" && strings.Contains(stderr.String(), tt.notWant) {
-				t.Errorf("exit %d, want %d, %q and not %q in:\n%s", code, tt.wantCode, tt.want, tt.notWant, stderr.String())
+			res := runTerm(t, dir, tt.terminal, tt.stdin, nil, append([]string{"login", "--paste"}, tt.args...)...)
+			if res.code != tt.wantCode || !strings.Contains(res.stderr, tt.want) || tt.notWant != "" && strings.Contains(res.stderr, tt.notWant) {
+				t.Errorf("exit %d, want %d, %q and not %q in:\n%s", res.code, tt.wantCode, tt.want, tt.notWant, res.stderr)
 			}
 		})
+	}
+}
+
+// An answer read from standard input takes its line and nothing more: the
+// address pasted after a [y/N] answer is still there for the login.
+func TestReadLineLeavesTheNextLine(t *testing.T) {
+	t.Parallel()
+	in := strings.NewReader("y\nhttp://localhost:8080/callback?code=c\n")
+	for _, want := range []string{"y\n", "http://localhost:8080/callback?code=c\n"} {
+		if got, err := readLine(context.Background(), in); err != nil || got != want {
+			t.Errorf("readLine = %q, %v; want %q", got, err, want)
+		}
 	}
 }

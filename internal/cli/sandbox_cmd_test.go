@@ -103,12 +103,7 @@ func TestSandboxWriteKey(t *testing.T) {
 		t.Errorf("--force alone: exit %d, want %d", res.code, ExitUsage)
 	}
 
-	sb := sandbox.New(sandbox.Options{Now: func() time.Time { return testNow }})
-	base, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	_, base := startSandbox(t)
 	login := runCLI(t, filepath.Join(dir, "config"), nil, "", "login", "--profile", "sandbox-jwt", "--api-base", base, "--app-type", "jwt",
 		"--client-id", sandbox.JWTClientID, "--public-key-id", sandbox.JWTPublicKeyID, "--private-key-file", key)
 	if login.code != ExitOK {

@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
@@ -16,17 +13,9 @@ import (
 // leaves every other profile alone, $COZE_PROFILE's included.
 func TestSandboxFlag(t *testing.T) {
 	t.Parallel()
-	sb := sandbox.New(sandbox.Options{Now: func() time.Time { return testNow }})
-	base, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	_, base := startSandbox(t)
 	dir := t.TempDir()
-	key := filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	key := writeJWTKey(t, dir, "key.pem")
 	storeTokens(t, dir, "work", auth.Settings{ClientID: testClient}, freshToken())
 	env := map[string]string{"COZEAUTH_SANDBOX": strings.TrimPrefix(base, "http://"), "COZE_PROFILE": "work", "COZE_API_BASE": "https://api.coze.com"}
 

@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cozeauth/cozeauth/auth"
 	"github.com/cozeauth/cozeauth/internal/sandbox"
@@ -16,17 +13,9 @@ import (
 // session_context.device_info, and are saved in the profile.
 func TestJWTSessionContextReachesCoze(t *testing.T) {
 	t.Parallel()
-	sb := sandbox.New(sandbox.Options{Now: func() time.Time { return testNow }})
-	base, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb, base := startSandbox(t)
 	dir := t.TempDir()
-	key := filepath.Join(t.TempDir(), "private_key.pem")
-	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	key := writeJWTKey(t, t.TempDir(), "private_key.pem")
 	env := map[string]string{"COZE_API_BASE": base}
 	last := func() sandbox.JWTSession {
 		t.Helper()

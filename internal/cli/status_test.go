@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -485,10 +484,7 @@ func TestEnvTokenMustBeOneToken(t *testing.T) {
 func TestStatusJWTKeyFileMissing(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	key := filepath.Join(dir, "private_key.pem")
-	if err := os.WriteFile(key, []byte(sandbox.JWTPrivateKeyPEM), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	key := writeJWTKey(t, dir, "private_key.pem")
 	set := auth.Settings{ClientID: sandbox.JWTClientID, AppType: auth.AppJWT,
 		JWT: &auth.JWTSettings{PublicKeyID: sandbox.JWTPublicKeyID, PrivateKeyFile: key}}
 	storeTokens(t, dir, "default", set, &auth.Token{AccessToken: oldAccess, Expiry: testNow.Add(10 * time.Minute), IssuedAt: testNow.Add(-5 * time.Minute)})

@@ -186,11 +186,7 @@ func runToken(ctx context.Context, g *globals, o tokenOptions) error {
 		return err
 	}
 	if tok := g.envToken(); tok != "" {
-		st, err := g.store()
-		if err != nil {
-			return err
-		}
-		cfg, err := g.config(st)
+		_, cfg, err := g.resolved()
 		if err != nil {
 			return err
 		}
