@@ -135,12 +135,12 @@ func (c Config) renewMargin(rec *Record) (margin time.Duration, clamped bool) {
 	return life / 3, true
 }
 
-// KeyFileProblem says why c's JWT app cannot mint the next token of rec:
+// keyFileProblem says why c's JWT app cannot mint the next token of rec:
 // its private key file cannot be read (a [*KeyError]'s text, naming the file
 // and the login that fixes it). It is "" for other apps, for a key given in
 // the environment or kept in the store or keyring, and for a readable file.
 // It reads the file, never the network.
-func (c Config) KeyFileProblem(rec *Record) string {
+func (c Config) keyFileProblem(rec *Record) string {
 	if c.AppType() != AppJWT || !c.keyFileSigns(rec) {
 		return ""
 	}
@@ -153,7 +153,7 @@ func (c Config) KeyFileProblem(rec *Record) string {
 // keyFileSigns reports whether the JWT app signs with the key file: no key
 // was given in the environment, kept in the store or in the keyring.
 func (c Config) keyFileSigns(rec *Record) bool {
-	return c.PrivateKeyPEM == "" && rec.PrivateKey == "" && rec.Secrets != secretsInKeyring &&
+	return c.PrivateKeyPEM == "" && rec.PrivateKey == "" && !rec.InKeyring() &&
 		c.JWT != nil && c.JWT.PrivateKeyFile != ""
 }
 

@@ -51,32 +51,15 @@ type JWTSettings struct {
 	CustomConsumer string `json:"custom_consumer,omitempty"`
 }
 
-// JWTSession is what a signed JWT says of the session beside the app:
-// session_name (the end user, for conversation isolation) and
-// session_context.device_info, as Coze's OAuth JWT documentation and
-// coze-go put them in the claims.
-type JWTSession struct {
-	Name           string
-	DeviceID       string
-	CustomConsumer string
-}
-
-// Session is the session these settings sign into each JWT.
-func (j *JWTSettings) Session() JWTSession {
-	if j == nil {
-		return JWTSession{}
-	}
-	return JWTSession{Name: j.SessionName, DeviceID: j.DeviceID, CustomConsumer: j.CustomConsumer}
-}
-
-// context is the session_context claim, nil when there is none.
-func (s JWTSession) context() map[string]any {
+// sessionContext is the session_context claim of j's DeviceID and
+// CustomConsumer, nil when neither is set.
+func (j *JWTSettings) sessionContext() map[string]any {
 	info := map[string]any{}
-	if s.DeviceID != "" {
-		info["device_id"] = s.DeviceID
+	if j.DeviceID != "" {
+		info["device_id"] = j.DeviceID
 	}
-	if s.CustomConsumer != "" {
-		info["custom_consumer"] = s.CustomConsumer
+	if j.CustomConsumer != "" {
+		info["custom_consumer"] = j.CustomConsumer
 	}
 	if len(info) == 0 {
 		return nil
@@ -161,10 +144,10 @@ func jwtAudience(apiBase string) string {
 
 // signJWT builds and signs the JWT that a service app trades for an access
 // token: header kid, claims iss (the app id), aud (the API host), iat, exp,
-// a fresh jti and, when set, the session's session_name and
+// a fresh jti and, when js sets them, session_name and
 // session_context.device_info. Like coze-go it uses jwt.MapClaims, so aud
 // is a plain string.
-func signJWT(key *rsa.PrivateKey, kid, clientID, apiBase string, session JWTSession, now time.Time) (string, error) {
+func signJWT(key *rsa.PrivateKey, kid, clientID, apiBase string, js *JWTSettings, now time.Time) (string, error) {
 	jti := make([]byte, 32)
 	if _, err := rand.Read(jti); err != nil {
 		return "", fmt.Errorf("could not make a jti: %w", err)
@@ -176,10 +159,10 @@ func signJWT(key *rsa.PrivateKey, kid, clientID, apiBase string, session JWTSess
 		"exp": now.Add(jwtLifetime).Unix(),
 		"jti": hex.EncodeToString(jti),
 	}
-	if session.Name != "" {
-		claims["session_name"] = session.Name
+	if js.SessionName != "" {
+		claims["session_name"] = js.SessionName
 	}
-	if sc := session.context(); sc != nil {
+	if sc := js.sessionContext(); sc != nil {
 		claims["session_context"] = sc
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
@@ -198,7 +181,7 @@ func (c *Client) MintJWT(ctx context.Context, key *rsa.PrivateKey, js *JWTSettin
 	if js == nil || js.PublicKeyID == "" {
 		return nil, errors.New("no public key id: pass --public-key-id with the key's fingerprint from the app's page in the Coze console")
 	}
-	signed, err := signJWT(key, js.PublicKeyID, c.ClientID, c.APIBase, js.Session(), c.now())
+	signed, err := signJWT(key, js.PublicKeyID, c.ClientID, c.APIBase, js, c.now())
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +255,7 @@ func (m *Manager) jwtGrant(ctx context.Context, c *Client, rec *Record) (*Token,
 func (m *Manager) jwtStatus(st *Status, rec *Record) {
 	st.Renewal = "minted by JWT, no refresh token"
 	st.RefreshExpiresAt = nil
-	st.KeyProblem = m.Config.KeyFileProblem(rec) // a local read: status stays instant
+	st.KeyProblem = m.Config.keyFileProblem(rec) // a local read: status stays instant
 	if !rec.Expiry.IsZero() {
 		st.NextMintAt = timePtr(rec.Expiry.Add(-m.margin(rec)))
 	}
@@ -281,6 +264,6 @@ func (m *Manager) jwtStatus(st *Status, rec *Record) {
 // canSign reports whether a JWT profile has a key to sign its next JWT
 // with: in the keyring, the store, the environment, or a key file.
 func (m *Manager) canSign(rec *Record) bool {
-	return rec.Secrets == secretsInKeyring || rec.PrivateKey != "" || m.Config.PrivateKeyPEM != "" ||
+	return rec.InKeyring() || rec.PrivateKey != "" || m.Config.PrivateKeyPEM != "" ||
 		m.Config.JWT != nil && m.Config.JWT.PrivateKeyFile != ""
 }

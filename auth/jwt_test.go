@@ -91,11 +91,11 @@ func decodeJWT(t *testing.T, s string) (header, claims map[string]any) {
 
 func TestSignJWTShape(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	a, err := signJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", JWTSession{Name: "user_2222"}, now)
+	a, err := signJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", &JWTSettings{SessionName: "user_2222"}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := signJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", JWTSession{}, now)
+	b, _ := signJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", &JWTSettings{}, now)
 	header, claims := decodeJWT(t, a)
 	if diff := cmp.Diff(map[string]any{"alg": "RS256", "typ": "JWT", "kid": "kid-1"}, header); diff != "" {
 		t.Errorf("header (-want +got):\n%s", diff)
@@ -125,12 +125,12 @@ func TestSignJWTShape(t *testing.T) {
 // JWT documentation and coze-go's GenerateJWT.
 func TestSignJWTSessionContext(t *testing.T) {
 	tests := []struct {
-		session JWTSession
+		session *JWTSettings
 		want    any
 	}{
-		{JWTSession{DeviceID: "dev-1"}, map[string]any{"device_info": map[string]any{"device_id": "dev-1"}}},
-		{JWTSession{CustomConsumer: "app-user-7"}, map[string]any{"device_info": map[string]any{"custom_consumer": "app-user-7"}}},
-		{JWTSession{DeviceID: "dev-1", CustomConsumer: "c"}, map[string]any{"device_info": map[string]any{"device_id": "dev-1", "custom_consumer": "c"}}},
+		{&JWTSettings{DeviceID: "dev-1"}, map[string]any{"device_info": map[string]any{"device_id": "dev-1"}}},
+		{&JWTSettings{CustomConsumer: "app-user-7"}, map[string]any{"device_info": map[string]any{"custom_consumer": "app-user-7"}}},
+		{&JWTSettings{DeviceID: "dev-1", CustomConsumer: "c"}, map[string]any{"device_info": map[string]any{"device_id": "dev-1", "custom_consumer": "c"}}},
 	}
 	for _, tt := range tests {
 		signed, err := signJWT(testKey(), "kid-1", "1127900106117", "https://api.coze.cn", tt.session, time.Unix(1_800_000_000, 0))

@@ -254,10 +254,6 @@ func (m *Manager) StatusOf(rec *Record) *Status {
 	return st
 }
 
-// InKeyring reports whether r's tokens and secret are in the system keyring
-// (the token file keeps only their expiry).
-func (r *Record) InKeyring() bool { return r.Secrets == secretsInKeyring }
-
 // appTypeWith is the app type of a profile with rec stored: a saved client
 // secret means a web app when the settings do not say.
 func (c Config) appTypeWith(rec *Record) AppType {

@@ -1,6 +1,9 @@
 package auth
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // DefaultProfile is the profile commands use when neither --profile nor
 // $COZE_PROFILE names one: the one [Locked.SetDefault] saved, else
@@ -10,11 +13,11 @@ func (s *Store) DefaultProfile() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if doc.Default != "" {
-		return doc.Default, nil
-	}
-	return "default", nil
+	return doc.defaultProfile(), nil
 }
+
+// defaultProfile is the profile doc names as the default, else "default".
+func (doc *settingsDoc) defaultProfile() string { return cmp.Or(doc.Default, "default") }
 
 // SetDefault saves profile as the one commands use when none is named
 // (`cozeauth use NAME`); "" or "default" goes back to "default".

@@ -83,6 +83,10 @@ func (f *Failure) String() string {
 // refused reports whether the last renewal was refused by Coze.
 func (r *Record) refused() bool { return r != nil && r.Failure != nil && r.Failure.Refused }
 
+// InKeyring reports whether r's tokens and secret are in the system keyring
+// (the token file keeps only their expiry).
+func (r *Record) InKeyring() bool { return r.Secrets == secretsInKeyring }
+
 // LoggedIn reports whether r's access token is valid or its refresh token can
 // still renew it, judging a keyring record by its expiry alone. A profile
 // whose refresh Coze refused is logged out.
@@ -90,7 +94,7 @@ func (r *Record) LoggedIn(now time.Time) bool {
 	if r == nil || r.refused() {
 		return false
 	}
-	inKeyring := r.Secrets == secretsInKeyring
+	inKeyring := r.InKeyring()
 	access := (r.AccessToken != "" || inKeyring) && now.Before(r.Expiry)
 	refresh := (r.RefreshToken != "" || inKeyring) && (r.RefreshExpiry.IsZero() || now.Before(r.RefreshExpiry))
 	return access || refresh

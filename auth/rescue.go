@@ -24,10 +24,6 @@ func (s *Store) rescueName() string {
 	return "tokens-" + hex.EncodeToString(sum[:8]) + ".json"
 }
 
-// rescueDirs are where a token pair goes when the config directory cannot
-// take it: [Store.RescueDirs], as the caller gave them.
-func (s *Store) rescueDirs() []string { return s.RescueDirs }
-
 // DefaultRescueDirs lists, best first, where tokens go when the config
 // directory cannot take them: the user's state directory (it survives a
 // reboot), then the runtime directory. Both are places only this user can
@@ -54,7 +50,7 @@ func DefaultRescueDirs(getenv func(string) string) []string {
 // The next command using this config directory imports it.
 func (s *Store) rescue(profile string, r *Record) (string, error) {
 	var errs []error
-	for _, dir := range s.rescueDirs() {
+	for _, dir := range s.RescueDirs {
 		path := filepath.Join(dir, s.rescueName())
 		err := s.rescueTo(dir, path, profile, r)
 		if err == nil {
@@ -79,11 +75,7 @@ func (s *Store) rescueTo(dir, path, profile string, r *Record) error {
 		f = old
 	}
 	f.Profiles[profile] = r
-	data, err := filestore.EncodeJSON(f)
-	if err != nil {
-		return err
-	}
-	return filestore.WriteAtomic(path, data)
+	return writeJSON(path, f)
 }
 
 // rescued returns the rescue files of this config directory that this user
@@ -91,7 +83,7 @@ func (s *Store) rescueTo(dir, path, profile string, r *Record) error {
 // others can read, a link, a FIFO — is named in a warning and left alone:
 // not read, not imported, not removed.
 func (s *Store) rescued() (paths []string, f *tokenFile) {
-	for _, dir := range s.rescueDirs() {
+	for _, dir := range s.RescueDirs {
 		path := filepath.Join(dir, s.rescueName())
 		rf, err := readRescue(dir, path)
 		if errors.Is(err, fs.ErrNotExist) {

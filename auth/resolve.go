@@ -70,16 +70,12 @@ func invalidSetting(format string, args ...any) error {
 // line and for [Open] alike: o over the profile's saved settings over the
 // defaults. found says whether the profile has saved settings.
 func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
-	cfg.Profile = o.Profile
-	if cfg.Profile == "" {
-		if cfg.Profile, err = s.DefaultProfile(); err != nil {
-			return cfg, false, err
-		}
-	}
-	saved, found, err := s.LoadSettings(cfg.Profile)
+	doc, err := s.readSettings() // once: it names the default profile and holds its settings
 	if err != nil {
 		return cfg, false, err
 	}
+	cfg.Profile = cmp.Or(o.Profile, doc.defaultProfile())
+	saved, found := doc.Profiles[cfg.Profile]
 	cfg.ClientID = cmp.Or(strings.TrimSpace(o.ClientID), saved.ClientID) // pasted ids carry stray spaces; Coze compares exactly
 	if cfg.ClientID == saved.ClientID {
 		// What an earlier login learnt about this app (its type, its

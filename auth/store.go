@@ -93,7 +93,7 @@ func (s *Store) Load(profile string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r != nil && r.Secrets == secretsInKeyring {
+	if r != nil && r.InKeyring() {
 		// Written with --storage keyring, maybe read without it.
 		if err := s.Keyring.fill(s.Dir, profile, r); err != nil {
 			return nil, err
@@ -231,9 +231,9 @@ func (s *Store) Lock(ctx context.Context) (*Locked, error) {
 	}
 	// A token file that could never be read or replaced is refused before
 	// anything is sent to Coze, not after a grant was spent.
-	if fi, err := os.Lstat(s.Path()); err == nil && !fi.Mode().IsRegular() {
+	if err := filestore.CheckRegular(s.Path()); filestore.IsUnsafe(err) {
 		fl.Unlock()
-		return nil, &filestore.UnsafeFileError{Path: s.Path(), Kind: filestore.KindOf(fi.Mode())}
+		return nil, err
 	}
 	l := &Locked{s: s, fl: fl}
 	filestore.RemoveStale(s.Path())
@@ -290,9 +290,8 @@ func (s *Store) CanWrite() error {
 		return &StoreFullError{Dir: s.Dir, Err: err}
 	}
 	for _, name := range []string{tokensFile, settingsFile, lockFile} {
-		path := filepath.Join(s.Dir, name)
-		if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-			return &filestore.UnsafeFileError{Path: path, Kind: filestore.KindOf(fi.Mode())}
+		if err := filestore.CheckRegular(filepath.Join(s.Dir, name)); filestore.IsUnsafe(err) {
+			return err
 		}
 	}
 	st, err := filestore.Stage(filepath.Join(s.Dir, "write-check"), filestore.StageHeadroom)
@@ -348,7 +347,7 @@ func (l *Locked) Delete(profiles ...string) error {
 
 // forget drops profile's record from f, and its keyring entry if it has one.
 func (l *Locked) forget(f *tokenFile, profile string) {
-	if r := f.Profiles[profile]; r != nil && r.Secrets == secretsInKeyring {
+	if r := f.Profiles[profile]; r != nil && r.InKeyring() {
 		k := l.s.Keyring
 		if err := k.remove(l.s.Dir, profile); errors.Is(err, errNoKeyring) {
 			l.s.warn(fmt.Sprintf("warning: profile %q's tokens are in the system keyring, which this program was not given; they are left there", profile))

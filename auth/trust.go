@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/cozeauth/cozeauth/auth/internal/filestore"
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // Whom cozeauth trusts: a config directory, and each rescue directory, that
@@ -52,7 +53,7 @@ func (s *Store) checkDir(fix bool) error {
 	own := "use a directory of your own: set $COZEAUTH_CONFIG_DIR to one (it is created 0700)"
 	switch perm := fi.Mode().Perm(); {
 	case !fi.IsDir():
-		return unsafeDir(dir, "is "+filestore.KindOf(fi.Mode())+", not a directory", "remove it, or "+own)
+		return unsafeDir(dir, "is "+input.KindOf(fi.Mode())+", not a directory", "remove it, or "+own)
 	case !filestore.OwnedByMe(fi):
 		return unsafeDir(dir, "is owned by "+filestore.OwnerOf(fi), own)
 	case perm&0o022 != 0:

@@ -61,16 +61,23 @@ func checkRegular(path string, info fs.FileInfo) error {
 	if info.Mode().IsRegular() {
 		return nil
 	}
-	kind := "a special file"
-	switch m := info.Mode(); {
+	return fmt.Errorf("%s is %s, %w: save the content to a file and pass that file's path", path, KindOf(info.Mode()), errNotRegular)
+}
+
+// KindOf names a file mode that is not a regular file's, for a refusal:
+// "a named pipe (FIFO)", "a directory", …
+func KindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
 	case m.IsDir():
-		kind = "a directory"
+		return "a directory"
 	case m&fs.ModeNamedPipe != 0:
-		kind = "a named pipe (FIFO)"
+		return "a named pipe (FIFO)"
 	case m&fs.ModeDevice != 0:
-		kind = "a device"
+		return "a device"
 	case m&fs.ModeSocket != 0:
-		kind = "a socket"
+		return "a socket"
 	}
-	return fmt.Errorf("%s is %s, %w: save the content to a file and pass that file's path", path, kind, errNotRegular)
+	return "a special file"
 }

@@ -7,6 +7,8 @@ package textfmt
 
 import (
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -87,7 +89,8 @@ type Table struct {
 	Header []string
 	Shrink []int
 	Drop   []int
-	// Soft cuts columns to these widths before any is left out.
+	// Soft cuts columns to these widths, left to right, before any is left
+	// out.
 	Soft map[int]int
 	// Min pads columns to at least these widths, so that a table's layout
 	// does not depend on which values happen to be in it.
@@ -127,7 +130,8 @@ func (t *Table) widths(width int) []int {
 	for _, w := range ws {
 		over += w
 	}
-	for i, floor := range t.Soft {
+	for _, i := range slices.Sorted(maps.Keys(t.Soft)) { // in column order, not the map's random one
+		floor := t.Soft[i]
 		cut := min(max(over, 0), max(ws[i]-floor, 0))
 		ws[i] -= cut
 		over -= cut

@@ -50,3 +50,20 @@ func TestHangWords(t *testing.T) {
 		t.Errorf("Fit = %q, want the colour kept and the text cut with …", got)
 	}
 }
+
+// Soft columns give way left to right, the same way every time (a map's
+// order is random).
+func TestTableSoftColumnsInOrder(t *testing.T) {
+	t.Parallel()
+	for range 20 {
+		tb := &Table{Header: []string{"AAAA", "BBBB"}, Soft: map[int]int{0: 4, 1: 4}}
+		tb.Add("aaaaaaaaaa", "bbbbbbbbbb")
+		var b strings.Builder
+		if err := tb.Render(&b, 18); err != nil {
+			t.Fatal(err)
+		}
+		if want := "aaaaa…  bbbbbbbbbb\n"; !strings.HasSuffix(b.String(), want) {
+			t.Fatalf("got %q, want it to end with %q", b.String(), want)
+		}
+	}
+}

@@ -5,9 +5,10 @@ package filestore
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // flockFile is a lock file held with flock(2).
@@ -23,9 +24,7 @@ func (l flockFile) Unlock() {
 // link (so a dangling link does not create its target) and without
 // blocking; a FIFO, device or directory there is refused by name.
 func LockPath(ctx context.Context, path string) (Lock, error) {
-	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, &UnsafeFileError{Path: path, Kind: KindOf(fi.Mode())}
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := CheckRegular(path); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|openNoFollow, 0o600) // read-only: flock needs no more, and a read-only mount allows it
@@ -40,7 +39,7 @@ func LockPath(ctx context.Context, path string) (Lock, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, &UnsafeFileError{Path: path, Kind: KindOf(fi.Mode())}
+		return nil, &UnsafeFileError{Path: path, Kind: input.KindOf(fi.Mode())}
 	}
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)

@@ -4,9 +4,6 @@ package filestore
 
 import (
 	"context"
-	"errors"
-	"io/fs"
-	"os"
 
 	"github.com/gofrs/flock"
 )
@@ -19,9 +16,7 @@ func (l gofrsLock) Unlock() { _ = l.fl.Unlock() }
 // (Windows' LockFileEx, fcntl elsewhere), after refusing by name anything
 // but a regular file found with Lstat.
 func LockPath(ctx context.Context, path string) (Lock, error) {
-	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, &UnsafeFileError{Path: path, Kind: KindOf(fi.Mode())}
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := CheckRegular(path); err != nil {
 		return nil, err
 	}
 	fl := flock.New(path)

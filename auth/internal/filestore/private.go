@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // UntrustedError is why a rescue file was not used.
@@ -22,7 +24,7 @@ func CheckPrivateDir(dir string) (fs.FileInfo, error) {
 	}
 	switch {
 	case !fi.IsDir():
-		return fi, &UntrustedError{Why: fmt.Sprintf("its directory %s is %s", dir, KindOf(fi.Mode()))}
+		return fi, &UntrustedError{Why: fmt.Sprintf("its directory %s is %s", dir, input.KindOf(fi.Mode()))}
 	case !OwnedByMe(fi):
 		return fi, &UntrustedError{Why: fmt.Sprintf("its directory %s is owned by %s", dir, OwnerOf(fi))}
 	case fi.Mode().Perm()&0o077 != 0:

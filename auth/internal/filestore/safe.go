@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/cozeauth/cozeauth/internal/input"
 )
 
 // The files cozeauth keeps (tokens.json, config.json, tokens.lock, rescue
@@ -27,21 +29,20 @@ func (e *UnsafeFileError) Error() string {
 	return fmt.Sprintf("%s is %s, not a regular file, so cozeauth did not open it: remove it (`rm %s`) and run the command again", e.Path, e.Kind, e.Path)
 }
 
-// KindOf names a file mode that is not a regular file's.
-func KindOf(m fs.FileMode) string {
+// CheckRegular refuses by name ([UnsafeFileError]) whatever Lstat finds at
+// path that is not a regular file. Nothing there is no error; an Lstat that
+// fails otherwise is returned as it is.
+func CheckRegular(path string) error {
+	fi, err := os.Lstat(path)
 	switch {
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !fi.Mode().IsRegular():
+		return &UnsafeFileError{Path: path, Kind: input.KindOf(fi.Mode())}
 	}
-	return "a special file"
+	return nil
 }
 
 // OpenRegular opens path for reading when it is a regular file as found by
@@ -56,7 +57,7 @@ func OpenRegular(path string) (*os.File, fs.FileInfo, error) {
 		return nil, nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, nil, &UnsafeFileError{Path: path, Kind: KindOf(fi.Mode())}
+		return nil, nil, &UnsafeFileError{Path: path, Kind: input.KindOf(fi.Mode())}
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|openNoFollow, 0)
 	if err != nil {
@@ -67,7 +68,7 @@ func OpenRegular(path string) (*os.File, fs.FileInfo, error) {
 	}
 	opened, err := f.Stat()
 	if err == nil && !opened.Mode().IsRegular() {
-		err = &UnsafeFileError{Path: path, Kind: KindOf(opened.Mode())}
+		err = &UnsafeFileError{Path: path, Kind: input.KindOf(opened.Mode())}
 	}
 	if err != nil {
 		f.Close()

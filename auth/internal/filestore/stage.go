@@ -65,7 +65,7 @@ func (st *Staged) Commit(target string, data []byte) error {
 		_ = os.Remove(f.Name())
 		return fmt.Errorf("could not write %s: %w", target, err)
 	}
-	SyncDir(filepath.Dir(target))
+	syncDir(filepath.Dir(target))
 	return nil
 }
 
@@ -94,8 +94,8 @@ func (st *Staged) Abort() {
 	st.f = nil
 }
 
-// SyncDir makes a rename durable. Windows cannot open a directory for it.
-func SyncDir(dir string) {
+// syncDir makes a rename durable. Windows cannot open a directory for it.
+func syncDir(dir string) {
 	if runtime.GOOS == "windows" {
 		return
 	}
