@@ -132,12 +132,12 @@ func (m *Manager) finishLogin(ctx context.Context, obtain func(context.Context, 
 	}
 	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshCallTimeout)
 	defer cancel()
-	l, err := m.Store.Lock(work)
+	h, err := m.records().lock(work)
 	if err != nil {
 		return nil, err
 	}
-	defer l.Unlock()
-	if err := l.Prepare(); err != nil {
+	defer h.unlock()
+	if err := h.prepare(work); err != nil {
 		return nil, err
 	}
 	client := m.Client("")
@@ -147,10 +147,10 @@ func (m *Manager) finishLogin(ctx context.Context, obtain func(context.Context, 
 	}
 	res := &LoginResult{Record: &Record{Token: *tok, Issuer: issuerOf(m.Config), ClientSecret: m.Config.ClientSecret, PrivateKey: m.Config.PrivateKeyPEM}}
 	res.Record.User, res.UserErr = client.Me(ctx, tok.AccessToken)
-	if res.MovedAside, err = m.moveAsideUnreadable(l); err != nil {
+	if res.MovedAside, err = m.moveAsideUnreadable(h); err != nil {
 		return nil, err
 	}
-	if err := m.saveLogin(l, res.Record); err != nil {
+	if err := m.saveLogin(work, h, res.Record); err != nil {
 		return nil, err
 	}
 	set := m.Config.Settings
@@ -164,25 +164,27 @@ func (m *Manager) finishLogin(ctx context.Context, obtain func(context.Context, 
 
 // moveAsideUnreadable moves an unreadable token store aside so that a login
 // can start afresh; unreadable keyring secrets are simply replaced.
-func (m *Manager) moveAsideUnreadable(l *Locked) (string, error) {
+func (m *Manager) moveAsideUnreadable(h heldRecords) (string, error) {
 	var ke *KeyringError
 	var ce *CorruptError
-	_, err := l.Load(m.Config.Profile)
+	_, err := h.load()
 	switch {
 	case err == nil || errors.As(err, &ke):
 		return "", nil
 	case errors.As(err, &ce):
-		return l.moveAside(m.now())
+		return h.moveAside()
 	}
 	return "", err
 }
 
 // saveLogin keeps a new login's record, in a rescue file when the config
-// directory cannot take it after all.
-func (m *Manager) saveLogin(l *Locked, rec *Record) error {
-	err := l.Save(m.Config.Profile, rec)
-	if err == nil {
-		return nil
+// directory cannot take it after all. A shared store that does not take it
+// is an error: the other machines would not see the login.
+func (m *Manager) saveLogin(ctx context.Context, h heldRecords, rec *Record) error {
+	err := h.save(ctx, rec)
+	var ee *EngineError
+	if err == nil || errors.As(err, &ee) {
+		return err
 	}
 	path, rerr := m.Store.rescue(m.Config.Profile, rec)
 	if rerr != nil {

@@ -94,7 +94,7 @@ func (m *Manager) loginRequired(reason string, err error) error {
 // issuer that gave them ([IssuerMismatchError]); a profile whose refresh
 // Coze refused stays logged out without asking Coze again.
 func (m *Manager) Token(ctx context.Context) (*Record, error) {
-	rec, err := m.Store.Load(m.Config.Profile)
+	rec, err := m.records().load(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (m *Manager) Token(ctx context.Context) (*Record, error) {
 // Refresh refreshes the token now, whatever its remaining life, even after
 // a refusal; a refresh that Coze accepts clears the failure markers.
 func (m *Manager) Refresh(ctx context.Context) (*Record, error) {
-	before, _ := m.Store.Load(m.Config.Profile)
+	before, _ := m.records().load(ctx)
 	if before != nil {
 		if err := m.checkIssuer(before); err != nil {
 			return nil, err
@@ -133,6 +133,9 @@ func (r *Record) ValidForMargin(now time.Time, margin time.Duration) bool {
 // Logout forgets the profile's tokens. Coze documents no revocation endpoint,
 // so the tokens stay valid at Coze until they expire.
 func (m *Manager) Logout(ctx context.Context) (bool, error) {
+	if m.Config.IsShared() {
+		return m.logoutShared(ctx)
+	}
 	l, err := m.Store.Lock(ctx)
 	if err != nil {
 		return false, err
@@ -146,6 +149,29 @@ func (m *Manager) Logout(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	return true, l.Delete(m.Config.Profile)
+}
+
+// logoutShared deletes the shared record, which logs out every machine, and
+// this machine's cache of it.
+func (m *Manager) logoutShared(ctx context.Context) (bool, error) {
+	h, err := sharedRecords{m}.lock(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer h.unlock()
+	sh := h.(*heldShared)
+	if err := sh.remove(); err != nil {
+		return false, err
+	}
+	had := sh.version != 0
+	cached, err := sh.local.s.Meta(m.Config.Profile)
+	if err != nil {
+		return had, err
+	}
+	if cached != nil {
+		had = true
+	}
+	return had, sh.local.Delete(m.Config.Profile)
 }
 
 // Status describes a profile for `cozeauth status`, `cozeauth profiles` and
@@ -195,6 +221,7 @@ const (
 	SourceKeyring = "keyring" // the system keyring (the token file keeps the expiry)
 	SourceEnv     = "env"     // $COZE_API_TOKEN, used as it is
 	SourceNone    = "none"    // no tokens
+	SourceShared  = "shared"  // a shared engine (the token file is this machine's cache)
 )
 
 // Status reads the profile's state without touching the network.
@@ -221,7 +248,7 @@ func (m *Manager) StatusOf(rec *Record) *Status {
 		APIBase:  m.Config.API(),
 		ClientID: m.Config.ClientID,
 		AppType:  m.Config.AppType(),
-		Storage:  m.Store.Path(),
+		Storage:  m.records().name(),
 		Source:   SourceNone,
 
 		WorkspaceID: m.Config.WorkspaceID,
@@ -232,8 +259,11 @@ func (m *Manager) StatusOf(rec *Record) *Status {
 		return st
 	}
 	st.Source = SourceFile
-	if rec.InKeyring() {
+	switch {
+	case rec.InKeyring():
 		st.Source = SourceKeyring
+	case m.Config.IsShared():
+		st.Source = SourceShared
 	}
 	st.AppType = m.Config.appTypeWith(rec)
 	if rec.refused() {

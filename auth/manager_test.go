@@ -22,6 +22,7 @@ type rotatingCoze struct {
 	refreshs int
 	rejected int
 	failNext []int // statuses to answer before behaving
+	onRefuse func() // called (unlocked) when a spent refresh token is refused
 	now      func() time.Time
 }
 
@@ -47,6 +48,11 @@ func (c *rotatingCoze) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !c.live[body["refresh_token"]] {
 		c.rejected++
+		if c.onRefuse != nil {
+			c.mu.Unlock()
+			c.onRefuse()
+			c.mu.Lock()
+		}
 		w.WriteHeader(400)
 		fmt.Fprint(w, `{"error":"invalid_request","error_code":"invalid_request","error_message":"refresh token is invalid"}`)
 		return

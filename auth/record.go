@@ -28,6 +28,11 @@ type Record struct {
 	// Failure is the last renewal's failure, cleared by the next success or
 	// a login. A refusal ([Failure.Refused]) logs the profile out.
 	Failure *Failure `json:"failure,omitempty"`
+	// Unshared is set, on a machine's cache of a shared profile, when this
+	// pair could not be written back to the shared store: the fingerprint
+	// of the refresh token it replaced. It goes back there at the next
+	// chance, if the shared record still holds that token.
+	Unshared string `json:"unshared,omitempty"`
 }
 
 // Issuer names who issued a token pair. Records saved before cozeauth kept

@@ -62,9 +62,14 @@ func (m *Manager) tryTimeout() time.Duration {
 	return tryTimeout
 }
 
-// errUseCurrent says the lock was not had in time but the current access
-// token is still good enough to hand out.
-var errUseCurrent = errors.New("another cozeauth is still refreshing; using the current access token")
+// useCurrent says the lock could not be had but the current access token
+// is still good enough to hand out; its message is the warning to print.
+type useCurrent struct{ msg string }
+
+func (u *useCurrent) Error() string { return u.msg }
+
+// errUseCurrent says the lock was not had in time.
+var errUseCurrent = &useCurrent{"another cozeauth is still refreshing; using the current access token"}
 
 // refresh renews the profile's tokens, through m.Renewer when one is set.
 func (m *Manager) refresh(ctx context.Context, force bool, before *Record) (*Record, error) {
@@ -81,27 +86,41 @@ func (m *Manager) refresh(ctx context.Context, force bool, before *Record) (*Rec
 // to tell whether another process rotated the token meanwhile.
 func (m *Manager) renewHere(ctx context.Context, force bool, before *Record) (*Record, error) {
 	defer m.pending().begin()()
-	l, err := m.lockForRefresh(ctx, force, before)
-	if errors.Is(err, errUseCurrent) {
+	for attempt := 1; ; attempt++ {
+		rec, err := m.renewOnce(ctx, force, before)
+		if errors.Is(err, errLockLapsing) && attempt < 2 {
+			continue // nothing was sent: take the lock again, on a fresh lease
+		}
+		return rec, err
+	}
+}
+
+// renewOnce is one turn of renewHere under one holding of the lock.
+func (m *Manager) renewOnce(ctx context.Context, force bool, before *Record) (*Record, error) {
+	h, err := m.lockForRefresh(ctx, force, before)
+	var uc *useCurrent
+	if errors.As(err, &uc) {
 		m.Store.warn("warning: " + err.Error())
 		return before, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer l.Unlock()
-	rec, renew, err := m.reread(l, force, before)
+	defer h.unlock()
+	rec, renew, err := m.reread(h, force, before)
 	if err != nil || renew == nil {
 		return rec, err
 	}
-	if err := l.Prepare(); err != nil {
+	if err := h.prepare(ctx); errors.Is(err, errLockLapsing) {
+		return nil, err
+	} else if err != nil {
 		return m.handOut(rec, force, err)
 	}
 	tok, err := m.renew(ctx, rec, renew)
 	if err != nil {
-		return m.renewFailed(l, rec, force, err)
+		return m.renewFailed(ctx, h, rec, force, err)
 	}
-	return m.keep(l, rec, tok)
+	return m.keep(ctx, h, rec, tok)
 }
 
 // usable reports whether r may still be handed out when a refresh cannot be
@@ -110,10 +129,12 @@ func (m *Manager) usable(force bool, r *Record) bool {
 	return !force && r.ValidForMargin(m.now(), stillUsable)
 }
 
-// lockForRefresh takes the store's lock. While the current token is still
-// usable it waits only a little for another process's refresh, then answers
-// errUseCurrent; otherwise it waits for the holder's refresh to end.
-func (m *Manager) lockForRefresh(ctx context.Context, force bool, before *Record) (*Locked, error) {
+// lockForRefresh takes the profile's lock. While the current token is
+// still usable it waits only a little for another process's refresh, then
+// answers errUseCurrent; otherwise it waits for the holder's refresh to end.
+// A shared engine that cannot be reached while the token is still valid
+// also answers errUseCurrent: the token works whatever the engine does.
+func (m *Manager) lockForRefresh(ctx context.Context, force bool, before *Record) (heldRecords, error) {
 	wait := lockWaitAtMost
 	if m.usable(force, before) {
 		wait = lockWaitWhileUsable
@@ -123,12 +144,19 @@ func (m *Manager) lockForRefresh(ctx context.Context, force bool, before *Record
 	}
 	lockCtx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	l, err := m.Store.Lock(lockCtx)
+	h, err := m.records().lock(lockCtx)
 	if err == nil {
-		return l, nil
+		return h, nil
+	}
+	var ee *EngineError
+	if errors.As(err, &ee) && !errors.Is(err, context.DeadlineExceeded) && !force && before != nil && before.ValidFor(m.now(), 0) && ctx.Err() == nil {
+		return nil, &useCurrent{fmt.Sprintf("%v; using the cached access token, which expires %s", err, before.Expiry.Local().Format(time.RFC3339))}
 	}
 	if waitedOut := errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil; waitedOut {
 		if m.usable(force, before) {
+			if errors.As(err, &ee) {
+				return nil, &useCurrent{fmt.Sprintf("could not take the shared lock in %s within %s (it cannot be reached, or another machine is refreshing); using the current access token", ee.Storage, wait)}
+			}
 			return nil, errUseCurrent
 		}
 		return nil, fmt.Errorf("another cozeauth has held the token store's lock for %s: %w", wait, err)
@@ -171,8 +199,8 @@ func (m *Manager) refusal() string {
 // waited, and decides whether it still needs renewing: it returns the grant
 // to use, or nil with the record to hand out (or the error saying why none
 // can be).
-func (m *Manager) reread(l *Locked, force bool, before *Record) (*Record, grant, error) {
-	rec, err := l.Load(m.Config.Profile)
+func (m *Manager) reread(h heldRecords, force bool, before *Record) (*Record, grant, error) {
+	rec, err := h.load()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -319,11 +347,18 @@ func (m *Manager) final(err error) error {
 // renewFailed records the failure for the other processes — a refusal
 // logs the profile out until a login — and hands out the current token when
 // it still works and the failure may pass.
-func (m *Manager) renewFailed(l *Locked, rec *Record, force bool, err error) (*Record, error) {
+func (m *Manager) renewFailed(ctx context.Context, h heldRecords, rec *Record, force bool, err error) (*Record, error) {
+	if IsLoginRequired(err) {
+		// Before the profile is called logged out: another machine may
+		// have rotated the token while this one's lock lapsed.
+		if fresh, ferr := h.load(); ferr == nil && fresh != nil && fresh.RefreshToken != rec.RefreshToken && !fresh.refused() && fresh.ValidFor(m.now(), 0) {
+			return fresh, nil
+		}
+	}
 	if !errors.Is(err, context.Canceled) {
 		marked := *rec
 		marked.Failure = m.failureOf(err)
-		if serr := l.Save(m.Config.Profile, &marked); serr != nil {
+		if serr := h.save(ctx, &marked); serr != nil {
 			m.Store.warn(fmt.Sprintf("warning: could not record the failed refresh: %v", serr))
 		}
 	}
@@ -366,7 +401,7 @@ func (m *Manager) failureOf(err error) *Failure {
 // directory cannot take it after all, it goes to a rescue file that the next
 // command imports; only if that fails too is the pair lost, and even then
 // the access token is returned in an [UnsavedError] to be used meanwhile.
-func (m *Manager) keep(l *Locked, rec *Record, tok *Token) (*Record, error) {
+func (m *Manager) keep(ctx context.Context, h heldRecords, rec *Record, tok *Token) (*Record, error) {
 	if tok.RefreshToken == "" { // Coze always rotates; keep the old one if it ever does not
 		tok.RefreshToken, tok.RefreshExpiry = rec.RefreshToken, rec.RefreshExpiry
 	}
@@ -374,17 +409,26 @@ func (m *Manager) keep(l *Locked, rec *Record, tok *Token) (*Record, error) {
 	next.Token = *tok
 	next.Issuer = issuerOf(m.Config)
 	next.Failure = nil
-	err := l.Save(m.Config.Profile, &next)
+	err := h.save(ctx, &next)
 	if err == nil {
 		return &next, nil
 	}
-	path, rerr := m.Store.rescue(m.Config.Profile, &next)
+	if sh, ok := h.(*heldShared); ok {
+		return sh.keepUnshared(ctx, rec, &next, err)
+	}
+	return m.rescue(&next, err)
+}
+
+// rescue keeps next, which the config directory could not take, in a
+// rescue file that the next command imports.
+func (m *Manager) rescue(next *Record, err error) (*Record, error) {
+	path, rerr := m.Store.rescue(m.Config.Profile, next)
 	if rerr != nil {
-		return nil, &UnsavedError{Record: &next, Dir: m.Store.Dir, Err: err, RescueErr: rerr}
+		return nil, &UnsavedError{Record: next, Dir: m.Store.Dir, Err: err, RescueErr: rerr}
 	}
 	m.Store.warn(fmt.Sprintf("warning: refreshed, but %s could not take the new tokens (%v); they were kept in %s, which the next cozeauth command using this config directory imports. Fix the directory (free space, permissions, a read-only mount) before the access token expires at %s",
 		m.Store.Dir, err, path, next.Expiry.Local().Format(time.RFC3339)))
-	return &next, nil
+	return next, nil
 }
 
 // UnsavedError means Coze issued new tokens but they could be kept neither

@@ -76,6 +76,9 @@ func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 	}
 	cfg.Profile = cmp.Or(o.Profile, doc.defaultProfile())
 	saved, found := doc.Profiles[cfg.Profile]
+	if !found && isSharedStorage(o.Storage) {
+		saved, found = s.adoptShared(cfg.Profile, o.Storage)
+	}
 	cfg.ClientID = cmp.Or(strings.TrimSpace(o.ClientID), saved.ClientID) // pasted ids carry stray spaces; Coze compares exactly
 	if cfg.ClientID == saved.ClientID {
 		// What an earlier login learnt about this app (its type, its
@@ -90,7 +93,9 @@ func (s *Store) Resolve(o Overrides) (cfg Config, found bool, err error) {
 	switch cfg.Storage = cmp.Or(o.Storage, saved.Storage); cfg.Storage {
 	case "", StorageFile, StorageKeyring:
 	default:
-		return cfg, found, invalidSetting("--storage %q: use file (a 0600 file in the config directory) or keyring (the system keyring)", cfg.Storage)
+		if !isSharedStorage(cfg.Storage) {
+			return cfg, found, invalidSetting("--storage %q: use file (a 0600 file in the config directory), keyring (the system keyring), or the URL of a shared store: etcd://host:2379/prefix or postgres://user@host/db", RedactStorage(cfg.Storage))
+		}
 	}
 	if m := o.RefreshMargin; m != "" {
 		d, err := time.ParseDuration(m)

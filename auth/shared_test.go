@@ -1,0 +1,307 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const memURL = "etcd://127.0.0.1:1/test"
+
+// machine is one machine of a fleet sharing e: a config directory of its
+// own and a Manager resolved from only the storage URL and the profile.
+func machine(t *testing.T, api string, now func() time.Time, warn func(string)) *Manager {
+	t.Helper()
+	st := NewStore(t.TempDir())
+	st.Warn = warn
+	cfg, _, err := st.Resolve(Overrides{Profile: "bots", Storage: memURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Manager{Config: cfg, Store: st, HTTP: testHTTP(), Now: now, Sleep: func(context.Context, time.Duration) error { return nil }}
+}
+
+// sharedLogin puts a login into e as `login --storage` on a laptop would.
+func sharedLogin(t *testing.T, e *memEngine, api string, rec *Record) {
+	t.Helper()
+	rec.Issuer = Issuer{APIBase: api, ClientID: "1.app.coze"}
+	data, err := encodeShared(rec, Settings{ClientID: "1.app.coze", APIBase: api, AppType: AppPKCE})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.put("bots", data)
+}
+
+func sharedRecord(t *testing.T, e *memEngine) *Record {
+	t.Helper()
+	e.mu.Lock()
+	data := e.records["bots"].data
+	e.mu.Unlock()
+	doc, err := decodeShared(data)
+	if err != nil || doc == nil {
+		t.Fatalf("shared record: %v, %v", doc, err)
+	}
+	return doc.Record
+}
+
+func testHTTP() *http.Client { return &http.Client{} }
+
+func TestSharedNewMachineNeedsOnlyTheURL(t *testing.T) {
+	now := func() time.Time { return fixedNow }
+	_, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	useMemEngine(t, memURL, e)
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+
+	m := machine(t, srv.URL, now, nil)
+	if m.Config.ClientID != "1.app.coze" || m.Config.API() != srv.URL || m.Config.AppType() != AppPKCE {
+		t.Fatalf("adopted settings %+v, want the shared ones", m.Config.Settings)
+	}
+	rec, err := m.Token(context.Background())
+	if err != nil || rec.AccessToken != "a" {
+		t.Fatalf("Token = %v, %v", rec, err)
+	}
+	// The next command on that machine resolves from its own settings
+	// file and cache: not a word to the engine.
+	calls := e.calls
+	st := NewStore(m.Store.Dir)
+	cfg, found, err := st.Resolve(Overrides{Profile: "bots"})
+	if err != nil || !found || !cfg.IsShared() {
+		t.Fatalf("second resolve: %+v found=%v err=%v", cfg, found, err)
+	}
+	m2 := &Manager{Config: cfg, Store: st, HTTP: testHTTP(), Now: now}
+	if rec, err := m2.Token(context.Background()); err != nil || rec.AccessToken != "a" {
+		t.Fatalf("cached Token = %v, %v", rec, err)
+	}
+	if e.calls != calls {
+		t.Errorf("a valid cached token cost %d engine calls, want 0", e.calls-calls)
+	}
+}
+
+func TestSharedRefreshWinnerAndLosers(t *testing.T) {
+	clock := fixedNow
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	coze, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	useMemEngine(t, memURL, e)
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	fleet := []*Manager{machine(t, srv.URL, now, nil), machine(t, srv.URL, now, nil), machine(t, srv.URL, now, nil)}
+	for _, m := range fleet {
+		if _, err := m.Token(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	clock = fixedNow.Add(11 * time.Minute) // inside every machine's margin
+	mu.Unlock()
+	var wg sync.WaitGroup
+	got := make([]string, len(fleet)*4)
+	for i := range got {
+		wg.Go(func() {
+			rec, err := fleet[i%len(fleet)].Token(context.Background())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[i] = rec.AccessToken
+		})
+	}
+	wg.Wait()
+	if coze.refreshs != 1 || coze.rejected != 0 {
+		t.Errorf("the fleet refreshed %d times (%d refused), want once", coze.refreshs, coze.rejected)
+	}
+	for i, tok := range got {
+		if tok != "czu_1" {
+			t.Errorf("caller %d got %q, want the winner's czu_1", i, tok)
+		}
+	}
+	if r := sharedRecord(t, e); r.RefreshToken != "r1" {
+		t.Errorf("shared refresh token %q, want r1", r.RefreshToken)
+	}
+}
+
+func TestSharedLapsingLockIsTakenAgainBeforeTheRefresh(t *testing.T) {
+	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
+	coze, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	useMemEngine(t, memURL, e)
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	m := machine(t, srv.URL, now, nil)
+	e.aliveFor = []time.Duration{time.Second} // the first lease has a second left
+	rec, err := m.Token(context.Background())
+	if err != nil || rec.AccessToken != "czu_1" {
+		t.Fatalf("Token = %v, %v", rec, err)
+	}
+	if coze.refreshs != 1 || e.aliveFor != nil && len(e.aliveFor) != 0 {
+		t.Errorf("refreshes %d, alive checks left %v; want one refresh after a second lock", coze.refreshs, e.aliveFor)
+	}
+}
+
+// The lock lapses after Coze answered and another holder writes meanwhile:
+// the new pair is the only one that works, so it is kept here and put back
+// when the shared record still holds the spent token or its refusal.
+func TestSharedLostCompareAndSetKeepsTheNewPair(t *testing.T) {
+	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
+	coze, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	useMemEngine(t, memURL, e)
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	m := machine(t, srv.URL, now, nil)
+	e.lapseBeforePut = func(r map[string]memRecord) {
+		// Another machine, on the lapsed lock, sent the spent token and
+		// recorded Coze's refusal.
+		doc, _ := decodeShared(r["bots"].data)
+		doc.Record.Failure = &Failure{At: now(), Refused: true, Reason: "coze refused the refresh token"}
+		data, _ := json.Marshal(doc)
+		r["bots"] = memRecord{data, r["bots"].version + 1}
+	}
+	rec, err := m.Token(context.Background())
+	if err != nil || rec.AccessToken != "czu_1" {
+		t.Fatalf("Token = %v, %v", rec, err)
+	}
+	if r := sharedRecord(t, e); r.RefreshToken != "r1" || r.refused() {
+		t.Errorf("shared record %q refused=%v, want the new pair r1 put back", r.RefreshToken, r.refused())
+	}
+	if cached, _ := m.Store.Load("bots"); cached.Unshared != "" {
+		t.Errorf("cache still marked unshared after the pair went back")
+	}
+	if coze.refreshs != 1 {
+		t.Errorf("refreshes %d, want 1", coze.refreshs)
+	}
+}
+
+func TestSharedUnshareablePairWaitsInTheCache(t *testing.T) {
+	clock := fixedNow.Add(11 * time.Minute)
+	now := func() time.Time { return clock }
+	_, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	useMemEngine(t, memURL, e)
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	var warned []string
+	m := machine(t, srv.URL, now, func(s string) { warned = append(warned, s) })
+	e.lapseBeforePut = func(map[string]memRecord) { e.down = true } // cut after Coze answered
+	rec, err := m.Token(context.Background())
+	if err != nil || rec.AccessToken != "czu_1" {
+		t.Fatalf("Token = %v, %v", rec, err)
+	}
+	if !strings.Contains(strings.Join(warned, "\n"), "go back to the shared store") {
+		t.Errorf("warnings %q, want one saying the tokens wait here", warned)
+	}
+	cached, _ := m.Store.Load("bots")
+	if cached.RefreshToken != "r1" || cached.Unshared != fingerprint("r-a") {
+		t.Fatalf("cache %q unshared=%q, want r1 marked as replacing r-a", cached.RefreshToken, cached.Unshared)
+	}
+	// The engine comes back: the next renewal puts the pair back first
+	// and refreshes with it, never with the spent r-a.
+	e.down = false
+	clock = clock.Add(12 * time.Minute)
+	if _, err := m.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := sharedRecord(t, e); r.RefreshToken != "r2" {
+		t.Errorf("shared refresh token %q, want r2", r.RefreshToken)
+	}
+}
+
+func TestSharedRefusalRereadsBeforeLoggingOut(t *testing.T) {
+	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
+	coze, srv := newRotatingCoze(t, now, "r-other") // r-a is spent: another machine rotated it
+	e := newMemEngine()
+	useMemEngine(t, memURL, e)
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	m := machine(t, srv.URL, now, nil)
+	// While this machine's refresh is refused, the other machine's pair
+	// lands (its lock lapsed too: the engine let it write).
+	fresh := testRecord("other")
+	fresh.Expiry = now().Add(15 * time.Minute)
+	coze.onRefuse = func() { sharedLogin(t, e, srv.URL, fresh) }
+	rec, err := m.Token(context.Background())
+	if err != nil || rec.AccessToken != "other" {
+		t.Fatalf("Token = %v, %v; want the other machine's token, not a logout", rec, err)
+	}
+}
+
+func TestSharedEngineDownHandsOutTheCachedToken(t *testing.T) {
+	clock := fixedNow
+	now := func() time.Time { return clock }
+	_, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	useMemEngine(t, memURL, e)
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	var warned []string
+	m := machine(t, srv.URL, now, func(s string) {
+		if strings.Contains(s, "shared store") {
+			warned = append(warned, s)
+		}
+	})
+	e.down = true
+	clock = fixedNow.Add(11 * time.Minute)
+	rec, err := m.Token(context.Background())
+	if err != nil || rec.AccessToken != "a" {
+		t.Fatalf("Token = %v, %v; want the cached token", rec, err)
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "127.0.0.1:1") {
+		t.Errorf("warnings %q, want one naming the engine", warned)
+	}
+	clock = fixedNow.Add(16 * time.Minute) // expired
+	_, err = m.Token(context.Background())
+	var ee *EngineError
+	if !errors.As(err, &ee) || IsLoginRequired(err) || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("expired with the engine down: %v; want the engine's error, not login required", err)
+	}
+}
+
+func TestSharedLogoutDeletesTheSharedRecord(t *testing.T) {
+	now := func() time.Time { return fixedNow }
+	_, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	useMemEngine(t, memURL, e)
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	m := machine(t, srv.URL, now, nil)
+	if _, err := m.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	had, err := m.Logout(context.Background())
+	if err != nil || !had {
+		t.Fatalf("Logout = %v, %v", had, err)
+	}
+	if len(e.records) != 0 {
+		t.Errorf("shared records left: %v", e.records)
+	}
+	if cached, _ := m.Store.Load("bots"); cached != nil {
+		t.Errorf("cache left after logout")
+	}
+}
+
+func TestSharedRecordNeverHoldsAPrivateKey(t *testing.T) {
+	rec := testRecord("a")
+	rec.PrivateKey = "-----BEGIN PRIVATE KEY-----\nfake\n-----END PRIVATE KEY-----"
+	data, err := encodeShared(rec, Settings{ClientID: "1", Storage: "postgres://u:pw@h/db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte("PRIVATE KEY")) || bytes.Contains(data, []byte("pw@")) {
+		t.Errorf("shared record holds a machine's secret: %s", data)
+	}
+}
+
+func TestRedactStorage(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://bot:s3cret@db:5432/coze":       "postgres://bot:xxxxx@db:5432/coze",
+		"postgres://db/coze?password=s3cret&x=1":   "postgres://db/coze?password=xxxxx&x=1",
+		"etcd://h1:2379,h2:2379/p?password=s3cret": "etcd://h1:2379,h2:2379/p?password=xxxxx",
+		"etcd://h1:2379/p":                         "etcd://h1:2379/p",
+		"file":                                     "file",
+	} {
+		if got := RedactStorage(in); got != want || strings.Contains(got, "s3cret") {
+			t.Errorf("RedactStorage(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

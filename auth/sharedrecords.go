@@ -1,0 +1,349 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cozeauth/cozeauth/auth/internal/shared"
+)
+
+// engineCallTimeout bounds one read or write of a shared engine outside a
+// lock wait: an engine that does not answer must not hang `cozeauth token`.
+const engineCallTimeout = 10 * time.Second
+
+// lockSafety is how much longer than a whole refresh the shared lock must
+// still be held before the refresh is sent ([heldShared.prepare]).
+const lockSafety = 10 * time.Second
+
+// errLockLapsing means the shared lock will not outlive the refresh about
+// to be sent; nothing was sent, and the lock is taken again.
+var errLockLapsing = errors.New("the shared lock would lapse before a refresh could end")
+
+// sharedDoc is what a shared engine keeps for a profile: the record without
+// what belongs to one machine (a JWT app's private key, keyring markers),
+// and the settings a new machine needs to use it.
+type sharedDoc struct {
+	Record   *Record  `json:"record"`
+	Settings Settings `json:"settings"`
+}
+
+func encodeShared(r *Record, set Settings) ([]byte, error) {
+	rec := *r
+	rec.PrivateKey, rec.Secrets, rec.Unshared = "", "", ""
+	set.Storage = "" // each machine names the engine its own way
+	return json.Marshal(sharedDoc{Record: &rec, Settings: set})
+}
+
+func decodeShared(data []byte) (*sharedDoc, error) {
+	if data == nil {
+		return nil, nil
+	}
+	var d sharedDoc
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, fmt.Errorf("the shared record is not cozeauth's (%v): remove it with `cozeauth logout` and log in again", err)
+	}
+	if d.Record == nil {
+		return nil, errors.New("the shared record holds no tokens: log in again")
+	}
+	return &d, nil
+}
+
+// fingerprint names a refresh token without revealing it, for
+// [Record.Unshared].
+func fingerprint(refreshToken string) string {
+	sum := sha256.Sum256([]byte(refreshToken))
+	return hex.EncodeToString(sum[:12])
+}
+
+// sharedRecords is a profile kept in a shared engine, with this machine's
+// token file as its cache: a token still valid in the cache is handed out
+// without a word to the engine; only a renewal (or a machine with nothing
+// cached) goes there. The machine's processes take turns through the file
+// lock first, so that one of them at a time asks the engine for its lock.
+type sharedRecords struct{ m *Manager }
+
+func (s sharedRecords) name() string { return RedactStorage(s.m.Config.Storage) }
+
+func (s sharedRecords) engine() (shared.Engine, error) {
+	return engineFor(s.m.Config.Storage)
+}
+
+func (s sharedRecords) load(ctx context.Context) (*Record, error) {
+	m := s.m
+	cached, err := m.Store.Load(m.Config.Profile)
+	if err != nil || cached != nil && !cached.refused() {
+		return cached, err
+	}
+	// Nothing cached, or a refusal: the shared record decides (another
+	// machine may have logged in again).
+	doc, err := s.fetch(ctx)
+	if err != nil || doc == nil {
+		if cached != nil {
+			return cached, nil
+		}
+		return nil, err
+	}
+	doc.Record.PrivateKey = m.Config.PrivateKeyPEM
+	s.cache(ctx, doc.Record)
+	return doc.Record, nil
+}
+
+// fetch reads the shared record without the lock.
+func (s sharedRecords) fetch(ctx context.Context) (*sharedDoc, error) {
+	eng, err := s.engine()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, engineCallTimeout)
+	defer cancel()
+	data, _, err := eng.Get(ctx, s.m.Config.Profile)
+	if err != nil {
+		return nil, s.engineError("read the profile", err)
+	}
+	return decodeShared(data)
+}
+
+// cache writes r into this machine's token file, under its lock.
+func (s sharedRecords) cache(ctx context.Context, r *Record) {
+	l, err := s.m.Store.Lock(ctx)
+	if err == nil {
+		defer l.Unlock()
+		err = l.Save(s.m.Config.Profile, r)
+	}
+	if err != nil {
+		s.m.Store.warn(fmt.Sprintf("warning: could not keep the shared tokens in %s (%v); every command asks %s until it can", s.m.Store.Dir, err, s.name()))
+	}
+}
+
+func (s sharedRecords) engineError(op string, err error) error {
+	return &EngineError{Storage: s.name(), Op: op, Err: err}
+}
+
+func (s sharedRecords) lock(ctx context.Context) (heldRecords, error) {
+	local, err := s.m.Store.Lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h := &heldShared{s: s, local: local}
+	if err := h.relock(ctx); err != nil {
+		local.Unlock()
+		return nil, err
+	}
+	return h, nil
+}
+
+// heldShared is a shared profile while this process holds both this
+// machine's file lock and the engine's lock of the profile.
+type heldShared struct {
+	s       sharedRecords
+	local   *Locked
+	lock    shared.Lock
+	version int64 // of the shared record as load read it
+}
+
+// relock takes the engine's lock, on a lease of its own, letting go of the
+// one held before.
+func (h *heldShared) relock(ctx context.Context) error {
+	if h.lock != nil {
+		h.release()
+	}
+	eng, err := h.s.engine()
+	if err != nil {
+		return err
+	}
+	lk, err := eng.Lock(ctx, h.s.m.Config.Profile)
+	if err != nil {
+		return h.s.engineError("take the profile's lock", err)
+	}
+	h.lock = lk
+	return nil
+}
+
+func (h *heldShared) release() {
+	ctx, cancel := context.WithTimeout(context.Background(), engineCallTimeout)
+	defer cancel()
+	_ = h.lock.Unlock(ctx) // a lapsed lock is released already
+	h.lock = nil
+}
+
+func (h *heldShared) unlock() {
+	if h.lock != nil {
+		h.release()
+	}
+	h.local.Unlock()
+}
+
+// load reads the shared record under the lock and brings this machine's
+// cache up to date with it. A pair this machine obtained but could not
+// write back ([Record.Unshared]) goes in first when the shared record
+// still holds the token it replaced, or a refusal of it.
+func (h *heldShared) load() (*Record, error) {
+	m := h.s.m
+	ctx, cancel := context.WithTimeout(context.Background(), engineCallTimeout)
+	defer cancel()
+	data, version, err := h.lock.Get(ctx)
+	if err != nil {
+		return nil, h.s.engineError("read the profile", err)
+	}
+	h.version = version
+	doc, err := decodeShared(data)
+	if err != nil {
+		return nil, err
+	}
+	cached, _ := h.local.Load(m.Config.Profile) // an unreadable cache is replaced
+	if cached != nil && cached.Unshared != "" {
+		if doc == nil || doc.Record.refused() || fingerprint(doc.Record.RefreshToken) == cached.Unshared {
+			if err := h.save(ctx, cached); err != nil {
+				m.Store.warn(fmt.Sprintf("warning: %v; this machine keeps the newest tokens until it can", err))
+			}
+			return cached, nil
+		}
+	}
+	if doc == nil {
+		return nil, nil
+	}
+	rec := doc.Record
+	rec.PrivateKey = m.Config.PrivateKeyPEM // never shared: each machine has its own
+	if !sameRecord(cached, rec) {
+		if err := h.local.Save(m.Config.Profile, rec); err != nil {
+			m.Store.warn(fmt.Sprintf("warning: could not keep the shared tokens in %s (%v)", m.Store.Dir, err))
+		}
+	}
+	return rec, nil
+}
+
+// prepare makes sure the lock will be held for a whole refresh.
+func (h *heldShared) prepare(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, engineCallTimeout)
+	defer cancel()
+	err := h.lock.Alive(ctx, h.s.m.refreshDeadline()+lockSafety)
+	if errors.Is(err, shared.ErrLockLost) {
+		return errLockLapsing
+	}
+	if err != nil {
+		return h.s.engineError("check the profile's lock", err)
+	}
+	return nil
+}
+
+// save writes r to the engine if the shared record is still what load read,
+// then into this machine's cache.
+func (h *heldShared) save(ctx context.Context, r *Record) error {
+	m := h.s.m
+	set := m.Config.Settings
+	set.Region, set.AppType = m.Config.regionOrDefault(), m.Config.AppType() // explicit for the machines that adopt them
+	data, err := encodeShared(r, set)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), engineCallTimeout)
+	defer cancel()
+	version, err := h.lock.Put(ctx, data, h.version)
+	if err != nil {
+		return h.s.engineError("write the profile", err)
+	}
+	h.version = version
+	r.Unshared = ""
+	if err := h.local.Save(m.Config.Profile, r); err != nil {
+		m.Store.warn(fmt.Sprintf("warning: could not keep the shared tokens in %s (%v)", m.Store.Dir, err))
+	}
+	return nil
+}
+
+// keepUnshared keeps a renewed pair the engine did not take (its lock
+// lapsed, its record changed, its connection was cut): the old refresh
+// token is already spent at Coze, so this pair may be the only one that
+// works. It goes into this machine's cache (or a rescue file) marked as
+// replacing spent's refresh token, and then back to the engine under a
+// lock taken afresh, unless the shared record meanwhile holds another
+// login.
+func (h *heldShared) keepUnshared(ctx context.Context, spent, next *Record, saveErr error) (*Record, error) {
+	m := h.s.m
+	next.Unshared = fingerprint(spent.RefreshToken)
+	if err := h.local.Save(m.Config.Profile, next); err != nil {
+		return m.rescue(next, errors.Join(saveErr, err))
+	}
+	for range 3 {
+		lockCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), engineCallTimeout)
+		err := h.relock(lockCtx)
+		cancel()
+		if err != nil {
+			continue
+		}
+		if rec, err := h.load(); err == nil && rec != nil {
+			return rec, nil
+		}
+	}
+	m.Store.warn(fmt.Sprintf("warning: refreshed, but %v; the new tokens are kept in %s, and go back to the shared store when this machine next can reach it. Other machines cannot refresh until then",
+		saveErr, m.Store.Dir))
+	return next, nil
+}
+
+// remove deletes the shared record, if it is still the one read.
+func (h *heldShared) remove() error {
+	ctx, cancel := context.WithTimeout(context.Background(), engineCallTimeout)
+	defer cancel()
+	if _, err := h.load(); err != nil {
+		return err
+	}
+	if err := h.lock.Delete(ctx, h.version); err != nil {
+		return h.s.engineError("delete the profile", err)
+	}
+	return nil
+}
+
+func (h *heldShared) moveAside() (string, error) { return h.local.moveAside(h.s.m.now()) }
+
+// sameRecord reports whether two records say the same, to spare a write.
+func sameRecord(a, b *Record) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+// EngineError means the shared store of a profile could not be used: it
+// could not be reached, or refused a request. It never means the login is
+// gone: the tokens in the engine are as they were.
+type EngineError struct {
+	// Storage is the engine's URL, without its password.
+	Storage string
+	Op      string
+	Err     error
+}
+
+func (e *EngineError) Error() string {
+	return fmt.Sprintf("could not %s in the shared store %s (%v): check that it is running and reachable from here; the tokens in it were not changed", e.Op, e.Storage, e.Err)
+}
+
+func (e *EngineError) Unwrap() error { return e.Err }
+
+// adoptShared gives a machine that knows only a shared store's URL the
+// settings of profile kept there, and keeps them (and the tokens) here, so
+// that later commands need no flags but the profile. found is false when
+// the store holds no such profile or cannot be read (the commands that
+// follow say why).
+func (s *Store) adoptShared(profile, storage string) (Settings, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), engineCallTimeout)
+	defer cancel()
+	m := &Manager{Config: Config{Profile: profile, Settings: Settings{Storage: storage}}, Store: s}
+	sr := sharedRecords{m}
+	doc, err := sr.fetch(ctx)
+	if err != nil || doc == nil {
+		return Settings{}, false
+	}
+	set := doc.Settings
+	set.Storage = storage
+	if err := s.SaveSettings(profile, set); err != nil {
+		s.warn(fmt.Sprintf("warning: could not keep profile %q's shared settings in %s (%v)", profile, s.Dir, err))
+	}
+	sr.cache(ctx, doc.Record)
+	return set, true
+}
