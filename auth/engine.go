@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"net/url"
 	"os"
 	"regexp"
@@ -86,4 +87,17 @@ func engineFor(storage string) (shared.Engine, error) {
 	}
 	engines.open[storage] = e
 	return e, nil
+}
+
+// SharedProfiles lists the profiles kept in the shared store storage names.
+func SharedProfiles(ctx context.Context, storage string) ([]string, error) {
+	e, err := engineFor(storage)
+	if err != nil {
+		return nil, err
+	}
+	names, err := e.Profiles(ctx)
+	if err != nil {
+		return nil, &EngineError{Storage: RedactStorage(storage), Op: "list the profiles", Err: err}
+	}
+	return names, nil
 }

@@ -15,7 +15,7 @@ import (
 var flagValues = map[string][]string{
 	"region":   {string(coze.RegionCOM) + "\tcoze.com", string(coze.RegionCN) + "\tcoze.cn"},
 	"app-type": {"pkce\tmobile / PC desktop / single-page app", "web\tweb back-end app", "device\tTV / device / command-line program", "jwt\tservice app"},
-	"storage":  {"file\ta 0600 file in the config directory", "keyring\tthe system keyring"},
+	"storage":  {"file\ta 0600 file in the config directory", "keyring\tthe system keyring", "etcd://\ta shared etcd cluster: etcd://host:2379/prefix", "postgres://\ta shared PostgreSQL database (a libpq URL)"},
 	"targets":  {"current", "legacy", "all", "api", "oauth", "websocket", "account"},
 }
 

@@ -57,12 +57,17 @@ fixed port: register ` + auth.DefaultRedirectURI + ` and it works as is.
 Over SSH, or on Linux without a display, no browser is launched; instead:
   - forward the callback port:  ssh -L 8080:localhost:8080 <host>
   - or paste the address the browser ended on:  cozeauth login --paste
-  - or, with a device app, use a device code:  cozeauth login --device`,
+  - or, with a device app, use a device code:  cozeauth login --device
+
+With --storage etcd://… or postgres://… the login goes into that shared store,
+and every machine that knows only its URL and the profile uses it: a person
+consents once for a whole fleet (see docs/shared.md).`,
 		Example: `  cozeauth login --client-id 7420000000000000001.app.coze
   cozeauth login --region cn --client-id … --client-secret …   # a coze.cn web app
   cozeauth login --paste          # prints the address to open, then reads where the browser ended
   cozeauth login --app-type device --client-id …
   cozeauth login --app-type jwt --client-id … --public-key-id … --private-key-file private_key.pem
+  cozeauth login --profile bots --storage etcd://10.0.0.5:2379/cozeauth --paste
   cozeauth login --config coze_oauth_config.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLogin(cmd.Context(), g, o) },

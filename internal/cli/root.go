@@ -253,7 +253,7 @@ Run without a command on a terminal for the setup wizard and token dashboard.`,
 	pf.StringVar(&g.flags.clientSecret, "client-secret", "", "a web app's client secret (a secret without --app-type means a web app) [$COZE_CLIENT_SECRET]")
 	pf.StringVar(&g.flags.redirectURI, "redirect-uri", "", "redirect URI registered on the app (default "+auth.DefaultRedirectURI+") [$COZE_REDIRECT_URI]")
 	pf.StringVar(&g.flags.profile, "profile", "", "profile name (default: the one cozeauth use saved, else \"default\") [$COZE_PROFILE]")
-	pf.StringVar(&g.flags.storage, "storage", "", "where secrets are kept: file or keyring (default file) [$COZEAUTH_STORAGE]")
+	pf.StringVar(&g.flags.storage, "storage", "", "where tokens are kept: file, keyring, or a shared store for many machines, etcd://host:2379/prefix or postgres://… (default file) [$COZEAUTH_STORAGE]")
 	pf.StringVar(&g.flags.refreshMargin, "refresh-margin", "", "refresh this long before expiry (default 5m) [$COZEAUTH_REFRESH_MARGIN]")
 	// --sandbox: the wizard against the embedded fake Coze (wizard.go).
 	root.Flags().BoolVar(&g.flags.sandbox, "sandbox", false, "run the wizard offline against an embedded fake Coze, in a throwaway config directory")

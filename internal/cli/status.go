@@ -151,6 +151,11 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 		if names, err = st.Profiles(); err != nil {
 			return nil, err
 		}
+		if current.IsShared() {
+			if names, err = withSharedProfiles(names, current.Storage); err != nil {
+				return nil, err
+			}
+		}
 		// The current profile is shown when there is no other, and when
 		// $COZE_API_TOKEN stands in for its token.
 		if len(names) == 0 || g.envToken() != "" && !slices.Contains(names, current.Profile) {
@@ -178,6 +183,24 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 		list = append(list, ps)
 	}
 	return list, nil
+}
+
+// withSharedProfiles adds to names the profiles kept in the shared store
+// --storage (or $COZEAUTH_STORAGE) names.
+func withSharedProfiles(names []string, storage string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	shared, err := auth.SharedProfiles(ctx, storage)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range shared {
+		if !slices.Contains(names, p) {
+			names = append(names, p)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 // configFor resolves profile's settings as if --profile named it.
@@ -390,6 +413,8 @@ func (ps *profileStatus) sourceText() string {
 		return "the system keyring"
 	case auth.SourceFile:
 		return "the token file"
+	case auth.SourceShared:
+		return "the shared store (this machine keeps a copy in its token file)"
 	}
 	return "-"
 }

@@ -128,8 +128,12 @@ func newLogoutCmd(g *globals) *cobra.Command {
 endpoint, so the tokens stay valid at Coze until they expire (15 minutes for the
 access token, 30 days for the refresh token).
 
---all removes every profile's tokens (their settings stay); it asks first on
-a terminal, and needs --yes elsewhere.`,
+A shared profile (--storage etcd://… or postgres://…) is removed from its
+shared store: every machine using it is logged out.
+
+--all removes every profile's tokens from this machine (their settings stay;
+shared stores keep theirs); it asks first on a terminal, and needs --yes
+elsewhere.`,
 		Example: `  cozeauth logout --profile work
   cozeauth logout --all --yes`,
 		Args: noArgs,
@@ -161,7 +165,11 @@ func runLogout(ctx context.Context, g *globals, o logoutOptions) error {
 		fmt.Fprintf(g.env.Stderr, "Profile %q was not logged in.\n", m.Config.Profile)
 		return nil
 	}
-	fmt.Fprintf(g.env.Stderr, "Removed the tokens of profile %q. Coze has no revocation endpoint: they stay valid at Coze until they expire.\n", m.Config.Profile)
+	where := ""
+	if m.Config.IsShared() {
+		where = " from the shared store " + auth.RedactStorage(m.Config.Storage) + ", for every machine using it"
+	}
+	fmt.Fprintf(g.env.Stderr, "Removed the tokens of profile %q%s. Coze has no revocation endpoint: they stay valid at Coze until they expire.\n", m.Config.Profile, where)
 	return nil
 }
 
