@@ -88,7 +88,7 @@ func (m *Manager) renewHere(ctx context.Context, force bool, before *Record) (*R
 	defer m.pending().begin()()
 	for attempt := 1; ; attempt++ {
 		rec, err := m.renewOnce(ctx, force, before)
-		if errors.Is(err, errLockLapsing) && attempt < 2 {
+		if errors.Is(err, errLockLapsing) && attempt < lockAttempts {
 			continue // nothing was sent: take the lock again, on a fresh lease
 		}
 		return rec, err
@@ -122,6 +122,10 @@ func (m *Manager) renewOnce(ctx context.Context, force bool, before *Record) (*R
 	}
 	return m.keep(ctx, h, rec, tok)
 }
+
+// lockAttempts bounds how often a renewal takes a shared lock again that
+// lapsed, or whose engine failed, before anything was sent to Coze.
+const lockAttempts = 3
 
 // usable reports whether r may still be handed out when a refresh cannot be
 // had: never for an explicit refresh.

@@ -147,7 +147,9 @@ type heldShared struct {
 }
 
 // relock takes the engine's lock, on a lease of its own, letting go of the
-// one held before.
+// one held before. An engine that fails for a moment (a leader election, a
+// restart that cut the connections) is asked again for a few seconds
+// (engineRetries), within ctx.
 func (h *heldShared) relock(ctx context.Context) error {
 	if h.lock != nil {
 		h.release()
@@ -156,13 +158,25 @@ func (h *heldShared) relock(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lk, err := eng.Lock(ctx, h.s.m.Config.Profile)
-	if err != nil {
-		return h.s.engineError("take the profile's lock", err)
+	for try := 1; ; try++ {
+		lk, err := eng.Lock(ctx, h.s.m.Config.Profile)
+		if err == nil {
+			h.lock = lk
+			return nil
+		}
+		if try == engineRetries || ctx.Err() != nil || h.s.m.sleep(ctx, engineRetryPause) != nil {
+			return h.s.engineError("take the profile's lock", err)
+		}
 	}
-	h.lock = lk
-	return nil
 }
+
+// An engine that fails is asked again engineRetries times in all, every
+// engineRetryPause: long enough for an etcd leader election or a
+// PostgreSQL restart, short enough that an engine that is down is said so.
+const (
+	engineRetries    = 25
+	engineRetryPause = 200 * time.Millisecond
+)
 
 func (h *heldShared) release() {
 	ctx, cancel := context.WithTimeout(context.Background(), engineCallTimeout)
@@ -188,7 +202,9 @@ func (h *heldShared) load() (*Record, error) {
 	defer cancel()
 	data, version, err := h.lock.Get(ctx)
 	if err != nil {
-		return nil, h.s.engineError("read the profile", err)
+		// The lock is bound to a lease or a connection that just failed:
+		// take it again before anything is decided.
+		return nil, fmt.Errorf("%w: %w", errLockLapsing, h.s.engineError("read the profile", err))
 	}
 	h.version = version
 	doc, err := decodeShared(data)
@@ -221,12 +237,8 @@ func (h *heldShared) load() (*Record, error) {
 func (h *heldShared) prepare(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, engineCallTimeout)
 	defer cancel()
-	err := h.lock.Alive(ctx, h.s.m.refreshDeadline()+lockSafety)
-	if errors.Is(err, shared.ErrLockLost) {
-		return errLockLapsing
-	}
-	if err != nil {
-		return h.s.engineError("check the profile's lock", err)
+	if err := h.lock.Alive(ctx, h.s.m.refreshDeadline()+lockSafety); err != nil {
+		return fmt.Errorf("%w: %w", errLockLapsing, h.s.engineError("check the profile's lock", err))
 	}
 	return nil
 }
