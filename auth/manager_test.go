@@ -21,7 +21,7 @@ type rotatingCoze struct {
 	n        int
 	refreshs int
 	rejected int
-	failNext []int // statuses to answer before behaving
+	failNext []int  // statuses to answer before behaving
 	onRefuse func() // called (unlocked) when a spent refresh token is refused
 	now      func() time.Time
 }
