@@ -74,9 +74,16 @@ func BenchmarkTokenRefreshThroughRefresher(b *testing.B) {
 
 // benchLogin logs in to the embedded sandbox, its tokens kept in dir.
 func benchLogin(b *testing.B, sb *sandbox.Server, base, dir string) {
+	benchLoginWith(b, sb, base, dir, "")
+}
+
+// benchLoginWith logs in to the embedded sandbox, its tokens kept in
+// storage ("" or file: dir's token file; a shared store, with dir's as
+// the cache).
+func benchLoginWith(b *testing.B, sb *sandbox.Server, base, dir, storage string) {
 	b.Helper()
 	m := &auth.Manager{
-		Config: auth.Config{Profile: "default", Settings: auth.Settings{APIBase: base, WWWBase: base, ClientID: sandbox.PKCEClientID}},
+		Config: auth.Config{Profile: "default", Settings: auth.Settings{APIBase: base, WWWBase: base, ClientID: sandbox.PKCEClientID, Storage: storage}},
 		Store:  auth.NewStore(dir),
 	}
 	flow, err := m.BeginLogin(false)
