@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -60,38 +59,44 @@ func RedactStorage(storage string) string {
 	return passwordParam.ReplaceAllString(storage, "${1}xxxxx")
 }
 
-// engines are the shared engines this process opened, one per URL: their
+// engineSet is the shared engines a store opened, one per URL: their
 // connections are kept for the life of the process.
-var engines struct {
-	sync.Mutex
+type engineSet struct {
+	mu   sync.Mutex
 	open map[string]shared.Engine
 }
 
-// engineFor opens (once per process) the engine that storage names.
-func engineFor(storage string) (shared.Engine, error) {
-	engines.Lock()
-	defer engines.Unlock()
-	if e := engines.open[storage]; e != nil {
+// engine opens (once per store and its copies) the engine that storage
+// names.
+func (s *Store) engine(storage string) (shared.Engine, error) {
+	es := s.engines
+	es.mu.Lock()
+	defer es.mu.Unlock()
+	if e := es.open[storage]; e != nil {
 		return e, nil
 	}
 	open := engineOpeners[sharedScheme(storage)]
 	if open == nil {
 		return nil, &UsageError{Msg: "--storage " + RedactStorage(storage) + ": this build has no engine for it"}
 	}
-	e, err := open(storage, os.Getenv)
+	getenv := s.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	e, err := open(storage, getenv)
 	if err != nil {
 		return nil, &UsageError{Msg: "--storage " + RedactStorage(storage) + ": " + err.Error()}
 	}
-	if engines.open == nil {
-		engines.open = map[string]shared.Engine{}
+	if es.open == nil {
+		es.open = map[string]shared.Engine{}
 	}
-	engines.open[storage] = e
+	es.open[storage] = e
 	return e, nil
 }
 
 // SharedProfiles lists the profiles kept in the shared store storage names.
-func SharedProfiles(ctx context.Context, storage string) ([]string, error) {
-	e, err := engineFor(storage)
+func (s *Store) SharedProfiles(ctx context.Context, storage string) ([]string, error) {
+	e, err := s.engine(storage)
 	if err != nil {
 		return nil, err
 	}

@@ -39,19 +39,9 @@ func newMemEngine() *memEngine {
 	return e
 }
 
-// useMemEngine makes URL name e in this test.
-func useMemEngine(t interface{ Cleanup(func()) }, url string, e *memEngine) {
-	engines.Lock()
-	if engines.open == nil {
-		engines.open = map[string]shared.Engine{}
-	}
-	engines.open[url] = e
-	engines.Unlock()
-	t.Cleanup(func() {
-		engines.Lock()
-		delete(engines.open, url)
-		engines.Unlock()
-	})
+// useMemEngine makes URL name e in st and its copies.
+func useMemEngine(st *Store, url string, e *memEngine) {
+	st.engines.open = map[string]shared.Engine{url: e}
 }
 
 func (e *memEngine) enter() error {

@@ -16,10 +16,11 @@ const memURL = "etcd://127.0.0.1:1/test"
 
 // machine is one machine of a fleet sharing e: a config directory of its
 // own and a Manager resolved from only the storage URL and the profile.
-func machine(t *testing.T, api string, now func() time.Time, warn func(string)) *Manager {
+func machine(t *testing.T, e *memEngine, api string, now func() time.Time, warn func(string)) *Manager {
 	t.Helper()
 	st := NewStore(t.TempDir())
 	st.Warn = warn
+	useMemEngine(st, memURL, e)
 	cfg, _, err := st.Resolve(Overrides{Profile: "bots", Storage: memURL})
 	if err != nil {
 		t.Fatal(err)
@@ -56,10 +57,9 @@ func TestSharedNewMachineNeedsOnlyTheURL(t *testing.T) {
 	now := func() time.Time { return fixedNow }
 	_, srv := newRotatingCoze(t, now, "r-a")
 	e := newMemEngine()
-	useMemEngine(t, memURL, e)
 	sharedLogin(t, e, srv.URL, testRecord("a"))
 
-	m := machine(t, srv.URL, now, nil)
+	m := machine(t, e, srv.URL, now, nil)
 	if m.Config.ClientID != "1.app.coze" || m.Config.API() != srv.URL || m.Config.AppType() != AppPKCE {
 		t.Fatalf("adopted settings %+v, want the shared ones", m.Config.Settings)
 	}
@@ -71,6 +71,7 @@ func TestSharedNewMachineNeedsOnlyTheURL(t *testing.T) {
 	// file and cache: not a word to the engine.
 	calls := e.calls
 	st := NewStore(m.Store.Dir)
+	useMemEngine(st, memURL, e)
 	cfg, found, err := st.Resolve(Overrides{Profile: "bots"})
 	if err != nil || !found || !cfg.IsShared() {
 		t.Fatalf("second resolve: %+v found=%v err=%v", cfg, found, err)
@@ -90,9 +91,8 @@ func TestSharedRefreshWinnerAndLosers(t *testing.T) {
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	coze, srv := newRotatingCoze(t, now, "r-a")
 	e := newMemEngine()
-	useMemEngine(t, memURL, e)
 	sharedLogin(t, e, srv.URL, testRecord("a"))
-	fleet := []*Manager{machine(t, srv.URL, now, nil), machine(t, srv.URL, now, nil), machine(t, srv.URL, now, nil)}
+	fleet := []*Manager{machine(t, e, srv.URL, now, nil), machine(t, e, srv.URL, now, nil), machine(t, e, srv.URL, now, nil)}
 	for _, m := range fleet {
 		if _, err := m.Token(context.Background()); err != nil {
 			t.Fatal(err)
@@ -131,9 +131,8 @@ func TestSharedLapsingLockIsTakenAgainBeforeTheRefresh(t *testing.T) {
 	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
 	coze, srv := newRotatingCoze(t, now, "r-a")
 	e := newMemEngine()
-	useMemEngine(t, memURL, e)
 	sharedLogin(t, e, srv.URL, testRecord("a"))
-	m := machine(t, srv.URL, now, nil)
+	m := machine(t, e, srv.URL, now, nil)
 	e.aliveFor = []time.Duration{time.Second} // the first lease has a second left
 	rec, err := m.Token(context.Background())
 	if err != nil || rec.AccessToken != "czu_1" {
@@ -151,9 +150,8 @@ func TestSharedLostCompareAndSetKeepsTheNewPair(t *testing.T) {
 	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
 	coze, srv := newRotatingCoze(t, now, "r-a")
 	e := newMemEngine()
-	useMemEngine(t, memURL, e)
 	sharedLogin(t, e, srv.URL, testRecord("a"))
-	m := machine(t, srv.URL, now, nil)
+	m := machine(t, e, srv.URL, now, nil)
 	e.lapseBeforePut = func(r map[string]memRecord) {
 		// Another machine, on the lapsed lock, sent the spent token and
 		// recorded Coze's refusal.
@@ -182,10 +180,9 @@ func TestSharedUnshareablePairWaitsInTheCache(t *testing.T) {
 	now := func() time.Time { return clock }
 	_, srv := newRotatingCoze(t, now, "r-a")
 	e := newMemEngine()
-	useMemEngine(t, memURL, e)
 	sharedLogin(t, e, srv.URL, testRecord("a"))
 	var warned []string
-	m := machine(t, srv.URL, now, func(s string) { warned = append(warned, s) })
+	m := machine(t, e, srv.URL, now, func(s string) { warned = append(warned, s) })
 	e.lapseBeforePut = func(map[string]memRecord) { e.down = true } // cut after Coze answered
 	rec, err := m.Token(context.Background())
 	if err != nil || rec.AccessToken != "czu_1" {
@@ -214,9 +211,8 @@ func TestSharedRefusalRereadsBeforeLoggingOut(t *testing.T) {
 	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
 	coze, srv := newRotatingCoze(t, now, "r-other") // r-a is spent: another machine rotated it
 	e := newMemEngine()
-	useMemEngine(t, memURL, e)
 	sharedLogin(t, e, srv.URL, testRecord("a"))
-	m := machine(t, srv.URL, now, nil)
+	m := machine(t, e, srv.URL, now, nil)
 	// While this machine's refresh is refused, the other machine's pair
 	// lands (its lock lapsed too: the engine let it write).
 	fresh := testRecord("other")
@@ -233,10 +229,9 @@ func TestSharedEngineDownHandsOutTheCachedToken(t *testing.T) {
 	now := func() time.Time { return clock }
 	_, srv := newRotatingCoze(t, now, "r-a")
 	e := newMemEngine()
-	useMemEngine(t, memURL, e)
 	sharedLogin(t, e, srv.URL, testRecord("a"))
 	var warned []string
-	m := machine(t, srv.URL, now, func(s string) {
+	m := machine(t, e, srv.URL, now, func(s string) {
 		if strings.Contains(s, "shared store") {
 			warned = append(warned, s)
 		}
@@ -262,9 +257,8 @@ func TestSharedLogoutDeletesTheSharedRecord(t *testing.T) {
 	now := func() time.Time { return fixedNow }
 	_, srv := newRotatingCoze(t, now, "r-a")
 	e := newMemEngine()
-	useMemEngine(t, memURL, e)
 	sharedLogin(t, e, srv.URL, testRecord("a"))
-	m := machine(t, srv.URL, now, nil)
+	m := machine(t, e, srv.URL, now, nil)
 	if _, err := m.Token(context.Background()); err != nil {
 		t.Fatal(err)
 	}

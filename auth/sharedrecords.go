@@ -70,7 +70,7 @@ type sharedRecords struct{ m *Manager }
 func (s sharedRecords) name() string { return RedactStorage(s.m.Config.Storage) }
 
 func (s sharedRecords) engine() (shared.Engine, error) {
-	return engineFor(s.m.Config.Storage)
+	return s.m.Store.engine(s.m.Config.Storage)
 }
 
 func (s sharedRecords) load(ctx context.Context) (*Record, error) {

@@ -33,6 +33,7 @@ func Open(profile string) (*Manager, error) {
 	st := NewStore(dir)
 	st.Keyring = NewKeyring()
 	st.RescueDirs = DefaultRescueDirs(os.Getenv)
+	st.Getenv = os.Getenv
 	cfg, found, err := st.Resolve(Overrides{Profile: profile}.Or(EnvOverrides(os.Getenv)))
 	if err != nil {
 		return nil, err

@@ -37,6 +37,11 @@ type Store struct {
 	// RescueDirs are where tokens go when Dir cannot take them, best first
 	// ([DefaultRescueDirs] are the usual ones); nil means nowhere.
 	RescueDirs []string
+	// Getenv reads the variables a shared engine takes its TLS and
+	// credentials from (ETCDCTL_*, PG*); nil reads none.
+	Getenv func(string) string
+
+	engines *engineSet // the shared engines opened, shared by the copies For makes
 }
 
 // File names inside the config directory.
@@ -47,7 +52,7 @@ const (
 )
 
 // NewStore returns a store in dir.
-func NewStore(dir string) *Store { return &Store{Dir: dir} }
+func NewStore(dir string) *Store { return &Store{Dir: dir, engines: &engineSet{}} }
 
 // DefaultDir is $COZEAUTH_CONFIG_DIR, else the user's configuration
 // directory (as [os.UserConfigDir] finds it) and cozeauth in it, with the

@@ -27,6 +27,7 @@ func (g *globals) store() (*auth.Store, error) {
 	s.Warn = g.warnOnce
 	s.Keyring = auth.NewKeyring() // read only for records kept there, or with --storage keyring
 	s.RescueDirs = auth.DefaultRescueDirs(g.getenv)
+	s.Getenv = g.getenv // a shared engine's ETCDCTL_* and PG* variables
 	return s, nil
 }
 

@@ -152,7 +152,7 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 			return nil, err
 		}
 		if current.IsShared() {
-			if names, err = withSharedProfiles(names, current.Storage); err != nil {
+			if names, err = withSharedProfiles(st, names, current.Storage); err != nil {
 				return nil, err
 			}
 		}
@@ -187,10 +187,10 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 
 // withSharedProfiles adds to names the profiles kept in the shared store
 // --storage (or $COZEAUTH_STORAGE) names.
-func withSharedProfiles(names []string, storage string) ([]string, error) {
+func withSharedProfiles(st *auth.Store, names []string, storage string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	shared, err := auth.SharedProfiles(ctx, storage)
+	shared, err := st.SharedProfiles(ctx, storage)
 	if err != nil {
 		return nil, err
 	}
