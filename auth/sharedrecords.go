@@ -88,7 +88,7 @@ func (s sharedRecords) load(ctx context.Context) (*Record, error) {
 		}
 		return nil, err
 	}
-	doc.Record.PrivateKey = m.Config.PrivateKeyPEM
+	doc.Record.PrivateKey = m.Config.PrivateKeyPEM // never shared: each machine has its own
 	s.cache(ctx, doc.Record)
 	return doc.Record, nil
 }
@@ -225,6 +225,9 @@ func (h *heldShared) load() (*Record, error) {
 	}
 	rec := doc.Record
 	rec.PrivateKey = m.Config.PrivateKeyPEM // never shared: each machine has its own
+	if cached != nil && rec.PrivateKey == "" {
+		rec.PrivateKey = cached.PrivateKey
+	}
 	if !sameRecord(cached, rec) {
 		if err := h.local.Save(m.Config.Profile, rec); err != nil {
 			m.Store.warn(fmt.Sprintf("warning: could not keep the shared tokens in %s (%v)", m.Store.Dir, err))
