@@ -73,6 +73,36 @@ func waiters(t testing.TB, cl *clientv3.Client, prefix, profile string) int64 {
 	return resp.Count
 }
 
+// awaitWaiters returns once profile's lock prefix holds n keys, watching
+// it rather than polling.
+func awaitWaiters(t testing.TB, cl *clientv3.Client, prefix, profile string, n int64) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(guard(t))
+	defer cancel()
+	dir := prefix + "/locks/" + profile + "/"
+	resp, err := cl.Get(ctx, dir, clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := resp.Count
+	if count >= n {
+		return
+	}
+	for wr := range cl.Watch(ctx, dir, clientv3.WithPrefix(), clientv3.WithRev(resp.Header.Revision+1)) {
+		for _, ev := range wr.Events {
+			if ev.IsCreate() {
+				count++
+			} else if ev.Type == clientv3.EventTypeDelete {
+				count--
+			}
+		}
+		if count >= n {
+			return
+		}
+	}
+	t.Fatalf("the lock of %q never had %d keys (has %d): %v", profile, n, count, ctx.Err())
+}
+
 // TestEngine runs the engine's behaviour against one real etcd member,
 // each subtest under a prefix of its own.
 func TestEngine(t *testing.T) {
@@ -237,9 +267,7 @@ func TestEngine(t *testing.T) {
 			got <- err
 		}()
 		// The waiter has queued once its key is under the lock prefix.
-		for waiters(t, cl, "wait", "p") < 2 {
-			time.Sleep(10 * time.Millisecond)
-		}
+		awaitWaiters(t, cl, "wait", "p", 2)
 		mu.Lock()
 		released = true
 		mu.Unlock()
@@ -271,9 +299,7 @@ func TestEngine(t *testing.T) {
 			}
 			got <- err
 		}()
-		for waiters(t, cl, "giveup", "p") < 2 {
-			time.Sleep(10 * time.Millisecond)
-		}
+		awaitWaiters(t, cl, "giveup", "p", 2)
 		cancel()
 		err := <-got
 		if !errors.Is(err, context.Canceled) {
