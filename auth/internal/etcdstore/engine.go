@@ -1,0 +1,158 @@
+package etcdstore
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/cozeauth/cozeauth/auth/internal/shared"
+)
+
+// dialTimeout bounds the client's connection attempts; the client never
+// waits for a connection in Open, and each call is bounded by its ctx.
+const dialTimeout = 5 * time.Second
+
+var _ shared.Engine = (*Engine)(nil)
+
+// Engine keeps shared login records in one etcd cluster under a prefix:
+// records at <prefix>/profiles/<profile>, refresh locks at
+// <prefix>/locks/<profile>. A record's version is its key's ModRevision.
+type Engine struct {
+	client *clientv3.Client
+	prefix string
+	// where names the cluster in every error, "etcd at host:port,…".
+	where string
+}
+
+// Open makes an Engine from an etcd:// URL (see the package comment),
+// taking what the URL leaves out from the ETCDCTL_ variables through
+// getenv. It does not wait for the cluster: a cluster that cannot be
+// reached shows in the first call, bounded by that call's ctx.
+func Open(rawURL string, getenv func(string) string) (*Engine, error) {
+	c, err := parseURL(rawURL, getenv)
+	if err != nil {
+		return nil, err
+	}
+	where := "etcd at " + strings.Join(c.endpoints, ",")
+	cfg := clientv3.Config{
+		DialTimeout: dialTimeout,
+		Logger:      zap.NewNop(),
+		Username:    c.user,
+		Password:    c.password,
+	}
+	scheme := "http://"
+	if c.tls() {
+		scheme = "https://"
+		if cfg.TLS, err = tlsConfig(c); err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+	}
+	for _, ep := range c.endpoints {
+		cfg.Endpoints = append(cfg.Endpoints, scheme+ep)
+	}
+	client, err := clientv3.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: could not connect: %w", where, err)
+	}
+	return &Engine{client: client, prefix: c.prefix, where: where}, nil
+}
+
+// tlsConfig loads the CA and the client certificate the URL names.
+func tlsConfig(c config) (*tls.Config, error) {
+	t := &tls.Config{MinVersion: tls.VersionTLS12}
+	if c.cacert != "" {
+		pem, err := os.ReadFile(c.cacert)
+		if err != nil {
+			return nil, fmt.Errorf("could not read the CA certificate (cacert=): %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("the CA certificate %s holds no PEM certificate; give the cluster's CA in PEM", c.cacert)
+		}
+		t.RootCAs = pool
+	}
+	if c.cert != "" {
+		pair, err := tls.LoadX509KeyPair(c.cert, c.key)
+		if err != nil {
+			return nil, fmt.Errorf("could not load the client certificate %s with key %s: %w", c.cert, c.key, err)
+		}
+		t.Certificates = []tls.Certificate{pair}
+	}
+	return t, nil
+}
+
+// recordKey is where profile's record lives.
+func (e *Engine) recordKey(profile string) string { return e.prefix + "/profiles/" + profile }
+
+// lockKey is the prefix of profile's lock waiters.
+func (e *Engine) lockKey(profile string) string { return e.prefix + "/locks/" + profile }
+
+// checkProfile refuses names that would not stay one key: a profile
+// holding / would share the lock prefix of another (locks/a and
+// locks/a/b), and an empty one would be the directory itself.
+func (e *Engine) checkProfile(profile string) error {
+	if profile == "" || strings.Contains(profile, "/") {
+		return fmt.Errorf("%s: profile name %q cannot be kept in etcd: it must be non-empty and without /", e.where, profile)
+	}
+	return nil
+}
+
+// fail wraps a cluster error with where it came from and what was done.
+func (e *Engine) fail(what string, err error) error {
+	return fmt.Errorf("%s: %s: %w", e.where, what, err)
+}
+
+// Get returns profile's record and version, or nil and 0 when it has none.
+func (e *Engine) Get(ctx context.Context, profile string) ([]byte, int64, error) {
+	if err := e.checkProfile(profile); err != nil {
+		return nil, 0, err
+	}
+	return e.get(ctx, profile)
+}
+
+// get reads profile's record; the name is already checked.
+func (e *Engine) get(ctx context.Context, profile string) ([]byte, int64, error) {
+	resp, err := e.client.Get(ctx, e.recordKey(profile))
+	if err != nil {
+		return nil, 0, e.fail(fmt.Sprintf("could not read profile %q", profile), err)
+	}
+	if len(resp.Kvs) == 0 {
+		return nil, 0, nil
+	}
+	kv := resp.Kvs[0]
+	return kv.Value, kv.ModRevision, nil
+}
+
+// Profiles lists the profiles that have a record, sorted.
+func (e *Engine) Profiles(ctx context.Context) ([]string, error) {
+	dir := e.prefix + "/profiles/"
+	resp, err := e.client.Get(ctx, dir, clientv3.WithPrefix(), clientv3.WithKeysOnly(),
+		clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend))
+	if err != nil {
+		return nil, e.fail("could not list profiles", err)
+	}
+	names := make([]string, 0, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		names = append(names, strings.TrimPrefix(string(kv.Key), dir))
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Close releases the client's connections. Locks still held lapse when
+// their leases expire.
+func (e *Engine) Close() error {
+	if err := e.client.Close(); err != nil && !errors.Is(err, context.Canceled) {
+		return e.fail("could not close the client", err)
+	}
+	return nil
+}
