@@ -2,11 +2,11 @@ package auth
 
 import (
 	"context"
-	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 
+	"github.com/cozeauth/cozeauth/auth/internal/etcdstore"
+	"github.com/cozeauth/cozeauth/auth/internal/pgstore"
 	"github.com/cozeauth/cozeauth/auth/internal/shared"
 )
 
@@ -17,7 +17,11 @@ const (
 )
 
 // engineOpeners open a shared engine from its URL, by scheme.
-var engineOpeners = map[string]func(rawURL string, getenv func(string) string) (shared.Engine, error){}
+var engineOpeners = map[string]func(rawURL string, getenv func(string) string) (shared.Engine, error){
+	schemeEtcd: func(rawURL string, getenv func(string) string) (shared.Engine, error) { return etcdstore.Open(rawURL, getenv) },
+	// pgx reads the PG* variables itself, from the process environment.
+	schemePostgres: func(rawURL string, _ func(string) string) (shared.Engine, error) { return pgstore.Open(rawURL) },
+}
 
 // sharedScheme returns the engine scheme of storage ("" for file and
 // keyring): etcd, or postgres (which postgresql:// also names).
@@ -42,21 +46,16 @@ func isSharedStorage(storage string) bool { return sharedScheme(storage) != "" }
 // engine (etcd or PostgreSQL) for many machines.
 func (c Config) IsShared() bool { return isSharedStorage(c.Storage) }
 
-var passwordParam = regexp.MustCompile(`(?i)(password=)[^&\s]*`)
-
 // RedactStorage is a storage setting fit to print: a URL's password (in its
-// user info or a password= parameter) is masked.
+// user info or a password= parameter) is masked, as its engine masks it.
 func RedactStorage(storage string) string {
-	if !isSharedStorage(storage) {
-		return storage
+	switch sharedScheme(storage) {
+	case schemeEtcd:
+		return etcdstore.Redact(storage)
+	case schemePostgres:
+		return pgstore.Redact(storage)
 	}
-	if u, err := url.Parse(storage); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			storage = u.String()
-		}
-	}
-	return passwordParam.ReplaceAllString(storage, "${1}xxxxx")
+	return storage
 }
 
 // engineSet is the shared engines a store opened, one per URL: their
