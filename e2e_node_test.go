@@ -10,10 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 )
+
+// nodeInstall makes this process's tests install the SDK one at a time.
+var nodeInstall sync.Mutex
 
 // nodeSDK installs the official Coze Node SDK pinned by testdata/node's
 // package-lock.json into a cache directory (once per lock file) and
@@ -40,6 +44,10 @@ func nodeSDK(t *testing.T) string {
 		base = os.TempDir()
 	}
 	cache := filepath.Join(base, "cozeauth-test", "node-"+hex.EncodeToString(sum[:6]))
+	// The tests of this process install one at a time: the second finds
+	// the first's cache, and never replaces it under a running node.
+	nodeInstall.Lock()
+	defer nodeInstall.Unlock()
 	if _, err := os.Stat(filepath.Join(cache, "node_modules", "@coze", "api", "package.json")); err != nil {
 		staging, err := os.MkdirTemp(filepath.Dir(cache), "staging-")
 		if err != nil {

@@ -18,7 +18,9 @@ const (
 
 // engineOpeners open a shared engine from its URL, by scheme.
 var engineOpeners = map[string]func(rawURL string, getenv func(string) string) (shared.Engine, error){
-	schemeEtcd: func(rawURL string, getenv func(string) string) (shared.Engine, error) { return etcdstore.Open(rawURL, getenv) },
+	schemeEtcd: func(rawURL string, getenv func(string) string) (shared.Engine, error) {
+		return etcdstore.Open(rawURL, getenv)
+	},
 	// pgx reads the PG* variables itself, from the process environment.
 	schemePostgres: func(rawURL string, _ func(string) string) (shared.Engine, error) { return pgstore.Open(rawURL) },
 }

@@ -23,7 +23,7 @@ func TestFlagValueCompletion(t *testing.T) {
 		{[]string{"login", "--region", ""}, []string{"com\tcoze.com", "cn\tcoze.cn"}},
 		{[]string{"probe", "--region", ""}, []string{"com\tcoze.com", "cn\tcoze.cn", "all\tboth regions at once"}},
 		{[]string{"login", "--app-type", ""}, []string{"pkce\tmobile / PC desktop / single-page app", "web\tweb back-end app", "device\tTV / device / command-line program", "jwt\tservice app"}},
-		{[]string{"login", "--storage", ""}, []string{"file\ta 0600 file in the config directory", "keyring\tthe system keyring"}},
+		{[]string{"login", "--storage", ""}, []string{"file\ta 0600 file in the config directory", "keyring\tthe system keyring", "etcd://\ta shared etcd cluster: etcd://host:2379/prefix", "postgres://\ta shared PostgreSQL database (a libpq URL)"}},
 		{[]string{"probe", "--targets", ""}, []string{"current", "legacy", "all", "api", "oauth", "websocket", "account"}},
 	}
 	for _, tt := range tests {
