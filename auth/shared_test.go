@@ -138,7 +138,7 @@ func TestSharedLapsingLockIsTakenAgainBeforeTheRefresh(t *testing.T) {
 	if err != nil || rec.AccessToken != "czu_1" {
 		t.Fatalf("Token = %v, %v", rec, err)
 	}
-	if coze.refreshs != 1 || e.aliveFor != nil && len(e.aliveFor) != 0 {
+	if coze.refreshs != 1 || len(e.aliveFor) != 0 {
 		t.Errorf("refreshes %d, alive checks left %v; want one refresh after a second lock", coze.refreshs, e.aliveFor)
 	}
 }

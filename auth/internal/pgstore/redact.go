@@ -68,49 +68,25 @@ func redactKeywords(s string) string {
 	i := 0
 	for i < len(s) {
 		// Copy spaces, then read a keyword up to '='.
-		j := i
-		for j < len(s) && isSpace(s[j]) {
-			j++
-		}
+		j := skipSpaces(s, i)
 		k := j
 		for k < len(s) && s[k] != '=' && !isSpace(s[k]) {
 			k++
 		}
 		key := s[j:k]
-		for k < len(s) && isSpace(s[k]) {
-			k++
-		}
+		k = skipSpaces(s, k)
 		if k >= len(s) || s[k] != '=' {
 			b.WriteString(s[i:k])
 			i = k
-			if k == j {
+			if k == j && i < len(s) {
 				// Not a keyword at all: copy one byte so the scan moves on.
-				if i < len(s) {
-					b.WriteByte(s[i])
-					i++
-				}
+				b.WriteByte(s[i])
+				i++
 			}
 			continue
 		}
-		k++
-		for k < len(s) && isSpace(s[k]) {
-			k++
-		}
-		v := k
-		if v < len(s) && s[v] == '\'' {
-			v++
-			for v < len(s) && s[v] != '\'' {
-				if s[v] == '\\' {
-					v++
-				}
-				v++
-			}
-			v = min(v+1, len(s))
-		} else {
-			for v < len(s) && !isSpace(s[v]) {
-				v++
-			}
-		}
+		k = skipSpaces(s, k+1)
+		v := valueEnd(s, k)
 		b.WriteString(s[i:k])
 		if isPasswordKey(key) {
 			b.WriteString(mask)
@@ -120,6 +96,33 @@ func redactKeywords(s string) string {
 		i = v
 	}
 	return b.String()
+}
+
+// skipSpaces returns the index of the first non-space byte of s from i.
+func skipSpaces(s string, i int) int {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns where the keyword value starting at v ends: after its
+// closing quote (backslash escapes skipped) or at the next space.
+func valueEnd(s string, v int) int {
+	if v < len(s) && s[v] == '\'' {
+		v++
+		for v < len(s) && s[v] != '\'' {
+			if s[v] == '\\' {
+				v++
+			}
+			v++
+		}
+		return min(v+1, len(s))
+	}
+	for v < len(s) && !isSpace(s[v]) {
+		v++
+	}
+	return v
 }
 
 func isPasswordKey(key string) bool {
