@@ -222,3 +222,48 @@ func (f *fleet) killCallers(ctx context.Context) {
 		f.mu.Unlock()
 	}
 }
+
+// The commands around a shared login, as a person uses them: one login on
+// a laptop, `status --all` on a machine that knows only the URL, logout
+// for the whole fleet, and an engine that cannot be reached.
+func TestEndToEndSharedLoginCommands(t *testing.T) {
+	t.Parallel()
+	pg := testengine.StartPostgres(t)
+	storage, secret := pg.URL(), storagePassword(pg.URL())
+	e := startE2E(t)
+	machine := func(name string, extra ...string) []string {
+		return append([]string{"COZEAUTH_CONFIG_DIR=" + filepath.Join(t.TempDir(), name), "COZEAUTH_STORAGE=" + storage, "COZE_API_BASE=", "COZE_WWW_BASE="}, extra...)
+	}
+	laptop := []string{"COZEAUTH_CONFIG_DIR=" + filepath.Join(t.TempDir(), "laptop")}
+	if r := e.run(laptop, "login", "--profile", "bots", "--storage", storage, "--client-id", sandbox.PKCEClientID, "--browser", "--timeout", "60s"); r.code != 0 {
+		t.Fatalf("login --storage: exit %d\n%s", r.code, r.stderr)
+	}
+	a, b := machine("a"), machine("b")
+	for _, m := range [][]string{a, b} {
+		if r := e.run(m, "token", "--profile", "bots"); r.code != 0 || !strings.HasPrefix(r.stdout, "czu_") {
+			t.Fatalf("token on a machine that knows only the URL: exit %d\n%s", r.code, r.stderr)
+		}
+	}
+	list := e.run(machine("c"), "status", "--all")
+	t.Logf("status --all on a new machine:\n%s", list.stdout)
+	if !strings.Contains(list.stdout, "bots") || strings.Contains(list.stdout+list.stderr, secret) {
+		t.Errorf("status --all on a new machine: exit %d, want the shared profile bots, password masked\n%s%s", list.code, list.stdout, list.stderr)
+	}
+	out := e.run(a, "logout", "--profile", "bots")
+	if out.code != 0 || !strings.Contains(out.stderr, "every machine") {
+		t.Errorf("logout of a shared profile: exit %d\n%s", out.code, out.stderr)
+	}
+	if r := e.run(machine("d"), "token", "--profile", "bots"); r.code != 4 {
+		t.Errorf("token on a new machine after the logout: exit %d, want 4\n%s", r.code, r.stderr)
+	}
+	if r := e.run(b, "refresh", "--profile", "bots"); r.code != 4 {
+		t.Errorf("refresh on another machine after the logout: exit %d, want 4\n%s", r.code, r.stderr)
+	}
+	// An engine nobody answers on: exit 1 naming it, never "log in".
+	down := []string{"COZEAUTH_CONFIG_DIR=" + filepath.Join(t.TempDir(), "down"), "COZEAUTH_STORAGE=postgres://bot:pw-down@127.0.0.1:1/coze", "COZE_API_BASE=", "COZE_WWW_BASE="}
+	r := e.run(down, "token", "--profile", "bots")
+	t.Logf("token with the engine down: %s", r.stderr)
+	if r.code != 1 || !strings.Contains(r.stderr, "127.0.0.1:1") || strings.Contains(r.stderr, "cozeauth login") || strings.Contains(r.stderr, "pw-down") {
+		t.Errorf("token with the engine down and nothing cached: exit %d, want 1 naming the engine (password masked), no login hint\n%s", r.code, r.stderr)
+	}
+}
