@@ -127,4 +127,5 @@ func benchSharedRefresh(b *testing.B, storage string, rtt time.Duration) {
 	b.ReportMetric(float64(bareTotal.Microseconds())/float64(b.N), "round-trip-µs/op")
 	b.ReportMetric(float64(fileTotal.Microseconds())/float64(b.N), "file-µs/op")
 	b.ReportMetric(float64(sharedTotal)/float64(bareTotal), "x-round-trip")
+	b.ReportMetric(float64(sharedTotal)/float64(fileTotal), "x-file")
 }
