@@ -5,9 +5,11 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/cozeauth/cozeauth/auth/internal/shared"
+	"github.com/cozeauth/cozeauth/auth/internal/shared/sharedtest"
 )
 
 // memEngine is a shared engine in memory, for the rules of a shared
@@ -192,4 +194,13 @@ func (l *memLock) Unlock(context.Context) error {
 		e.freed.Broadcast()
 	}
 	return nil
+}
+
+// TestMemEngineKeepsTheContract runs the conformance suite the real
+// engines run on the fake the refresh rules are tested with.
+func TestMemEngineKeepsTheContract(t *testing.T) {
+	sharedtest.Run(t, func(*testing.T) func() shared.Engine {
+		e := newMemEngine()
+		return func() shared.Engine { return e }
+	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/cozeauth/cozeauth/auth/internal/shared"
+	"github.com/cozeauth/cozeauth/auth/internal/shared/sharedtest"
 	"github.com/cozeauth/cozeauth/internal/testengine"
 )
 
@@ -508,4 +509,13 @@ func BenchmarkLockGetPutUnlock(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestContract runs the conformance suite every engine runs.
+func TestContract(t *testing.T) {
+	p := testengine.StartPostgres(t)
+	sharedtest.Run(t, func(t *testing.T) func() shared.Engine {
+		u := freshDB(t, p)
+		return func() shared.Engine { return open(t, u) }
+	})
 }
