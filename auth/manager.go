@@ -99,7 +99,7 @@ func (m *Manager) Token(ctx context.Context) (*Record, error) {
 		return nil, err
 	}
 	if rec == nil {
-		return nil, m.loginRequired("no token is stored", nil)
+		return nil, m.loginRequired(m.noToken(), nil)
 	}
 	if err := m.checkIssuer(rec); err != nil {
 		return nil, err
@@ -123,6 +123,15 @@ func (m *Manager) Refresh(ctx context.Context) (*Record, error) {
 		}
 	}
 	return m.refresh(ctx, true, before)
+}
+
+// noToken says that the profile has no tokens, and where they were looked for
+// when that is not this machine's token file.
+func (m *Manager) noToken() string {
+	if m.Config.IsShared() {
+		return "no token is stored in the shared store " + RedactStorage(m.Config.Storage)
+	}
+	return "no token is stored"
 }
 
 // ValidForMargin reports whether r holds an access token valid beyond margin.

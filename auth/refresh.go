@@ -209,7 +209,7 @@ func (m *Manager) reread(h heldRecords, force bool, before *Record) (*Record, gr
 		return nil, nil, err
 	}
 	if rec == nil || rec.AccessToken == "" && rec.RefreshToken == "" {
-		return nil, nil, m.loginRequired("no token is stored", nil)
+		return nil, nil, m.loginRequired(m.noToken(), nil)
 	}
 	if err := m.checkIssuer(rec); err != nil {
 		return nil, nil, err

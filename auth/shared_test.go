@@ -16,7 +16,7 @@ const memURL = "etcd://127.0.0.1:1/test"
 
 // machine is one machine of a fleet sharing e: a config directory of its
 // own and a Manager resolved from only the storage URL and the profile.
-func machine(t *testing.T, e *memEngine, api string, now func() time.Time, warn func(string)) *Manager {
+func machine(t *testing.T, e *memEngine, now func() time.Time, warn func(string)) *Manager {
 	t.Helper()
 	st := NewStore(t.TempDir())
 	st.Warn = warn
@@ -59,7 +59,7 @@ func TestSharedNewMachineNeedsOnlyTheURL(t *testing.T) {
 	e := newMemEngine()
 	sharedLogin(t, e, srv.URL, testRecord("a"))
 
-	m := machine(t, e, srv.URL, now, nil)
+	m := machine(t, e, now, nil)
 	if m.Config.ClientID != "1.app.coze" || m.Config.API() != srv.URL || m.Config.AppType() != AppPKCE {
 		t.Fatalf("adopted settings %+v, want the shared ones", m.Config.Settings)
 	}
@@ -92,7 +92,7 @@ func TestSharedRefreshWinnerAndLosers(t *testing.T) {
 	coze, srv := newRotatingCoze(t, now, "r-a")
 	e := newMemEngine()
 	sharedLogin(t, e, srv.URL, testRecord("a"))
-	fleet := []*Manager{machine(t, e, srv.URL, now, nil), machine(t, e, srv.URL, now, nil), machine(t, e, srv.URL, now, nil)}
+	fleet := []*Manager{machine(t, e, now, nil), machine(t, e, now, nil), machine(t, e, now, nil)}
 	for _, m := range fleet {
 		if _, err := m.Token(context.Background()); err != nil {
 			t.Fatal(err)
@@ -132,7 +132,7 @@ func TestSharedLapsingLockIsTakenAgainBeforeTheRefresh(t *testing.T) {
 	coze, srv := newRotatingCoze(t, now, "r-a")
 	e := newMemEngine()
 	sharedLogin(t, e, srv.URL, testRecord("a"))
-	m := machine(t, e, srv.URL, now, nil)
+	m := machine(t, e, now, nil)
 	e.aliveFor = []time.Duration{time.Second} // the first lease has a second left
 	rec, err := m.Token(context.Background())
 	if err != nil || rec.AccessToken != "czu_1" {
@@ -151,7 +151,7 @@ func TestSharedLostCompareAndSetKeepsTheNewPair(t *testing.T) {
 	coze, srv := newRotatingCoze(t, now, "r-a")
 	e := newMemEngine()
 	sharedLogin(t, e, srv.URL, testRecord("a"))
-	m := machine(t, e, srv.URL, now, nil)
+	m := machine(t, e, now, nil)
 	e.lapseBeforePut = func(r map[string]memRecord) {
 		// Another machine, on the lapsed lock, sent the spent token and
 		// recorded Coze's refusal.
@@ -182,7 +182,7 @@ func TestSharedUnshareablePairWaitsInTheCache(t *testing.T) {
 	e := newMemEngine()
 	sharedLogin(t, e, srv.URL, testRecord("a"))
 	var warned []string
-	m := machine(t, e, srv.URL, now, func(s string) { warned = append(warned, s) })
+	m := machine(t, e, now, func(s string) { warned = append(warned, s) })
 	e.lapseBeforePut = func(map[string]memRecord) { e.down = true } // cut after Coze answered
 	rec, err := m.Token(context.Background())
 	if err != nil || rec.AccessToken != "czu_1" {
@@ -212,7 +212,7 @@ func TestSharedRefusalRereadsBeforeLoggingOut(t *testing.T) {
 	coze, srv := newRotatingCoze(t, now, "r-other") // r-a is spent: another machine rotated it
 	e := newMemEngine()
 	sharedLogin(t, e, srv.URL, testRecord("a"))
-	m := machine(t, e, srv.URL, now, nil)
+	m := machine(t, e, now, nil)
 	// While this machine's refresh is refused, the other machine's pair
 	// lands (its lock lapsed too: the engine let it write).
 	fresh := testRecord("other")
@@ -231,7 +231,7 @@ func TestSharedEngineDownHandsOutTheCachedToken(t *testing.T) {
 	e := newMemEngine()
 	sharedLogin(t, e, srv.URL, testRecord("a"))
 	var warned []string
-	m := machine(t, e, srv.URL, now, func(s string) {
+	m := machine(t, e, now, func(s string) {
 		if strings.Contains(s, "shared store") {
 			warned = append(warned, s)
 		}
@@ -258,7 +258,7 @@ func TestSharedLogoutDeletesTheSharedRecord(t *testing.T) {
 	_, srv := newRotatingCoze(t, now, "r-a")
 	e := newMemEngine()
 	sharedLogin(t, e, srv.URL, testRecord("a"))
-	m := machine(t, e, srv.URL, now, nil)
+	m := machine(t, e, now, nil)
 	if _, err := m.Token(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -297,5 +297,26 @@ func TestRedactStorage(t *testing.T) {
 		if got := RedactStorage(in); got != want || strings.Contains(got, "s3cret") {
 			t.Errorf("RedactStorage(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestSharedLoginForAnotherAppUpdatesTheMachine(t *testing.T) {
+	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
+	coze, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	m := machine(t, e, now, nil)
+	// Someone logs in again into the store, with another app.
+	rec := testRecord("b")
+	rec.Issuer = Issuer{APIBase: srv.URL, ClientID: "2.app.coze"}
+	data, _ := encodeShared(rec, Settings{ClientID: "2.app.coze", APIBase: srv.URL, AppType: AppPKCE})
+	e.put("bots", data)
+	_, err := m.Token(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "run the command again") || coze.refreshs+coze.rejected != 0 {
+		t.Fatalf("Token after a login for another app: %v (%d sent); want a request to run again, nothing sent", err, coze.refreshs+coze.rejected)
+	}
+	cfg, _, err := m.Store.Resolve(Overrides{Profile: "bots"})
+	if err != nil || cfg.ClientID != "2.app.coze" || !cfg.IsShared() {
+		t.Errorf("settings after the update: %+v, %v; want the new app, still shared", cfg.Settings, err)
 	}
 }

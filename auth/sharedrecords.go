@@ -120,6 +120,24 @@ func (s sharedRecords) cache(ctx context.Context, r *Record) {
 	}
 }
 
+// checkApp sees whether the shared record is still for the app this
+// machine resolved. A new login into the store, for another app or host,
+// replaces this machine's settings of the profile with the store's; the
+// command in hand, resolved with the old ones, stops there (nothing was sent).
+func (s sharedRecords) checkApp(doc *sharedDoc) error {
+	m := s.m
+	if doc.Record.Issuer.sameAs(issuerOf(m.Config)) || !doc.Record.Issuer.known() {
+		return nil
+	}
+	set := doc.Settings
+	set.Storage = m.Config.Storage
+	if err := m.Store.SaveSettings(m.Config.Profile, set); err != nil {
+		return err
+	}
+	return fmt.Errorf("profile %q was logged in again in the shared store %s, for %s; this machine's settings were updated to match: run the command again (nothing was sent)",
+		m.Config.Profile, s.name(), doc.Record.Issuer)
+}
+
 func (s sharedRecords) engineError(op string, err error) error {
 	return &EngineError{Storage: s.name(), Op: op, Err: err}
 }
@@ -222,6 +240,9 @@ func (h *heldShared) load() (*Record, error) {
 	}
 	if doc == nil {
 		return nil, nil
+	}
+	if err := h.s.checkApp(doc); err != nil {
+		return nil, err
 	}
 	rec := doc.Record
 	rec.PrivateKey = m.Config.PrivateKeyPEM // never shared: each machine has its own
