@@ -23,6 +23,5 @@
 // left of it. Every write is one transaction that holds only while this
 // lock's key is still the one it made and the record is at the version
 // read: a holder whose lease lapsed cannot overwrite the next holder's
-// record.
-// The package knows nothing of what a record means; auth does.
+// record. The package knows nothing of what a record means; auth does.
 package etcdstore

@@ -155,8 +155,7 @@ func TestGatewayRefusalIsFinal(t *testing.T) {
 // sent as Authorization, and asked for again once when a member calls it
 // invalid.
 func TestGatewayAuthenticatesAgain(t *testing.T) {
-	var m *fakeMember
-	m = newFakeMember(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	m := newFakeMember(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		switch r.URL.Path {
 		case "/v3/auth/authenticate":
 			var req authenticateRequest

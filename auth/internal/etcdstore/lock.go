@@ -144,17 +144,17 @@ func (l *lock) abandon(ctx context.Context) {
 	_ = l.release(cctx)
 }
 
-// release deletes the waiter's key and revokes the lease. A lease already
-// gone is not an error.
+// release revokes the lease, which deletes the waiter's key with it in
+// the same commit: one round trip where deleting the key first (as
+// concurrency.Mutex does) would be two. A lease already gone (and its key
+// with it) is not an error.
 func (l *lock) release(ctx context.Context) error {
-	var del emptyJSON
-	derr := l.e.gw.call(ctx, "/v3/kv/deleterange", deleteRangeRequest{Key: []byte(l.waiter)}, &del)
-	var rev emptyJSON
-	rerr := l.e.gw.call(ctx, "/v3/lease/revoke", leaseRequest{ID: num(l.lease)}, &rev)
-	if isLeaseNotFound(rerr) {
-		rerr = nil
+	var resp emptyJSON
+	err := l.e.gw.call(ctx, "/v3/lease/revoke", leaseRequest{ID: num(l.lease)}, &resp)
+	if isLeaseNotFound(err) {
+		return nil
 	}
-	return errors.Join(derr, rerr)
+	return err
 }
 
 // lost is ErrLockLost, told about this profile.
@@ -280,7 +280,7 @@ func (l *lock) Alive(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// Unlock deletes the lock's key and revokes its lease, bounded by ctx.
+// Unlock revokes the lock's lease, deleting its key, bounded by ctx.
 // After a lost lease both find nothing and no harm is done; a second
 // Unlock does nothing.
 func (l *lock) Unlock(ctx context.Context) error {
