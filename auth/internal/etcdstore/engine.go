@@ -4,22 +4,24 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"sort"
 	"strings"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
-
 	"github.com/cozeauth/cozeauth/auth/internal/shared"
 )
 
-// dialTimeout bounds the client's connection attempts; the client never
-// waits for a connection in Open, and each call is bounded by its ctx.
+// dialTimeout bounds one connection attempt to one member, so that a
+// member that swallows packets leaves time for the next within ctx.
 const dialTimeout = 5 * time.Second
+
+// maxIdlePerMember is how many idle connections are kept to each member:
+// a machine runs a few refreshes at a time, each one call after another.
+const maxIdlePerMember = 8
 
 var _ shared.Engine = (*Engine)(nil)
 
@@ -27,7 +29,7 @@ var _ shared.Engine = (*Engine)(nil)
 // records at <prefix>/profiles/<profile>, refresh locks at
 // <prefix>/locks/<profile>. A record's version is its key's ModRevision.
 type Engine struct {
-	client *clientv3.Client
+	gw     *gateway
 	prefix string
 	// where names the cluster in every error, "etcd at host:port,…".
 	where string
@@ -35,7 +37,7 @@ type Engine struct {
 
 // Open makes an Engine from an etcd:// URL (see the package comment),
 // taking what the URL leaves out from the ETCDCTL_ variables through
-// getenv. It does not wait for the cluster: a cluster that cannot be
+// getenv. It does not contact the cluster: a cluster that cannot be
 // reached shows in the first call, bounded by that call's ctx.
 func Open(rawURL string, getenv func(string) string) (*Engine, error) {
 	c, err := parseURL(rawURL, getenv)
@@ -43,27 +45,25 @@ func Open(rawURL string, getenv func(string) string) (*Engine, error) {
 		return nil, err
 	}
 	where := "etcd at " + strings.Join(c.endpoints, ",")
-	cfg := clientv3.Config{
-		DialTimeout: dialTimeout,
-		Logger:      zap.NewNop(),
-		Username:    c.user,
-		Password:    c.password,
+	transport := &http.Transport{
+		Proxy:               nil, // members are reached directly, as etcdctl does
+		DialContext:         (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout: dialTimeout,
+		MaxIdleConnsPerHost: maxIdlePerMember,
+		IdleConnTimeout:     90 * time.Second,
 	}
 	scheme := "http://"
 	if c.tls() {
 		scheme = "https://"
-		if cfg.TLS, err = tlsConfig(c); err != nil {
+		if transport.TLSClientConfig, err = tlsConfig(c); err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 	}
+	gw := &gateway{client: &http.Client{Transport: transport}, user: c.user, password: c.password}
 	for _, ep := range c.endpoints {
-		cfg.Endpoints = append(cfg.Endpoints, scheme+ep)
+		gw.endpoints = append(gw.endpoints, scheme+ep)
 	}
-	client, err := clientv3.New(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("%s: could not connect: %w", where, err)
-	}
-	return &Engine{client: client, prefix: c.prefix, where: where}, nil
+	return &Engine{gw: gw, prefix: c.prefix, where: where}, nil
 }
 
 // tlsConfig loads the CA and the client certificate the URL names.
@@ -93,8 +93,8 @@ func tlsConfig(c config) (*tls.Config, error) {
 // recordKey is where profile's record lives.
 func (e *Engine) recordKey(profile string) string { return e.prefix + "/profiles/" + profile }
 
-// lockKey is the prefix of profile's lock waiters.
-func (e *Engine) lockKey(profile string) string { return e.prefix + "/locks/" + profile }
+// lockDir is the prefix of profile's lock waiters' keys, slash included.
+func (e *Engine) lockDir(profile string) string { return e.prefix + "/locks/" + profile + "/" }
 
 // checkProfile refuses names that would not stay one key: a profile
 // holding / would share the lock prefix of another (locks/a and
@@ -121,23 +121,27 @@ func (e *Engine) Get(ctx context.Context, profile string) ([]byte, int64, error)
 
 // get reads profile's record; the name is already checked.
 func (e *Engine) get(ctx context.Context, profile string) ([]byte, int64, error) {
-	resp, err := e.client.Get(ctx, e.recordKey(profile))
-	if err != nil {
+	var resp rangeResponse
+	if err := e.gw.call(ctx, "/v3/kv/range", rangeRequest{Key: []byte(e.recordKey(profile))}, &resp); err != nil {
 		return nil, 0, e.fail(fmt.Sprintf("could not read profile %q", profile), err)
 	}
 	if len(resp.Kvs) == 0 {
 		return nil, 0, nil
 	}
 	kv := resp.Kvs[0]
-	return kv.Value, kv.ModRevision, nil
+	data := kv.Value
+	if data == nil {
+		data = []byte{} // an empty record is still a record
+	}
+	return data, int64(kv.ModRevision), nil
 }
 
 // Profiles lists the profiles that have a record, sorted.
 func (e *Engine) Profiles(ctx context.Context) ([]string, error) {
 	dir := e.prefix + "/profiles/"
-	resp, err := e.client.Get(ctx, dir, clientv3.WithPrefix(), clientv3.WithKeysOnly(),
-		clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend))
-	if err != nil {
+	req := rangeRequest{Key: []byte(dir), RangeEnd: prefixEnd(dir), KeysOnly: true, SortOrder: "ASCEND", SortTarget: "KEY"}
+	var resp rangeResponse
+	if err := e.gw.call(ctx, "/v3/kv/range", req, &resp); err != nil {
 		return nil, e.fail("could not list profiles", err)
 	}
 	names := make([]string, 0, len(resp.Kvs))
@@ -148,11 +152,22 @@ func (e *Engine) Profiles(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// Close releases the client's connections. Locks still held lapse when
-// their leases expire.
+// Close closes the idle connections to the members. Locks still held
+// lapse when their leases expire.
 func (e *Engine) Close() error {
-	if err := e.client.Close(); err != nil && !errors.Is(err, context.Canceled) {
-		return e.fail("could not close the client", err)
-	}
+	e.gw.client.CloseIdleConnections()
 	return nil
+}
+
+// prefixEnd is the range_end that makes a range cover every key that
+// starts with prefix: prefix with its last byte below 0xff incremented.
+func prefixEnd(prefix string) []byte {
+	end := []byte(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return []byte{0} // every key from prefix on
 }

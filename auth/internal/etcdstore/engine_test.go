@@ -327,7 +327,7 @@ func TestEngine(t *testing.T) {
 		if err := l.Alive(ctx, 2*lockTTL*time.Second); !errors.Is(err, shared.ErrLockLost) {
 			t.Errorf("Alive(%ds) beyond the lease = %v, want ErrLockLost", 2*lockTTL, err)
 		}
-		if _, err := cl.Revoke(ctx, l.(*lock).session.Lease()); err != nil {
+		if _, err := cl.Revoke(ctx, clientv3.LeaseID(l.(*lock).lease)); err != nil {
 			t.Fatal(err)
 		}
 		// The next holder takes the lock and writes.

@@ -86,7 +86,7 @@ func TestTLSConfig(t *testing.T) {
 		t.Fatalf("Open with TLS files: %v", err)
 	}
 	defer e.Close()
-	for _, ep := range e.client.Endpoints() {
+	for _, ep := range e.gw.endpoints {
 		if !strings.HasPrefix(ep, "https://") {
 			t.Errorf("endpoint %q with TLS files, want https://", ep)
 		}
