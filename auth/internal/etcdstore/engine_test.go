@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cozeauth/cozeauth/auth/internal/shared"
+	"github.com/cozeauth/cozeauth/auth/internal/shared/sharedtest"
 	"github.com/cozeauth/cozeauth/internal/testengine"
 )
 
@@ -546,4 +547,13 @@ func BenchmarkLockGetPutUnlock(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestContract runs the conformance suite every engine runs.
+func TestContract(t *testing.T) {
+	c := testengine.StartEtcd(t, 1)
+	sharedtest.Run(t, func(t *testing.T) func() shared.Engine {
+		prefix := "contract-" + strings.ReplaceAll(t.Name(), "/", "-")
+		return func() shared.Engine { return open(t, c, prefix) }
+	})
 }

@@ -37,9 +37,8 @@ var queryKeys = map[string]bool{"cacert": true, "cert": true, "key": true, "user
 // getenv supplies ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY, ETCDCTL_USER
 // (user or user:password) and ETCDCTL_PASSWORD for what the URL leaves out.
 func parseURL(rawURL string, getenv func(string) string) (config, error) {
-	bad := func(format string, a ...any) (config, error) {
-		return config{}, fmt.Errorf("bad etcd URL %q: %s; for example %s",
-			Redact(rawURL), fmt.Sprintf(format, a...), exampleURL)
+	bad := func(problem string) (config, error) {
+		return config{}, fmt.Errorf("bad etcd URL %q: %s; for example %s", Redact(rawURL), problem, exampleURL)
 	}
 	rest, ok := strings.CutPrefix(rawURL, "etcd://")
 	if !ok {
@@ -52,8 +51,24 @@ func parseURL(rawURL string, getenv func(string) string) (config, error) {
 	if i := strings.IndexAny(rest, "/?"); i >= 0 {
 		authority, pathQuery = rest[:i], rest[i:]
 	}
-
+	path, rawQuery, _ := strings.Cut(pathQuery, "?")
 	var c config
+	for _, step := range []func() string{
+		func() string { return c.readAuthority(authority) },
+		func() string { return c.readPrefix(path) },
+		func() string { return c.readQuery(rawQuery) },
+		func() string { return c.fillFromEnv(getenv) },
+	} {
+		if problem := step(); problem != "" {
+			return bad(problem)
+		}
+	}
+	return c, nil
+}
+
+// readAuthority reads user:password@host:port,host:port; it returns what
+// is wrong, or "".
+func (c *config) readAuthority(authority string) string {
 	hosts := authority
 	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
 		userinfo := authority[:i]
@@ -61,64 +76,78 @@ func parseURL(rawURL string, getenv func(string) string) (config, error) {
 		u, p, hasPassword := strings.Cut(userinfo, ":")
 		var err error
 		if c.user, err = url.PathUnescape(u); err != nil || c.user == "" {
-			return bad("the user before @ is empty or badly escaped")
+			return "the user before @ is empty or badly escaped"
 		}
 		if hasPassword {
 			if c.password, err = url.PathUnescape(p); err != nil {
-				return bad("the password before @ is badly escaped")
+				return "the password before @ is badly escaped"
 			}
 		}
 	}
 	if hosts == "" {
-		return bad("it names no endpoint")
+		return "it names no endpoint"
 	}
 	for ep := range strings.SplitSeq(hosts, ",") {
 		if err := checkEndpoint(ep); err != nil {
-			return bad("endpoint %q %v", ep, err)
+			return fmt.Sprintf("endpoint %q %v", ep, err)
 		}
 		c.endpoints = append(c.endpoints, ep)
 	}
+	return ""
+}
 
-	path, rawQuery, _ := strings.Cut(pathQuery, "?")
+// readPrefix reads the path, the prefix of cozeauth's keys.
+func (c *config) readPrefix(path string) string {
 	prefix, err := url.PathUnescape(strings.Trim(path, "/"))
 	if err != nil {
-		return bad("the prefix is badly escaped")
+		return "the prefix is badly escaped"
 	}
 	if strings.Contains(prefix, "//") {
-		return bad("the prefix %q has an empty part", prefix)
+		return fmt.Sprintf("the prefix %q has an empty part", prefix)
 	}
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
 	c.prefix = prefix
+	return ""
+}
 
+// readQuery reads cacert, cert, key, user and password from the query.
+func (c *config) readQuery(rawQuery string) string {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return bad("the query is badly escaped")
+		return "the query is badly escaped"
 	}
 	for k, v := range q {
 		if !queryKeys[k] {
-			return bad("it has an unknown parameter %q (known: cacert, cert, key, user, password)", k)
+			return fmt.Sprintf("it has an unknown parameter %q (known: cacert, cert, key, user, password)", k)
 		}
 		if len(v) > 1 {
-			return bad("parameter %q is given %d times", k, len(v))
+			return fmt.Sprintf("parameter %q is given %d times", k, len(v))
 		}
 	}
 	if q.Has("user") {
 		if c.user != "" {
-			return bad("the user is given both before @ and as user=")
+			return "the user is given both before @ and as user="
 		}
 		c.user = q.Get("user")
 	}
 	if q.Has("password") {
 		if c.password != "" {
-			return bad("the password is given both before @ and as password=")
+			return "the password is given both before @ and as password="
 		}
 		c.password = q.Get("password")
 	}
-	c.cacert = orEnv(q.Get("cacert"), getenv, "ETCDCTL_CACERT")
-	c.cert = orEnv(q.Get("cert"), getenv, "ETCDCTL_CERT")
-	c.key = orEnv(q.Get("key"), getenv, "ETCDCTL_KEY")
+	c.cacert, c.cert, c.key = q.Get("cacert"), q.Get("cert"), q.Get("key")
+	return ""
+}
+
+// fillFromEnv takes what the URL left out from the ETCDCTL_* variables,
+// and checks that the whole makes sense.
+func (c *config) fillFromEnv(getenv func(string) string) string {
+	c.cacert = orEnv(c.cacert, getenv, "ETCDCTL_CACERT")
+	c.cert = orEnv(c.cert, getenv, "ETCDCTL_CERT")
+	c.key = orEnv(c.key, getenv, "ETCDCTL_KEY")
 	if c.user == "" {
 		u, p, hasPassword := strings.Cut(getenv("ETCDCTL_USER"), ":")
 		c.user = u
@@ -129,14 +158,13 @@ func parseURL(rawURL string, getenv func(string) string) (config, error) {
 	if c.password == "" {
 		c.password = getenv("ETCDCTL_PASSWORD")
 	}
-
 	if (c.cert == "") != (c.key == "") {
-		return bad("a client certificate needs both cert= and key= (or ETCDCTL_CERT and ETCDCTL_KEY)")
+		return "a client certificate needs both cert= and key= (or ETCDCTL_CERT and ETCDCTL_KEY)"
 	}
 	if c.password != "" && c.user == "" {
-		return bad("a password is given without a user (add user= or ETCDCTL_USER)")
+		return "a password is given without a user (add user= or ETCDCTL_USER)"
 	}
-	return c, nil
+	return ""
 }
 
 // checkEndpoint accepts host:port with a port from 1 to 65535.

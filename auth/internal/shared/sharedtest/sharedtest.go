@@ -47,6 +47,24 @@ func records(t *testing.T, e shared.Engine) {
 	if data, v, err := e.Get(ctx, "absent"); data != nil || v != 0 || err != nil {
 		t.Errorf("Get of an absent profile = %q, %d, %v; want nil, 0, nil", data, v, err)
 	}
+	v1, v2 := compareAndSet(t, ctx, e)
+	for _, p := range []string{"zeta", "alpha"} {
+		pl := mustLock(t, e, p)
+		if _, err := pl.Put(ctx, []byte(p), 0); err != nil {
+			t.Fatal(err)
+		}
+		pl.Unlock(ctx)
+	}
+	if names, err := e.Profiles(ctx); err != nil || !slices.Equal(names, []string{"alpha", "bots", "zeta"}) {
+		t.Errorf("Profiles = %v, %v; want alpha bots zeta", names, err)
+	}
+	deletes(t, ctx, e, v1, v2)
+}
+
+// compareAndSet writes profile bots twice under one lock, checks that
+// stale versions and a released lock write nothing, and returns the two
+// versions.
+func compareAndSet(t *testing.T, ctx context.Context, e shared.Engine) (v1, v2 int64) {
 	l := mustLock(t, e, "bots")
 	v1, err := l.Put(ctx, []byte("one"), 0)
 	if err != nil || v1 <= 0 {
@@ -55,8 +73,7 @@ func records(t *testing.T, e shared.Engine) {
 	if _, err := l.Put(ctx, []byte("again"), 0); !errors.Is(err, shared.ErrConflict) {
 		t.Errorf("Put from version 0 over a record: %v, want ErrConflict", err)
 	}
-	v2, err := l.Put(ctx, []byte("two"), v1)
-	if err != nil || v2 == v1 {
+	if v2, err = l.Put(ctx, []byte("two"), v1); err != nil || v2 == v1 {
 		t.Fatalf("second Put = %d, %v; want a new version", v2, err)
 	}
 	if _, err := l.Put(ctx, []byte("stale"), v1); !errors.Is(err, shared.ErrConflict) {
@@ -80,17 +97,12 @@ func records(t *testing.T, e shared.Engine) {
 	if err := l.Unlock(ctx); err != nil {
 		t.Errorf("a second Unlock: %v", err)
 	}
-	for _, p := range []string{"zeta", "alpha"} {
-		pl := mustLock(t, e, p)
-		if _, err := pl.Put(ctx, []byte(p), 0); err != nil {
-			t.Fatal(err)
-		}
-		pl.Unlock(ctx)
-	}
-	if names, err := e.Profiles(ctx); err != nil || !slices.Equal(names, []string{"alpha", "bots", "zeta"}) {
-		t.Errorf("Profiles = %v, %v; want alpha bots zeta", names, err)
-	}
-	l = mustLock(t, e, "bots")
+	return v1, v2
+}
+
+// deletes removes bots, whose versions were v1 then v2.
+func deletes(t *testing.T, ctx context.Context, e shared.Engine, v1, v2 int64) {
+	l := mustLock(t, e, "bots")
 	defer l.Unlock(ctx)
 	if err := l.Delete(ctx, v1); !errors.Is(err, shared.ErrConflict) {
 		t.Errorf("Delete with a stale version: %v, want ErrConflict", err)
