@@ -44,7 +44,7 @@ func sharedRecord(t *testing.T, e *memEngine) *Record {
 	e.mu.Lock()
 	data := e.records["bots"].data
 	e.mu.Unlock()
-	doc, err := decodeShared(data)
+	doc, err := decodeShared(data, "test")
 	if err != nil || doc == nil {
 		t.Fatalf("shared record: %v, %v", doc, err)
 	}
@@ -155,7 +155,7 @@ func TestSharedLostCompareAndSetKeepsTheNewPair(t *testing.T) {
 	e.lapseBeforePut = func(r map[string]memRecord) {
 		// Another machine, on the lapsed lock, sent the spent token and
 		// recorded Coze's refusal.
-		doc, _ := decodeShared(r["bots"].data)
+		doc, _ := decodeShared(r["bots"].data, "test")
 		doc.Record.Failure = &Failure{At: now(), Refused: true, Reason: "coze refused the refresh token"}
 		data, _ := json.Marshal(doc)
 		r["bots"] = memRecord{data, r["bots"].version + 1}
@@ -318,5 +318,35 @@ func TestSharedLoginForAnotherAppUpdatesTheMachine(t *testing.T) {
 	cfg, _, err := m.Store.Resolve(Overrides{Profile: "bots"})
 	if err != nil || cfg.ClientID != "2.app.coze" || !cfg.IsShared() {
 		t.Errorf("settings after the update: %+v, %v; want the new app, still shared", cfg.Settings, err)
+	}
+}
+
+func TestSharedUnreadableRecordIsNamedAndReplaceable(t *testing.T) {
+	now := func() time.Time { return fixedNow }
+	_, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	e.put("bots", []byte("not json"))
+	m := machine(t, e, now, nil)
+	m.Config.Settings = Settings{ClientID: "1.app.coze", APIBase: srv.URL, Storage: memURL}
+	_, err := m.Token(context.Background())
+	var ce *CorruptError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "cozeauth login") || !strings.Contains(err.Error(), "bots") {
+		t.Fatalf("Token over an unreadable shared record: %v; want it named, with the way out", err)
+	}
+	// A login replaces it.
+	res, err := m.finishLogin(context.Background(), func(context.Context, *Client) (*Token, error) {
+		tok := testRecord("new").Token
+		return &tok, nil
+	})
+	if err != nil || res.Record.AccessToken != "new" {
+		t.Fatalf("login over an unreadable shared record: %v", err)
+	}
+	if r := sharedRecord(t, e); r.AccessToken != "new" {
+		t.Errorf("shared record after the login: %q", r.AccessToken)
+	}
+	// And a logout removes one, readable or not.
+	e.put("bots", []byte("not json"))
+	if _, err := m.Logout(context.Background()); err != nil || len(e.records) != 0 {
+		t.Errorf("logout of an unreadable shared record: %v, left %d", err, len(e.records))
 	}
 }

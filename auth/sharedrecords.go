@@ -39,16 +39,20 @@ func encodeShared(r *Record, set Settings) ([]byte, error) {
 	return json.Marshal(sharedDoc{Record: &rec, Settings: set})
 }
 
-func decodeShared(data []byte) (*sharedDoc, error) {
+// decodeShared reads a shared record; one that is not cozeauth's is a
+// [CorruptError] naming where it is: a login replaces it, a logout
+// removes it.
+func decodeShared(data []byte, where string) (*sharedDoc, error) {
 	if data == nil {
 		return nil, nil
 	}
 	var d sharedDoc
-	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("the shared record is not cozeauth's (%v): remove it with `cozeauth logout` and log in again", err)
+	err := json.Unmarshal(data, &d)
+	if err == nil && d.Record == nil {
+		err = errors.New("it holds no tokens")
 	}
-	if d.Record == nil {
-		return nil, errors.New("the shared record holds no tokens: log in again")
+	if err != nil {
+		return nil, &CorruptError{Path: where, Err: err, Shared: true}
 	}
 	return &d, nil
 }
@@ -68,6 +72,11 @@ func fingerprint(refreshToken string) string {
 type sharedRecords struct{ m *Manager }
 
 func (s sharedRecords) name() string { return RedactStorage(s.m.Config.Storage) }
+
+// where names the profile's record in the engine, for errors.
+func (s sharedRecords) where() string {
+	return fmt.Sprintf("%s (profile %q)", s.name(), s.m.Config.Profile)
+}
 
 func (s sharedRecords) engine() (shared.Engine, error) {
 	return s.m.Store.engine(s.m.Config.Storage)
@@ -105,7 +114,7 @@ func (s sharedRecords) fetch(ctx context.Context) (*sharedDoc, error) {
 	if err != nil {
 		return nil, s.engineError("read the profile", err)
 	}
-	return decodeShared(data)
+	return decodeShared(data, s.where())
 }
 
 // cache writes r into this machine's token file, under its lock.
@@ -225,7 +234,7 @@ func (h *heldShared) load() (*Record, error) {
 		return nil, fmt.Errorf("%w: %w", errLockLapsing, h.s.engineError("read the profile", err))
 	}
 	h.version = version
-	doc, err := decodeShared(data)
+	doc, err := decodeShared(data, h.s.where())
 	if err != nil {
 		return nil, err
 	}
@@ -320,20 +329,24 @@ func (h *heldShared) keepUnshared(ctx context.Context, spent, next *Record, save
 	return next, nil
 }
 
-// remove deletes the shared record, if it is still the one read.
+// remove deletes the shared record, readable or not.
 func (h *heldShared) remove() error {
 	ctx, cancel := context.WithTimeout(context.Background(), engineCallTimeout)
 	defer cancel()
-	if _, err := h.load(); err != nil {
-		return err
+	_, version, err := h.lock.Get(ctx)
+	if err != nil {
+		return h.s.engineError("read the profile", err)
 	}
+	h.version = version
 	if err := h.lock.Delete(ctx, h.version); err != nil {
 		return h.s.engineError("delete the profile", err)
 	}
 	return nil
 }
 
-func (h *heldShared) moveAside() (string, error) { return h.local.moveAside(h.s.m.now()) }
+// moveAside has nothing to move: a login replaces an unreadable shared
+// record (at the version read) and this machine's cache with it.
+func (h *heldShared) moveAside() (string, error) { return "", nil }
 
 // sameRecord reports whether two records say the same, to spare a write.
 func sameRecord(a, b *Record) bool {

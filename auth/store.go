@@ -79,9 +79,14 @@ func (s *Store) SettingsPath() string { return filepath.Join(s.Dir, settingsFile
 type CorruptError struct {
 	Path string
 	Err  error
+	// Shared says Path names a record in a shared store, not a file.
+	Shared bool
 }
 
 func (e *CorruptError) Error() string {
+	if e.Shared {
+		return fmt.Sprintf("the record of %s is not cozeauth's (%v): run `cozeauth login` to replace it, or `cozeauth logout` to remove it", e.Path, e.Err)
+	}
 	return fmt.Sprintf("token store %s is unreadable (%v); it was left as it is: fix or remove it, or run `cozeauth login`, which moves it aside", e.Path, e.Err)
 }
 
