@@ -15,6 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
 	"github.com/cozeauth/cozeauth/internal/sandbox"
 	"github.com/cozeauth/cozeauth/internal/testengine"
 )
@@ -24,27 +28,63 @@ import (
 // their own, knowing only the URL and the profile) run six `cozeauth token`
 // callers each for 40 s, over token lives of 8 s refreshed 3 s before
 // expiry, while callers are SIGKILLed at random and the engine is hurt
-// midway: an etcd leader killed, a PostgreSQL fast restart. No call may
+// while a machine holds the profile's lock (whileHeld): an etcd leader
+// killed, a PostgreSQL fast restart. No call may
 // fail, Coze may never see a spent refresh token, and the fleet refreshes
 // about once per token life.
 func TestEndToEndFleetOnEtcd(t *testing.T) {
 	t.Parallel()
 	etcd := testengine.StartEtcd(t, 3)
-	runFleet(t, etcd.URL("cozeauth-fleet"), func() string {
+	cl, err := clientv3.New(clientv3.Config{Endpoints: etcd.Endpoints(), DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	runFleet(t, etcd.URL("cozeauth-fleet"), func(ctx context.Context) string {
+		during := whileHeld(ctx, func(ctx context.Context) bool {
+			resp, err := cl.Get(ctx, "cozeauth-fleet/locks/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+			return err == nil && resp.Count > 0
+		})
 		i := etcd.KillLeader(t)
 		time.Sleep(2 * time.Second)
 		etcd.Restart(t, i)
-		return fmt.Sprintf("killed the etcd leader (member %d) and restarted it 2 s later", i)
+		return fmt.Sprintf("killed the etcd leader (member %d) %s, and restarted it 2 s later", i, during)
 	})
 }
 
 func TestEndToEndFleetOnPostgres(t *testing.T) {
 	t.Parallel()
 	pg := testengine.StartPostgres(t)
-	runFleet(t, pg.URL(), func() string {
+	runFleet(t, pg.URL(), func(ctx context.Context) string {
+		conn, err := pgx.Connect(ctx, pg.URL())
+		if err != nil {
+			t.Error(err)
+			return ""
+		}
+		during := whileHeld(ctx, func(ctx context.Context) bool {
+			var n int
+			err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2`).Scan(&n)
+			return err == nil && n > 0
+		})
+		conn.Close(ctx)
 		pg.Restart(t)
-		return "restarted PostgreSQL (fast: every connection cut)"
+		return "restarted PostgreSQL (fast: every connection cut) " + during
 	})
+}
+
+// whileHeld polls held until some machine holds the engine's lock, so that
+// the fault lands in the middle of a refresh, and says whether it did (a
+// poll may miss every holding: the fault then lands after 10 s).
+func whileHeld(ctx context.Context, held func(context.Context) bool) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		if held(ctx) {
+			return "while a machine held the profile's lock"
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return "(no holding seen in 10 s)"
 }
 
 const (
@@ -55,7 +95,7 @@ const (
 	fleetMargin    = 3 * time.Second
 )
 
-func runFleet(t *testing.T, storage string, fault func() string) {
+func runFleet(t *testing.T, storage string, fault func(context.Context) string) {
 	e := startE2E(t, "--access-ttl", fleetAccessTTL.String())
 	// The laptop: a person consents once, straight into the shared store.
 	laptop := []string{"COZEAUTH_CONFIG_DIR=" + filepath.Join(t.TempDir(), "laptop")}
@@ -89,8 +129,8 @@ func runFleet(t *testing.T, storage string, fault func() string) {
 	wg.Go(func() {
 		select {
 		case <-ctx.Done():
-		case <-time.After(fleetDuration / 3):
-			faultDone = fault()
+		case <-time.After(fleetDuration / 4):
+			faultDone = fault(ctx)
 		}
 	})
 	wg.Wait()
