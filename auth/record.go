@@ -33,6 +33,10 @@ type Record struct {
 	// of the refresh token it replaced. It goes back there at the next
 	// chance, if the shared record still holds that token.
 	Unshared string `json:"unshared,omitempty"`
+	// EngineFailedAt is when this machine last could not reach the shared
+	// store of its profile; for [failureMemory] after it, a token still
+	// usable is handed out without asking the store again.
+	EngineFailedAt time.Time `json:"engine_failed_at,omitzero"`
 }
 
 // Issuer names who issued a token pair. Records saved before cozeauth kept

@@ -146,6 +146,9 @@ func (m *Manager) lockForRefresh(ctx context.Context, force bool, before *Record
 			wait = m.lockWait
 		}
 	}
+	if m.usable(force, before) && !before.EngineFailedAt.IsZero() && m.now().Sub(before.EngineFailedAt) < failureMemory {
+		return nil, &useCurrent{fmt.Sprintf("the shared store %s could not be reached moments ago; using the current access token, which expires %s", RedactStorage(m.Config.Storage), before.Expiry.Local().Format(time.RFC3339))}
+	}
 	lockCtx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	h, err := m.records().lock(lockCtx)

@@ -34,7 +34,7 @@ type sharedDoc struct {
 
 func encodeShared(r *Record, set Settings) ([]byte, error) {
 	rec := *r
-	rec.PrivateKey, rec.Secrets, rec.Unshared = "", "", ""
+	rec.PrivateKey, rec.Secrets, rec.Unshared, rec.EngineFailedAt = "", "", "", time.Time{}
 	set.Storage = "" // each machine names the engine its own way
 	return json.Marshal(sharedDoc{Record: &rec, Settings: set})
 }
@@ -158,10 +158,27 @@ func (s sharedRecords) lock(ctx context.Context) (heldRecords, error) {
 	}
 	h := &heldShared{s: s, local: local}
 	if err := h.relock(ctx); err != nil {
+		s.rememberFailure(local, err)
 		local.Unlock()
 		return nil, err
 	}
 	return h, nil
+}
+
+// rememberFailure marks this machine's cache when the engine could not be
+// reached, so that the next commands hand out a token still usable at once
+// instead of each waiting for the engine ([Record.EngineFailedAt]).
+func (s sharedRecords) rememberFailure(local *Locked, err error) {
+	var ee *EngineError
+	if !errors.As(err, &ee) {
+		return
+	}
+	cached, lerr := local.Load(s.m.Config.Profile)
+	if lerr != nil || cached == nil {
+		return
+	}
+	cached.EngineFailedAt = s.m.now()
+	_ = local.Save(s.m.Config.Profile, cached) // a hint: losing it costs a wait
 }
 
 // heldShared is a shared profile while this process holds both this
