@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // LoginFlow is one browser login in progress: the authorize URL, the
@@ -120,6 +121,9 @@ func (f *LoginFlow) Finish(ctx context.Context, code string) (*LoginResult, erro
 	return res, err
 }
 
+// userLookupTimeout bounds asking Coze who a new login is for.
+const userLookupTimeout = 10 * time.Second
+
 // finishLogin is shared by every way of getting a first token pair. It
 // proves the store can take the result before the grant is sent; once sent
 // it runs to the end whatever happens to ctx: Coze spends a code once, and
@@ -146,7 +150,9 @@ func (m *Manager) finishLogin(ctx context.Context, obtain func(context.Context, 
 		return nil, err
 	}
 	res := &LoginResult{Record: &Record{Token: *tok, Issuer: issuerOf(m.Config), ClientSecret: m.Config.ClientSecret, PrivateKey: m.Config.PrivateKeyPEM}}
-	res.Record.User, res.UserErr = client.Me(ctx, tok.AccessToken)
+	meCtx, cancelMe := context.WithTimeout(ctx, userLookupTimeout) // the lock is held meanwhile
+	res.Record.User, res.UserErr = client.Me(meCtx, tok.AccessToken)
+	cancelMe()
 	if res.MovedAside, err = m.moveAsideUnreadable(h); err != nil {
 		return nil, err
 	}
@@ -167,7 +173,7 @@ func (m *Manager) finishLogin(ctx context.Context, obtain func(context.Context, 
 func (m *Manager) moveAsideUnreadable(h heldRecords) (string, error) {
 	var ke *KeyringError
 	var ce *CorruptError
-	_, err := h.load()
+	err := h.readable()
 	switch {
 	case err == nil || errors.As(err, &ke):
 		return "", nil
@@ -183,8 +189,12 @@ func (m *Manager) moveAsideUnreadable(h heldRecords) (string, error) {
 func (m *Manager) saveLogin(ctx context.Context, h heldRecords, rec *Record) error {
 	err := h.save(ctx, rec)
 	var ee *EngineError
-	if err == nil || errors.As(err, &ee) {
+	if errors.As(err, &ee) {
+		_, err = h.keepUnsaved(ctx, rec, err) // a shared store: kept here until it takes it
 		return err
+	}
+	if err == nil {
+		return nil
 	}
 	path, rerr := m.Store.rescue(m.Config.Profile, rec)
 	if rerr != nil {

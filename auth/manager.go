@@ -163,24 +163,22 @@ func (m *Manager) Logout(ctx context.Context) (bool, error) {
 // logoutShared deletes the shared record, which logs out every machine, and
 // this machine's cache of it.
 func (m *Manager) logoutShared(ctx context.Context) (bool, error) {
-	h, err := sharedRecords{m}.lock(ctx)
+	ctx, cancel := context.WithTimeout(ctx, lockWaitAtMost)
+	defer cancel()
+	h, err := sharedRecords{m}.lockShared(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer h.unlock()
-	sh := h.(*heldShared)
-	if err := sh.remove(); err != nil {
+	if err := h.remove(); err != nil {
 		return false, err
 	}
-	had := sh.version != 0
-	cached, err := sh.local.s.Meta(m.Config.Profile)
+	cached, err := m.Store.Meta(m.Config.Profile)
+	had := h.version != 0 || cached != nil
 	if err != nil {
 		return had, err
 	}
-	if cached != nil {
-		had = true
-	}
-	return had, sh.local.Delete(m.Config.Profile)
+	return had, h.local.Delete(m.Config.Profile)
 }
 
 // Status describes a profile for `cozeauth status`, `cozeauth profiles` and

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"sync"
 	"testing"
@@ -33,7 +34,7 @@ type memRecord struct {
 	version int64
 }
 
-var errEngineDown = errors.New("dial tcp 127.0.0.1:1: connection refused")
+var errEngineDown error = &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, Err: errors.New("connection refused")}
 
 func newMemEngine() *memEngine {
 	e := &memEngine{records: map[string]memRecord{}, holders: map[string]*memLock{}}

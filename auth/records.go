@@ -1,9 +1,6 @@
 package auth
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // records is where a profile's record is kept and where its renewals take
 // turns: the token file of the config directory ([fileRecords]), or a
@@ -34,6 +31,13 @@ type heldRecords interface {
 	// save writes the record; a shared one only if the record is still
 	// what load read (compare-and-set).
 	save(ctx context.Context, r *Record) error
+	// keepUnsaved keeps a new pair that save could not write, where the
+	// next command finds it (a rescue file; a shared profile's cache, to
+	// go back to the engine), and returns what to hand out.
+	keepUnsaved(ctx context.Context, next *Record, saveErr error) (*Record, error)
+	// readable reads the store for a login, which replaces the record:
+	// a [CorruptError] when it cannot be read as tokens.
+	readable() error
 	// moveAside moves an unreadable store aside for a login.
 	moveAside() (string, error)
 	unlock()
@@ -60,19 +64,27 @@ func (f fileRecords) lock(ctx context.Context) (heldRecords, error) {
 	if err != nil {
 		return nil, err
 	}
-	return heldFile{l: l, profile: f.m.Config.Profile, now: f.m.now}, nil
+	return heldFile{l: l, m: f.m}, nil
 }
 
 func (f fileRecords) name() string { return f.m.Store.Path() }
 
 type heldFile struct {
-	l       *Locked
-	profile string
-	now     func() time.Time
+	l *Locked
+	m *Manager
 }
 
-func (h heldFile) load() (*Record, error)                  { return h.l.Load(h.profile) }
+func (h heldFile) load() (*Record, error)                  { return h.l.Load(h.m.Config.Profile) }
 func (h heldFile) prepare(context.Context) error           { return h.l.Prepare() }
-func (h heldFile) save(_ context.Context, r *Record) error { return h.l.Save(h.profile, r) }
-func (h heldFile) moveAside() (string, error)              { return h.l.moveAside(h.now()) }
+func (h heldFile) save(_ context.Context, r *Record) error { return h.l.Save(h.m.Config.Profile, r) }
+func (h heldFile) moveAside() (string, error)              { return h.l.moveAside(h.m.now()) }
 func (h heldFile) unlock()                                 { h.l.Unlock() }
+
+func (h heldFile) readable() error {
+	_, err := h.l.Load(h.m.Config.Profile)
+	return err
+}
+
+func (h heldFile) keepUnsaved(_ context.Context, next *Record, saveErr error) (*Record, error) {
+	return h.m.rescue(next, saveErr)
+}

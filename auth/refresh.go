@@ -88,10 +88,13 @@ func (m *Manager) renewHere(ctx context.Context, force bool, before *Record) (*R
 	defer m.pending().begin()()
 	for attempt := 1; ; attempt++ {
 		rec, err := m.renewOnce(ctx, force, before)
-		if errors.Is(err, errLockLapsing) && attempt < lockAttempts {
-			continue // nothing was sent: take the lock again, on a fresh lease
+		switch {
+		case !errors.Is(err, errLockLapsing):
+			return rec, err
+		case attempt == lockAttempts:
+			return m.handOut(before, force, err)
 		}
-		return rec, err
+		// Nothing was sent: take the lock again, on a fresh lease.
 	}
 }
 
@@ -366,6 +369,12 @@ func (m *Manager) renewFailed(ctx context.Context, h heldRecords, rec *Record, f
 		marked := *rec
 		marked.Failure = m.failureOf(err)
 		if serr := h.save(ctx, &marked); serr != nil {
+			var ee *EngineError
+			if IsLoginRequired(err) && errors.As(serr, &ee) {
+				// Whether another machine rotated the token meanwhile
+				// cannot be told: not a logout.
+				return nil, fmt.Errorf("coze refused the refresh token (%v), but %w", err, serr)
+			}
 			m.Store.warn(fmt.Sprintf("warning: could not record the failed refresh: %v", serr))
 		}
 	}
@@ -416,14 +425,10 @@ func (m *Manager) keep(ctx context.Context, h heldRecords, rec *Record, tok *Tok
 	next.Token = *tok
 	next.Issuer = issuerOf(m.Config)
 	next.Failure = nil
-	err := h.save(ctx, &next)
-	if err == nil {
-		return &next, nil
+	if err := h.save(ctx, &next); err != nil {
+		return h.keepUnsaved(ctx, &next, err)
 	}
-	if sh, ok := h.(*heldShared); ok {
-		return sh.keepUnshared(ctx, rec, &next, err)
-	}
-	return m.rescue(&next, err)
+	return &next, nil
 }
 
 // rescue keeps next, which the config directory could not take, in a

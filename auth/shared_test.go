@@ -355,3 +355,109 @@ func TestSharedUnreadableRecordIsNamedAndReplaceable(t *testing.T) {
 		t.Errorf("logout of an unreadable shared record: %v, left %d", err, len(e.records))
 	}
 }
+
+// Found in review: a record read without the engine's lock must not
+// replace what another process put in the cache meanwhile.
+func TestSharedCacheKeepsANewerPairWrittenMeanwhile(t *testing.T) {
+	now := func() time.Time { return fixedNow }
+	e := newMemEngine()
+	m := machine(t, e, now, nil)
+	pending := testRecord("r1")
+	pending.Unshared = fingerprint("r-a")
+	save(t, m.Store, "bots", pending) // written after the fetch saw no cache
+	sharedRecords{m}.cache(context.Background(), nil, testRecord("a"))
+	if got, _ := m.Store.Load("bots"); got.AccessToken != "r1" || got.Unshared == "" {
+		t.Errorf("cache = %q unshared=%q; the pending pair was overwritten", got.AccessToken, got.Unshared)
+	}
+}
+
+func TestSharedPendingPairDoesNotUndoALogout(t *testing.T) {
+	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
+	_, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	m := machine(t, e, now, nil)
+	pending := testRecord("r1")
+	pending.Issuer = Issuer{APIBase: srv.URL, ClientID: "1.app.coze"}
+	pending.Unshared = fingerprint("r-a")
+	save(t, m.Store, "bots", pending)
+	e.mu.Lock()
+	delete(e.records, "bots") // `cozeauth logout` on another machine
+	e.mu.Unlock()
+	if _, err := m.Token(context.Background()); !IsLoginRequired(err) {
+		t.Errorf("Token after a fleet logout: %v, want login required", err)
+	}
+	if len(e.records) != 0 {
+		t.Errorf("the pending pair recreated the shared record after a logout")
+	}
+	// Nor does it replace another login's refusal.
+	other := testRecord("b")
+	other.Failure = &Failure{At: now(), Refused: true, Reason: "refused"}
+	sharedLogin(t, e, srv.URL, other)
+	save(t, m.Store, "bots", pending)
+	m.Token(context.Background())
+	if r := sharedRecord(t, e); r.RefreshToken != "r-b" {
+		t.Errorf("shared refresh token %q: a pending pair replaced another login's record", r.RefreshToken)
+	}
+}
+
+func TestSharedLoginForAnotherAppReplacesTheRecord(t *testing.T) {
+	now := func() time.Time { return fixedNow }
+	_, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	m := machine(t, e, now, nil)
+	m.Config.ClientID = "2.app.coze" // `login --client-id 2.app.coze --storage …`
+	res, err := m.finishLogin(context.Background(), func(context.Context, *Client) (*Token, error) {
+		tok := testRecord("new").Token
+		return &tok, nil
+	})
+	if err != nil || res.Record.AccessToken != "new" {
+		t.Fatalf("login for another app into a shared profile: %v", err)
+	}
+	if r := sharedRecord(t, e); r.AccessToken != "new" || r.ClientID != "2.app.coze" {
+		t.Errorf("shared record %q for %q, want the new login", r.AccessToken, r.ClientID)
+	}
+}
+
+func TestSharedUncachedMachineMeetsALoginForAnotherApp(t *testing.T) {
+	now := func() time.Time { return fixedNow }
+	_, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	m := machine(t, e, now, nil)
+	refused := testRecord("a")
+	refused.Issuer = Issuer{APIBase: srv.URL, ClientID: "1.app.coze"}
+	refused.Failure = &Failure{At: now(), Refused: true, Reason: "refused"}
+	save(t, m.Store, "bots", refused)
+	rec := testRecord("b")
+	rec.Issuer = Issuer{APIBase: srv.URL, ClientID: "2.app.coze"}
+	data, _ := encodeShared(rec, Settings{ClientID: "2.app.coze", APIBase: srv.URL, AppType: AppPKCE})
+	e.put("bots", data)
+	if _, err := m.Token(context.Background()); err == nil || !strings.Contains(err.Error(), "run the command again") {
+		t.Fatalf("Token: %v; want the settings updated and a request to run again", err)
+	}
+	cfg, _, _ := m.Store.Resolve(Overrides{Profile: "bots"})
+	m2 := &Manager{Config: cfg, Store: m.Store, HTTP: testHTTP(), Now: now}
+	if got, err := m2.Token(context.Background()); err != nil || got.AccessToken != "b" {
+		t.Errorf("the command run again: %v, %v; want the new login's token", got, err)
+	}
+}
+
+func TestSharedLapsingLocksStillHandOutAUsableToken(t *testing.T) {
+	clock := fixedNow
+	now := func() time.Time { return clock }
+	coze, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	m := machine(t, e, now, nil)
+	if _, err := m.Token(context.Background()); err != nil { // fills the cache
+		t.Fatal(err)
+	}
+	clock = fixedNow.Add(11 * time.Minute) // 4 minutes left, inside the margin
+	e.aliveFor = []time.Duration{time.Second, time.Second, time.Second}
+	rec, err := m.Token(context.Background())
+	if err != nil || rec.AccessToken != "a" || coze.refreshs != 0 {
+		t.Errorf("Token with every lock lapsing = %v, %v (%d refreshes); want the current token, nothing sent", rec, err, coze.refreshs)
+	}
+}

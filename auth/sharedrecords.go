@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/cozeauth/cozeauth/auth/internal/shared"
@@ -97,8 +98,11 @@ func (s sharedRecords) load(ctx context.Context) (*Record, error) {
 		}
 		return nil, err
 	}
+	if err := s.checkApp(doc); err != nil {
+		return nil, err
+	}
 	doc.Record.PrivateKey = m.Config.PrivateKeyPEM // never shared: each machine has its own
-	s.cache(ctx, doc.Record)
+	s.cache(ctx, cached, doc.Record)
 	return doc.Record, nil
 }
 
@@ -117,14 +121,27 @@ func (s sharedRecords) fetch(ctx context.Context) (*sharedDoc, error) {
 	return decodeShared(data, s.where())
 }
 
-// cache writes r into this machine's token file, under its lock.
-func (s sharedRecords) cache(ctx context.Context, r *Record) {
+// cacheLockWait bounds the wait for this machine's file lock to keep a
+// record read without the engine's lock: a best effort, not worth a wait
+// behind another process's refresh.
+const cacheLockWait = 2 * time.Second
+
+// cache writes r, read from the engine without its lock, into this
+// machine's token file — unless the file changed since it held seen:
+// another process may have put a newer pair there meanwhile (one the
+// engine did not take, say), which r must not replace.
+func (s sharedRecords) cache(ctx context.Context, seen, r *Record) {
+	ctx, cancel := context.WithTimeout(ctx, cacheLockWait)
+	defer cancel()
 	l, err := s.m.Store.Lock(ctx)
-	if err == nil {
-		defer l.Unlock()
-		err = l.Save(s.m.Config.Profile, r)
-	}
 	if err != nil {
+		return // busy: the process holding it keeps the cache itself
+	}
+	defer l.Unlock()
+	if now, err := l.Load(s.m.Config.Profile); err != nil || !sameRecord(now, seen) {
+		return
+	}
+	if err := l.Save(s.m.Config.Profile, r); err != nil {
 		s.m.Store.warn(fmt.Sprintf("warning: could not keep the shared tokens in %s (%v); every command asks %s until it can", s.m.Store.Dir, err, s.name()))
 	}
 }
@@ -151,7 +168,11 @@ func (s sharedRecords) engineError(op string, err error) error {
 	return &EngineError{Storage: s.name(), Op: op, Err: err}
 }
 
-func (s sharedRecords) lock(ctx context.Context) (heldRecords, error) {
+func (s sharedRecords) lock(ctx context.Context) (heldRecords, error) { return s.lockShared(ctx) }
+
+// lockShared takes this machine's file lock, then the engine's lock of the
+// profile.
+func (s sharedRecords) lockShared(ctx context.Context) (*heldShared, error) {
 	local, err := s.m.Store.Lock(ctx)
 	if err != nil {
 		return nil, err
@@ -169,8 +190,8 @@ func (s sharedRecords) lock(ctx context.Context) (heldRecords, error) {
 // reached, so that the next commands hand out a token still usable at once
 // instead of each waiting for the engine ([Record.EngineFailedAt]).
 func (s sharedRecords) rememberFailure(local *Locked, err error) {
-	var ee *EngineError
-	if !errors.As(err, &ee) {
+	var oe *net.OpError // the engine could not be reached, not merely busy
+	if !errors.As(err, &oe) {
 		return
 	}
 	cached, lerr := local.Load(s.m.Config.Profile)
@@ -188,6 +209,9 @@ type heldShared struct {
 	local   *Locked
 	lock    shared.Lock
 	version int64 // of the shared record as load read it
+	// readRT is the refresh token of the shared record as last read ("" for
+	// none): what a pair obtained now replaces ([Record.Unshared]).
+	readRT string
 }
 
 // relock takes the engine's lock, on a lease of its own, letting go of the
@@ -255,13 +279,26 @@ func (h *heldShared) load() (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.readRT = ""
+	if doc != nil {
+		h.readRT = doc.Record.RefreshToken
+	}
 	cached, _ := h.local.Load(m.Config.Profile) // an unreadable cache is replaced
 	if cached != nil && cached.Unshared != "" {
-		if doc == nil || doc.Record.refused() || fingerprint(doc.Record.RefreshToken) == cached.Unshared {
+		switch {
+		case fingerprint(h.readRT) == cached.Unshared:
+			// The store still holds what this pair replaced (or its
+			// refusal): the pair goes in.
 			if err := h.save(ctx, cached); err != nil {
 				m.Store.warn(fmt.Sprintf("warning: %v; this machine keeps the newest tokens until it can", err))
 			}
 			return cached, nil
+		case doc == nil:
+			// Logged out meanwhile: the pair goes with the login.
+			if err := h.local.Delete(m.Config.Profile); err != nil {
+				return nil, err
+			}
+			return nil, nil
 		}
 	}
 	if doc == nil {
@@ -317,16 +354,16 @@ func (h *heldShared) save(ctx context.Context, r *Record) error {
 	return nil
 }
 
-// keepUnshared keeps a renewed pair the engine did not take (its lock
-// lapsed, its record changed, its connection was cut): the old refresh
-// token is already spent at Coze, so this pair may be the only one that
-// works. It goes into this machine's cache (or a rescue file) marked as
-// replacing spent's refresh token, and then back to the engine under a
-// lock taken afresh, unless the shared record meanwhile holds another
-// login.
-func (h *heldShared) keepUnshared(ctx context.Context, spent, next *Record, saveErr error) (*Record, error) {
+// keepUnsaved keeps a pair the engine did not take (its lock lapsed, its
+// record changed, its connection was cut): the old refresh token is
+// already spent at Coze (or a login's code is), so this pair may be the
+// only one that works. It goes into this machine's cache (or a rescue
+// file) marked as replacing the shared record last read, and then back to
+// the engine under a lock taken afresh, unless the shared record meanwhile
+// holds another login.
+func (h *heldShared) keepUnsaved(ctx context.Context, next *Record, saveErr error) (*Record, error) {
 	m := h.s.m
-	next.Unshared = fingerprint(spent.RefreshToken)
+	next.Unshared = fingerprint(h.readRT)
 	if err := h.local.Save(m.Config.Profile, next); err != nil {
 		return m.rescue(next, errors.Join(saveErr, err))
 	}
@@ -337,13 +374,34 @@ func (h *heldShared) keepUnshared(ctx context.Context, spent, next *Record, save
 		if err != nil {
 			continue
 		}
-		if rec, err := h.load(); err == nil && rec != nil {
+		if rec, err := h.load(); err == nil {
+			if rec == nil {
+				return nil, m.loginRequired("the profile was logged out of the shared store "+h.s.name()+" meanwhile", nil)
+			}
 			return rec, nil
 		}
 	}
 	m.Store.warn(fmt.Sprintf("warning: refreshed, but %v; the new tokens are kept in %s, and go back to the shared store when this machine next can reach it. Other machines cannot refresh until then",
 		saveErr, m.Store.Dir))
 	return next, nil
+}
+
+// readable reads the shared record for a login, which replaces it: the
+// version to replace, and whether it is cozeauth's at all. Nothing else of
+// load's (the cache, the app check) applies to a record about to go.
+func (h *heldShared) readable() error {
+	ctx, cancel := context.WithTimeout(context.Background(), engineCallTimeout)
+	defer cancel()
+	data, version, err := h.lock.Get(ctx)
+	if err != nil {
+		return h.s.engineError("read the profile", err)
+	}
+	h.version, h.readRT = version, ""
+	doc, err := decodeShared(data, h.s.where())
+	if doc != nil {
+		h.readRT = doc.Record.RefreshToken
+	}
+	return err
 }
 
 // remove deletes the shared record, readable or not.
@@ -410,6 +468,6 @@ func (s *Store) adoptShared(profile, storage string) (Settings, bool) {
 	if err := s.SaveSettings(profile, set); err != nil {
 		s.warn(fmt.Sprintf("warning: could not keep profile %q's shared settings in %s (%v)", profile, s.Dir, err))
 	}
-	sr.cache(ctx, doc.Record)
+	sr.cache(ctx, nil, doc.Record)
 	return set, true
 }

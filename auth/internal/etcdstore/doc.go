@@ -17,7 +17,7 @@
 //
 // Each profile's record is the value of <prefix>/profiles/<profile>, its
 // version the key's ModRevision. The refresh lock is etcd's mutex
-// algorithm on <prefix>/locks/<profile>/: a waiter's key on a 60 s lease,
+// algorithm on <prefix>/locks/<profile>/: a waiter's key on a 90 s lease,
 // held once every key made before it is gone. The lease is not kept
 // alive; a holding lasts well under a minute and Alive reports what is
 // left of it. Every write is one transaction that holds only while this

@@ -49,8 +49,11 @@ func Open(rawURL string, getenv func(string) string) (*Engine, error) {
 		Proxy:               nil, // members are reached directly, as etcdctl does
 		DialContext:         (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout: dialTimeout,
-		MaxIdleConnsPerHost: maxIdlePerMember,
-		IdleConnTimeout:     90 * time.Second,
+		// A member that takes the request and never answers is left
+		// for the next one, even when the caller's ctx is long.
+		ResponseHeaderTimeout: 3 * dialTimeout,
+		MaxIdleConnsPerHost:   maxIdlePerMember,
+		IdleConnTimeout:       90 * time.Second,
 	}
 	scheme := "http://"
 	if c.tls() {

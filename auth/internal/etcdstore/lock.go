@@ -10,12 +10,13 @@ import (
 	"github.com/cozeauth/cozeauth/auth/internal/shared"
 )
 
-// lockTTL is the lease of a lock, in seconds: three times the 20 s a
-// refresh may take. The lease is not kept alive: a holding lasts at most
-// about 40 s, and [lock.Alive] reports how much of the lease is left, so
-// auth takes the lock again when it is short. A holder that dies frees
-// the profile within a minute.
-const lockTTL = 60
+// lockTTL is the lease of a lock, in seconds: more than three times the
+// 20 s a refresh may take, granted when a waiter queues. The lease is not
+// kept alive: auth waits at most 30 s in the queue and holds the lock at
+// most about 40 s, and [lock.Alive] reports how much of the lease is left,
+// so auth takes the lock again when it is short. A holder that dies frees
+// the profile within a minute and a half.
+const lockTTL = 90
 
 // cleanupTimeout bounds giving back a waiter's key and lease after the
 // caller's ctx ended; a lease not given back expires by itself after
