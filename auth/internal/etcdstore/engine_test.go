@@ -374,7 +374,7 @@ func TestEngine(t *testing.T) {
 			for range 2 {
 				wg.Go(func() {
 					for range each / 2 {
-						errs <- increment(ctx, e)
+						errs <- sharedtest.Increment(ctx, e, "n")
 					}
 				})
 			}
@@ -394,28 +394,6 @@ func TestEngine(t *testing.T) {
 			t.Errorf("counter = %s, want %d", got, machines*each)
 		}
 	})
-}
-
-// increment adds one to the counter record n, as a refresh would: lock,
-// read, write from the read version, unlock.
-func increment(ctx context.Context, e *Engine) error {
-	l, err := e.Lock(ctx, "n")
-	if err != nil {
-		return err
-	}
-	defer l.Unlock(ctx)
-	data, v, err := l.Get(ctx)
-	if err != nil {
-		return err
-	}
-	n := 0
-	if data != nil {
-		if n, err = strconv.Atoi(string(data)); err != nil {
-			return err
-		}
-	}
-	_, err = l.Put(ctx, []byte(strconv.Itoa(n+1)), v)
-	return err
 }
 
 // leaseCount is how many leases the cluster holds.

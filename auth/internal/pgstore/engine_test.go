@@ -287,7 +287,7 @@ func TestEngine(t *testing.T) {
 			wg.Go(func() {
 				e := engines[w%len(engines)]
 				for range rounds {
-					if err := increment(ctx, e, "counter"); err != nil {
+					if err := sharedtest.Increment(ctx, e, "counter"); err != nil {
 						errs <- err
 						return
 					}
@@ -367,28 +367,6 @@ func TestEngine(t *testing.T) {
 			t.Errorf("Get after Close: %v; want the engine closed", err)
 		}
 	})
-}
-
-// increment is one refresh's worth of engine calls: lock, read, write the
-// next value, unlock.
-func increment(ctx context.Context, e *Engine, profile string) error {
-	l, err := e.Lock(ctx, profile)
-	if err != nil {
-		return err
-	}
-	defer l.Unlock(ctx)
-	data, v, err := l.Get(ctx)
-	if err != nil {
-		return err
-	}
-	n := 0
-	if data != nil {
-		if n, err = strconv.Atoi(string(data)); err != nil {
-			return err
-		}
-	}
-	_, err = l.Put(ctx, []byte(strconv.Itoa(n+1)), v)
-	return err
 }
 
 func TestRestartLosesTheLock(t *testing.T) {
@@ -500,12 +478,12 @@ func BenchmarkLockGetPutUnlock(b *testing.B) {
 	p := testengine.StartPostgres(b)
 	ctx := guardCtx(b)
 	e := open(b, p.URL())
-	if err := increment(ctx, e, "bench"); err != nil {
+	if err := sharedtest.Increment(ctx, e, "bench"); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if err := increment(ctx, e, "bench"); err != nil {
+		if err := sharedtest.Increment(ctx, e, "bench"); err != nil {
 			b.Fatal(err)
 		}
 	}
