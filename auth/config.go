@@ -69,6 +69,15 @@ type Config struct {
 	RefreshMargin time.Duration
 }
 
+// explicitSettings are the settings a login saves: the region and app type
+// written out, so that later logins (and machines that adopt a shared
+// profile) keep them rather than infer them again.
+func (c Config) explicitSettings() Settings {
+	set := c.Settings
+	set.Region, set.AppType = c.regionOrDefault(), c.AppType()
+	return set
+}
+
 // API returns the API base URL without a trailing slash.
 func (c Config) API() string {
 	if c.APIBase != "" {

@@ -101,6 +101,8 @@ func (s *Store) SharedProfiles(ctx context.Context, storage string) ([]string, e
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, engineCallTimeout)
+	defer cancel()
 	names, err := e.Profiles(ctx)
 	if err != nil {
 		return nil, &EngineError{Storage: RedactStorage(storage), Op: "list the profiles", Err: err}

@@ -159,10 +159,7 @@ func (m *Manager) finishLogin(ctx context.Context, obtain func(context.Context, 
 	if err := m.saveLogin(work, h, res.Record); err != nil {
 		return nil, err
 	}
-	set := m.Config.Settings
-	set.Region = m.Config.regionOrDefault()
-	set.AppType = m.Config.AppType() // explicit from now on: later logins keep it
-	if err := m.Store.SaveSettings(m.Config.Profile, set); err != nil {
+	if err := m.Store.SaveSettings(m.Config.Profile, m.Config.explicitSettings()); err != nil {
 		return nil, fmt.Errorf("logged in and saved the tokens, but could not save the profile's settings: %w", err)
 	}
 	return res, nil

@@ -101,9 +101,26 @@ func (s sharedRecords) load(ctx context.Context) (*Record, error) {
 	if err := s.checkApp(doc); err != nil {
 		return nil, err
 	}
-	doc.Record.PrivateKey = m.Config.PrivateKeyPEM // never shared: each machine has its own
+	s.withOwnKey(doc.Record, cached)
 	s.cache(ctx, cached, doc.Record)
 	return doc.Record, nil
+}
+
+// withOwnKey gives r, read from the engine, this machine's JWT private
+// key, which is never shared: the configured one, else the one cached.
+func (s sharedRecords) withOwnKey(r, cached *Record) {
+	r.PrivateKey = s.m.Config.PrivateKeyPEM
+	if cached != nil && r.PrivateKey == "" {
+		r.PrivateKey = cached.PrivateKey
+	}
+}
+
+// keep writes r into this machine's cache under l; failing is only a
+// warning, since the engine holds the record.
+func (s sharedRecords) keep(l *Locked, r *Record) {
+	if err := l.Save(s.m.Config.Profile, r); err != nil {
+		s.m.Store.warn(fmt.Sprintf("warning: could not keep the shared tokens in %s (%v); commands ask %s until it can", s.m.Store.Dir, err, s.name()))
+	}
 }
 
 // fetch reads the shared record without the lock.
@@ -138,11 +155,8 @@ func (s sharedRecords) cache(ctx context.Context, seen, r *Record) {
 		return // busy: the process holding it keeps the cache itself
 	}
 	defer l.Unlock()
-	if now, err := l.Load(s.m.Config.Profile); err != nil || !sameRecord(now, seen) {
-		return
-	}
-	if err := l.Save(s.m.Config.Profile, r); err != nil {
-		s.m.Store.warn(fmt.Sprintf("warning: could not keep the shared tokens in %s (%v); every command asks %s until it can", s.m.Store.Dir, err, s.name()))
+	if now, err := l.Load(s.m.Config.Profile); err == nil && sameRecord(now, seen) {
+		s.keep(l, r)
 	}
 }
 
@@ -268,20 +282,15 @@ func (h *heldShared) load() (*Record, error) {
 	m := h.s.m
 	ctx, cancel := context.WithTimeout(context.Background(), engineCallTimeout)
 	defer cancel()
-	data, version, err := h.lock.Get(ctx)
-	if err != nil {
+	doc, err := h.read(ctx)
+	var ee *EngineError
+	if errors.As(err, &ee) {
 		// The lock is bound to a lease or a connection that just failed:
 		// take it again before anything is decided.
-		return nil, fmt.Errorf("%w: %w", errLockLapsing, h.s.engineError("read the profile", err))
+		return nil, fmt.Errorf("%w: %w", errLockLapsing, err)
 	}
-	h.version = version
-	doc, err := decodeShared(data, h.s.where())
 	if err != nil {
 		return nil, err
-	}
-	h.readRT = ""
-	if doc != nil {
-		h.readRT = doc.Record.RefreshToken
 	}
 	cached, _ := h.local.Load(m.Config.Profile) // an unreadable cache is replaced
 	if cached != nil && cached.Unshared != "" {
@@ -308,16 +317,27 @@ func (h *heldShared) load() (*Record, error) {
 		return nil, err
 	}
 	rec := doc.Record
-	rec.PrivateKey = m.Config.PrivateKeyPEM // never shared: each machine has its own
-	if cached != nil && rec.PrivateKey == "" {
-		rec.PrivateKey = cached.PrivateKey
-	}
+	h.s.withOwnKey(rec, cached)
 	if !sameRecord(cached, rec) {
-		if err := h.local.Save(m.Config.Profile, rec); err != nil {
-			m.Store.warn(fmt.Sprintf("warning: could not keep the shared tokens in %s (%v)", m.Store.Dir, err))
-		}
+		h.s.keep(h.local, rec)
 	}
 	return rec, nil
+}
+
+// read gets the shared record under the lock, remembering its version and
+// refresh token (those of an unreadable record too, which a login
+// replaces and a logout removes).
+func (h *heldShared) read(ctx context.Context) (*sharedDoc, error) {
+	data, version, err := h.lock.Get(ctx)
+	if err != nil {
+		return nil, h.s.engineError("read the profile", err)
+	}
+	h.version, h.readRT = version, ""
+	doc, err := decodeShared(data, h.s.where())
+	if doc != nil {
+		h.readRT = doc.Record.RefreshToken
+	}
+	return doc, err
 }
 
 // prepare makes sure the lock will be held for a whole refresh.
@@ -334,9 +354,7 @@ func (h *heldShared) prepare(ctx context.Context) error {
 // then into this machine's cache.
 func (h *heldShared) save(ctx context.Context, r *Record) error {
 	m := h.s.m
-	set := m.Config.Settings
-	set.Region, set.AppType = m.Config.regionOrDefault(), m.Config.AppType() // explicit for the machines that adopt them
-	data, err := encodeShared(r, set)
+	data, err := encodeShared(r, m.Config.explicitSettings()) // as the machines that adopt them need them
 	if err != nil {
 		return err
 	}
@@ -348,9 +366,7 @@ func (h *heldShared) save(ctx context.Context, r *Record) error {
 	}
 	h.version = version
 	r.Unshared = ""
-	if err := h.local.Save(m.Config.Profile, r); err != nil {
-		m.Store.warn(fmt.Sprintf("warning: could not keep the shared tokens in %s (%v)", m.Store.Dir, err))
-	}
+	h.s.keep(h.local, r)
 	return nil
 }
 
@@ -392,15 +408,7 @@ func (h *heldShared) keepUnsaved(ctx context.Context, next *Record, saveErr erro
 func (h *heldShared) readable() error {
 	ctx, cancel := context.WithTimeout(context.Background(), engineCallTimeout)
 	defer cancel()
-	data, version, err := h.lock.Get(ctx)
-	if err != nil {
-		return h.s.engineError("read the profile", err)
-	}
-	h.version, h.readRT = version, ""
-	doc, err := decodeShared(data, h.s.where())
-	if doc != nil {
-		h.readRT = doc.Record.RefreshToken
-	}
+	_, err := h.read(ctx)
 	return err
 }
 
@@ -408,11 +416,10 @@ func (h *heldShared) readable() error {
 func (h *heldShared) remove() error {
 	ctx, cancel := context.WithTimeout(context.Background(), engineCallTimeout)
 	defer cancel()
-	_, version, err := h.lock.Get(ctx)
-	if err != nil {
-		return h.s.engineError("read the profile", err)
+	var ee *EngineError
+	if _, err := h.read(ctx); errors.As(err, &ee) {
+		return err
 	}
-	h.version = version
 	if err := h.lock.Delete(ctx, h.version); err != nil {
 		return h.s.engineError("delete the profile", err)
 	}

@@ -106,7 +106,7 @@ func runStatus(ctx context.Context, g *globals, o statusOpts) error {
 	if err != nil {
 		return err
 	}
-	list, err := g.statuses(st, o.all)
+	list, err := g.statuses(ctx, st, o.all)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func runStatus(ctx context.Context, g *globals, o statusOpts) error {
 
 // statuses reads the current profile, or with all every profile (the
 // current one alone when there are none), without touching the network.
-func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
+func (g *globals) statuses(ctx context.Context, st *auth.Store, all bool) ([]*profileStatus, error) {
 	current, err := g.config(st)
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 			return nil, err
 		}
 		if current.IsShared() {
-			if names, err = withSharedProfiles(st, names, current.Storage); err != nil {
+			if names, err = withSharedProfiles(ctx, st, names, current.Storage); err != nil {
 				return nil, err
 			}
 		}
@@ -187,9 +187,7 @@ func (g *globals) statuses(st *auth.Store, all bool) ([]*profileStatus, error) {
 
 // withSharedProfiles adds to names the profiles kept in the shared store
 // --storage (or $COZEAUTH_STORAGE) names.
-func withSharedProfiles(st *auth.Store, names []string, storage string) ([]string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+func withSharedProfiles(ctx context.Context, st *auth.Store, names []string, storage string) ([]string, error) {
 	shared, err := st.SharedProfiles(ctx, storage)
 	if err != nil {
 		return nil, err
