@@ -48,7 +48,7 @@ func TestEndToEndKilledCallersKeepTheLogin(t *testing.T) {
 	defer stop()
 	var wg sync.WaitGroup
 	for range loops {
-		wg.Go(func() { k.callTokens(ctx) })
+		wg.Go(func() { k.callTokens(ctx, nil) })
 	}
 	killed := make(chan struct{})
 	go func() { defer close(killed); k.killCallers(ctx, stop) }()
@@ -93,13 +93,14 @@ type killLoop struct {
 	firstLoginRequired, firstOther string
 }
 
-// callTokens runs one `cozeauth token` after another until ctx ends. Each
+// callTokens runs one `cozeauth token` after another until ctx ends, with
+// extraEnv over the test's environment (the fleet test's machine). Each
 // caller leads a process group of its own, so that killing the group
 // spares the test.
-func (k *killLoop) callTokens(ctx context.Context) {
+func (k *killLoop) callTokens(ctx context.Context, extraEnv []string) {
 	for ctx.Err() == nil {
 		cmd := exec.Command(k.e.bin, "token")
-		cmd.Env = k.e.env
+		cmd.Env = append(append([]string{}, k.e.env...), extraEnv...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
