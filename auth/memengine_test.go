@@ -120,6 +120,18 @@ func (l *memLock) held() error {
 	return nil
 }
 
+// writable says whether a write over version may go in: the lock held,
+// the record still at version; e.mu is held.
+func (l *memLock) writable(version int64) error {
+	if err := l.held(); err != nil {
+		return err
+	}
+	if l.e.records[l.profile].version != version {
+		return shared.ErrConflict
+	}
+	return nil
+}
+
 func (l *memLock) Get(ctx context.Context) ([]byte, int64, error) {
 	return l.e.Get(ctx, l.profile)
 }
@@ -138,11 +150,8 @@ func (l *memLock) Put(_ context.Context, data []byte, version int64) (int64, err
 		e.freed.Broadcast()
 		change(e.records)
 	}
-	if err := l.held(); err != nil {
+	if err := l.writable(version); err != nil {
 		return 0, err
-	}
-	if e.records[l.profile].version != version {
-		return 0, shared.ErrConflict
 	}
 	next := memRecord{data, version + 1}
 	e.records[l.profile] = next
@@ -156,11 +165,8 @@ func (l *memLock) Delete(_ context.Context, version int64) error {
 	if err := e.enter(); err != nil {
 		return err
 	}
-	if err := l.held(); err != nil {
+	if err := l.writable(version); err != nil {
 		return err
-	}
-	if e.records[l.profile].version != version {
-		return shared.ErrConflict
 	}
 	delete(e.records, l.profile)
 	return nil

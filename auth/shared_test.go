@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,16 @@ func machine(t *testing.T, e *memEngine, now func() time.Time, warn func(string)
 		t.Fatal(err)
 	}
 	return &Manager{Config: cfg, Store: st, HTTP: testHTTP(), Now: now, Sleep: func(context.Context, time.Duration) error { return nil }}
+}
+
+// loggedInFleet is a rotating Coze whose refresh token r-a is in a shared
+// store, as after `login --storage` on a laptop.
+func loggedInFleet(t *testing.T, now func() time.Time) (*rotatingCoze, *httptest.Server, *memEngine) {
+	t.Helper()
+	coze, srv := newRotatingCoze(t, now, "r-a")
+	e := newMemEngine()
+	sharedLogin(t, e, srv.URL, testRecord("a"))
+	return coze, srv, e
 }
 
 // sharedLogin puts a login into e as `login --storage` on a laptop would.
@@ -55,9 +66,7 @@ func testHTTP() *http.Client { return &http.Client{} }
 
 func TestSharedNewMachineNeedsOnlyTheURL(t *testing.T) {
 	now := func() time.Time { return fixedNow }
-	_, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	_, srv, e := loggedInFleet(t, now)
 
 	m := machine(t, e, now, nil)
 	if m.Config.ClientID != "1.app.coze" || m.Config.API() != srv.URL || m.Config.AppType() != AppPKCE {
@@ -89,9 +98,7 @@ func TestSharedRefreshWinnerAndLosers(t *testing.T) {
 	clock := fixedNow
 	var mu sync.Mutex
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	coze, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	coze, _, e := loggedInFleet(t, now)
 	fleet := []*Manager{machine(t, e, now, nil), machine(t, e, now, nil), machine(t, e, now, nil)}
 	for _, m := range fleet {
 		if _, err := m.Token(context.Background()); err != nil {
@@ -129,9 +136,7 @@ func TestSharedRefreshWinnerAndLosers(t *testing.T) {
 
 func TestSharedLapsingLockIsTakenAgainBeforeTheRefresh(t *testing.T) {
 	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
-	coze, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	coze, _, e := loggedInFleet(t, now)
 	m := machine(t, e, now, nil)
 	e.aliveFor = []time.Duration{time.Second} // the first lease has a second left
 	rec, err := m.Token(context.Background())
@@ -148,9 +153,7 @@ func TestSharedLapsingLockIsTakenAgainBeforeTheRefresh(t *testing.T) {
 // when the shared record still holds the spent token or its refusal.
 func TestSharedLostCompareAndSetKeepsTheNewPair(t *testing.T) {
 	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
-	coze, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	coze, _, e := loggedInFleet(t, now)
 	m := machine(t, e, now, nil)
 	e.lapseBeforePut = func(r map[string]memRecord) {
 		// Another machine, on the lapsed lock, sent the spent token and
@@ -178,9 +181,7 @@ func TestSharedLostCompareAndSetKeepsTheNewPair(t *testing.T) {
 func TestSharedUnshareablePairWaitsInTheCache(t *testing.T) {
 	clock := fixedNow.Add(11 * time.Minute)
 	now := func() time.Time { return clock }
-	_, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	_, _, e := loggedInFleet(t, now)
 	var warned []string
 	m := machine(t, e, now, func(s string) { warned = append(warned, s) })
 	e.lapseBeforePut = func(map[string]memRecord) { e.down = true } // cut after Coze answered
@@ -227,9 +228,7 @@ func TestSharedRefusalRereadsBeforeLoggingOut(t *testing.T) {
 func TestSharedEngineDownHandsOutTheCachedToken(t *testing.T) {
 	clock := fixedNow
 	now := func() time.Time { return clock }
-	_, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	_, _, e := loggedInFleet(t, now)
 	var warned []string
 	m := machine(t, e, now, func(s string) {
 		if strings.Contains(s, "shared store") {
@@ -260,9 +259,7 @@ func TestSharedEngineDownHandsOutTheCachedToken(t *testing.T) {
 
 func TestSharedLogoutDeletesTheSharedRecord(t *testing.T) {
 	now := func() time.Time { return fixedNow }
-	_, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	_, _, e := loggedInFleet(t, now)
 	m := machine(t, e, now, nil)
 	if _, err := m.Token(context.Background()); err != nil {
 		t.Fatal(err)
@@ -307,9 +304,7 @@ func TestRedactStorage(t *testing.T) {
 
 func TestSharedLoginForAnotherAppUpdatesTheMachine(t *testing.T) {
 	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
-	coze, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	coze, srv, e := loggedInFleet(t, now)
 	m := machine(t, e, now, nil)
 	// Someone logs in again into the store, with another app.
 	rec := testRecord("b")
@@ -373,9 +368,7 @@ func TestSharedCacheKeepsANewerPairWrittenMeanwhile(t *testing.T) {
 
 func TestSharedPendingPairDoesNotUndoALogout(t *testing.T) {
 	now := func() time.Time { return fixedNow.Add(11 * time.Minute) }
-	_, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	_, srv, e := loggedInFleet(t, now)
 	m := machine(t, e, now, nil)
 	pending := testRecord("r1")
 	pending.Issuer = Issuer{APIBase: srv.URL, ClientID: "1.app.coze"}
@@ -403,9 +396,7 @@ func TestSharedPendingPairDoesNotUndoALogout(t *testing.T) {
 
 func TestSharedLoginForAnotherAppReplacesTheRecord(t *testing.T) {
 	now := func() time.Time { return fixedNow }
-	_, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	_, _, e := loggedInFleet(t, now)
 	m := machine(t, e, now, nil)
 	m.Config.ClientID = "2.app.coze" // `login --client-id 2.app.coze --storage …`
 	res, err := m.finishLogin(context.Background(), func(context.Context, *Client) (*Token, error) {
@@ -422,9 +413,7 @@ func TestSharedLoginForAnotherAppReplacesTheRecord(t *testing.T) {
 
 func TestSharedUncachedMachineMeetsALoginForAnotherApp(t *testing.T) {
 	now := func() time.Time { return fixedNow }
-	_, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	_, srv, e := loggedInFleet(t, now)
 	m := machine(t, e, now, nil)
 	refused := testRecord("a")
 	refused.Issuer = Issuer{APIBase: srv.URL, ClientID: "1.app.coze"}
@@ -447,9 +436,7 @@ func TestSharedUncachedMachineMeetsALoginForAnotherApp(t *testing.T) {
 func TestSharedLapsingLocksStillHandOutAUsableToken(t *testing.T) {
 	clock := fixedNow
 	now := func() time.Time { return clock }
-	coze, srv := newRotatingCoze(t, now, "r-a")
-	e := newMemEngine()
-	sharedLogin(t, e, srv.URL, testRecord("a"))
+	coze, _, e := loggedInFleet(t, now)
 	m := machine(t, e, now, nil)
 	if _, err := m.Token(context.Background()); err != nil { // fills the cache
 		t.Fatal(err)
