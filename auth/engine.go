@@ -67,8 +67,8 @@ type engineSet struct {
 	open map[string]shared.Engine
 }
 
-// engine opens (once per store and its copies) the engine that storage
-// names.
+// engine opens (once per store and its copies) the engine that storage,
+// the URL of a shared store ([isSharedStorage]), names.
 func (s *Store) engine(storage string) (shared.Engine, error) {
 	es := s.engines
 	es.mu.Lock()
@@ -76,17 +76,13 @@ func (s *Store) engine(storage string) (shared.Engine, error) {
 	if e := es.open[storage]; e != nil {
 		return e, nil
 	}
-	open := engineOpeners[sharedScheme(storage)]
-	if open == nil {
-		return nil, &UsageError{Msg: "--storage " + RedactStorage(storage) + ": this build has no engine for it"}
-	}
 	getenv := s.Getenv
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	e, err := open(storage, getenv)
-	if err != nil {
-		return nil, &UsageError{Msg: "--storage " + RedactStorage(storage) + ": " + err.Error()}
+	e, err := engineOpeners[sharedScheme(storage)](storage, getenv)
+	if err != nil { // the engine's error names the URL, its password masked
+		return nil, &UsageError{Msg: "--storage: " + err.Error()}
 	}
 	if es.open == nil {
 		es.open = map[string]shared.Engine{}
